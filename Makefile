@@ -1,0 +1,63 @@
+# streamapp: `make run` starts the app with demo data, `make test` runs the tests.
+# Both set up everything they need on a fresh machine (a virtualenv in .venv, packages, Chromium).
+
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+# Django 6 needs Python 3.12 or newer: use the first one found (pyenv's versions included).
+PYTHON ?= $(shell for p in python3.13 python3.12 $(HOME)/.pyenv/versions/3.13*/bin/python3 \
+	$(HOME)/.pyenv/versions/3.12*/bin/python3 /usr/local/bin/python3 python3; do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; done)
+
+.PHONY: run test install install-dev browser lint migrate demo bench-search clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "streamapp needs Python 3.12 or newer (python3.12 not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# Debian's Chromium for the browser tests (root installs it; others: sudo apt-get install chromium).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null \
+			|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }; \
+		else echo "Chromium is missing: run 'sudo apt-get install chromium chromium-driver'"; exit 1; fi; \
+	fi
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo --if-empty
+
+run: demo
+	@mkdir -p var/celery
+	@echo ""
+	@echo "  streamapp is starting at http://127.0.0.1:$(PORT)/"
+	@echo "  Log in as listener demo / demo, or as staff admin / admin (admin site: /admin/)."
+	@echo "  Ctrl-C stops the web server, the Celery worker and beat."
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A streamapp worker --loglevel=WARNING --concurrency=2 & \
+	$(VENV)/bin/celery -A streamapp beat --loglevel=WARNING --schedule=var/celery/beat-schedule & \
+	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT) & \
+	wait
+
+test: install browser
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench-search: install
+	$(PY) bench/search.py
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,134 @@
+"""Fixtures shared by the whole suite: users, clients, the database vendor and a real Celery worker."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip PostgreSQL-only tests when the suite runs on SQLite."""
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://...)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Give every test its own MEDIA_ROOT so uploaded covers never leak between tests."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STREAMAPP_DEMO_LIBRARY_DIR = tmp_path / "media" / "demo-library"
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user(username="listener", password="listener-pass-1")
+
+
+@pytest.fixture
+def other_user(django_user_model):
+    return django_user_model.objects.create_user(username="someone", password="someone-pass-1")
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    return django_user_model.objects.create_superuser(
+        username="staff", password="staff-pass-1", email="s@x.org"
+    )
+
+
+@pytest.fixture
+def user_client(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"
+
+
+def _purge_filesystem_broker():
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+    for key in ("data_folder_in", "processed_folder"):
+        folder = options.get(key)
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+            Path(folder).mkdir(parents=True, exist_ok=True)
+    backend = settings.CELERY_RESULT_BACKEND
+    if backend.startswith("file://"):
+        Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """Start a real Celery worker on the suite's broker and test database; stop it afterwards.
+
+    Tests that use it must use ``transactional_db`` so the worker sees their rows.
+    """
+    from streamapp.celery import app
+
+    _purge_filesystem_broker()
+    if settings.CELERY_BROKER_URL.startswith("redis"):
+        app.control.purge()
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "streamapp.settings.test"
+    env["STREAMAPP_TEST_DATABASE_NAME"] = str(connection.settings_dict["NAME"])
+    log = open(ROOT / "var" / "test-celery-worker.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "streamapp",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Celery worker exited; see {log.name}")
+        if "ready." in Path(log.name).read_text(errors="replace"):
+            break
+        time.sleep(0.2)
+    else:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise RuntimeError(f"the Celery worker did not start; see {log.name}")
+    yield process
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+    log.close()
