@@ -1,0 +1,254 @@
+"""Listening: plays reported by the player, listens (scrobbles), likes, playlists and the play queue."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from catalog.models import Album, Artist, Track
+
+
+class Source(models.TextChoices):
+    WEB = "web", "Web player"
+    API = "api", "API"
+    IMPORT = "import", "Import"
+
+
+class ContextType(models.TextChoices):
+    NONE = "", "None"
+    ALBUM = "album", "Album"
+    ARTIST = "artist", "Artist"
+    PLAYLIST = "playlist", "Playlist"
+    GENERATED = "generated", "Generated playlist"
+    RADIO = "radio", "Radio"
+    SEARCH = "search", "Search"
+    LIKES = "likes", "Liked songs"
+    TRACK = "track", "Track"
+    QUEUE = "queue", "Queue"
+
+
+class Play(models.Model):
+    """One playback of a track in the player, reported by the client with a play id it generates.
+
+    Every play is kept (skips included), with the timings that streaming-quality analytics need.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plays")
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="plays")
+    play_id = models.UUIDField()
+    started_at = models.DateTimeField()
+    ms_played = models.PositiveIntegerField(default=0)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # None while playing; True when it ended before the listen rule was met, else False.
+    skipped = models.BooleanField(null=True, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.WEB)
+    context_type = models.CharField(max_length=16, choices=ContextType.choices, blank=True, default="")
+    context_id = models.CharField(max_length=64, blank=True, default="")
+    time_to_first_audio_ms = models.PositiveIntegerField(null=True, blank=True)
+    stall_count = models.PositiveIntegerField(default=0)
+    stall_ms = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=255, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "play_id"], name="play_unique_user_play_id")]
+        indexes = [
+            models.Index(fields=["user", "-started_at"], name="play_user_started_idx"),
+            models.Index(fields=["started_at"], name="play_started_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} played {self.track_id} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Listen(models.Model):
+    """A play that counts (the scrobble rule), from the web player, the API or an import.
+
+    A listen whose track is not in the catalog keeps its submitted metadata and is linked later.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listens")
+    track = models.ForeignKey(Track, on_delete=models.SET_NULL, null=True, blank=True, related_name="listens")
+    listened_at = models.DateTimeField()
+    ms_played = models.PositiveIntegerField(null=True, blank=True)
+    # True when playback ended before the track was finished (after the listen threshold).
+    skipped = models.BooleanField(default=False)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.WEB)
+    context_type = models.CharField(max_length=16, choices=ContextType.choices, blank=True, default="")
+    context_id = models.CharField(max_length=64, blank=True, default="")
+    play = models.OneToOneField(Play, on_delete=models.SET_NULL, null=True, blank=True, related_name="listen")
+    # Submitted metadata, kept whether or not it matched the catalog.
+    artist_name = models.CharField(max_length=512, blank=True, default="")
+    track_name = models.CharField(max_length=512, blank=True, default="")
+    release_name = models.CharField(max_length=512, blank=True, default="")
+    recording_mbid = models.UUIDField(null=True, blank=True)
+    additional_info = models.JSONField(default=dict, blank=True)
+    # Identifies the same listen across retried submissions and re-imports (see services).
+    dedupe_key = models.CharField(max_length=64)
+    inserted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "listened_at", "dedupe_key"], name="listen_unique_user_time_key"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-listened_at"], name="listen_user_time_idx"),
+            models.Index(fields=["track", "listened_at"], name="listen_track_time_idx"),
+            models.Index(fields=["listened_at"], name="listen_time_idx"),
+            models.Index(
+                fields=["recording_mbid"], condition=Q(track__isnull=True), name="listen_unmatched_mbid_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.user} listened to {self.track_name or self.track_id} at {self.listened_at:%Y-%m-%d %H:%M}"
+        )
+
+
+class NowPlaying(models.Model):
+    """What a user is playing right now (from the player or a playing_now submission)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="now_playing"
+    )
+    track = models.ForeignKey(Track, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    artist_name = models.CharField(max_length=512, blank=True, default="")
+    track_name = models.CharField(max_length=512, blank=True, default="")
+    release_name = models.CharField(max_length=512, blank=True, default="")
+    additional_info = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user} is playing {self.track_name or self.track_id}"
+
+
+class TrackLike(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="track_likes")
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "track"], name="tracklike_unique")]
+        indexes = [models.Index(fields=["user", "-created_at"], name="tracklike_user_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} likes track {self.track_id}"
+
+
+class AlbumLike(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="album_likes")
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "album"], name="albumlike_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} likes album {self.album_id}"
+
+
+class ArtistLike(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="artist_likes")
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "artist"], name="artistlike_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} likes artist {self.artist_id}"
+
+
+class Playlist(models.Model):
+    class Kind(models.TextChoices):
+        USER = "user", "Playlist"
+        DISCOVER = "discover", "Discover"
+        DAILY_MIX = "daily_mix", "Daily Mix"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playlists")
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=2000)
+    is_public = models.BooleanField(default=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.USER)
+    collaborators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="PlaylistCollaborator", related_name="collaborative_playlists"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["owner", "kind", "-updated_at"], name="playlist_owner_kind_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("listening:playlist", kwargs={"uid": self.uid})
+
+
+class PlaylistTrack(models.Model):
+    playlist = models.ForeignKey(Playlist, on_delete=models.CASCADE, related_name="items")
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="playlist_items")
+    position = models.PositiveIntegerField()
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["playlist", "position", "id"]
+        indexes = [models.Index(fields=["playlist", "position"], name="playlisttrack_order_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.playlist_id}#{self.position}: {self.track_id}"
+
+
+class PlaylistCollaborator(models.Model):
+    playlist = models.ForeignKey(Playlist, on_delete=models.CASCADE, related_name="collaborator_links")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["playlist", "user"], name="playlistcollaborator_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} collaborates on {self.playlist_id}"
+
+
+class PlayerState(models.Model):
+    """The queue and position of a user's player, saved so any device resumes where it stopped."""
+
+    class Repeat(models.TextChoices):
+        OFF = "off", "Off"
+        ALL = "all", "All"
+        ONE = "one", "One"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="player_state"
+    )
+    # Track ids in play order (the shuffled order when shuffle is on), at most STREAMAPP_QUEUE_MAX_LENGTH.
+    queue = models.JSONField(default=list, blank=True)
+    current_index = models.IntegerField(default=0)
+    position_ms = models.PositiveIntegerField(default=0)
+    shuffle = models.BooleanField(default=False)
+    repeat = models.CharField(max_length=3, choices=Repeat.choices, default=Repeat.OFF)
+    volume = models.FloatField(default=1.0)
+    context_type = models.CharField(max_length=16, choices=ContextType.choices, blank=True, default="")
+    context_id = models.CharField(max_length=64, blank=True, default="")
+    # Incremented on each save; a client sending an older version is told to reload (no lost updates).
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Player of {self.user}"
