@@ -17,7 +17,8 @@ def _create_embedded_folders(sender, **kwargs):
     from pathlib import Path
 
     options = sender.conf.broker_transport_options or {}
-    folders = [options.get("data_folder_in"), options.get("data_folder_out"), options.get("processed_folder")]
+    folders = [options.get("data_folder_in"), options.get("data_folder_out"), options.get("processed_folder"),
+               options.get("control_folder")]
     backend = str(sender.conf.result_backend or "")
     if backend.startswith("file://"):
         folders.append(backend.removeprefix("file://"))

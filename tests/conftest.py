@@ -68,7 +68,7 @@ def is_postgres():
 
 def _purge_filesystem_broker():
     options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
-    for key in ("data_folder_in", "processed_folder"):
+    for key in ("data_folder_in", "processed_folder", "control_folder"):
         folder = options.get(key)
         if folder:
             shutil.rmtree(folder, ignore_errors=True)

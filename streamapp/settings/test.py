@@ -26,6 +26,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F405
         "data_folder_in": str(_test_broker),
         "data_folder_out": str(_test_broker),
         "processed_folder": str(VAR_DIR / "celery-test" / "processed"),
+        "control_folder": str(VAR_DIR / "celery-test" / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery-test' / 'results'}"
