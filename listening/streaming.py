@@ -1,0 +1,137 @@
+"""HTTP delivery of audio files: byte ranges, conditional requests, and nginx hand-off."""
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.http import http_date, parse_http_date_safe, quote_etag
+
+CHUNK_SIZE = 64 * 1024
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class UnsatisfiableRange(Exception):
+    """The Range header asks for bytes the file does not have."""
+
+
+@dataclass(frozen=True)
+class ByteRange:
+    start: int
+    end: int  # inclusive
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
+
+def parse_range(header: str, size: int) -> ByteRange | None:
+    """Return the single byte range a Range header asks for, or None to send the whole file.
+
+    Multiple ranges and malformed headers are ignored (RFC 9110 lets a server send the whole file);
+    a well-formed range outside the file raises UnsatisfiableRange.
+    """
+    match = _RANGE.match(header.strip().replace(" ", ""))
+    if not match:
+        return None
+    first, last = match.groups()
+    if first == "" and last == "":
+        return None
+    if first == "":  # suffix: the last n bytes
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            raise UnsatisfiableRange
+        return ByteRange(max(size - suffix, 0), size - 1)
+    start = int(first)
+    end = int(last) if last else size - 1
+    if start >= size or (last and end < start):
+        raise UnsatisfiableRange
+    return ByteRange(start, min(end, size - 1))
+
+
+def _read_range(path: Path, byte_range: ByteRange) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        handle.seek(byte_range.start)
+        remaining = byte_range.length
+        while remaining > 0:
+            chunk = handle.read(min(CHUNK_SIZE, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+
+
+def _not_modified(request: HttpRequest, etag: str, mtime: float) -> bool:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in tags or etag in tags
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return since is not None and int(mtime) <= since
+
+
+def _range_applies(request: HttpRequest, etag: str, mtime: float) -> bool:
+    if_range = request.headers.get("If-Range")
+    if if_range is None:
+        return True
+    if if_range.startswith(('"', "W/")):
+        return if_range == etag
+    since = parse_http_date_safe(if_range)
+    return since is not None and int(mtime) <= since
+
+
+def file_response(request: HttpRequest, *, path: Path, content_type: str, etag_seed: str) -> HttpResponse:
+    """Return a response for an audio file honouring Range, If-Range, If-None-Match and HEAD.
+
+    The caller has already checked permissions. Files are streamed in chunks, never read whole.
+    """
+    try:
+        stat = path.stat()
+    except OSError:
+        return HttpResponse("This track's audio file is missing.", status=404, content_type="text/plain")
+    size, mtime = stat.st_size, stat.st_mtime
+    etag = quote_etag(f"{etag_seed}-{size}-{int(mtime)}")
+    common = {"Accept-Ranges": "bytes", "ETag": etag, "Last-Modified": http_date(mtime)}
+
+    if _not_modified(request, etag, mtime):
+        response = HttpResponse(status=304)
+        for name, value in common.items():
+            response[name] = value
+        return response
+
+    byte_range = None
+    if request.headers.get("Range") and _range_applies(request, etag, mtime):
+        try:
+            byte_range = parse_range(request.headers["Range"], size)
+        except UnsatisfiableRange:
+            response = HttpResponse(status=416, content_type="text/plain")
+            response["Content-Range"] = f"bytes */{size}"
+            response["Accept-Ranges"] = "bytes"
+            return response
+
+    accel_prefix = settings.STREAMAPP_X_ACCEL_REDIRECT_PREFIX
+    if accel_prefix:
+        # nginx serves the bytes (and the Range) itself from an internal location.
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = accel_prefix.rstrip("/") + "/" + os.fspath(path).lstrip("/")
+        response["ETag"] = etag
+        return response
+
+    if request.method == "HEAD":
+        response = HttpResponse(content_type=content_type, status=206 if byte_range else 200)
+        length = byte_range.length if byte_range else size
+    elif byte_range:
+        response = StreamingHttpResponse(_read_range(path, byte_range), status=206, content_type=content_type)
+        length = byte_range.length
+    else:
+        response = FileResponse(path.open("rb"), content_type=content_type)
+        length = size
+    if byte_range:
+        response["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{size}"
+    response["Content-Length"] = str(length)
+    for name, value in common.items():
+        response[name] = value
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
