@@ -1,4 +1,5 @@
 """Writes for listening: play reports and the listens they produce."""
+
 import datetime as dt
 import hashlib
 import uuid
@@ -9,8 +10,8 @@ from django.utils import timezone
 
 from catalog.models import Track
 
-from . import rules
-from .models import ContextType, Listen, NowPlaying, Play, Source
+from .. import rules
+from ..models import ContextType, Listen, NowPlaying, Play, Source
 
 PLAY_EVENTS = ("start", "progress", "pause", "resume", "seek", "first_audio", "stall", "error", "end", "skip")
 ENDING_EVENTS = ("end", "skip")
@@ -64,8 +65,11 @@ def play_report(
         user=user,
         play_id=play_id,
         defaults={
-            "track": track, "started_at": start, "source": source,
-            "context_type": context_type, "context_id": context_id[:64],
+            "track": track,
+            "started_at": start,
+            "source": source,
+            "context_type": context_type,
+            "context_id": context_id[:64],
         },
     )
     if play.track_id != track.pk:
@@ -90,11 +94,19 @@ def play_report(
         listen = Listen.objects.filter(play=play).first()
         if listen is None:
             Listen.objects.create(
-                user=user, track=track, play=play, listened_at=play.started_at,
-                dedupe_key=play_dedupe_key(play_id), ms_played=play.ms_played, source=source,
-                context_type=play.context_type, context_id=play.context_id,
-                artist_name=track.artist.name, track_name=track.title,
-                release_name=track.album.title, recording_mbid=track.mbid,
+                user=user,
+                track=track,
+                play=play,
+                listened_at=play.started_at,
+                dedupe_key=play_dedupe_key(play_id),
+                ms_played=play.ms_played,
+                source=source,
+                context_type=play.context_type,
+                context_id=play.context_id,
+                artist_name=track.artist.name,
+                track_name=track.title,
+                release_name=track.album.title,
+                recording_mbid=track.mbid,
             )
         elif (listen.listened_at, listen.ms_played) != (play.started_at, play.ms_played):
             listen.listened_at, listen.ms_played = play.started_at, play.ms_played
@@ -111,8 +123,12 @@ def _update_now_playing(*, user, track: Track, play: Play, ended: bool, now: dt.
     NowPlaying.objects.update_or_create(
         user=user,
         defaults={
-            "track": track, "artist_name": track.artist.name, "track_name": track.title,
-            "release_name": track.album.title, "additional_info": {"duration_ms": track.duration_ms},
-            "started_at": play.started_at, "expires_at": now + dt.timedelta(milliseconds=remaining + 30_000),
+            "track": track,
+            "artist_name": track.artist.name,
+            "track_name": track.title,
+            "release_name": track.album.title,
+            "additional_info": {"duration_ms": track.duration_ms},
+            "started_at": play.started_at,
+            "expires_at": now + dt.timedelta(milliseconds=remaining + 30_000),
         },
     )

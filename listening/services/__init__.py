@@ -1,0 +1,39 @@
+"""Writes for listening, by subdomain: plays and listens, likes, playlists, the player queue."""
+
+from .likes import album_like_set, artist_like_set, track_like_set
+from .player import player_state_save
+from .playlists import (
+    playlist_add_tracks,
+    playlist_collaborator_add,
+    playlist_collaborator_remove,
+    playlist_create,
+    playlist_delete,
+    playlist_duplicate,
+    playlist_import,
+    playlist_move_item,
+    playlist_remove_item,
+    playlist_reorder,
+    playlist_update,
+)
+from .plays import PLAY_EVENTS, play_dedupe_key, play_report
+
+__all__ = [
+    "PLAY_EVENTS",
+    "album_like_set",
+    "artist_like_set",
+    "play_dedupe_key",
+    "play_report",
+    "player_state_save",
+    "playlist_add_tracks",
+    "playlist_collaborator_add",
+    "playlist_collaborator_remove",
+    "playlist_create",
+    "playlist_delete",
+    "playlist_duplicate",
+    "playlist_import",
+    "playlist_move_item",
+    "playlist_remove_item",
+    "playlist_reorder",
+    "playlist_update",
+    "track_like_set",
+]

@@ -1,0 +1,267 @@
+"""Playlists: create, edit, add, remove, reorder (atomically), duplicate, collaborate, import."""
+
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+
+from catalog.models import AudioFile, Track
+from catalog.normalize import name_key
+
+from .. import playlist_formats
+from ..models import Playlist, PlaylistCollaborator, PlaylistTrack
+
+MAX_PLAYLIST_LENGTH = 10_000
+
+
+def can_edit(playlist: Playlist, user) -> bool:
+    """Return whether user may add, remove and reorder tracks (the owner or a collaborator)."""
+    if playlist.kind != Playlist.Kind.USER:
+        return False
+    return playlist.owner_id == user.pk or playlist.collaborator_links.filter(user=user).exists()
+
+
+def _check_edit(playlist: Playlist, user) -> None:
+    if not can_edit(playlist, user):
+        raise PermissionDenied("Only the owner and collaborators can change this playlist.")
+
+
+def _check_owner(playlist: Playlist, user) -> None:
+    if playlist.owner_id != user.pk or playlist.kind != Playlist.Kind.USER:
+        raise PermissionDenied("Only the owner can do this.")
+
+
+def _lock(playlist: Playlist) -> Playlist:
+    # Every change to a playlist's items takes this row lock first (on SQLite the IMMEDIATE
+    # transaction does the same), so concurrent edits are applied one after the other.
+    return Playlist.objects.select_for_update().get(pk=playlist.pk)
+
+
+def _validate_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "A playlist needs a name."})
+    if len(name) > 200:
+        raise ValidationError({"name": "A playlist name has at most 200 characters."})
+    return name
+
+
+@transaction.atomic
+def playlist_create(
+    *, owner, name: str, description: str = "", is_public: bool = False, tracks: list[Track] = ()
+) -> Playlist:
+    """Create a user playlist, optionally with tracks."""
+    playlist = Playlist.objects.create(
+        owner=owner, name=_validate_name(name), description=description.strip()[:2000], is_public=is_public
+    )
+    if tracks:
+        playlist_add_tracks(playlist=playlist, actor=owner, tracks=list(tracks))
+    return playlist
+
+
+@transaction.atomic
+def playlist_update(
+    *,
+    playlist: Playlist,
+    actor,
+    name: str | None = None,
+    description: str | None = None,
+    is_public: bool | None = None,
+) -> Playlist:
+    """Rename, describe or change the visibility of a playlist (owner only)."""
+    _check_owner(playlist, actor)
+    if name is not None:
+        playlist.name = _validate_name(name)
+    if description is not None:
+        playlist.description = description.strip()[:2000]
+    if is_public is not None:
+        playlist.is_public = is_public
+    playlist.save()
+    return playlist
+
+
+@transaction.atomic
+def playlist_delete(*, playlist: Playlist, actor) -> None:
+    """Delete a playlist (owner only)."""
+    _check_owner(playlist, actor)
+    playlist.delete()
+
+
+@transaction.atomic
+def playlist_add_tracks(
+    *, playlist: Playlist, actor, tracks: list[Track], position: int | None = None
+) -> int:
+    """Add tracks at the end (or at position); return how many were added."""
+    _check_edit(playlist, actor)
+    locked = _lock(playlist)
+    count = locked.items.count()
+    if count + len(tracks) > MAX_PLAYLIST_LENGTH:
+        raise ValidationError({"tracks": f"A playlist holds at most {MAX_PLAYLIST_LENGTH:,} tracks."})
+    if position is None or position >= count:
+        start = (locked.items.aggregate(top=Max("position"))["top"] or 0) + 1 if count else 0
+    else:
+        start = max(position, 0)
+        items = list(locked.items.order_by("position", "id"))
+        for index, item in enumerate(items[start:], start=start + len(tracks)):
+            item.position = index
+        PlaylistTrack.objects.bulk_update(items[start:], ["position"])
+    PlaylistTrack.objects.bulk_create(
+        PlaylistTrack(playlist=locked, track=track, position=start + offset, added_by=actor)
+        for offset, track in enumerate(tracks)
+    )
+    locked.save(update_fields=["updated_at"])
+    return len(tracks)
+
+
+@transaction.atomic
+def playlist_remove_item(*, playlist: Playlist, actor, item_id: int) -> None:
+    """Remove one entry (by its item id, so duplicates of a track are told apart)."""
+    _check_edit(playlist, actor)
+    locked = _lock(playlist)
+    deleted, _ = locked.items.filter(pk=item_id).delete()
+    if not deleted:
+        raise ValidationError({"item_id": "This entry is not in the playlist."})
+    locked.save(update_fields=["updated_at"])
+
+
+@transaction.atomic
+def playlist_reorder(*, playlist: Playlist, actor, item_ids: list[int]) -> list[int]:
+    """Store a new order of the playlist's entries; return the stored order of item ids.
+
+    Entries the client did not know about (added by someone else meanwhile) keep their relative
+    order after the ones it sent, and ids that no longer exist are ignored: no edit loses a track.
+    """
+    _check_edit(playlist, actor)
+    if len(set(item_ids)) != len(item_ids):
+        raise ValidationError({"item_ids": "Each entry may appear once."})
+    locked = _lock(playlist)
+    items = {item.pk: item for item in locked.items.order_by("position", "id")}
+    ordered = [items[item_id] for item_id in item_ids if item_id in items]
+    sent = set(item_ids)
+    ordered += [item for item_id, item in items.items() if item_id not in sent]
+    for position, item in enumerate(ordered):
+        item.position = position
+    PlaylistTrack.objects.bulk_update(ordered, ["position"], batch_size=500)
+    locked.save(update_fields=["updated_at"])
+    return [item.pk for item in ordered]
+
+
+@transaction.atomic
+def playlist_move_item(*, playlist: Playlist, actor, item_id: int, to_index: int) -> list[int]:
+    """Move one entry to a new index (what a drag and drop does); return the stored order."""
+    _check_edit(playlist, actor)
+    locked = _lock(playlist)
+    order = list(locked.items.order_by("position", "id").values_list("pk", flat=True))
+    if item_id not in order:
+        raise ValidationError({"item_id": "This entry is not in the playlist."})
+    order.remove(item_id)
+    order.insert(min(max(to_index, 0), len(order)), item_id)
+    return playlist_reorder(playlist=locked, actor=actor, item_ids=order)
+
+
+@transaction.atomic
+def playlist_duplicate(*, playlist: Playlist, actor) -> Playlist:
+    """Copy a playlist the actor can see into a new private playlist of theirs."""
+    copy = Playlist.objects.create(
+        owner=actor, name=f"{playlist.name} (copy)"[:200], description=playlist.description, is_public=False
+    )
+    PlaylistTrack.objects.bulk_create(
+        PlaylistTrack(playlist=copy, track_id=track_id, position=position, added_by=actor)
+        for position, track_id in enumerate(
+            playlist.items.order_by("position", "id").values_list("track_id", flat=True)
+        )
+    )
+    return copy
+
+
+@transaction.atomic
+def playlist_collaborator_add(*, playlist: Playlist, actor, user) -> PlaylistCollaborator:
+    """Invite a user to add and reorder tracks (owner only)."""
+    _check_owner(playlist, actor)
+    if user.pk == playlist.owner_id:
+        raise ValidationError({"username": "The owner is already part of the playlist."})
+    link, _ = PlaylistCollaborator.objects.get_or_create(playlist=playlist, user=user)
+    return link
+
+
+@transaction.atomic
+def playlist_collaborator_remove(*, playlist: Playlist, actor, user) -> None:
+    """Remove a collaborator (the owner, or collaborators removing themselves)."""
+    if actor.pk != user.pk:
+        _check_owner(playlist, actor)
+    PlaylistCollaborator.objects.filter(playlist=playlist, user=user).delete()
+
+
+@dataclass
+class PlaylistImportResult:
+    playlist: Playlist
+    matched: int = 0
+    unmatched: list[dict] = field(default_factory=list)  # [{"line": n, "entry": "..."}]
+
+
+_STREAM_URL = re.compile(r"/stream/(\d+)/?$")
+
+
+def _match_entries(entries: list[playlist_formats.ImportEntry]) -> list[Track | None]:
+    """Match entries to tracks by stream URL, file path, then artist + title (+ album): 3 queries."""
+    paths, ids, keys = set(), set(), set()
+    for entry in entries:
+        location = playlist_formats.location_path(entry.location)
+        if found := _STREAM_URL.search(location):
+            ids.add(int(found.group(1)))
+        elif location:
+            paths.add(location)
+        if entry.title:
+            keys.add(name_key(entry.title))
+    by_id = Track.objects.in_bulk(ids)
+    by_path = dict(
+        AudioFile.objects.filter(path__in=paths, tracks__isnull=False).values_list("path", "tracks")
+    )
+    by_path_tracks = Track.objects.in_bulk(set(by_path.values()))
+    candidates: dict[tuple[str, str], list[Track]] = {}
+    for track in Track.objects.filter(title_key__in=keys).select_related("artist", "album"):
+        candidates.setdefault((track.artist.name_key, track.title_key), []).append(track)
+    matched: list[Track | None] = []
+    for entry in entries:
+        location = playlist_formats.location_path(entry.location)
+        track = None
+        if found := _STREAM_URL.search(location):
+            track = by_id.get(int(found.group(1)))
+        if track is None and location in by_path:
+            track = by_path_tracks.get(by_path[location])
+        if track is None and entry.title:
+            options = candidates.get((name_key(entry.artist), name_key(entry.title)), [])
+            if entry.album:
+                options = sorted(options, key=lambda t: t.album.title_key != name_key(entry.album))
+            track = options[0] if options else None
+        matched.append(track)
+    return matched
+
+
+@transaction.atomic
+def playlist_import(*, owner, name: str, content: bytes, filename: str = "") -> PlaylistImportResult:
+    """Create a playlist from an M3U8 or XSPF file, reporting the entries that matched nothing."""
+    try:
+        entries = playlist_formats.parse_playlist(content, filename=filename)
+    except playlist_formats.PlaylistFormatError as error:
+        raise ValidationError({"file": str(error)}) from error
+    if not entries:
+        raise ValidationError({"file": "The playlist has no entries."})
+    if len(entries) > MAX_PLAYLIST_LENGTH:
+        raise ValidationError({"file": f"A playlist holds at most {MAX_PLAYLIST_LENGTH:,} tracks."})
+    matches = _match_entries(entries)
+    tracks = [track for track in matches if track is not None]
+    playlist = playlist_create(owner=owner, name=name, tracks=tracks)
+    unmatched = [
+        {"line": entry.line, "entry": entry.raw} for entry, track in zip(entries, matches) if track is None
+    ]
+    return PlaylistImportResult(playlist=playlist, matched=len(tracks), unmatched=unmatched)
+
+
+def visible_playlists_filter(user) -> Q:
+    """Return the filter of playlists a user may see: public, own, collaborative, or all for staff."""
+    if user.is_staff:
+        return Q()
+    return Q(is_public=True) | Q(owner=user) | Q(collaborator_links__user=user)
