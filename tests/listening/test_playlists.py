@@ -3,7 +3,7 @@ import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import close_old_connections
+from django.db import connection
 
 from listening import playlist_formats, services
 from listening.models import Playlist, PlaylistTrack
@@ -74,7 +74,7 @@ def test_concurrent_reorders_and_adds_never_lose_a_track(user, other_user, track
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
         finally:
-            close_old_connections()
+            connection.close()
 
     def reorder():
         ids = list(PlaylistTrack.objects.filter(playlist=playlist).values_list("pk", flat=True))
@@ -132,12 +132,12 @@ def test_round_trip_matches_every_track(user, tracks, export):
 
 def test_import_matches_by_path_and_by_artist_and_title_and_reports_the_rest(user, tracks):
     content = (
-        "#EXTM3U\n"
-        "#EXTINF:545,Miles Davis - So What\n/elsewhere/unknown.mp3\n"
-        "/music/kob/03.flac\n"
-        "#EXTINF:300,MILES DAVIS - all blues!\nsomething.mp3\n"
-        "#EXTINF:200,Nobody - Nothing\nnothing.mp3\n"
-    ).encode()
+        b"#EXTM3U\n"
+        b"#EXTINF:545,Miles Davis - So What\n/elsewhere/unknown.mp3\n"
+        b"/music/kob/03.flac\n"
+        b"#EXTINF:300,MILES DAVIS - all blues!\nsomething.mp3\n"
+        b"#EXTINF:200,Nobody - Nothing\nnothing.mp3\n"
+    )
     result = services.playlist_import(owner=user, name="From M3U", content=content)
     assert order(result.playlist) == ["So What", "Blue in Green", "All Blues"]
     assert result.unmatched == [{"line": 8, "entry": "Nobody - Nothing (nothing.mp3)"}]
