@@ -1,4 +1,5 @@
 """HTTP delivery of audio files: byte ranges, conditional requests, and nginx hand-off."""
+
 import os
 import re
 from collections.abc import Iterator

@@ -4,4 +4,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("catalog.api.urls")),
+    path("", include("listening.api.urls")),
 ]

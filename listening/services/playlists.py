@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 
 from catalog.models import AudioFile, Track
 from catalog.normalize import name_key
@@ -258,10 +258,3 @@ def playlist_import(*, owner, name: str, content: bytes, filename: str = "") -> 
         {"line": entry.line, "entry": entry.raw} for entry, track in zip(entries, matches) if track is None
     ]
     return PlaylistImportResult(playlist=playlist, matched=len(tracks), unmatched=unmatched)
-
-
-def visible_playlists_filter(user) -> Q:
-    """Return the filter of playlists a user may see: public, own, collaborative, or all for staff."""
-    if user.is_staff:
-        return Q()
-    return Q(is_public=True) | Q(owner=user) | Q(collaborator_links__user=user)
