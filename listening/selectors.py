@@ -111,3 +111,55 @@ def user_playlists(*, user) -> QuerySet[Playlist]:
         .distinct()
         .order_by("-updated_at")
     )
+
+
+@dataclass(frozen=True)
+class PlaylistPage:
+    playlist: Playlist
+    items: list  # PlaylistTrack rows with track, album, artist loaded
+    collaborators: list
+    can_edit: bool
+    is_owner: bool
+    track_count: int
+    duration_ms: int
+    mosaic: list[str]  # up to 4 distinct cover names for the automatic cover
+
+
+def playlist_page(*, user, uid) -> PlaylistPage:
+    """Return a playlist the user may see with its entries and cover mosaic (4 queries)."""
+    playlist = playlist_get_visible(user=user, uid=uid)
+    items = list(
+        playlist.items.select_related("track__album__artist", "track__artist", "added_by").order_by(
+            "position", "id"
+        )
+    )
+    collaborators = [link.user for link in playlist.collaborator_links.select_related("user")]
+    is_owner = playlist.owner_id == user.pk
+    can_edit = playlist.kind == Playlist.Kind.USER and (
+        is_owner or any(c.pk == user.pk for c in collaborators)
+    )
+    covers: list[str] = []
+    for item in items:
+        name = item.track.album.cover.name
+        if name and name not in covers:
+            covers.append(name)
+        if len(covers) == 4:
+            break
+    return PlaylistPage(
+        playlist=playlist,
+        items=items,
+        collaborators=collaborators,
+        can_edit=can_edit,
+        is_owner=is_owner,
+        track_count=len(items),
+        duration_ms=sum(item.track.duration_ms for item in items),
+        mosaic=covers,
+    )
+
+
+def playlist_export_rows(*, playlist: Playlist) -> list[Track]:
+    """Return the playlist's tracks in order, for M3U8 / XSPF export."""
+    return [
+        item.track
+        for item in playlist.items.select_related("track__album", "track__artist").order_by("position", "id")
+    ]

@@ -73,3 +73,64 @@ class LikeOutput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["track", "album", "artist"])
     id = serializers.IntegerField()
     liked = serializers.BooleanField()
+
+
+class PlaylistInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+    is_public = serializers.BooleanField(required=False, default=False)
+    track_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=10_000
+    )
+
+
+class PlaylistUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    is_public = serializers.BooleanField(required=False)
+
+
+class PlaylistSummary(serializers.Serializer):
+    uid = serializers.UUIDField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    is_public = serializers.BooleanField()
+    kind = serializers.CharField()
+    owner = serializers.CharField(source="owner.username")
+    track_count = serializers.IntegerField()
+    url = serializers.CharField(source="get_absolute_url")
+    updated_at = serializers.DateTimeField()
+
+
+class PlaylistItemOutput(serializers.Serializer):
+    item_id = serializers.IntegerField(source="pk")
+    position = serializers.IntegerField()
+    track = TrackSerializer()
+    added_by = serializers.CharField(source="added_by.username", allow_null=True, default=None)
+    added_at = serializers.DateTimeField()
+
+
+class PlaylistDetail(PlaylistSummary):
+    collaborators = serializers.ListField(child=serializers.CharField())
+    can_edit = serializers.BooleanField()
+    items = PlaylistItemOutput(many=True)
+
+
+class PlaylistAddInput(serializers.Serializer):
+    track_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=10_000
+    )
+    position = serializers.IntegerField(min_value=0, required=False)
+
+
+class PlaylistOrderInput(serializers.Serializer):
+    item_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=10_000)
+
+
+class PlaylistMoveInput(serializers.Serializer):
+    item_id = serializers.IntegerField(min_value=1)
+    to_index = serializers.IntegerField(min_value=0)
+
+
+class CollaboratorInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)

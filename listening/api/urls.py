@@ -8,4 +8,20 @@ urlpatterns = [
     path("player/plays/", views.PlayReportApi.as_view(), name="play-report"),
     path("player/state/", views.PlayerStateApi.as_view(), name="player-state"),
     path("likes/<str:kind>/<int:pk>/", views.LikeApi.as_view(), name="like"),
+    path("playlists/", views.PlaylistListApi.as_view(), name="playlist-list"),
+    path("playlists/<uuid:uid>/", views.PlaylistDetailApi.as_view(), name="playlist-detail"),
+    path("playlists/<uuid:uid>/tracks/", views.PlaylistTracksApi.as_view(), name="playlist-tracks"),
+    path("playlists/<uuid:uid>/items/<int:item_id>/", views.PlaylistItemApi.as_view(), name="playlist-item"),
+    path("playlists/<uuid:uid>/order/", views.PlaylistOrderApi.as_view(), name="playlist-order"),
+    path("playlists/<uuid:uid>/duplicate/", views.PlaylistDuplicateApi.as_view(), name="playlist-duplicate"),
+    path(
+        "playlists/<uuid:uid>/collaborators/",
+        views.PlaylistCollaboratorsApi.as_view(),
+        name="playlist-collaborators",
+    ),
+    path(
+        "playlists/<uuid:uid>/collaborators/<str:username>/",
+        views.PlaylistCollaboratorsApi.as_view(),
+        name="playlist-collaborator",
+    ),
 ]

@@ -1,4 +1,5 @@
 """Playlist services: editing, permissions, atomic reorder under concurrent edits, M3U8/XSPF round trips."""
+
 import threading
 
 import pytest
@@ -119,7 +120,10 @@ def test_duplicate_copies_tracks_into_a_private_playlist(user, other_user, track
 def test_round_trip_matches_every_track(user, tracks, export):
     entries = [
         playlist_formats.ExportEntry(
-            title=t.title, artist=t.artist.name, album=t.album.title, duration_ms=t.duration_ms,
+            title=t.title,
+            artist=t.artist.name,
+            album=t.album.title,
+            duration_ms=t.duration_ms,
             location=f"https://music.example.org/stream/{t.pk}/",
         )
         for t in tracks

@@ -1,4 +1,5 @@
 """The scrobble rule at its edges."""
+
 import pytest
 
 from listening.rules import is_listen, listen_threshold_ms

@@ -1,4 +1,5 @@
 """Play reports: the listen rule, idempotency, out-of-order reports, quality figures, now playing."""
+
 import datetime as dt
 import uuid
 

@@ -1,4 +1,5 @@
 """GET /stream/<id>/: byte ranges, conditional requests, HEAD and permissions."""
+
 import pytest
 
 from tests.catalog.factories import make_audio_file, make_track
