@@ -16,7 +16,8 @@ STREAMAPP_DEMO_LIBRARY_DIR = MEDIA_ROOT / "demo-library"
 # tests can open it; a worker started by the suite is told that file's name (or PostgreSQL's
 # test database) through STREAMAPP_TEST_DATABASE_NAME.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-streamapp.sqlite3")}  # noqa: F405
+    # One file per test process, so parallel runs on one machine never share a database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-streamapp-{os.getpid()}.sqlite3")}  # noqa: F405
 if os.environ.get("STREAMAPP_TEST_DATABASE_NAME"):
     DATABASES["default"]["NAME"] = os.environ["STREAMAPP_TEST_DATABASE_NAME"]  # noqa: F405
 
