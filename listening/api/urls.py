@@ -21,7 +21,7 @@ urlpatterns = [
     ),
     path(
         "playlists/<uuid:uid>/collaborators/<str:username>/",
-        views.PlaylistCollaboratorsApi.as_view(),
+        views.PlaylistCollaboratorApi.as_view(),
         name="playlist-collaborator",
     ),
 ]

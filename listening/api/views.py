@@ -308,6 +308,12 @@ class PlaylistCollaboratorsApi(APIView):
         )
         return Response(_detail(request.user, uid))
 
+
+class PlaylistCollaboratorApi(PlaylistCollaboratorsApi):
+    """Remove a collaborator (the owner), or leave a playlist (the collaborator)."""
+
+    post = None
+
     @extend_schema(request=None, responses={200: serializers.PlaylistDetail})
     def delete(self, request, uid, username: str):
         playlist = selectors.playlist_get_visible(user=request.user, uid=uid)
