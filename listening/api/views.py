@@ -286,17 +286,18 @@ class PlaylistDuplicateApi(APIView):
         return Response(_detail(request.user, copy.uid), status=status.HTTP_201_CREATED)
 
 
+def _user_named(username: str):
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise ValidationError({"username": f"There is no user called {username!r}."})
+    return user
+
+
 class PlaylistCollaboratorsApi(APIView):
     """Invite (POST) or remove (DELETE) a collaborator; only the owner invites."""
 
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [WriteThrottle]
-
-    def _user(self, username: str):
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise ValidationError({"username": f"There is no user called {username!r}."})
-        return user
 
     @extend_schema(request=serializers.CollaboratorInput, responses={200: serializers.PlaylistDetail})
     def post(self, request, uid):
@@ -304,21 +305,22 @@ class PlaylistCollaboratorsApi(APIView):
         data = serializers.CollaboratorInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.playlist_collaborator_add(
-            playlist=playlist, actor=request.user, user=self._user(data.validated_data["username"])
+            playlist=playlist, actor=request.user, user=_user_named(data.validated_data["username"])
         )
         return Response(_detail(request.user, uid))
 
 
-class PlaylistCollaboratorApi(PlaylistCollaboratorsApi):
+class PlaylistCollaboratorApi(APIView):
     """Remove a collaborator (the owner), or leave a playlist (the collaborator)."""
 
-    post = None
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [WriteThrottle]
 
     @extend_schema(request=None, responses={200: serializers.PlaylistDetail})
     def delete(self, request, uid, username: str):
         playlist = selectors.playlist_get_visible(user=request.user, uid=uid)
         services.playlist_collaborator_remove(
-            playlist=playlist, actor=request.user, user=self._user(username)
+            playlist=playlist, actor=request.user, user=_user_named(username)
         )
         if playlist.owner_id != request.user.pk and username == request.user.username:
             return Response(status=status.HTTP_204_NO_CONTENT)
