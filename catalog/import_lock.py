@@ -1,0 +1,76 @@
+"""The lock that lets one library import run at a time, across processes (web, workers, command line).
+
+On PostgreSQL it is a session advisory lock; on SQLite (one machine by nature) an flock on a file
+beside the database. Both are released by the operating system or the server when the process
+holding them dies, so a crashed import never blocks the next one.
+"""
+
+import fcntl
+import logging
+import tempfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.db import DatabaseError, connection
+
+logger = logging.getLogger(__name__)
+
+# pg_advisory_lock takes a bigint; a fixed value derived from the lock's name.
+ADVISORY_LOCK_KEY = zlib.crc32(b"streamapp.catalog.library_import")
+
+
+class ImportAlreadyRunning(Exception):
+    """Another library import holds the lock."""
+
+    def __init__(self, message: str = "Another library import is running; try again when it has finished."):
+        super().__init__(message)
+
+
+@contextmanager
+def library_import_lock() -> Iterator[None]:
+    """Hold the library import lock for the block; raise ImportAlreadyRunning if it is taken."""
+    if connection.vendor == "postgresql":
+        with _advisory_lock():
+            yield
+    else:
+        with _file_lock(_lock_file()):
+            yield
+
+
+@contextmanager
+def _advisory_lock() -> Iterator[None]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
+        (acquired,) = cursor.fetchone()
+    if not acquired:
+        raise ImportAlreadyRunning()
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
+        except DatabaseError:  # the connection is gone, and the lock with it
+            logger.warning("Could not release the library import lock", exc_info=True)
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ImportAlreadyRunning() from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _lock_file() -> Path:
+    name = str(connection.settings_dict.get("NAME") or "")
+    if name and not name.startswith(("file:", ":memory:")):
+        return Path(name + ".import-lock")
+    return Path(tempfile.gettempdir()) / "streamapp-library-import.lock"

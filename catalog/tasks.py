@@ -1,0 +1,54 @@
+"""Celery tasks of the catalog: each loads its row by id and calls a service."""
+
+import logging
+from pathlib import Path
+
+from celery import shared_task
+from django.core.exceptions import ValidationError
+
+from . import services
+from .models import LibraryImport
+
+logger = logging.getLogger(__name__)
+
+# While another import holds the lock, try again every 30 s for up to two hours.
+LOCK_RETRY_SECONDS = 30
+LOCK_MAX_RETRIES = 240
+# A first import reads every file in full (for its checksum): allow hours, not the default hour.
+IMPORT_SOFT_TIME_LIMIT = 6 * 3600
+
+
+@shared_task(
+    name="catalog.import_library",
+    bind=True,
+    max_retries=LOCK_MAX_RETRIES,
+    soft_time_limit=IMPORT_SOFT_TIME_LIMIT,
+    time_limit=IMPORT_SOFT_TIME_LIMIT + 300,
+)
+def import_library(self, library_import_id: int) -> dict:
+    """Run the recorded library import; wait for another one that is running to finish first."""
+    try:
+        library_import = LibraryImport.objects.get(pk=library_import_id)
+    except LibraryImport.DoesNotExist:
+        logger.warning("Library import %s was deleted before it ran", library_import_id)
+        return {"status": "missing"}
+    if library_import.status in (LibraryImport.Status.DONE, LibraryImport.Status.FAILED):
+        return {"status": library_import.status}  # a redelivered message: it already ran
+    try:
+        summary = services.library_import(root=Path(library_import.path), library_import=library_import)
+    except services.ImportAlreadyRunning as error:
+        if self.request.retries >= self.max_retries:
+            services.library_import_fail(library_import=library_import, message=str(error))
+            return {"status": LibraryImport.Status.FAILED}
+        raise self.retry(countdown=LOCK_RETRY_SECONDS) from error
+    except ValidationError:
+        return {"status": LibraryImport.Status.FAILED}  # the row says why (the folder is gone)
+    return {
+        "status": LibraryImport.Status.DONE,
+        "files_seen": summary.files_seen,
+        "added": summary.added,
+        "updated": summary.updated,
+        "unchanged": summary.unchanged,
+        "removed": summary.removed,
+        "failed": summary.failed,
+    }
