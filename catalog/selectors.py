@@ -1,10 +1,245 @@
 """Reads of the catalog, with the joins each caller needs so pages run a constant number of queries."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
 
-from .models import Track
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+
+from .models import Album, Artist, Genre, Track
 
 
 def track_list(*, filters: dict | None = None) -> QuerySet[Track]:
     """Return playable tracks with album, artist and genres loaded."""
     return Track.objects.playable().with_related().filter(**(filters or {})).order_by("pk")
+
+
+# ------------------------------------------------------------------------------
+# Pages: each selector returns everything its page shows in a fixed number of queries.
+# ------------------------------------------------------------------------------
+def _newest_first() -> list:
+    return [F("release_year").desc(nulls_last=True), "-created_at", "-pk"]
+
+
+def _tracklist_order() -> list:
+    return ["disc_number", F("track_number").asc(nulls_last=True), "title", "pk"]
+
+
+def _opening_tracks_first() -> list:
+    """Order tracks by position on their release (newest release first): a mix of many releases."""
+    return [
+        F("track_number").asc(nulls_last=True),
+        "disc_number",
+        F("album__release_year").desc(nulls_last=True),
+        "pk",
+    ]
+
+
+def _has_playable_tracks() -> Exists:
+    return Exists(Track.objects.playable().filter(album=OuterRef("pk")))
+
+
+def _artist_picture() -> Subquery:
+    """Return the cover of the artist's newest album that has one: artists have no photos of their own."""
+    covers = Album.objects.filter(artist=OuterRef("pk")).exclude(cover="").order_by(*_newest_first())
+    return Subquery(covers.values("cover")[:1])
+
+
+@dataclass(frozen=True)
+class Disc:
+    number: int
+    tracks: list[Track]
+
+
+@dataclass(frozen=True)
+class AlbumPage:
+    album: Album
+    discs: list[Disc]
+    genres: list[Genre]
+    track_count: int
+    duration_ms: int
+    more_by_artist: list[Album]
+
+    @property
+    def tracks(self) -> list[Track]:
+        return [track for disc in self.discs for track in disc.tracks]
+
+
+@dataclass(frozen=True)
+class ArtistPage:
+    artist: Artist
+    top_tracks: list[Track]
+    albums: list[Album]
+    singles_and_eps: list[Album]
+    compilations: list[Album]
+    appears_on: list[Album]
+
+
+@dataclass(frozen=True)
+class TrackPage:
+    track: Track
+    album_tracks: list[Track]
+
+
+@dataclass(frozen=True)
+class GenrePage:
+    genre: Genre
+    artists: list[Artist]
+    albums: list[Album]
+    tracks: list[Track]
+
+
+def home_new_releases(*, limit: int = 12) -> list[Album]:
+    """Return the newest albums that have something to play, latest release year first."""
+    albums = Album.objects.select_related("artist").filter(_has_playable_tracks()).order_by(*_newest_first())
+    return list(albums[:limit])
+
+
+def genre_overview(*, limit: int | None = None, biggest_first: bool = False) -> list[Genre]:
+    """Return the genres that have playable tracks, with `track_count` and a `cover_name` to show.
+
+    `cover_name` is the storage name of one album cover in the genre, or None.
+    """
+    covers = (
+        Album.objects.filter(tracks__genres=OuterRef("pk"), tracks__is_available=True)
+        .exclude(cover="")
+        .order_by(*_newest_first())
+        .values("cover")[:1]
+    )
+    genres = (
+        Genre.objects.annotate(
+            track_count=Count("tracks", filter=Q(tracks__is_available=True)),
+            cover_name=Subquery(covers),
+        )
+        .filter(track_count__gt=0)
+        .order_by(*(["-track_count", "name"] if biggest_first else ["name"]))
+    )
+    return list(genres[:limit] if limit else genres)
+
+
+def genre_detail(
+    *, slug: str, artist_limit: int = 12, album_limit: int = 24, track_limit: int = 20
+) -> GenrePage | None:
+    """Return a genre's page (its busiest artists, newest albums and some tracks), or None if unknown."""
+    genre = (
+        Genre.objects.annotate(track_count=Count("tracks", filter=Q(tracks__is_available=True)))
+        .filter(slug=slug)
+        .first()
+    )
+    if genre is None:
+        return None
+    in_genre = Q(tracks__genres=genre, tracks__is_available=True)
+    artists = (
+        Artist.objects.filter(in_genre)
+        .annotate(genre_track_count=Count("tracks", distinct=True), picture_name=_artist_picture())
+        .order_by("-genre_track_count", "name")[:artist_limit]
+    )
+    album_ids = Album.objects.filter(in_genre).values("pk")
+    albums = Album.objects.filter(pk__in=album_ids).select_related("artist").order_by(*_newest_first())
+    # Opening tracks of many albums rather than one album from start to finish.
+    tracks = (
+        Track.objects.playable()
+        .with_related()
+        .filter(genres=genre)
+        .order_by(*_opening_tracks_first())
+    )
+    return GenrePage(
+        genre=genre,
+        artists=list(artists),
+        albums=list(albums[:album_limit]),
+        tracks=list(tracks[:track_limit]),
+    )
+
+
+def artist_top_tracks(*, artist: Artist, limit: int = 10) -> list[Track]:
+    """Return the artist's top tracks: the one place that decides what "top" means.
+
+    Until plays are counted this is each release's opening tracks, newest release first.
+    """
+    tracks = (
+        Track.objects.playable()
+        .with_related()
+        .filter(artist=artist)
+        .order_by(*_opening_tracks_first())
+    )
+    return list(tracks[:limit])
+
+
+def artist_detail(*, pk: int, appears_on_limit: int = 12) -> ArtistPage | None:
+    """Return an artist's page (top tracks, releases grouped by type, appearances), or None if unknown."""
+    artist = (
+        Artist.objects.annotate(
+            track_count=Count("tracks", filter=Q(tracks__is_available=True), distinct=True),
+            picture_name=_artist_picture(),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if artist is None:
+        return None
+    releases = list(
+        Album.objects.filter(artist=artist)
+        .annotate(track_count=Count("tracks"))
+        .order_by(*_newest_first())
+    )
+    for album in releases:
+        album.artist = artist  # the cards show the artist's name: no query per card
+    appearance_ids = Album.objects.filter(tracks__artist=artist).exclude(artist=artist).values("pk")
+    appears_on = (
+        Album.objects.filter(pk__in=appearance_ids).select_related("artist").order_by(*_newest_first())
+    )
+    by_type = Album.AlbumType
+    return ArtistPage(
+        artist=artist,
+        top_tracks=artist_top_tracks(artist=artist),
+        albums=[album for album in releases if album.album_type == by_type.ALBUM],
+        singles_and_eps=[album for album in releases if album.album_type in (by_type.SINGLE, by_type.EP)],
+        compilations=[album for album in releases if album.album_type == by_type.COMPILATION],
+        appears_on=list(appears_on[:appears_on_limit]),
+    )
+
+
+def album_detail(*, pk: int, more_limit: int = 6) -> AlbumPage | None:
+    """Return an album's page (tracklist by disc, genres, total duration, more by the artist), or None."""
+    album = Album.objects.select_related("artist").filter(pk=pk).first()
+    if album is None:
+        return None
+    tracks = list(
+        Track.objects.filter(album=album).select_related("artist").prefetch_related("genres")
+        .order_by(*_tracklist_order())
+    )
+    discs: dict[int, list[Track]] = {}
+    genres: dict[int, Genre] = {}
+    for track in tracks:
+        track.album = album
+        discs.setdefault(track.disc_number, []).append(track)
+        for genre in track.genres.all():
+            genres.setdefault(genre.pk, genre)
+    more_by_artist = (
+        Album.objects.filter(artist=album.artist_id)
+        .exclude(pk=album.pk)
+        .filter(_has_playable_tracks())
+        .order_by(*_newest_first())[:more_limit]
+    )
+    more = list(more_by_artist)
+    for other in more:
+        other.artist = album.artist
+    return AlbumPage(
+        album=album,
+        discs=[Disc(number=number, tracks=disc_tracks) for number, disc_tracks in discs.items()],
+        genres=sorted(genres.values(), key=lambda genre: genre.name.casefold()),
+        track_count=len(tracks),
+        duration_ms=sum(track.duration_ms for track in tracks),
+        more_by_artist=more,
+    )
+
+
+def track_detail(*, pk: int) -> TrackPage | None:
+    """Return a track's page (the track with its file and genres, its album's tracklist), or None."""
+    track = Track.objects.with_related().select_related("audio_file").filter(pk=pk).first()
+    if track is None:
+        return None
+    album_tracks = list(
+        Track.objects.filter(album=track.album_id).select_related("artist").order_by(*_tracklist_order())
+    )
+    for other in album_tracks:
+        other.album = track.album
+    return TrackPage(track=track, album_tracks=album_tracks)

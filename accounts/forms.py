@@ -1,0 +1,39 @@
+"""Sign-up and profile forms for the custom user model."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+
+from .models import time_zone_choices
+
+
+class SignupForm(UserCreationForm):
+    """Create a listener: username, optional email, password twice, and the time zone stats use."""
+
+    time_zone = forms.ChoiceField(
+        choices=time_zone_choices,
+        initial="UTC",
+        help_text="Your history and stats are shown in this time zone.",
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "email", "time_zone")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            # static/streamapp/js/app.js preselects the browser's time zone on a fresh form.
+            self.fields["time_zone"].widget.attrs["data-guess"] = "browser"
+
+
+class ProfileForm(forms.ModelForm):
+    """Change the email address and the time zone of the logged-in user."""
+
+    time_zone = forms.ChoiceField(
+        choices=time_zone_choices, help_text="Your history and stats are shown in this time zone."
+    )
+
+    class Meta:
+        model = get_user_model()
+        fields = ("email", "time_zone")
