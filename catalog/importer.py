@@ -23,30 +23,6 @@ from .tags import AUDIO_EXTENSIONS, AudioTags, TagReadError, read_audio_file
 
 BATCH_SIZE = 500
 PATH_MAX_LENGTH = AudioFile._meta.get_field("path").max_length
-AUDIO_FILE_FIELDS = [
-    "path",
-    "format",
-    "mime_type",
-    "bitrate",
-    "sample_rate",
-    "channels",
-    "duration_ms",
-    "size",
-    "checksum",
-    "is_available",
-]
-TRACK_FIELDS = [
-    "title",
-    "title_key",
-    "album_id",
-    "artist_id",
-    "track_number",
-    "disc_number",
-    "duration_ms",
-    "mbid",
-    "audio_file_id",
-    "is_available",
-]
 ALBUM_FIELDS = [
     "title",
     "title_key",
@@ -468,6 +444,7 @@ class LibraryImporter:
     def _save_audio_files(self, items: list[_ReadFile], now) -> None:
         created: list[AudioFile] = []
         existing: list[AudioFile] = []
+        changed_fields = {"mtime", "last_seen_at"}
         for item in items:
             tags = item.tags
             wanted = {
@@ -488,24 +465,26 @@ class LibraryImporter:
                 item.outcome = "added"
                 created.append(item.audio_file)
                 continue
-            if _assign(audio_file, wanted):
+            changed = _assign(audio_file, wanted)
+            if changed:
                 audio_file.updated_at = now
                 item.outcome = "updated"
+                changed_fields |= changed | {"updated_at"}
             # A touched file with the same content and tags is unchanged, but its new mtime is kept
             # so that the next run skips it again.
             audio_file.mtime, audio_file.last_seen_at = item.mtime, now
             existing.append(audio_file)
         AudioFile.objects.bulk_create(created)
         if existing:
-            AudioFile.objects.bulk_update(
-                existing, [*AUDIO_FILE_FIELDS, "mtime", "last_seen_at", "updated_at"]
-            )
+            # Only the columns that changed somewhere: bulk_update's CASE per column is costly.
+            AudioFile.objects.bulk_update(existing, sorted(changed_fields))
 
     def _save_tracks(
         self, items: list[_ReadFile], tracks: dict[int, Track], track_genres: dict[int, set[int]], now
     ) -> None:
         created: list[Track] = []
         changed: list[Track] = []
+        changed_fields: set[str] = set()
         relinked: list[Track] = []  # existing tracks whose genres change
         genres_of: list[tuple[Track, list[Genre]]] = []
         for item in items:
@@ -531,6 +510,7 @@ class LibraryImporter:
                     item.outcome = "updated"
                 continue
             fields_changed = _assign(track, wanted)
+            changed_fields |= fields_changed
             genres_changed = {genre.pk for genre in item.genres} != track_genres.get(track.pk, set())
             if genres_changed:
                 relinked.append(track)
@@ -541,7 +521,7 @@ class LibraryImporter:
                 item.outcome = "updated"
         Track.objects.bulk_create(created)
         if changed:
-            Track.objects.bulk_update(changed, [*TRACK_FIELDS, "updated_at"])
+            Track.objects.bulk_update(changed, sorted(changed_fields | {"updated_at"}))
         through = Track.genres.through
         if relinked:
             through.objects.filter(track_id__in=[track.pk for track in relinked]).delete()
@@ -594,11 +574,11 @@ def _check_storable(path: str) -> None:
         raise ValueError("the file name is not valid UTF-8") from None
 
 
-def _assign(instance, values: dict) -> bool:
-    """Set the attributes that differ; return whether any did."""
-    changed = False
+def _assign(instance, values: dict) -> set[str]:
+    """Set the attributes that differ; return their names."""
+    changed = set()
     for attribute, value in values.items():
         if getattr(instance, attribute) != value:
             setattr(instance, attribute, value)
-            changed = True
+            changed.add(attribute)
     return changed
