@@ -76,7 +76,7 @@ class ArtistPage:
 @dataclass(frozen=True)
 class TrackPage:
     track: Track
-    album_tracks: list[Track]
+    album_discs: list[Disc]
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,14 @@ class GenrePage:
     artists: list[Artist]
     albums: list[Album]
     tracks: list[Track]
+
+
+def _discs(tracks: list[Track]) -> list[Disc]:
+    """Group tracks already in tracklist order by disc."""
+    discs: dict[int, list[Track]] = {}
+    for track in tracks:
+        discs.setdefault(track.disc_number, []).append(track)
+    return [Disc(number=number, tracks=disc_tracks) for number, disc_tracks in discs.items()]
 
 
 def home_new_releases(*, limit: int = 12) -> list[Album]:
@@ -206,11 +214,9 @@ def album_detail(*, pk: int, more_limit: int = 6) -> AlbumPage | None:
         Track.objects.filter(album=album).select_related("artist").prefetch_related("genres")
         .order_by(*_tracklist_order())
     )
-    discs: dict[int, list[Track]] = {}
     genres: dict[int, Genre] = {}
     for track in tracks:
         track.album = album
-        discs.setdefault(track.disc_number, []).append(track)
         for genre in track.genres.all():
             genres.setdefault(genre.pk, genre)
     more_by_artist = (
@@ -224,7 +230,7 @@ def album_detail(*, pk: int, more_limit: int = 6) -> AlbumPage | None:
         other.artist = album.artist
     return AlbumPage(
         album=album,
-        discs=[Disc(number=number, tracks=disc_tracks) for number, disc_tracks in discs.items()],
+        discs=_discs(tracks),
         genres=sorted(genres.values(), key=lambda genre: genre.name.casefold()),
         track_count=len(tracks),
         duration_ms=sum(track.duration_ms for track in tracks),
@@ -242,4 +248,4 @@ def track_detail(*, pk: int) -> TrackPage | None:
     )
     for other in album_tracks:
         other.album = track.album
-    return TrackPage(track=track, album_tracks=album_tracks)
+    return TrackPage(track=track, album_discs=_discs(album_tracks))

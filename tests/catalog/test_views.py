@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import os
 import re
 
 import pytest
@@ -232,6 +233,7 @@ def test_track_page_shows_track_album_and_the_other_tracks(user_client, library)
     assert f'href="{library["album"].get_absolute_url()}"' in html
     assert "6:24" in page and "Rock" in page
     assert "From OK Computer" in page and "Airbag" in page and "Lucky" in page
+    assert page.index("Disc 1") < page.index("Airbag") < page.index("Disc 2") < page.index("Lucky")
     assert 'aria-current="true"' in html
     assertContains(response, 'aria-label="Play Paranoid Android"')
     assert "Bitrate" not in page
@@ -449,3 +451,93 @@ def test_shelves_are_ordered_and_empty_ones_hidden(user):
     finally:
         for key in ("test-a", "test-b", "test-empty", "test-none"):
             shelves.unregister(key)
+
+
+# ------------------------------------------------------------------------------ in the browser
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser_page(live_server, monkeypatch):
+    """A headless Chromium page logged in as `listener`, on the live test server."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Chromium is missing: run `make browser` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes are safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.set_default_timeout(10_000)
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", "listener")
+        page.fill("#id_password", "listener-pass-1")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        yield page
+        browser.close()
+        assert errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_links_swap_the_page_but_keep_the_player(user, library, live_server, browser_page):
+    page = browser_page
+    page.evaluate("document.getElementById('player').dataset.kept = 'yes'")
+
+    page.click(f'a.card-title[href="{library["album"].get_absolute_url()}"]')
+    page.wait_for_url(f"{live_server.url}{library['album'].get_absolute_url()}")
+    page.wait_for_function("document.title.startsWith('OK Computer')")
+    assert page.inner_text("h1") == "OK Computer"
+
+    page.click(f'.meta a[href="{library["artist"].get_absolute_url()}"]')
+    page.wait_for_function("document.title.startsWith('Radiohead')")
+    assert page.inner_text("h1") == "Radiohead"
+
+    page.go_back()
+    page.wait_for_function("document.title.startsWith('OK Computer')")
+    assert page.inner_text("h1") == "OK Computer"
+    page.go_back()
+    page.wait_for_function("document.title.startsWith('Home')")
+    assert page.url == f"{live_server.url}/"
+    # The player region was never replaced: a full page load would have dropped the marker.
+    assert page.evaluate("document.getElementById('player').dataset.kept") == "yes"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_search_suggestions_work_with_the_keyboard(user, library, live_server, browser_page):
+    page = browser_page
+    page.evaluate("document.getElementById('player').dataset.kept = 'yes'")
+    search_box = page.get_by_role("combobox", name="Search artists, albums and tracks")
+    search_box.click()
+    page.keyboard.type("radiohead", delay=20)
+    page.wait_for_selector("#search-suggestions [role=option]")
+    assert search_box.get_attribute("aria-expanded") == "true"
+
+    page.keyboard.press("ArrowDown")
+    first = page.locator("#search-suggestions [role=option]").first
+    assert first.get_attribute("aria-selected") == "true"
+    assert search_box.get_attribute("aria-activedescendant") == first.get_attribute("id")
+
+    page.keyboard.press("Escape")
+    assert search_box.get_attribute("aria-expanded") == "false"
+    assert page.locator("#search-suggestions").is_hidden()
+
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.title.startsWith('Radiohead')")
+    assert page.evaluate("document.getElementById('player').dataset.kept") == "yes"
+
+    search_box.fill("ok computer")
+    page.wait_for_selector("#search-suggestions [role=option]")
+    page.keyboard.press("Enter")  # nothing chosen: the full results page
+    page.wait_for_function("document.title.startsWith('“ok computer” · Search')")
+    assert page.url.startswith(f"{live_server.url}/search/?q=ok")
+    assert "Top result" in page.inner_text("#main")

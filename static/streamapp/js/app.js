@@ -5,8 +5,8 @@
 
   /* ------------------------------------------------------------ current section in the navigation */
   function markCurrentSection() {
-    var main = document.getElementById("main");
-    var section = main ? main.getAttribute("data-section") : "";
+    var marker = document.querySelector("#main [data-page-section]");
+    var section = marker ? marker.getAttribute("data-page-section") : "";
     document.querySelectorAll("a[data-section]").forEach(function (link) {
       if (section && link.getAttribute("data-section") === section) {
         link.setAttribute("aria-current", "page");
