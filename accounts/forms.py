@@ -22,6 +22,7 @@ class SignupForm(UserCreationForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["email"].help_text = "Optional."
         if not self.is_bound:
             # static/streamapp/js/app.js preselects the browser's time zone on a fresh form.
             self.fields["time_zone"].widget.attrs["data-guess"] = "browser"
