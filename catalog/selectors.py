@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from .models import Album, Artist, Genre, Track
+from .search import SearchResults, Suggestion, search, search_suggestions  # noqa: F401 (the search selectors)
 
 
 def track_list(*, filters: dict | None = None) -> QuerySet[Track]:

@@ -1,0 +1,360 @@
+"""Search over artists, albums and tracks: ranked results and suggestions as you type.
+
+Every match is made on the normalised keys (Artist.name_key, Album.title_key, Track.title_key; see
+catalog.normalize), so case, accents and punctuation never matter. Both database backends rank alike,
+best first:
+
+6. the name is the query;
+5. the name starts with it;
+4. the query is a phrase of the name, starting at a word ("blue moon" in "true blue moonlight");
+3. every word of the query is a word of the name, the last one as a prefix (it is being typed);
+2. every word is a word of the name or of its artist or album ("radiohead creep");
+1. loose matches, only to fill the room the others leave: typos on PostgreSQL (pg_trgm), substrings
+   elsewhere.
+
+Within a tier shorter names come first. On PostgreSQL the rows to rank are gathered through the indexes
+of migration 0002, each giving a bounded number: a prefix range in byte order, full-text search for the
+words, the tracks of the few artists and albums the query names, and trigram similarity for typos. So a
+two-letter query costs about the same on 200,000 tracks as on 1,000. Elsewhere (SQLite) the keys are
+scanned with LIKE, which suits the catalog of a small setup.
+
+The ranking is one SQL statement for the three kinds, written out rather than composed with the ORM:
+composing that many ORM expressions cost more time than running the statement. The rows found are then
+loaded by the ORM, one query per kind that has any.
+"""
+
+# ruff: noqa: S608 -- the SQL is assembled from table and column names of the models and constants;
+# every value from the query is passed as a parameter.
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Model
+
+from .models import Album, Artist, Track
+from .normalize import fold
+
+MAX_QUERY_LENGTH = 200
+MAX_QUERY_WORDS = 8
+MAX_LIMIT = 100
+# Typo and substring matching mean nothing on one or two letters.
+LOOSE_MIN_LENGTH = 3
+# PostgreSQL: the rows each index may contribute before ranking, and how many artists or albums named
+# by the query have their tracks (albums) tried against the rest of it.
+CANDIDATES_PER_INDEX = 100
+NAMED_PARENTS = 5
+
+EXACT, PREFIX, PHRASE, WORDS, ACROSS, LOOSE = 6, 5, 4, 3, 2, 1
+# A loose match through the artist or album weighs a little less than one on the row's own name.
+PARENT_MATCH_WEIGHT = 0.9
+
+# The expressions migration 0002 indexes: a query must repeat them exactly for its index to be used.
+FULL_TEXT_DOCUMENT = "to_tsvector('simple'::regconfig, COALESCE({column}, ''))"
+BYTE_ORDER_KEY = '({column} COLLATE "C")'
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    artists: list[Artist]
+    albums: list[Album]
+    tracks: list[Track]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.artists or self.albums or self.tracks)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    kind: str  # "artist" | "album" | "track"
+    label: str
+    sublabel: str
+    url: str
+
+
+def search(*, query: str, limit: int = 20) -> SearchResults:
+    """Return the artists, albums and tracks matching a query, each list best first (at most `limit`).
+
+    Albums come with their artist; tracks with their album, its artist and their own artist. Each row
+    carries its `search_tier` (6 to 1, see the module's docstring). At most four queries, whatever the
+    size of the catalog; none when the query has nothing to search for.
+    """
+    found = _search(_Terms.parse(query), max(1, min(limit, MAX_LIMIT)))
+    return SearchResults(
+        query=query.strip()[:MAX_QUERY_LENGTH],
+        artists=found[ARTISTS],
+        albums=found[ALBUMS],
+        tracks=found[TRACKS],
+    )
+
+
+def search_suggestions(*, query: str, limit: int = 8) -> list[Suggestion]:
+    """Return artists, albums and tracks matching a partly typed query, mixed and best first.
+
+    The kinds take turns within a tier, artists first: "radiohead" gives the artist, then their albums
+    and tracks alternately. The same queries as `search`.
+    """
+    limit = max(1, min(limit, MAX_LIMIT))
+    found = _search(_Terms.parse(query), limit)
+    ranked = sorted(
+        ((-row.search_tier, position, kind_order), kind, row)
+        for kind_order, kind in enumerate(KINDS)
+        for position, row in enumerate(found[kind])
+    )
+    return [_suggestion(kind, row) for _order, kind, row in ranked[:limit]]
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """One kind of result: its model, the key searched, and the rows whose names also describe it."""
+
+    name: str
+    model: type[Model]
+    key: str
+    parents: tuple[tuple[str, "_Kind"], ...] = ()  # (foreign key, kind): the artist, the album
+    select_related: tuple[str, ...] = ()
+
+
+ARTISTS = _Kind("artist", Artist, "name_key")
+ALBUMS = _Kind("album", Album, "title_key", parents=(("artist", ARTISTS),), select_related=("artist",))
+TRACKS = _Kind(
+    "track",
+    Track,
+    "title_key",
+    parents=(("artist", ARTISTS), ("album", ALBUMS)),
+    select_related=("album", "album__artist", "artist"),
+)
+KINDS = (ARTISTS, ALBUMS, TRACKS)
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """A query folded like the keys it is matched against.
+
+    fold() leaves only letters, digits and single spaces, so the words need no escaping in LIKE
+    patterns or in tsquery lexemes.
+    """
+
+    text: str
+    words: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, query: str) -> "_Terms":
+        words = tuple(fold(query[:MAX_QUERY_LENGTH]).split()[:MAX_QUERY_WORDS])
+        return cls(text=" ".join(words), words=words)
+
+    def params(self, limit: int) -> dict:
+        *whole, last = self.words
+        lexemes = [*(f"'{word}'" for word in whole), f"'{last}':*"]
+        return {
+            "text": self.text,
+            "prefix": f"{self.text}%",
+            "phrase": f"% {self.text}%",
+            "contains": f"%{self.text}%",
+            "padded": f" {self.text} ",
+            "last_word": f"% {last}%",
+            **{f"word{position}": f"% {word} %" for position, word in enumerate(whole)},
+            "every_word": " & ".join(lexemes),
+            "any_word": " | ".join(lexemes),
+            "limit": limit,
+            "candidates": CANDIDATES_PER_INDEX,
+            "parents": NAMED_PARENTS,
+        }
+
+
+def _search(terms: _Terms, limit: int) -> dict[_Kind, list[Model]]:
+    """Return up to `limit` rows of each kind, best first, each with its `search_tier`."""
+    if not terms.text:
+        return {kind: [] for kind in KINDS}
+    sql = _ranking_sql(terms, postgres=connection.vendor == "postgresql")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, terms.params(limit))
+        ranked = cursor.fetchall()
+    by_kind: dict[str, list[tuple[int, int]]] = {kind.name: [] for kind in KINDS}
+    for name, pk, tier in ranked:
+        if len(by_kind[name]) < limit:  # loose matches fill what the strict ones leave
+            by_kind[name].append((pk, tier))
+    return {kind: _load(kind, by_kind[kind.name]) for kind in KINDS}
+
+
+def _load(kind: _Kind, ranked: list[tuple[int, int]]) -> list[Model]:
+    if not ranked:
+        return []
+    rows = kind.model.objects.select_related(*kind.select_related).order_by()
+    rows = rows.in_bulk([pk for pk, _tier in ranked])
+    loaded = []
+    for pk, tier in ranked:
+        if (row := rows.get(pk)) is not None:  # None: deleted since it was ranked
+            row.search_tier = tier
+            loaded.append(row)
+    return loaded
+
+
+def _suggestion(kind: _Kind, row: Model) -> Suggestion:
+    if kind is ARTISTS:
+        label, sublabel = row.name, ""
+    elif kind is ALBUMS:
+        label = row.title
+        sublabel = f"{row.artist.name} · {row.release_year}" if row.release_year else row.artist.name
+    else:
+        label, sublabel = row.title, f"{row.artist.name} · {row.album.title}"
+    return Suggestion(kind=kind.name, label=label, sublabel=sublabel, url=row.get_absolute_url())
+
+
+# ------------------------------------------------------------------------------
+# The ranking statement: common table expressions, then their rows. For each kind, strict_<kind> holds
+# the strict matches ranked by tier and, when the query is long enough, loose_<kind> the loose ones that
+# fill the room left. The artists and albums named by the query (named_<kind>) and those close to it
+# (similar_<kind>) are looked up once, for their own results and for their albums' and tracks'.
+# Parameters are named (see _Terms.params); a literal percent sign is written %%. Inside a CTE `r` is
+# the row, `p0` and `p1` its artist and album.
+# ------------------------------------------------------------------------------
+def _ranking_sql(terms: _Terms, *, postgres: bool) -> str:
+    materialized = "MATERIALIZED " if postgres else ""  # else PostgreSQL may inline a CTE used once
+    full_text = postgres and len(terms.text) > 1  # a lone letter starts too many words to be worth it
+    loose = len(terms.text) >= LOOSE_MIN_LENGTH
+    ctes, selects = {}, []
+    if full_text:
+        for kind in (ARTISTS, ALBUMS):
+            ctes[f"named_{kind.name}"] = _postgres_named(kind)
+    for kind in KINDS:
+        ctes[f"strict_{kind.name}"] = _strict(kind, terms, postgres=postgres, full_text=full_text)
+        selects.append(f"SELECT '{kind.name}' AS kind, id, tier, score, len, name FROM strict_{kind.name}")
+    if loose:
+        for kind in KINDS:
+            ctes[f"similar_{kind.name}"] = _postgres_similar(kind) if postgres else _portable_similar(kind)
+        for kind in KINDS:
+            ctes[f"loose_{kind.name}"] = _loose(kind)
+            selects.append(f"SELECT '{kind.name}', id, tier, score, len, name FROM loose_{kind.name}")
+    return (
+        "WITH " + ", ".join(f"{name} AS {materialized}({sql})" for name, sql in ctes.items())
+        + f" SELECT kind, id, tier FROM ({' UNION ALL '.join(selects)}) AS ranked"
+        + " ORDER BY kind, tier DESC, score DESC, len, name, id"
+    )
+
+
+def _strict(kind: _Kind, terms: _Terms, *, postgres: bool, full_text: bool) -> str:
+    key = "r." + _column(kind.model, kind.key)
+    padded = f"(' ' || {key} || ' ')"
+    tier = (
+        f"CASE WHEN {key} = %(text)s THEN {EXACT} WHEN {key} LIKE %(prefix)s THEN {PREFIX} "
+        f"WHEN {padded} LIKE %(phrase)s THEN {PHRASE} WHEN {_has_words(padded, terms)} THEN {WORDS} "
+        f"ELSE {ACROSS} END"
+    )
+    if postgres:
+        candidates = _postgres_candidates(kind, terms, full_text)
+    else:
+        candidates = _portable_candidates(kind, terms)
+    return (
+        f"SELECT r.id, {tier} AS tier, 0.0 AS score, length({key}) AS len, {key} AS name "
+        f"FROM {_table(kind.model)} r WHERE r.id IN ({candidates}) "
+        "ORDER BY tier DESC, len, name, r.id LIMIT %(limit)s"
+    )
+
+
+def _loose(kind: _Kind) -> str:
+    """Return rows close to the query, or whose artist or album is, that are not strict matches.
+
+    A gate skips the work when the strict matches already fill the list.
+    """
+    table, key = _table(kind.model), "r." + _column(kind.model, kind.key)
+    close = [f"SELECT id, score FROM similar_{kind.name}"]
+    for relation, parent in kind.parents:
+        best_parents = f"SELECT id, score FROM similar_{parent.name} ORDER BY score DESC LIMIT %(parents)s"
+        close.append(
+            f"SELECT r.id, p.score * {PARENT_MATCH_WEIGHT} AS score FROM ({best_parents}) AS p "
+            f"JOIN {table} r ON r.{_column(kind.model, relation)} = p.id"
+        )
+    return (
+        f"SELECT r.id, {LOOSE} AS tier, c.score, length({key}) AS len, {key} AS name "
+        f"FROM (SELECT id, MAX(score) AS score FROM ({' UNION ALL '.join(close)}) AS s GROUP BY id) AS c "
+        f"JOIN {table} r ON r.id = c.id "
+        f"WHERE (SELECT COUNT(*) FROM strict_{kind.name}) < %(limit)s "
+        f"AND r.id NOT IN (SELECT id FROM strict_{kind.name}) "
+        "ORDER BY c.score DESC, len, name, r.id LIMIT %(limit)s"
+    )
+
+
+def _has_words(padded: str, terms: _Terms) -> str:
+    """Return SQL that is true when every query word is a word of `padded` (" a b "), the last a prefix."""
+    conditions = [f"{padded} LIKE %(word{position})s" for position in range(len(terms.words) - 1)]
+    return " AND ".join([*conditions, f"{padded} LIKE %(last_word)s"])
+
+
+def _with_parents(kind: _Kind) -> tuple[str, str]:
+    """Return the row `r` joined to its artist and album (`p0`, `p1`), and all their names padded."""
+    source, names = f"{_table(kind.model)} r", ["r." + _column(kind.model, kind.key)]
+    for position, (relation, parent) in enumerate(kind.parents):
+        alias = f"p{position}"
+        source += f" JOIN {_table(parent.model)} {alias} ON {alias}.id = r.{_column(kind.model, relation)}"
+        names.append(f"{alias}.{_column(parent.model, parent.key)}")
+    return source, "(' ' || " + " || ' ' || ".join(names) + " || ' ')"
+
+
+def _portable_candidates(kind: _Kind, terms: _Terms) -> str:
+    source, padded = _with_parents(kind)
+    return f"SELECT r.id FROM {source} WHERE {_has_words(padded, terms)}"
+
+
+def _portable_similar(kind: _Kind) -> str:
+    """Return the rows whose name contains the query, shortest first, all scoring 1."""
+    column = _column(kind.model, kind.key)
+    return (
+        f"SELECT id, 1.0 AS score FROM {_table(kind.model)} WHERE {column} LIKE %(contains)s "
+        f"ORDER BY length({column}), id LIMIT %(candidates)s"
+    )
+
+
+def _postgres_candidates(kind: _Kind, terms: _Terms, full_text: bool) -> str:
+    table, column = _table(kind.model), _column(kind.model, kind.key)
+    in_byte_order = BYTE_ORDER_KEY.format(column=column)
+    # In byte order the name equal to the query comes first, then the names going on from it.
+    branches = [
+        f"SELECT id FROM {table} WHERE {in_byte_order} LIKE %(prefix)s "
+        f"ORDER BY {in_byte_order} LIMIT %(candidates)s"
+    ]
+    if full_text:
+        branches.append(
+            f"SELECT id FROM {table} WHERE {FULL_TEXT_DOCUMENT.format(column=column)} "
+            "@@ to_tsquery('simple', %(every_word)s) LIMIT %(candidates)s"
+        )
+        source, padded = _with_parents(kind)
+        for relation, parent in kind.parents:
+            branches.append(
+                f"SELECT r.id FROM {source} WHERE r.{_column(kind.model, relation)} IN "
+                f"(SELECT id FROM named_{parent.name}) AND {_has_words(padded, terms)} LIMIT %(candidates)s"
+            )
+    return " UNION ALL ".join(f"SELECT id FROM ({branch}) AS b{i}" for i, branch in enumerate(branches))
+
+
+def _postgres_named(kind: _Kind) -> str:
+    """Return the few artists (albums) named by some word of the query, a whole name first."""
+    column = _column(kind.model, kind.key)
+    return (
+        f"SELECT id FROM {_table(kind.model)} WHERE {FULL_TEXT_DOCUMENT.format(column=column)} "
+        "@@ to_tsquery('simple', %(any_word)s) "
+        f"ORDER BY strpos(%(padded)s, ' ' || {column} || ' ') > 0 DESC, length({column}), id "
+        "LIMIT %(parents)s"
+    )
+
+
+def _postgres_similar(kind: _Kind) -> str:
+    """Return the rows with a name close to the query, closest first (pg_trgm).
+
+    A row qualifies when some part of its name is close to the query (word similarity, `<%`: the typo
+    "horizn" finds "Neon Horizon"); the closest whole names come first (similarity).
+    """
+    column = _column(kind.model, kind.key)
+    return (
+        f"SELECT id, similarity(%(text)s, {column}) AS score FROM {_table(kind.model)} "
+        f"WHERE %(text)s <%% {column} ORDER BY score DESC, length({column}), id LIMIT %(candidates)s"
+    )
+
+
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _column(model: type[Model], field: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(field).column)
