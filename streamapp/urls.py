@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("listening.urls")),
+    path("", include("listening.listenbrainz.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("streamapp.api_urls")),

@@ -1,6 +1,7 @@
 """Writes for listening, by subdomain: plays and listens, likes, playlists, the player queue."""
 
 from .likes import album_like_set, artist_like_set, track_like_set
+from .listens import listen_dedupe_key, listens_link_unmatched, listens_submit
 from .player import player_state_save
 from .playlists import (
     playlist_add_tracks,
@@ -21,6 +22,9 @@ __all__ = [
     "PLAY_EVENTS",
     "album_like_set",
     "artist_like_set",
+    "listen_dedupe_key",
+    "listens_link_unmatched",
+    "listens_submit",
     "play_dedupe_key",
     "play_report",
     "player_state_save",
