@@ -49,10 +49,15 @@ def initials(name) -> str:
     return letters or "♪"
 
 
+# Well-spaced hues that look good at the saturation the covers and tiles use (few greens and yellows,
+# which turn garish there).
+HUES = (4, 18, 32, 45, 160, 176, 192, 206, 220, 234, 250, 264, 280, 296, 314, 332)
+
+
 @register.filter
 def hue(value) -> int:
-    """Return a stable hue (0-359) for a name, so a generated cover keeps its colour between visits."""
-    return zlib.crc32(str(value or "").encode()) % 360
+    """Return a stable hue for a name, so a generated cover or a tile keeps its colour between visits."""
+    return HUES[zlib.crc32(str(value or "").encode()) % len(HUES)]
 
 
 @register.filter
