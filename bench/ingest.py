@@ -262,8 +262,46 @@ def post_all(port: int, bodies: list[bytes], tokens: list[str], clients: int) ->
     return time.perf_counter() - started, errors
 
 
-def raw_insert_same_rows() -> tuple[int, float]:
-    """Copy the listens the API wrote, empty the table, and time a raw bulk insert of the same rows."""
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pids) -> dict[int, float]:
+    """Return the CPU time (user + system) each process has used so far (Linux /proc; else nothing)."""
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return used
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def server_pids(master: int, database: str) -> tuple[list[int], list[int]]:
+    """Return the gunicorn workers' process ids and those of the PostgreSQL backends serving them."""
+    from django.db import connection
+
+    try:
+        workers = [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    except OSError:
+        workers = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [database]
+        )
+        backends = [pid for (pid,) in cursor.fetchall()]
+    return workers, backends
+
+
+def raw_insert_same_rows() -> tuple[int, float, float]:
+    """Copy the listens the API wrote, empty the table, and time a raw bulk insert of the same rows.
+
+    Return the rows written, the elapsed time and the CPU time used (this process and its backend).
+    """
     from django.db import connection
 
     from listening.models import Listen
@@ -277,11 +315,15 @@ def raw_insert_same_rows() -> tuple[int, float]:
         json_index = columns.index("additional_info")
         rows = [(*row[:json_index], json.dumps(row[json_index]), *row[json_index + 1 :]) for row in rows]
         cursor.execute(f"TRUNCATE {table} RESTART IDENTITY")
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    backend_before, cpu_before = cpu_seconds([backend]), time.process_time()
     started = time.perf_counter()
     written = bulk.insert_rows(table, columns, rows)
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_before + cpu_used(backend_before, cpu_seconds([backend]))
     bulk.reset_sequence(table)
-    return written, elapsed
+    return written, elapsed, cpu
 
 
 def main() -> None:
@@ -309,7 +351,12 @@ def main() -> None:
     port = free_port()
     server = start_gunicorn(url, port, args.workers)
     try:
+        workers, backends = server_pids(server.pid, args.database)
+        web_before, database_before = cpu_seconds(workers), cpu_seconds(backends)
         elapsed, errors = post_all(port, bodies, tokens[: args.clients], args.clients)
+        workers, backends = server_pids(server.pid, args.database)
+        web_cpu = cpu_used(web_before, cpu_seconds(workers))
+        database_cpu = cpu_used(database_before, cpu_seconds(backends))
     finally:
         stop_gunicorn(server)
     if errors:
@@ -320,16 +367,21 @@ def main() -> None:
     matched = Listen.objects.filter(track__isnull=False).count()
     api_rate = args.listens / elapsed
 
-    written, raw_elapsed = raw_insert_same_rows()
+    written, raw_elapsed, raw_cpu = raw_insert_same_rows()
     raw_rate = written / raw_elapsed
     ratio = api_rate / raw_rate
+    # CPU time per 1,000 rows does not depend on what else runs on the machine, unlike the rates.
+    web_ms, database_ms = web_cpu * 1e6 / args.listens, database_cpu * 1e6 / args.listens
+    api_ms, raw_ms = web_ms + database_ms, raw_cpu * 1e6 / written
     verdict = "OK" if api_rate >= TARGET_RATE and ratio >= TARGET_RATIO else "BELOW TARGET"
     print(
         f"ingest: {args.listens:,} listens ({matched:,} matched) via POST /1/submit-listens "
         f"in batches of {BATCH:,}, {args.clients} clients, {args.workers} gunicorn workers: "
         f"{api_rate:,.0f} listens/s ({elapsed:.1f} s); "
         f"raw COPY of the same rows: {raw_rate:,.0f} rows/s ({raw_elapsed:.1f} s); "
-        f"ratio {ratio:.0%} [{verdict}: targets >= {TARGET_RATE:,}/s and >= {TARGET_RATIO:.0%}]"
+        f"ratio {ratio:.0%} [{verdict}: targets >= {TARGET_RATE:,}/s and >= {TARGET_RATIO:.0%}]; "
+        f"CPU per 1,000 listens: API {api_ms:.0f} ms (web {web_ms:.0f}, database {database_ms:.0f}), "
+        f"raw {raw_ms:.0f} ms ({raw_ms / api_ms:.0%} of the API's)"
     )
 
 

@@ -49,6 +49,8 @@ class _Candidate:
 def _best(candidates: list[_Candidate], album_key: str) -> int | None:
     if not candidates:
         return None
+    if len(candidates) == 1:
+        return candidates[0].track_id
     return min(candidates, key=lambda candidate: candidate.rank(album_key)).track_id
 
 

@@ -98,3 +98,11 @@ def test_a_long_listen_is_measured_in_a_utf16_body():
     assert len(utf16) < validation.MAX_LISTEN_BYTES < validation.listen_size(listen)
     with pytest.raises(ListenValidationError, match="may not be larger"):
         parse_submission(utf16, now=NOW)
+
+
+def test_non_ascii_text_is_measured_in_utf8_bytes():
+    # Escaped as \u00e9 it would take 6 bytes a character; in UTF-8 it takes 2, under the limit.
+    listen = {"listened_at": NOW, "track_metadata": {**METADATA, "additional_info": {"blob": "é" * 5000}}}
+    assert len(json.dumps(listen)) > validation.MAX_LISTEN_BYTES >= validation.listen_size(listen)
+    padded = body("import", [listen, {"listened_at": NOW - 1, "track_metadata": METADATA}])
+    assert len(parse_submission(padded, now=NOW).listens) == 2
