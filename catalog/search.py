@@ -205,23 +205,31 @@ def _suggestion(kind: _Kind, row: Model) -> Suggestion:
 # ------------------------------------------------------------------------------
 # The ranking statement: common table expressions, then their rows. For each kind, strict_<kind> holds
 # the strict matches ranked by tier and, when the query is long enough, loose_<kind> the loose ones that
-# fill the room left. The artists and albums named by the query (named_<kind>) and those close to it
-# (similar_<kind>) are looked up once, for their own results and for their albums' and tracks'.
-# Parameters are named (see _Terms.params); a literal percent sign is written %%. Inside a CTE `r` is
-# the row, `p0` and `p1` its artist and album.
+# fill the room left. On PostgreSQL the candidates of strict_<kind> come from prefix_<kind>, then
+# words_<kind> and across_<kind>, each read only while the ones before leave room: a tier can only add
+# rows below those of the tiers before it. The artists and albums named by the query (named_<kind>) and
+# those close to it (similar_<kind>) are looked up once, for their own results and for their albums' and
+# tracks'. Parameters are named (see _Terms.params); a literal percent sign is written %%. Inside a CTE
+# `r` is the row, `p0` and `p1` its artist and album.
 # ------------------------------------------------------------------------------
 def _ranking_sql(terms: _Terms, *, postgres: bool) -> str:
     materialized = "MATERIALIZED " if postgres else ""  # else PostgreSQL may inline a CTE used once
     full_text = postgres and len(terms.text) > 1  # a lone letter starts too many words to be worth it
-    loose = len(terms.text) >= LOOSE_MIN_LENGTH
     ctes, selects = {}, []
     if full_text:
         for kind in (ARTISTS, ALBUMS):
-            ctes[f"named_{kind.name}"] = _postgres_named(kind)
+            ctes[f"named_{kind.name}"] = _postgres_named(kind, terms)
     for kind in KINDS:
-        ctes[f"strict_{kind.name}"] = _strict(kind, terms, postgres=postgres, full_text=full_text)
+        if postgres:
+            candidate_ctes = _postgres_candidates(kind, terms, full_text=full_text)
+            ctes.update(candidate_ctes)
+            candidates = " UNION ".join(f"SELECT id FROM {name}" for name in candidate_ctes)
+            matching = f"r.id = ANY(ARRAY({candidates}))"  # ids looked up in the primary key index
+        else:
+            matching = f"r.id IN ({_portable_candidates(kind, terms)})"
+        ctes[f"strict_{kind.name}"] = _strict(kind, terms, matching)
         selects.append(f"SELECT '{kind.name}' AS kind, id, tier, score, len, name FROM strict_{kind.name}")
-    if loose:
+    if len(terms.text) >= LOOSE_MIN_LENGTH:
         for kind in KINDS:
             ctes[f"similar_{kind.name}"] = _postgres_similar(kind) if postgres else _portable_similar(kind)
         for kind in KINDS:
@@ -234,23 +242,24 @@ def _ranking_sql(terms: _Terms, *, postgres: bool) -> str:
     )
 
 
-def _strict(kind: _Kind, terms: _Terms, *, postgres: bool, full_text: bool) -> str:
+def _strict(kind: _Kind, terms: _Terms, matching: str) -> str:
     key = "r." + _column(kind.model, kind.key)
-    padded = f"(' ' || {key} || ' ')"
+    padded = _padded(key)
     tier = (
         f"CASE WHEN {key} = %(text)s THEN {EXACT} WHEN {key} LIKE %(prefix)s THEN {PREFIX} "
         f"WHEN {padded} LIKE %(phrase)s THEN {PHRASE} WHEN {_has_words(padded, terms)} THEN {WORDS} "
         f"ELSE {ACROSS} END"
     )
-    if postgres:
-        candidates = _postgres_candidates(kind, terms, full_text)
-    else:
-        candidates = _portable_candidates(kind, terms)
     return (
         f"SELECT r.id, {tier} AS tier, 0.0 AS score, length({key}) AS len, {key} AS name "
-        f"FROM {_table(kind.model)} r WHERE r.id IN ({candidates}) "
-        "ORDER BY tier DESC, len, name, r.id LIMIT %(limit)s"
+        f"FROM {_table(kind.model)} r WHERE {matching} ORDER BY tier DESC, len, name, r.id LIMIT %(limit)s"
     )
+
+
+def _room_left(ctes: list[str]) -> str:
+    """Return SQL that is true while the CTEs hold fewer distinct rows than the results to show."""
+    found = " UNION ".join(f"SELECT id FROM {name}" for name in ctes)
+    return f"(SELECT COUNT(*) FROM ({found}) AS found) < %(limit)s"
 
 
 def _loose(kind: _Kind) -> str:
@@ -276,10 +285,19 @@ def _loose(kind: _Kind) -> str:
     )
 
 
+def _padded(*names: str) -> str:
+    """Return SQL joining names with single spaces, with a space before and after: " a b "."""
+    return "(' ' || " + " || ' ' || ".join(names) + " || ' ')"
+
+
+def _word_patterns(terms: _Terms) -> list[str]:
+    """Return the LIKE pattern parameters that match each query word in padded names."""
+    return [f"%(word{position})s" for position in range(len(terms.words) - 1)] + ["%(last_word)s"]
+
+
 def _has_words(padded: str, terms: _Terms) -> str:
-    """Return SQL that is true when every query word is a word of `padded` (" a b "), the last a prefix."""
-    conditions = [f"{padded} LIKE %(word{position})s" for position in range(len(terms.words) - 1)]
-    return " AND ".join([*conditions, f"{padded} LIKE %(last_word)s"])
+    """Return SQL that is true when every query word is a word of `padded`, the last a word prefix."""
+    return " AND ".join(f"{padded} LIKE {pattern}" for pattern in _word_patterns(terms))
 
 
 def _with_parents(kind: _Kind) -> tuple[str, str]:
@@ -289,7 +307,7 @@ def _with_parents(kind: _Kind) -> tuple[str, str]:
         alias = f"p{position}"
         source += f" JOIN {_table(parent.model)} {alias} ON {alias}.id = r.{_column(kind.model, relation)}"
         names.append(f"{alias}.{_column(parent.model, parent.key)}")
-    return source, "(' ' || " + " || ' ' || ".join(names) + " || ' ')"
+    return source, _padded(*names)
 
 
 def _portable_candidates(kind: _Kind, terms: _Terms) -> str:
@@ -306,49 +324,72 @@ def _portable_similar(kind: _Kind) -> str:
     )
 
 
-def _postgres_candidates(kind: _Kind, terms: _Terms, full_text: bool) -> str:
+def _postgres_candidates(kind: _Kind, terms: _Terms, full_text: bool) -> dict[str, str]:
+    """Return the CTEs gathering the candidates of a kind, each from an index and bounded."""
     table, column = _table(kind.model), _column(kind.model, kind.key)
     in_byte_order = BYTE_ORDER_KEY.format(column=column)
     # In byte order the name equal to the query comes first, then the names going on from it.
-    branches = [
-        f"SELECT id FROM {table} WHERE {in_byte_order} LIKE %(prefix)s "
+    ctes = {
+        f"prefix_{kind.name}": f"SELECT id FROM {table} WHERE {in_byte_order} LIKE %(prefix)s "
         f"ORDER BY {in_byte_order} LIMIT %(candidates)s"
-    ]
-    if full_text:
-        branches.append(
-            f"SELECT id FROM {table} WHERE {FULL_TEXT_DOCUMENT.format(column=column)} "
-            "@@ to_tsquery('simple', %(every_word)s) LIMIT %(candidates)s"
+    }
+    if not full_text:
+        return ctes
+    document = FULL_TEXT_DOCUMENT.format(column=column)
+    ctes[f"words_{kind.name}"] = (
+        f"SELECT id FROM {table} WHERE {_room_left(list(ctes))} "
+        f"AND {document} @@ to_tsquery('simple', %(every_word)s) LIMIT %(candidates)s"
+    )
+    if kind.parents:
+        of_named_parents = " UNION ALL ".join(
+            f"SELECT id FROM {table} WHERE {_column(kind.model, relation)} IN "
+            f"(SELECT id FROM named_{parent.name})"
+            for relation, parent in kind.parents
         )
-        source, padded = _with_parents(kind)
-        for relation, parent in kind.parents:
-            branches.append(
-                f"SELECT r.id FROM {source} WHERE r.{_column(kind.model, relation)} IN "
-                f"(SELECT id FROM named_{parent.name}) AND {_has_words(padded, terms)} LIMIT %(candidates)s"
+        if len(terms.words) == 1:  # the parent's name has the word: nothing more to check
+            across = f"SELECT id FROM ({of_named_parents}) AS p WHERE {_room_left(list(ctes))}"
+        else:
+            source, padded = _with_parents(kind)
+            across = (
+                f"SELECT r.id FROM {source} WHERE {_room_left(list(ctes))} AND r.id IN ({of_named_parents}) "
+                f"AND {_has_words(padded, terms)}"
             )
-    return " UNION ALL ".join(f"SELECT id FROM ({branch}) AS b{i}" for i, branch in enumerate(branches))
+        ctes[f"across_{kind.name}"] = f"{across} LIMIT %(candidates)s"
+    return ctes
 
 
-def _postgres_named(kind: _Kind) -> str:
-    """Return the few artists (albums) named by some word of the query, a whole name first."""
+def _postgres_named(kind: _Kind, terms: _Terms) -> str:
+    """Return the few artists (albums) the query names, at least in part.
+
+    First those whose whole name is in the query ("radiohead creep"), then those with the most words of
+    the query ("ada stone funky" for "Ada Stone & the Rhythms"), then the shortest names.
+    """
     column = _column(kind.model, kind.key)
+    padded = _padded(column)
+    words_named = " + ".join(
+        f"CASE WHEN {padded} LIKE {pattern} THEN 1 ELSE 0 END" for pattern in _word_patterns(terms)
+    )
     return (
         f"SELECT id FROM {_table(kind.model)} WHERE {FULL_TEXT_DOCUMENT.format(column=column)} "
         "@@ to_tsquery('simple', %(any_word)s) "
-        f"ORDER BY strpos(%(padded)s, ' ' || {column} || ' ') > 0 DESC, length({column}), id "
+        f"ORDER BY strpos(%(padded)s, {padded}) > 0 DESC, {words_named} DESC, length({column}), id "
         "LIMIT %(parents)s"
     )
 
 
 def _postgres_similar(kind: _Kind) -> str:
-    """Return the rows with a name close to the query, closest first (pg_trgm).
+    """Return the rows with a name close to the query (pg_trgm), with their similarity to it.
 
     A row qualifies when some part of its name is close to the query (word similarity, `<%`: the typo
-    "horizn" finds "Neon Horizon"); the closest whole names come first (similarity).
+    "horizn" finds "Neon Horizon"); the score is the similarity of the whole name, so the closest
+    names rank first. Tracks are too many to score all those close to a common word: any of them will
+    do, the index stops after the first ones.
     """
     column = _column(kind.model, kind.key)
+    closest_first = "" if kind is TRACKS else f"ORDER BY score DESC, length({column}), id "
     return (
         f"SELECT id, similarity(%(text)s, {column}) AS score FROM {_table(kind.model)} "
-        f"WHERE %(text)s <%% {column} ORDER BY score DESC, length({column}), id LIMIT %(candidates)s"
+        f"WHERE %(text)s <%% {column} {closest_first}LIMIT %(candidates)s"
     )
 
 
