@@ -268,20 +268,18 @@ def _loose(kind: _Kind) -> str:
     A gate skips the work when the strict matches already fill the list.
     """
     table, key = _table(kind.model), "r." + _column(kind.model, kind.key)
-    close = [f"SELECT id, score FROM similar_{kind.name}"]
+    close = [f"SELECT id, score, len, name FROM similar_{kind.name}"]
     for relation, parent in kind.parents:
         best_parents = f"SELECT id, score FROM similar_{parent.name} ORDER BY score DESC LIMIT %(parents)s"
         close.append(
-            f"SELECT r.id, p.score * {PARENT_MATCH_WEIGHT} AS score FROM ({best_parents}) AS p "
+            f"SELECT r.id, p.score * {PARENT_MATCH_WEIGHT}, length({key}), {key} FROM ({best_parents}) AS p "
             f"JOIN {table} r ON r.{_column(kind.model, relation)} = p.id"
         )
     return (
-        f"SELECT r.id, {LOOSE} AS tier, c.score, length({key}) AS len, {key} AS name "
-        f"FROM (SELECT id, MAX(score) AS score FROM ({' UNION ALL '.join(close)}) AS s GROUP BY id) AS c "
-        f"JOIN {table} r ON r.id = c.id "
+        f"SELECT id, {LOOSE} AS tier, MAX(score) AS score, len, name FROM ({' UNION ALL '.join(close)}) AS c "
         f"WHERE (SELECT COUNT(*) FROM strict_{kind.name}) < %(limit)s "
-        f"AND r.id NOT IN (SELECT id FROM strict_{kind.name}) "
-        "ORDER BY c.score DESC, len, name, r.id LIMIT %(limit)s"
+        f"AND id NOT IN (SELECT id FROM strict_{kind.name}) "
+        "GROUP BY id, len, name ORDER BY score DESC, len, name, id LIMIT %(limit)s"
     )
 
 
@@ -319,8 +317,8 @@ def _portable_similar(kind: _Kind) -> str:
     """Return the rows whose name contains the query, shortest first, all scoring 1."""
     column = _column(kind.model, kind.key)
     return (
-        f"SELECT id, 1.0 AS score FROM {_table(kind.model)} WHERE {column} LIKE %(contains)s "
-        f"ORDER BY length({column}), id LIMIT %(candidates)s"
+        f"SELECT id, 1.0 AS score, length({column}) AS len, {column} AS name FROM {_table(kind.model)} "
+        f"WHERE {column} LIKE %(contains)s ORDER BY len, id LIMIT %(candidates)s"
     )
 
 
@@ -386,10 +384,13 @@ def _postgres_similar(kind: _Kind) -> str:
     do, the index stops after the first ones.
     """
     column = _column(kind.model, kind.key)
-    closest_first = "" if kind is TRACKS else f"ORDER BY score DESC, length({column}), id "
+    closest_first = "" if kind is TRACKS else "ORDER BY score DESC, len, id "
+    # The query as a subquery, not a constant: the index is used all the same, and the planner skips
+    # estimating `<%` by scoring the column's statistics against the query (a costly part of planning).
     return (
-        f"SELECT id, similarity(%(text)s, {column}) AS score FROM {_table(kind.model)} "
-        f"WHERE %(text)s <%% {column} {closest_first}LIMIT %(candidates)s"
+        f"SELECT id, similarity(%(text)s, {column}) AS score, length({column}) AS len, {column} AS name "
+        f"FROM {_table(kind.model)} WHERE (SELECT %(text)s::text) <%% {column} {closest_first}"
+        "LIMIT %(candidates)s"
     )
 
 
