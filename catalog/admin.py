@@ -44,19 +44,27 @@ def _cover(album: Album, pixels: int):
 
 
 class FoldedSearchMixin:
-    """Also match every word of the search against normalised keys (`folded_search_fields`)."""
+    """Search the normalised keys named in `search_fields`: each word of the search must be in one.
 
-    folded_search_fields: tuple[str, ...] = ()
+    The search is folded like the keys, so "beyonce" finds "Beyoncé". A related key ("artist__name_key")
+    is matched through a subquery on its own table rather than a join, so searching 200,000 tracks
+    stays a single pass over them.
+    """
 
     def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         words = fold(search_term).split()
-        if not words:
-            return results, may_have_duplicates
-        folded = Q()
+        condition = Q()
         for word in words:
-            folded &= reduce(or_, (Q(**{f"{field}__contains": word}) for field in self.folded_search_fields))
-        return results | queryset.filter(folded), may_have_duplicates
+            condition &= reduce(or_, (self._contains(key, word) for key in self.search_fields))
+        return (queryset.filter(condition) if words else queryset), False
+
+    def _contains(self, key: str, word: str) -> Q:
+        relation, _, related_key = key.rpartition("__")
+        if not relation:
+            return Q(**{f"{key}__contains": word})
+        related = self.model._meta.get_field(relation).related_model
+        matching = related.objects.filter(**{f"{related_key}__contains": word}).values("pk")
+        return Q(**{f"{relation}__in": matching})
 
 
 class AlbumInline(admin.TabularInline):
@@ -70,8 +78,7 @@ class AlbumInline(admin.TabularInline):
 @admin.register(Artist)
 class ArtistAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ("name", "sort_name", "album_count", "track_count", "mbid")
-    search_fields = ("name", "sort_name")
-    folded_search_fields = ("name_key",)
+    search_fields = ("name_key",)
     fields = ("name", "sort_name", "mbid", "name_key", "created_at", "updated_at")
     readonly_fields = ("name_key", "created_at", "updated_at")
     inlines = (AlbumInline,)
@@ -129,10 +136,8 @@ class TrackInline(admin.TabularInline):
 class AlbumAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ("thumbnail", "title", "artist", "album_type", "release_year", "track_count")
     list_display_links = ("thumbnail", "title")
-    list_select_related = ("artist",)
     list_filter = ("album_type", "release_year")
-    search_fields = ("title", "artist__name")
-    folded_search_fields = ("title_key", "artist__name_key")
+    search_fields = ("title_key", "artist__name_key")
     autocomplete_fields = ("artist",)
     fields = (
         "title", "artist", "album_type", "release_year", "mbid", "cover", "cover_preview", "title_key",
@@ -142,7 +147,9 @@ class AlbumAdmin(FoldedSearchMixin, admin.ModelAdmin):
     inlines = (TrackInline,)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(track_count=_count_of(Track, "album"))
+        # The artist is part of an album's name: the list and autocomplete show it.
+        queryset = super().get_queryset(request).select_related("artist")
+        return queryset.annotate(track_count=_count_of(Track, "album"))
 
     @admin.display(description="cover")
     def thumbnail(self, album: Album):
@@ -172,14 +179,32 @@ class AlbumAdmin(FoldedSearchMixin, admin.ModelAdmin):
         formset.save_m2m()
 
 
+class GenreFilter(admin.SimpleListFilter):
+    """Tracks of a genre, through a subquery: the stock filter's join needs DISTINCT over every column."""
+
+    title = "genre"
+    parameter_name = "genre"
+
+    def lookups(self, request, model_admin):
+        return Genre.objects.values_list("pk", "name")
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        tagged = Track.genres.through.objects.filter(genre_id=self.value()).values("track_id")
+        return queryset.filter(pk__in=tagged)
+
+
 @admin.register(Track)
 class TrackAdmin(FoldedSearchMixin, admin.ModelAdmin):
     list_display = ("title", "artist", "album", "disc_number", "track_number", "length", "is_available")
     list_select_related = ("artist", "album", "album__artist")
-    list_filter = ("is_available", "genres")
-    search_fields = ("title", "artist__name", "album__title")
-    folded_search_fields = ("title_key", "artist__name_key", "album__title_key")
+    list_filter = ("is_available", GenreFilter)
+    search_fields = ("title_key", "artist__name_key", "album__title_key")
     autocomplete_fields = ("album", "artist", "audio_file", "genres")
+    # Album by album in tracklist order: the (album, disc_number, track_number) index serves it.
+    ordering = ("album_id", "disc_number", "track_number", "pk")
+    show_full_result_count = False  # a filtered list need not count every track of the catalog too
     fields = (
         "title", "album", "artist", "disc_number", "track_number", "duration_ms", "genres", "audio_file",
         "is_available", "mbid", "title_key", "created_at", "updated_at",
@@ -202,7 +227,7 @@ class GenreAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(track_count=_count_of(Track, "genres"))
+        return super().get_queryset(request).annotate(track_count=_count_of(Track.genres.through, "genre"))
 
     @admin.display(description="tracks", ordering="track_count")
     def track_count(self, genre: Genre) -> int:
