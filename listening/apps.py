@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class ListeningConfig(AppConfig):
     name = "listening"
     verbose_name = "Listening"
+
+    def ready(self) -> None:
+        from catalog import shelves
+
+        from . import shelves as listening_shelves
+
+        shelves.register("recently-played", order=10)(listening_shelves.recently_played)
+
+        from catalog.demo import steps as demo_steps
+
+        demo_steps.register("listening.demo.demo_listeners_step")

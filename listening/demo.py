@@ -6,7 +6,6 @@ seed always gives the same listener, and raising the number of listeners keeps t
 
 import datetime as dt
 import hashlib
-import uuid
 import zlib
 import zoneinfo
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -23,9 +22,10 @@ from catalog.models import Track
 from streamapp import bulk
 
 from .models import AlbumLike, ArtistLike, Listen, Play, Playlist, PlaylistTrack, TrackLike
-from .rules import is_listen
+from .rules import CAP_MS, MIN_TRACK_MS
 
 LISTENER_PREFIX = "listener"
+LISTENERS_PER_TRANSACTION = 25
 TIME_ZONES = [
     "Europe/London",
     "Europe/Berlin",
@@ -209,62 +209,79 @@ class History:
 
 
 def simulate_history(rng, catalog: CatalogArrays, taste: Taste, *, days: int, end: dt.datetime) -> History:
-    """Simulate a listener's plays over the last `days` days before `end`."""
+    """Simulate a listener's plays over the last `days` days before `end` (vectorised per listener)."""
     pool, weights = _candidate_pool(rng, catalog, taste)
-    favourite_genres, favourite_artists = set(taste.genres.tolist()), set(taste.artists.tolist())
+    cdf = np.cumsum(weights)
+    cdf /= cdf[-1]
     zone = zoneinfo.ZoneInfo(taste.time_zone)
     local_end = end.astimezone(zone)
-    tracks, starts, played, ctx_types, ctx_ids = [], [], [], [], []
-    for day_offset in range(days, 0, -1):
-        if rng.random() > taste.active_probability:
-            continue
-        day = (local_end - dt.timedelta(days=day_offset)).date()
-        midnight = dt.datetime(day.year, day.month, day.day, tzinfo=zone).timestamp()
-        for _ in range(1 + rng.poisson(taste.sessions_per_day)):
-            hour = float(rng.choice(taste.habit)) + rng.normal(0, 1.5)
-            clock = midnight + (hour % 24) * 3600
-            length = 1 + rng.geometric(1 / taste.session_length)
-            if rng.random() < taste.album_mode:
-                first = int(rng.choice(pool, p=weights))
-                session = np.arange(first, min(first + length, catalog.album_end[first] + 1))
-                context = ("album", str(catalog.album_ids[catalog.album[first]]))
-            else:
-                session = rng.choice(pool, size=length, p=weights)
-                context = (str(rng.choice(CONTEXTS_OUTSIDE_ALBUMS)), "")
-            durations = catalog.duration_ms[session]
-            affinity = np.array(
-                [
-                    0.5
-                    if catalog.artist[t] in favourite_artists
-                    else (0.9 if catalog.genre[t] in favourite_genres else 2.2)
-                    for t in session
-                ]
-            )
-            skipped = rng.random(len(session)) < np.clip(taste.skip_rate * affinity, 0, 0.95)
-            full = rng.random(len(session)) < 0.85
-            ms = np.where(
-                skipped,
-                rng.uniform(2_000, np.minimum(30_000, durations * 0.45)),
-                np.where(full, durations, rng.uniform(0.5, 1.0, len(session)) * durations),
-            ).astype(np.int64)
-            offsets = np.concatenate(
-                [[0], np.cumsum(ms[:-1] / 1000 + rng.uniform(0.2, 2.0, len(session) - 1))]
-            )
-            tracks.append(session)
-            starts.append(clock + offsets)
-            played.append(ms)
-            ctx_types += [context[0]] * len(session)
-            ctx_ids += [context[1]] * len(session)
-    if not tracks:
+    active_days = [offset for offset in range(days, 0, -1) if rng.random() <= taste.active_probability]
+    if not active_days:
         return History(np.array([], dtype=np.int64), np.array([]), np.array([], dtype=np.int64), [], [])
-    started = np.concatenate(starts)
-    keep = started < end.timestamp()
+    midnights = np.array([
+        dt.datetime.combine((local_end - dt.timedelta(days=n)).date(), dt.time(), tzinfo=zone).timestamp()
+        for n in active_days
+    ])  # fmt: skip
+    sessions_per_day = 1 + rng.poisson(taste.sessions_per_day, len(active_days))
+    session_midnight = np.repeat(midnights, sessions_per_day)
+    n_sessions = len(session_midnight)
+    hours = np.asarray(taste.habit)[rng.integers(0, len(taste.habit), n_sessions)] + rng.normal(
+        0, 1.5, n_sessions
+    )
+    clock = session_midnight + (hours % 24) * 3600
+    lengths = 1 + rng.geometric(1 / taste.session_length, n_sessions)
+    album_mode = rng.random(n_sessions) < taste.album_mode
+
+    # Each session's tracks: album sessions play on from a first track, the others draw from the pool.
+    session_of_play = np.repeat(np.arange(n_sessions), lengths)
+    position = np.arange(len(session_of_play)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    drawn = pool[np.minimum(np.searchsorted(cdf, rng.random(len(session_of_play))), len(pool) - 1)]
+    first = drawn[np.cumsum(lengths) - lengths]  # the first draw of each session
+    album_track = first[session_of_play] + position
+    in_album = album_mode[session_of_play]
+    tracks = np.where(in_album, album_track, drawn)
+    keep = ~in_album | (
+        album_track <= catalog.album_end[np.minimum(first[session_of_play], len(catalog.ids) - 1)]
+    )
+    tracks, session_of_play, in_album = tracks[keep], session_of_play[keep], in_album[keep]
+
+    favourite_artist = np.zeros(len(catalog.artist_ids), dtype=bool)
+    favourite_artist[taste.artists] = True
+    favourite_genre = np.zeros(len(catalog.genre_tracks), dtype=bool)
+    favourite_genre[taste.genres] = True
+    affinity = np.where(
+        favourite_artist[catalog.artist[tracks]],
+        0.5,
+        np.where(favourite_genre[catalog.genre[tracks]], 0.9, 2.2),
+    )
+    count = len(tracks)
+    durations = catalog.duration_ms[tracks]
+    skipped = rng.random(count) < np.clip(taste.skip_rate * affinity, 0, 0.95)
+    full = rng.random(count) < 0.85
+    ms = np.where(
+        skipped,
+        rng.uniform(2_000, np.minimum(30_000, durations * 0.45)),
+        np.where(full, durations, rng.uniform(0.5, 1.0, count) * durations),
+    ).astype(np.int64)
+    # Start times: each play starts after the previous one in its session ended, plus a short gap.
+    step = ms / 1000 + rng.uniform(0.2, 2.0, count)
+    elapsed = np.cumsum(step) - step
+    session_start = np.zeros(n_sessions)
+    firsts = np.flatnonzero(np.r_[True, session_of_play[1:] != session_of_play[:-1]])
+    session_start[session_of_play[firsts]] = elapsed[firsts]
+    started = clock[session_of_play] + elapsed - session_start[session_of_play]
+
+    outside = np.array(CONTEXTS_OUTSIDE_ALBUMS)[rng.integers(0, len(CONTEXTS_OUTSIDE_ALBUMS), n_sessions)]
+    album_ids = catalog.album_ids[catalog.album[np.minimum(first, len(catalog.ids) - 1)]]
+    context_type = np.where(in_album, "album", outside[session_of_play])
+    context_id = np.where(in_album, album_ids[session_of_play].astype(str), "")
+    before_end = started < end.timestamp()
     return History(
-        track=np.concatenate(tracks)[keep],
-        started=started[keep],
-        ms_played=np.concatenate(played)[keep],
-        context_type=[c for c, k in zip(ctx_types, keep) if k],
-        context_id=[c for c, k in zip(ctx_ids, keep) if k],
+        track=tracks[before_end],
+        started=started[before_end],
+        ms_played=ms[before_end],
+        context_type=context_type[before_end].tolist(),
+        context_id=context_id[before_end].tolist(),
     )
 
 
@@ -277,8 +294,17 @@ class ListenerSummary:
     playlists: int = 0
 
 
-def _play_uuid(rng) -> uuid.UUID:
-    return uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | int(rng.integers(0, 2**63)), version=4)
+def _dedupe_key(play_hex: str) -> str:
+    """Return listening.services.play_dedupe_key of the play with this hex id, without a UUID object."""
+    h = play_hex
+    text = f"play:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _timestamps(seconds: np.ndarray, suffix: str) -> list[str]:
+    """Return UTC timestamps as the database's text form, vectorised (no datetime objects)."""
+    stamps = np.datetime_as_string((seconds * 1e6).astype("datetime64[us]"), unit="us")
+    return [stamp.replace("T", " ") + suffix for stamp in stamps.tolist()]
 
 
 def _history_rows(
@@ -290,61 +316,39 @@ def _history_rows(
     listen_id_start: int,
     now: dt.datetime,
 ):
-    plays, listens = [], []
-    listen_id = listen_id_start
-    for offset, index in enumerate(history.track):
-        play_pk = play_id_start + offset
-        track_id = int(catalog.ids[index])
-        duration = int(catalog.duration_ms[index])
-        ms = int(history.ms_played[offset])
-        started = dt.datetime.fromtimestamp(float(history.started[offset]), tz=dt.UTC)
-        counted = is_listen(duration_ms=duration, ms_played=ms)
-        play_uuid = _play_uuid(rng)
-        stalls = int(rng.random() < 0.03)
-        plays.append(
-            (
-                play_pk,
-                user_id,
-                track_id,
-                play_uuid,
-                started,
-                ms,
-                started + dt.timedelta(milliseconds=ms),
-                not counted,
-                "web",
-                history.context_type[offset],
-                history.context_id[offset],
-                int(rng.lognormal(5.3, 0.5)),
-                stalls,
-                stalls * int(rng.integers(300, 4000)),
-                0,
-                "",
-                now,
-            )
-        )
-        if counted:
-            listens.append(
-                (
-                    listen_id,
-                    user_id,
-                    track_id,
-                    started,
-                    ms,
-                    False,
-                    "web",
-                    history.context_type[offset],
-                    history.context_id[offset],
-                    play_pk,
-                    catalog.artist_names[index],
-                    catalog.titles[index],
-                    catalog.album_titles[index],
-                    catalog.mbids[index],
-                    "{}",
-                    hashlib.sha1(f"play:{play_uuid}".encode(), usedforsecurity=False).hexdigest(),
-                    now,
-                )
-            )
-            listen_id += 1
+    """Return the Play and Listen rows of a simulated history, ready for bulk.insert_rows(adapt=False)."""
+    count = len(history.track)
+    suffix = "+00:00" if connection.vendor == "postgresql" else ""
+    now_text = _timestamps(np.array([now.timestamp()]), suffix)[0]
+    track_ids = catalog.ids[history.track].tolist()
+    durations = catalog.duration_ms[history.track]
+    ms = history.ms_played
+    counted = (durations > MIN_TRACK_MS) & (ms >= np.minimum((durations + 1) // 2, CAP_MS))
+    started = _timestamps(history.started, suffix)
+    ended = _timestamps(history.started + ms / 1000, suffix)
+    raw = rng.bytes(16 * count).hex()
+    play_uuids = [raw[i * 32 : i * 32 + 32] for i in range(count)]
+    stalls = (rng.random(count) < 0.03).astype(int)
+    stall_ms = (stalls * rng.integers(300, 4000, count)).tolist()
+    first_audio = rng.lognormal(5.3, 0.5, count).astype(int).tolist()
+    stalls, ms_list, counted_list = stalls.tolist(), ms.tolist(), counted.tolist()
+    plays = [
+        (play_id_start + i, user_id, track_ids[i], play_uuids[i], started[i], ms_list[i], ended[i],
+         not counted_list[i], "web", history.context_type[i], history.context_id[i], first_audio[i],
+         stalls[i], stall_ms[i], 0, "", now_text)
+        for i in range(count)
+    ]  # fmt: skip
+    listens = []
+    for i in np.flatnonzero(counted).tolist():
+        index = history.track[i]
+        mbid = catalog.mbids[index]
+        listens.append((
+            listen_id_start + len(listens), user_id, track_ids[i], started[i], ms_list[i], False, "web",
+            history.context_type[i], history.context_id[i], play_id_start + i, catalog.artist_names[index],
+            catalog.titles[index], catalog.album_titles[index], mbid.hex if mbid else None, "{}",
+            _dedupe_key(play_uuids[i]),
+            now_text,
+        ))  # fmt: skip
     return plays, listens
 
 
@@ -462,25 +466,58 @@ def seed_listeners(
     with_history = set(Play.objects.filter(user__in=users).values_list("user_id", flat=True).distinct())
     summary = ListenerSummary()
     todo = [(index, user) for index, user in enumerate(users) if user.pk not in with_history]
-    for done, (index, user) in enumerate(todo, start=1):
-        is_listener = user.username.startswith(LISTENER_PREFIX)
-        stream = index + 1 if is_listener else zlib.crc32(user.username.encode())
-        rng = np.random.default_rng([seed, stream])
-        taste = draw_taste(rng, catalog)
-        history = simulate_history(rng, catalog, taste, days=days, end=end)
+    # Listeners are written in chunks, one transaction each: fewer commits, same all-or-nothing chunk.
+    for chunk_start in range(0, len(todo), LISTENERS_PER_TRANSACTION):
+        chunk = todo[chunk_start : chunk_start + LISTENERS_PER_TRANSACTION]
         with transaction.atomic():
-            play_start = bulk.next_id(Play._meta.db_table)
-            listen_start = bulk.next_id(Listen._meta.db_table)
-            plays, listens = _history_rows(rng, user.pk, catalog, history, play_start, listen_start, now)
-            summary.plays += bulk.insert_rows(Play._meta.db_table, PLAY_COLUMNS, plays)
-            summary.listens += bulk.insert_rows(Listen._meta.db_table, LISTEN_COLUMNS, listens)
-            if is_listener:
-                user.time_zone = taste.time_zone
-                user.save(update_fields=["time_zone"])
-            _likes_and_playlists(rng, user, catalog, taste, history, summary)
-        summary.listeners += 1
+            play_id = bulk.next_id(Play._meta.db_table)
+            listen_id = bulk.next_id(Listen._meta.db_table)
+            plays, listens = [], []
+            for index, user in chunk:
+                is_listener = user.username.startswith(LISTENER_PREFIX)
+                stream = index + 1 if is_listener else zlib.crc32(user.username.encode())
+                rng = np.random.default_rng([seed, stream])
+                taste = draw_taste(rng, catalog)
+                history = simulate_history(rng, catalog, taste, days=days, end=end)
+                user_plays, user_listens = _history_rows(
+                    rng, user.pk, catalog, history, play_id, listen_id, now
+                )
+                plays += user_plays
+                listens += user_listens
+                play_id += len(user_plays)
+                listen_id += len(user_listens)
+                if is_listener:
+                    user.time_zone = taste.time_zone
+                _likes_and_playlists(rng, user, catalog, taste, history, summary)
+            summary.plays += bulk.insert_rows(Play._meta.db_table, PLAY_COLUMNS, plays, adapt=False)
+            summary.listens += bulk.insert_rows(Listen._meta.db_table, LISTEN_COLUMNS, listens, adapt=False)
+            user_model.objects.bulk_update([user for _, user in chunk], ["time_zone"])
+        summary.listeners += len(chunk)
         if progress:
-            progress(done, len(todo))
+            progress(min(chunk_start + len(chunk), len(todo)), len(todo))
     bulk.reset_sequence(Play._meta.db_table)
     bulk.reset_sequence(Listen._meta.db_table)
     return summary
+
+
+def demo_listeners_step(run) -> None:
+    """seed_demo step: synthetic listeners and the demo account's history (see catalog.demo.seed)."""
+    listeners = getattr(run, "listeners", 0)
+    if listeners <= 0:
+        return
+    demo_user = get_user_model().objects.filter(username="demo").first()
+    bar = run.progress("Simulating listeners", listeners + (1 if demo_user else 0), "listener")
+    try:
+        summary = seed_listeners(
+            seed=run.seed,
+            listeners=listeners,
+            extra_users=[demo_user] if demo_user else [],
+            progress=lambda done, total: bar.update(done - bar.n),
+        )
+    finally:
+        bar.close()
+    total_listens = Listen.objects.count()
+    run.summary_parts.append(
+        f"{get_user_model().objects.filter(username__startswith=LISTENER_PREFIX).count():,} listeners "
+        f"with {total_listens:,} listens (+{summary.listens:,} now)"
+    )

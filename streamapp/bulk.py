@@ -35,11 +35,12 @@ def _sqlite_row(row: Sequence) -> tuple:
 
 
 @transaction.atomic
-def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], *, adapt: bool = True) -> int:
     """Insert rows into table in one transaction; return how many were written.
 
-    Values are passed as they are (ids included), so callers that give explicit primary keys must
-    call reset_sequence() afterwards on PostgreSQL.
+    With adapt=False the rows already hold the database's own text for timestamps and UUIDs (no
+    per-value type checks: the fast path for generated data). Ids are passed as they are, so
+    callers that give explicit primary keys must call reset_sequence() afterwards on PostgreSQL.
     """
     written = 0
     with connection.cursor() as cursor:
@@ -69,7 +70,7 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) ->
             sql = f"INSERT INTO {connection.ops.quote_name(table)} ({column_list}) VALUES ({placeholders})"  # noqa: S608
             batch: list[Sequence] = []
             for row in rows:
-                batch.append(_sqlite_row(row))
+                batch.append(_sqlite_row(row) if adapt else row)
                 if len(batch) == COPY_CHUNK_ROWS:
                     cursor.executemany(sql, batch)
                     written += len(batch)

@@ -20,7 +20,7 @@ from catalog.models import Album, Artist, Genre, Track
 from catalog.normalize import name_key
 from streamapp import bulk
 
-from . import library, names
+from . import library, names, steps
 from .names import CatalogPlan, DemoSize
 
 DEFAULT_SEED = 42
@@ -86,12 +86,16 @@ class DemoRun:
     size: DemoSize
     progress: ProgressFactory
     workers: int | None = None
+    # Synthetic listeners for apps further down the chain (the listening app registers that step).
+    listeners: int = 0
     root: Path | None = None
     plan: CatalogPlan | None = None
     files: library.LibraryFiles | None = None
     imported: services.ImportSummary | None = None
     scaled_tracks: int = 0
     notes: list[str] = field(default_factory=list)
+    # Short phrases later steps add to the closing summary line ("300 listeners, 160,000 listens").
+    summary_parts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -104,13 +108,16 @@ class DemoSummary:
     cover_bytes: int
     seconds: float
     notes: list[str]
+    extra: list[str] = field(default_factory=list)
 
     @property
     def line(self) -> str:
         return (
             f"Demo library: {self.artists:,} artists, {self.albums:,} albums, {self.tracks:,} tracks, "
             f"{self.genres:,} genres ({self.audio_bytes / 1e6:.1f} MB of audio, "
-            f"{self.cover_bytes / 1e6:.1f} MB of covers) in {self.seconds:.1f} s"
+            f"{self.cover_bytes / 1e6:.1f} MB of covers)"
+            + "".join(f", {part}" for part in self.extra)
+            + f" in {self.seconds:.1f} s"
         )
 
 
@@ -130,6 +137,7 @@ def demo_seed(
     size: DemoSize | None = None,
     progress: ProgressFactory | None = None,
     workers: int | None = None,
+    listeners: int = 0,
 ) -> DemoSummary:
     """Build the demo catalog and accounts; running it again with the same seed changes nothing.
 
@@ -142,9 +150,14 @@ def demo_seed(
         raise ValueError("The scale is a whole number of at least 1.")
     started = time.monotonic()
     run = DemoRun(
-        seed=seed, scale=scale, size=size or DEFAULT_SIZE, progress=progress or _no_progress, workers=workers
+        seed=seed,
+        scale=scale,
+        size=size or DEFAULT_SIZE,
+        progress=progress or _no_progress,
+        workers=workers,
+        listeners=listeners,
     )
-    for step in DEMO_STEPS:
+    for step in [*DEMO_STEPS, *steps.extra_steps()]:
         step(run)
     return DemoSummary(
         artists=Artist.objects.count(),
@@ -155,6 +168,7 @@ def demo_seed(
         cover_bytes=run.files.cover_bytes if run.files else 0,
         seconds=time.monotonic() - started,
         notes=run.notes,
+        extra=run.summary_parts,
     )
 
 
@@ -265,6 +279,7 @@ DEMO_STEPS: list[Callable[[DemoRun], None]] = [
     demo_catalog_scale,
     demo_accounts_create,
 ]
+
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from listening import demo
 from listening.models import Listen, Play, Playlist, TrackLike
 from listening.rules import is_listen
+from listening.services import play_dedupe_key
 from tests.catalog.factories import make_album, make_artist, make_genre, make_track
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +46,7 @@ def test_listeners_get_history_likes_and_playlists(catalog):
     for listen in Listen.objects.select_related("play", "track")[:200]:
         assert is_listen(duration_ms=listen.track.duration_ms, ms_played=listen.ms_played)
         assert listen.play.started_at == listen.listened_at
+        assert listen.dedupe_key == play_dedupe_key(listen.play.play_id)
     assert not Listen.objects.filter(play__skipped=True).exists()
 
 

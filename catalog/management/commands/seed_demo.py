@@ -44,6 +44,13 @@ class Command(BaseCommand):
             "(for benchmarks; 200 gives about 200,000 tracks).",
         )
         parser.add_argument(
+            "--listeners",
+            type=int,
+            default=300,
+            help="Synthetic listeners with about 90 days of history each (default %(default)s; "
+            "2,000 give about a million listens).",
+        )
+        parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing when the catalog already has tracks."
         )
 
@@ -54,6 +61,8 @@ class Command(BaseCommand):
             )
         if options["scale"] < 1:
             raise CommandError("--scale must be 1 or more.")
+        if options["listeners"] < 0:
+            raise CommandError("--listeners must be 0 or more.")
         if options["if_empty"] and not seed.demo_catalog_is_empty():
             self.stdout.write("The catalog already has tracks: the demo is not built.")
             return
@@ -71,7 +80,12 @@ class Command(BaseCommand):
             )
 
         try:
-            summary = seed.demo_seed(seed=options["seed"], scale=options["scale"], progress=progress)
+            summary = seed.demo_seed(
+                seed=options["seed"],
+                scale=options["scale"],
+                listeners=options["listeners"],
+                progress=progress,
+            )
         except (seed.DemoNotAllowed, seed.DemoImportFailed, services.ImportAlreadyRunning) as error:
             raise CommandError(str(error)) from error
         if options["verbosity"] > 1:
