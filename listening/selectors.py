@@ -2,17 +2,32 @@
 
 import datetime as dt
 import itertools
+import uuid
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
-from catalog.models import Track
+from catalog import selectors as catalog_selectors
+from catalog.models import Album, Artist, Track
 
-from .models import AlbumLike, ArtistLike, Listen, NowPlaying, PlayerState, Playlist, TrackLike
+from .models import (
+    AlbumLike,
+    ArtistLike,
+    ContextType,
+    Listen,
+    NowPlaying,
+    Play,
+    PlayerState,
+    Playlist,
+    PlaylistTrack,
+    TrackLike,
+)
 
 
 @dataclass(frozen=True)
@@ -28,15 +43,26 @@ def player_state_get(*, user) -> PlayerStateView:
     return PlayerStateView(state=state, tracks=[by_id[pk] for pk in state.queue if pk in by_id])
 
 
+_LIKE_MODELS = {
+    "track": (TrackLike, "track_id"),
+    "album": (AlbumLike, "album_id"),
+    "artist": (ArtistLike, "artist_id"),
+}
+
+
+def liked_id_set(*, user, kind: str) -> set[int]:
+    """Return the ids of every track, album or artist the user likes (1 query; pages cache it)."""
+    if not user.is_authenticated:
+        return set()
+    model, field = _LIKE_MODELS[kind]
+    return set(model.objects.filter(user=user).values_list(field, flat=True))
+
+
 def liked_ids(*, user, kind: str, ids: Iterable[int]) -> set[int]:
     """Return which of the given track, album or artist ids the user likes (1 query)."""
     if not user.is_authenticated:
         return set()
-    model, field = {
-        "track": (TrackLike, "track_id"),
-        "album": (AlbumLike, "album_id"),
-        "artist": (ArtistLike, "artist_id"),
-    }[kind]
+    model, field = _LIKE_MODELS[kind]
     return set(model.objects.filter(user=user, **{f"{field}__in": list(ids)}).values_list(field, flat=True))
 
 
@@ -56,7 +82,7 @@ def recently_played(*, user, limit: int = 200, before: dt.datetime | None = None
     listens = Listen.objects.filter(user=user).select_related("track__album__artist", "track__artist")
     if before is not None:
         listens = listens.filter(listened_at__lt=before)
-    zone = _zone(user)
+    zone = user_zone(user)
     rows = list(listens.order_by("-listened_at", "-pk")[:limit])
     return [
         HistoryDay(day=day, listens=list(group))
@@ -75,7 +101,8 @@ def now_playing(*, user) -> NowPlaying | None:
     )
 
 
-def _zone(user) -> dt.tzinfo:
+def user_zone(user) -> dt.tzinfo:
+    """Return the user's time zone (UTC when it is unset or unknown)."""
     try:
         return zoneinfo.ZoneInfo(user.time_zone or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -163,3 +190,131 @@ def playlist_export_rows(*, playlist: Playlist) -> list[Track]:
         item.track
         for item in playlist.items.select_related("track__album", "track__artist").order_by("position", "id")
     ]
+
+
+# ------------------------------------------------------------------------------ the player's contexts
+PLAYER_CONTEXT_MAX_IDS = 500
+ARTIST_QUEUE_LENGTH = 50
+PLAYER_QUEUE_MAX = getattr(settings, "STREAMAPP_QUEUE_MAX_LENGTH", 2000)
+
+
+def _player_tracks() -> QuerySet[Track]:
+    # What TrackSerializer reads, without the genres prefetch with_related() adds.
+    return Track.objects.playable().select_related("album__artist", "artist")
+
+
+def player_context_tracks(
+    *, user, context_type: str, context_id: str = "", track_ids: Iterable[int] = ()
+) -> list[Track]:
+    """Return the playable tracks a play button queues, in play order (at most 3 queries).
+
+    album: its tracklist; artist: their top tracks; playlist / generated: its entries (Http404 when
+    the user may not see it); likes: the user's liked songs; anything else: track_ids in the given
+    order. Raise Http404 for an unknown album, artist or playlist.
+    """
+    if context_type == ContextType.ALBUM:
+        if not Album.objects.filter(pk=_int_or_404(context_id)).exists():
+            raise Http404("No such album.")
+        return list(
+            _player_tracks()
+            .filter(album_id=int(context_id))
+            .order_by("disc_number", F("track_number").asc(nulls_last=True), "title", "pk")
+        )
+    if context_type == ContextType.ARTIST:
+        artist = Artist.objects.filter(pk=_int_or_404(context_id)).first()
+        if artist is None:
+            raise Http404("No such artist.")
+        return catalog_selectors.artist_top_tracks(artist=artist, limit=ARTIST_QUEUE_LENGTH)
+    if context_type in (ContextType.PLAYLIST, ContextType.GENERATED):
+        playlist = playlist_get_visible(user=user, uid=_uuid_or_404(context_id))
+        items = (
+            PlaylistTrack.objects.filter(playlist=playlist, track__is_available=True)
+            .select_related("track__album__artist", "track__artist")
+            .order_by("position", "id")
+        )
+        return [item.track for item in items]
+    if context_type == ContextType.LIKES:
+        return list(
+            _player_tracks().filter(likes__user=user).order_by("-likes__created_at", "-pk")[:PLAYER_QUEUE_MAX]
+        )
+    wanted = list(track_ids)[:PLAYER_CONTEXT_MAX_IDS]
+    by_id = _player_tracks().in_bulk(set(wanted))
+    return [by_id[pk] for pk in wanted if pk in by_id]
+
+
+def _int_or_404(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("Not found.") from None
+
+
+def _uuid_or_404(value) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404("Not found.") from None
+
+
+# ------------------------------------------------------------------------------ library and history
+def recently_played_albums(*, user, limit: int = 12, scan: int = 300) -> list[Album]:
+    """Return the albums the user played last, most recent first (3 queries).
+
+    Both plays in the player (even skipped ones: what was just started belongs here) and listens
+    (scrobbled from elsewhere) count; only the latest `scan` of each are looked at.
+    """
+    plays = (
+        Play.objects.filter(user=user).order_by("-started_at").values_list("track__album_id", "started_at")
+    )
+    listens = (
+        Listen.objects.filter(user=user, track__isnull=False)
+        .order_by("-listened_at")
+        .values_list("track__album_id", "listened_at")
+    )
+    recent = sorted([*plays[:scan], *listens[:scan]], key=lambda row: row[1], reverse=True)
+    album_ids: list[int] = []
+    for album_id, _when in recent:
+        if album_id not in album_ids:
+            album_ids.append(album_id)
+            if len(album_ids) == limit:
+                break
+    by_id = Album.objects.select_related("artist").in_bulk(album_ids)
+    return [by_id[pk] for pk in album_ids if pk in by_id]
+
+
+def library_playlists(*, user, limit: int = 100) -> list[Playlist]:
+    """Return the playlists in a user's library (own and collaborative) with a `cover_name` (1 query)."""
+    first_cover = (
+        PlaylistTrack.objects.filter(playlist=OuterRef("pk"))
+        .exclude(track__album__cover="")
+        .order_by("position", "id")
+        .values("track__album__cover")[:1]
+    )
+    playlists = (
+        Playlist.objects.filter(Q(owner=user) | Q(collaborator_links__user=user), kind=Playlist.Kind.USER)
+        .select_related("owner")
+        .annotate(cover_name=Subquery(first_cover))
+        .distinct()
+        .order_by("-updated_at", "-pk")
+    )
+    return list(playlists[:limit])
+
+
+def playlist_mosaics(*, playlist_ids: Iterable[int], scan: int = 40) -> dict[int, list[str]]:
+    """Return up to 4 distinct cover names per playlist, from its first `scan` entries (1 query)."""
+    rows = (
+        PlaylistTrack.objects.filter(playlist_id__in=list(playlist_ids))
+        .exclude(track__album__cover="")
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("playlist_id")], order_by=[F("position"), F("id")])
+        )
+        .filter(rank__lte=scan)
+        .order_by("playlist_id", "rank")
+        .values_list("playlist_id", "track__album__cover")
+    )
+    mosaics: dict[int, list[str]] = {}
+    for playlist_id, cover in rows:
+        covers = mosaics.setdefault(playlist_id, [])
+        if cover not in covers and len(covers) < 4:
+            covers.append(cover)
+    return mosaics

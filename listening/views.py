@@ -1,17 +1,32 @@
-"""Listening pages and the audio stream."""
+"""Listening pages (history, liked songs, playlists and their editing, import) and the audio stream.
 
+Pages parse their input, call one selector or service and render; a form that fails, or a service
+that refuses, sends the listener back with a message. Drag-and-drop reordering and removing entries
+go through the API (static/streamapp/js/library.js).
+"""
+
+import datetime as dt
 from pathlib import Path
 
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from catalog.models import Track
 
-from . import playlist_formats, selectors
+from . import playlist_formats, selectors, services
+from .forms import CollaboratorForm, PlaylistForm, PlaylistImportForm
 from .streaming import file_response
+
+HISTORY_PAGE_SIZE = 100
+LIKED_PAGE_SIZE = 500
 
 
 @login_not_required  # answers 401 itself: an <audio> element can't follow a redirect to a log-in page
@@ -64,4 +79,176 @@ def playlist_export(request: HttpRequest, uid, fmt: str) -> HttpResponse:
 def playlist_detail(request: HttpRequest, uid) -> HttpResponse:
     """A playlist's page (private playlists are a 404 for everyone but owner, collaborators, staff)."""
     page = selectors.playlist_page(user=request.user, uid=uid)
-    return render(request, "listening/playlist_detail.html", {"page": page, "playlist": page.playlist})
+    playlist = page.playlist
+    context = {
+        "page": page,
+        "playlist": playlist,
+        "play_context": "playlist" if playlist.kind == playlist.Kind.USER else "generated",
+        "edit_form": PlaylistForm(
+            initial={
+                "name": playlist.name,
+                "description": playlist.description,
+                "is_public": playlist.is_public,
+            }
+        ),
+        "collaborator_form": CollaboratorForm(),
+    }
+    return render(request, "listening/playlist_detail.html", context)
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@require_POST
+def playlist_update(request: HttpRequest, uid) -> HttpResponse:
+    """Rename, describe or publish a playlist (the owner)."""
+    playlist = selectors.playlist_get_visible(user=request.user, uid=uid)
+    form = PlaylistForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "A playlist needs a name of at most 200 characters.")
+        return redirect(playlist)
+    try:
+        services.playlist_update(playlist=playlist, actor=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, "Playlist details saved.")
+    return redirect(playlist)
+
+
+@require_POST
+def playlist_delete(request: HttpRequest, uid) -> HttpResponse:
+    """Delete a playlist (the owner)."""
+    playlist = selectors.playlist_get_visible(user=request.user, uid=uid)
+    services.playlist_delete(playlist=playlist, actor=request.user)
+    messages.success(request, f"Deleted “{playlist.name}”.")
+    return redirect("listening:playlists")
+
+
+@require_POST
+def playlist_duplicate(request: HttpRequest, uid) -> HttpResponse:
+    """Copy a playlist the listener can see into a new private one of theirs."""
+    playlist = selectors.playlist_get_visible(user=request.user, uid=uid)
+    copy = services.playlist_duplicate(playlist=playlist, actor=request.user)
+    messages.success(request, f"Saved a copy to your library as “{copy.name}”.")
+    return redirect(copy)
+
+
+@require_POST
+def playlist_collaborator_add(request: HttpRequest, uid) -> HttpResponse:
+    """Invite a listener by username to add and reorder tracks (the owner)."""
+    playlist = selectors.playlist_get_visible(user=request.user, uid=uid)
+    form = CollaboratorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter the username of the listener to invite.")
+        return redirect(playlist)
+    username = form.cleaned_data["username"].strip()
+    invited = get_user_model().objects.filter(username=username).first()
+    if invited is None:
+        messages.error(request, f"There is no listener called “{username}”.")
+        return redirect(playlist)
+    try:
+        services.playlist_collaborator_add(playlist=playlist, actor=request.user, user=invited)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, f"{invited.get_username()} can now add and reorder tracks.")
+    return redirect(playlist)
+
+
+@require_POST
+def playlist_collaborator_remove(request: HttpRequest, uid, username: str) -> HttpResponse:
+    """Remove a collaborator (the owner), or leave a playlist (the collaborator)."""
+    playlist = selectors.playlist_get_visible(user=request.user, uid=uid)
+    removed = get_object_or_404(get_user_model(), username=username)
+    services.playlist_collaborator_remove(playlist=playlist, actor=request.user, user=removed)
+    if removed.pk == request.user.pk and playlist.owner_id != request.user.pk:
+        messages.success(request, f"You left “{playlist.name}”.")
+        if not playlist.is_public:
+            return redirect("listening:playlists")
+    else:
+        messages.success(request, f"{removed.get_username()} no longer collaborates on this playlist.")
+    return redirect(playlist)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def playlist_list(request: HttpRequest) -> HttpResponse:
+    """The listener's playlists (own and collaborative); a POST creates one and opens it."""
+    form = PlaylistForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        playlist = services.playlist_create(owner=request.user, **form.cleaned_data)
+        messages.success(request, f"Created “{playlist.name}”. Add tracks from any “…” menu.")
+        return redirect(playlist)
+    playlists = list(selectors.user_playlists(user=request.user))
+    mosaics = selectors.playlist_mosaics(playlist_ids=[playlist.pk for playlist in playlists])
+    for playlist in playlists:
+        playlist.mosaic = mosaics.get(playlist.pk, [])
+    return render(request, "listening/playlist_list.html", {"playlists": playlists, "form": form})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def playlist_import(request: HttpRequest) -> HttpResponse:
+    """Make a playlist from an uploaded M3U8 / XSPF file; list the entries that matched nothing."""
+    form = PlaylistImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        name = form.cleaned_data["name"] or Path(upload.name).stem or "Imported playlist"
+        try:
+            result = services.playlist_import(
+                owner=request.user, name=name, content=upload.read(), filename=upload.name
+            )
+        except ValidationError as error:
+            form.add_error("file", _error_text(error))
+    total = result.matched + len(result.unmatched) if result else 0
+    return render(request, "listening/playlist_import.html", {"form": form, "result": result, "total": total})
+
+
+@require_safe
+def history(request: HttpRequest) -> HttpResponse:
+    """Recently played: the listener's listens grouped by day in their time zone, and what plays now."""
+    before = parse_datetime(request.GET.get("before", "")) if request.GET.get("before") else None
+    if before is not None and before.tzinfo is None:
+        before = before.replace(tzinfo=dt.UTC)
+    days = selectors.recently_played(user=request.user, limit=HISTORY_PAGE_SIZE, before=before)
+    zone = selectors.user_zone(request.user)
+    today = dt.datetime.now(zone).date()
+    listens = [listen for day in days for listen in day.listens]
+    older = listens[-1].listened_at if len(listens) == HISTORY_PAGE_SIZE else None
+    return render(
+        request,
+        "listening/history.html",
+        {
+            "days": days,
+            "now_playing": selectors.now_playing(user=request.user) if before is None else None,
+            "zone": zone,
+            "today": today,
+            "yesterday": today - dt.timedelta(days=1),
+            "older": older,
+            "before": before,
+        },
+    )
+
+
+@require_safe
+def liked_songs(request: HttpRequest) -> HttpResponse:
+    """Liked songs: every track the listener liked, newest first, played as a queue."""
+    tracks = selectors.liked_tracks(user=request.user)
+    shown = list(tracks[:LIKED_PAGE_SIZE])
+    total, duration_ms = len(shown), sum(track.duration_ms for track in shown)
+    if total == LIKED_PAGE_SIZE:
+        totals = tracks.order_by().aggregate(count=Count("pk"), duration=Sum("duration_ms"))
+        total, duration_ms = totals["count"], totals["duration"] or 0
+    return render(
+        request,
+        "listening/liked_songs.html",
+        {"tracks": shown, "total": total, "duration_ms": duration_ms},
+    )
+
+
+@require_safe
+def library_sidebar(request: HttpRequest) -> HttpResponse:
+    """The sidebar's "Your library" block alone, for the player to refresh after a change."""
+    playlists = selectors.library_playlists(user=request.user)
+    return render(request, "listening/partials/sidebar_library.html", {"playlists": playlists})

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from catalog.api.serializers import TrackSerializer
 from listening.models import ContextType, PlayerState
+from listening.selectors import PLAYER_CONTEXT_MAX_IDS
 from listening.services import PLAY_EVENTS
 
 
@@ -63,6 +64,40 @@ class PlayerStateOutput(serializers.Serializer):
     context_id = serializers.CharField()
     version = serializers.IntegerField()
     updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class PlayerContextInput(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=[value for value in ContextType.values if value],
+        required=False,
+        default="",
+        help_text="album, artist, playlist, generated or likes load that context; others use `ids`.",
+    )
+    id = serializers.CharField(
+        max_length=64,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="An album or artist id, or a playlist uid.",
+    )
+    ids = serializers.CharField(
+        required=False, default="", allow_blank=True, help_text="Comma-separated track ids, in play order."
+    )
+
+    def validate_ids(self, value: str) -> list[int]:
+        parts = [part for part in value.split(",") if part.strip()]
+        if len(parts) > PLAYER_CONTEXT_MAX_IDS:
+            raise serializers.ValidationError(f"At most {PLAYER_CONTEXT_MAX_IDS} track ids.")
+        try:
+            return [int(part) for part in parts]
+        except ValueError:
+            raise serializers.ValidationError("Track ids are whole numbers separated by commas.") from None
+
+
+class PlayerContextOutput(serializers.Serializer):
+    context_type = serializers.CharField()
+    context_id = serializers.CharField()
+    tracks = TrackSerializer(many=True, help_text="Playable tracks, in play order.")
 
 
 class LikeInput(serializers.Serializer):

@@ -97,6 +97,29 @@ class PlayerStateApi(APIView):
         return Response(_state_output(selectors.player_state_get(user=request.user)))
 
 
+class PlayerContextApi(APIView):
+    """The tracks a play button queues: an album, an artist, a playlist, liked songs, or a list of ids."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = [PlayerThrottle]
+
+    @extend_schema(
+        parameters=[serializers.PlayerContextInput], responses={200: serializers.PlayerContextOutput}
+    )
+    def get(self, request):
+        data = serializers.PlayerContextInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        context_type, context_id = data.validated_data["type"], data.validated_data["id"]
+        tracks = selectors.player_context_tracks(
+            user=request.user,
+            context_type=context_type,
+            context_id=context_id,
+            track_ids=data.validated_data["ids"] or [],
+        )
+        output = {"context_type": context_type, "context_id": context_id, "tracks": tracks}
+        return Response(serializers.PlayerContextOutput(output).data)
+
+
 _LIKES = {
     "track": (Track, services.track_like_set),
     "album": (Album, services.album_like_set),

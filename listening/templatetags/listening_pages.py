@@ -1,0 +1,36 @@
+"""Template tags for listening's parts of every page: like buttons and the sidebar's library."""
+
+from django import template
+
+from listening import selectors
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def liked(context, kind: str, pk) -> bool:
+    """Return whether the listener likes this track, album or artist.
+
+    The first call on a page loads every liked id of that kind once (one query), so a tracklist of
+    any length costs the same.
+    """
+    request = context.get("request")
+    user = context.get("user") or getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    cache = getattr(request, "_liked_ids", None) if request is not None else None
+    if cache is None:
+        cache = {}
+        if request is not None:
+            request._liked_ids = cache
+    if kind not in cache:
+        cache[kind] = selectors.liked_id_set(user=user, kind=kind)
+    return pk in cache[kind]
+
+
+@register.inclusion_tag("listening/partials/sidebar_library.html", takes_context=True)
+def library_sidebar(context) -> dict:
+    """Render the sidebar's "Your library": liked songs and the listener's playlists (one query)."""
+    user = context.get("user")
+    playlists = selectors.library_playlists(user=user) if user and user.is_authenticated else []
+    return {"user": user, "playlists": playlists, "request": context.get("request")}

@@ -1,0 +1,215 @@
+"""The player in a real browser: it keeps playing across page changes, records listens, resumes the
+saved queue, and its queue, menus and playlist editing work with a mouse and a keyboard."""
+
+import time
+
+import pytest
+
+from listening import services
+from listening.models import Listen, Play, PlayerState, TrackLike
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AUDIO = "window.streamappPlayer.audio"
+
+
+def wait_playing(page, after: float = 0.0) -> None:
+    """Wait until the audio plays and its clock has passed `after` seconds."""
+    page.wait_for_function(f"() => !{AUDIO}.paused && {AUDIO}.currentTime > {after}")
+
+
+def poll(check, timeout: float = 20.0, message: str = "condition"):
+    """Return check()'s first truthy value, trying for `timeout` seconds (the server works on its own)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+def player_title(page) -> str:
+    return page.inner_text("#player .player-title").strip()
+
+
+def test_playback_survives_navigation_and_records_a_listen(user, audio_library, live_server, browser_page):
+    page = browser_page
+    album, artist, first = audio_library.album, audio_library.artist, audio_library.tracks[0]
+    page.goto(live_server.url + album.get_absolute_url())
+    page.get_by_role("button", name="Play album Test Album").click()
+    wait_playing(page, 0.3)
+    assert player_title(page) == "First Light"
+
+    # A site link swaps the page, not the document: the marker and the audio both survive.
+    page.evaluate("window.__doc_marker = 42")
+    page.click(f'.page-header .meta a[href="{artist.get_absolute_url()}"]')
+    page.wait_for_function("document.title.startsWith('Test Artist')")
+    assert page.url == live_server.url + artist.get_absolute_url()
+    assert page.evaluate("window.__doc_marker") == 42
+    clock = page.evaluate(f"{AUDIO}.currentTime")
+    wait_playing(page, clock + 0.3)
+
+    # Back works too, and the album's play button now says that it plays.
+    page.go_back()
+    page.wait_for_function("document.title.startsWith('Test Album')")
+    assert page.evaluate("window.__doc_marker") == 42
+    assert page.get_by_role("button", name="Pause album Test Album").is_visible()
+
+    # Past the listen threshold (half of 40 s) sooner: faster playback is media time played.
+    page.evaluate(f"{AUDIO}.playbackRate = 16")
+    listen = poll(
+        lambda: Listen.objects.filter(user=user, track=first, context_type="album").first(),
+        message="a listen of the first track",
+    )
+    assert listen.context_id == str(album.pk)
+    assert listen.ms_played >= 20_000
+    play = Play.objects.get(pk=listen.play_id)
+    assert play.time_to_first_audio_ms is not None
+    assert play.stall_count >= 0 and play.error_count == 0
+    assert page.evaluate("window.__doc_marker") == 42
+
+
+def test_the_queue_resumes_after_a_reload_and_on_another_device(
+    user, audio_library, live_server, browser_page
+):
+    page = browser_page
+    album, tracks = audio_library.album, audio_library.tracks
+    page.goto(live_server.url + album.get_absolute_url())
+    page.get_by_role("button", name="Play Second Wind").click()
+    wait_playing(page, 0.2)
+    assert player_title(page) == "Second Wind"
+
+    # Two forward seeks of 10 s with the keyboard: a seek is not listening time.
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    wait_playing(page, 20)
+    page.locator("#player .player-toggle").click()
+    page.wait_for_function(f"{AUDIO}.paused")
+    position = page.evaluate(f"{AUDIO}.currentTime")
+
+    state = poll(
+        lambda: PlayerState.objects.filter(user=user, current_index=1, position_ms__gte=19_000).first(),
+        message="the saved position",
+    )
+    assert state.queue == [track.pk for track in tracks]
+    assert (state.context_type, state.context_id) == ("album", str(album.pk))
+    play = poll(lambda: Play.objects.filter(user=user, track=tracks[1]).first(), message="the play report")
+    assert play.ms_played < 8_000, "forward seeks were counted as listening"
+    assert not Listen.objects.filter(user=user).exists()
+
+    page.reload()
+    page.wait_for_function(
+        f"() => document.querySelector('#player .player-title').textContent.trim() === 'Second Wind'"
+        f" && {AUDIO}.readyState >= 1 && Math.abs({AUDIO}.currentTime - {position}) < 1.5"
+    )
+    assert page.evaluate(f"{AUDIO}.paused") is True  # resumed paused: the listener presses play
+    assert page.inner_text("#player .player-elapsed") == f"0:{int(state.position_ms / 1000):02d}"
+    page.locator("#player .player-toggle").click()
+    wait_playing(page, position + 0.3)
+
+    # The same account on another device picks up the same queue at the same place.
+    other = page.context.browser.new_page(viewport={"width": 390, "height": 844})
+    other.goto(f"{live_server.url}/accounts/login/")
+    other.fill("#id_username", "listener")
+    other.fill("#id_password", "listener-pass-1")
+    other.click("button[type=submit]")
+    other.wait_for_url(f"{live_server.url}/")
+    other.wait_for_function(
+        "() => document.querySelector('#player .player-title').textContent.trim() === 'Second Wind'"
+    )
+    assert other.evaluate("window.streamappPlayer.state().queue") == [track.pk for track in tracks]
+    other.close()
+
+
+def test_queue_menus_likes_and_keyboard(user, audio_library, live_server, browser_page):
+    page = browser_page
+    first, second, third = audio_library.tracks
+    page.goto(live_server.url + audio_library.album.get_absolute_url())
+    page.get_by_role("button", name="Play First Light").click()
+    wait_playing(page)
+
+    page.get_by_role("button", name="More options for Third Rail").click()
+    page.get_by_role("menuitem", name="Play next").click()
+    page.get_by_role("button", name="Queue", exact=True).click()
+    upcoming = page.locator("#queue-panel .queue-next .queue-track")
+    assert upcoming.all_inner_texts() == ["Third Rail", "Second Wind", "Third Rail"]
+
+    page.get_by_role("button", name="Move Second Wind up").click()
+    assert upcoming.all_inner_texts() == ["Second Wind", "Third Rail", "Third Rail"]
+    page.get_by_role("button", name="Remove Third Rail from the queue").first.click()
+    assert upcoming.all_inner_texts() == ["Second Wind", "Third Rail"]
+
+    page.keyboard.press("Shift+ArrowRight")  # next track
+    page.wait_for_function(
+        "document.querySelector('#player .player-title').textContent.trim() === 'Second Wind'"
+    )
+    poll(
+        lambda: PlayerState.objects.filter(
+            user=user, queue=[first.pk, second.pk, third.pk], current_index=1
+        ).exists(),
+        message="the edited queue on the server",
+    )
+    skipped = poll(
+        lambda: Play.objects.filter(user=user, track=first, skipped=True).first(), message="a skip"
+    )
+    assert skipped.ended_at is not None
+
+    page.get_by_role("button", name="Clear").click()
+    assert upcoming.count() == 0
+    page.get_by_role("button", name="Close the queue").click()
+
+    # Space pauses and resumes when the focus is not on a control; Arrow keys change the volume.
+    page.locator("h1").click()
+    page.keyboard.press("Space")
+    page.wait_for_function(f"{AUDIO}.paused")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate(f"{AUDIO}.volume") == pytest.approx(0.95)
+    page.keyboard.press("Space")
+    wait_playing(page)
+
+    # The like button in the player.
+    page.locator("#player .player-like").click()
+    poll(lambda: TrackLike.objects.filter(user=user, track=second).exists(), message="the like")
+    assert page.locator("#player .player-like").get_attribute("aria-pressed") == "true"
+    assert (
+        page.locator(f'.track-row[data-track-id="{second.pk}"] .like-button').get_attribute("aria-pressed")
+        == "true"
+    )
+
+
+def test_playlist_page_reorders_with_the_menu_and_drag_and_drop_and_plays(
+    user, audio_library, live_server, browser_page
+):
+    page = browser_page
+    first, second, third = audio_library.tracks
+    playlist = services.playlist_create(owner=user, name="Commute", tracks=[first, second, third])
+
+    def stored_titles():
+        return [
+            item.track.title for item in playlist.items.select_related("track").order_by("position", "id")
+        ]
+
+    page.goto(live_server.url + playlist.get_absolute_url())
+    page.get_by_role("button", name="More options for First Light").click()
+    page.get_by_role("menuitem", name="Move down").click()
+    poll(lambda: stored_titles() == ["Second Wind", "First Light", "Third Rail"], message="the move")
+    rows = page.locator("[data-editable-playlist] .track-row .track-title")
+    assert rows.all_inner_texts() == ["Second Wind", "First Light", "Third Rail"]
+
+    page.drag_and_drop(
+        "[data-editable-playlist] .track-row:nth-child(3)",
+        "[data-editable-playlist] .track-row:nth-child(1)",
+        target_position={"x": 200, "y": 5},
+    )
+    poll(lambda: stored_titles() == ["Third Rail", "Second Wind", "First Light"], message="the drop")
+
+    page.get_by_role("button", name="Play playlist Commute").click()
+    wait_playing(page)
+    assert player_title(page) == "Third Rail"
+    poll(
+        lambda: Play.objects.filter(
+            user=user, track=third, context_type="playlist", context_id=str(playlist.uid)
+        ).exists(),
+        message="a play in the playlist's context",
+    )
