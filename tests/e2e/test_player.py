@@ -40,6 +40,8 @@ def test_playback_survives_navigation_and_records_a_listen(user, audio_library, 
     page.get_by_role("button", name="Play album Test Album").click()
     wait_playing(page, 0.3)
     assert player_title(page) == "First Light"
+    assert page.evaluate("navigator.mediaSession.metadata.title") == "First Light"
+    assert page.evaluate("navigator.mediaSession.metadata.album") == "Test Album"
 
     # A site link swaps the page, not the document: the marker and the audio both survive.
     page.evaluate("window.__doc_marker = 42")
@@ -213,3 +215,28 @@ def test_playlist_page_reorders_with_the_menu_and_drag_and_drop_and_plays(
         ).exists(),
         message="a play in the playlist's context",
     )
+
+
+def test_a_stale_player_adopts_the_queue_saved_on_another_device(
+    user, audio_library, live_server, browser_page
+):
+    page = browser_page
+    first, second, third = audio_library.tracks
+    page.goto(live_server.url + audio_library.album.get_absolute_url())
+    page.get_by_role("button", name="Play album Test Album").click()
+    wait_playing(page)
+    poll(lambda: PlayerState.objects.filter(user=user, queue=[first.pk, second.pk, third.pk]).exists())
+
+    # Another device saved a newer queue meanwhile: this one's next save is refused (409) and it
+    # takes the newer queue instead of overwriting it.
+    state = PlayerState.objects.get(user=user)
+    services.player_state_save(
+        user=user, queue=[third.pk], current_index=0, position_ms=5_000, base_version=state.version
+    )
+    page.evaluate("window.streamappPlayer.save()")
+    page.wait_for_function(
+        "document.querySelector('#player .player-title').textContent.trim() === 'Third Rail'"
+    )
+    assert page.evaluate("window.streamappPlayer.state().queue") == [third.pk]
+    assert page.evaluate(f"{AUDIO}.paused") is True
+    assert PlayerState.objects.get(user=user).queue == [third.pk]

@@ -1143,6 +1143,8 @@
 
   function showMenu(items, trigger, header) {
     els.menu.textContent = "";
+    var title = header && header.querySelector(".menu-title");
+    els.menu.setAttribute("aria-label", title ? title.textContent : "Options");
     if (header) els.menu.appendChild(header);
     items.forEach(function (item) {
       if (item === "separator") els.menu.appendChild(element("div", { className: "menu-separator", role: "separator" }));
