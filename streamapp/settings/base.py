@@ -11,6 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("STREAMAPP_VAR_DIR", BASE_DIR / "var"))
+# The embedded defaults (SQLite file, filesystem broker) live here; a fresh clone has no var/ yet.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -223,6 +225,9 @@ LOGGING = {
 STREAMAPP_DEMO_LIBRARY_DIR = Path(os.environ.get("STREAMAPP_DEMO_LIBRARY_DIR", MEDIA_ROOT / "demo-library"))
 # Hand audio files to nginx with X-Accel-Redirect: the internal location that maps to "/".
 STREAMAPP_X_ACCEL_REDIRECT_PREFIX = os.environ.get("STREAMAPP_X_ACCEL_REDIRECT_PREFIX", "")
+# Uploaded listening histories wait here for their import (then are deleted). Outside MEDIA_ROOT on
+# purpose: nothing under it may be served.
+STREAMAPP_UPLOAD_DIR = Path(os.environ.get("STREAMAPP_UPLOAD_DIR", VAR_DIR / "uploads"))
 # Demo accounts (admin/admin, demo/demo) are refused in production mode.
 STREAMAPP_ALLOW_DEMO_ACCOUNTS = True
 
