@@ -205,12 +205,20 @@ def playlist_import(request: HttpRequest) -> HttpResponse:
     return render(request, "listening/playlist_import.html", {"form": form, "result": result, "total": total})
 
 
+def _parse_before(value: str) -> dt.datetime | None:
+    try:
+        before = parse_datetime(value) if value else None
+    except ValueError:  # well formed but impossible, like month 13
+        return None
+    if before is not None and before.tzinfo is None:
+        before = before.replace(tzinfo=dt.UTC)
+    return before
+
+
 @require_safe
 def history(request: HttpRequest) -> HttpResponse:
     """Recently played: the listener's listens grouped by day in their time zone, and what plays now."""
-    before = parse_datetime(request.GET.get("before", "")) if request.GET.get("before") else None
-    if before is not None and before.tzinfo is None:
-        before = before.replace(tzinfo=dt.UTC)
+    before = _parse_before(request.GET.get("before", ""))
     days = selectors.recently_played(user=request.user, limit=HISTORY_PAGE_SIZE, before=before)
     zone = selectors.user_zone(request.user)
     today = dt.datetime.now(zone).date()

@@ -131,6 +131,14 @@ def test_history_pages_back_with_an_older_link(user, user_client, tracks, monkey
     assert "So What" in older_page and "Blue in Green" not in older_page
 
 
+@pytest.mark.parametrize("before", ["yesterday", "2024-13-45T99:00:00", ""])
+def test_history_ignores_a_bad_before(user, user_client, tracks, before):
+    listen(user, tracks[0], at=timezone.now())
+    response = user_client.get("/history/", {"before": before})
+    assert response.status_code == 200
+    assert "So What" in text(response)
+
+
 def test_history_empty_state(user_client):
     assert "Nothing played yet" in text(user_client.get("/history/"))
 

@@ -29,6 +29,7 @@
   }
 
   function say(message) {
+    if (window.streamapp && window.streamapp.toast) { window.streamapp.toast(message); return; }
     var region = document.getElementById("toasts");
     if (!region) return;
     var note = document.createElement("p");

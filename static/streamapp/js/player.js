@@ -1,9 +1,11 @@
-/* streamapp player: one <audio> element in #player (never swapped by navigation), a play queue saved on
-   the server, play reports for listens and streaming analytics, likes, the "…" menus, the queue panel,
-   keyboard shortcuts and the Media Session (lock screen, media keys).
+/* streamapp player: one <audio> element in #player (never swapped by navigation), the play queue saved
+   on the server, play reports for listens and streaming analytics, play and like buttons, the player
+   bar's controls, keyboard shortcuts and the Media Session (lock screen, media keys).
 
    Every page part is reached by event delegation on document, so buttons brought in by htmx swaps work
-   without re-binding; what shows the playing track is refreshed after each swap (htmx:afterSettle). */
+   without re-binding; what shows the playing track is refreshed after each swap (htmx:afterSettle).
+   The queue panel (queue.js) and the "…" menus (menus.js) use what this file shares on
+   window.streamapp, and hear of every change through the "streamapp:player" event. */
 (function () {
   "use strict";
 
@@ -15,8 +17,7 @@
     state: "/api/v1/player/state/",
     plays: "/api/v1/player/plays/",
     context: "/api/v1/player/context/",
-    likes: "/api/v1/likes/",
-    playlists: "/api/v1/playlists/"
+    likes: "/api/v1/likes/"
   };
   var SAVE_DEBOUNCE_MS = 800;
   var POSITION_SAVE_MS = 10000;
@@ -117,6 +118,8 @@
     return pattern.replace("/0/", "/" + id + "/");
   }
 
+  var kit = window.streamapp = window.streamapp || {};
+
   /* ------------------------------------------------------------------ toasts */
   var toastRegion = document.getElementById("toasts");
   function toast(message, link) {
@@ -133,6 +136,16 @@
     window.setTimeout(function () { note.remove(); }, 3600);
   }
 
+  kit.qs = qs;
+  kit.qsa = qsa;
+  kit.api = api;
+  kit.toast = toast;
+  kit.icon = icon;
+  kit.element = element;
+  kit.formatTime = formatTime;
+  kit.urlFor = urlFor;
+  kit.narrow = NARROW;
+
   /* ================================================================== the queue */
   var els = {
     art: qs(".player-art", player),
@@ -148,14 +161,11 @@
     seek: qs(".player-seek", player),
     elapsed: qs(".player-elapsed", player),
     duration: qs(".player-duration", player),
-    queueButton: qs(".player-queue-button", player),
     mute: qs(".player-mute", player),
     volume: qs(".player-volume", player),
     expand: qs(".player-expand", player),
     collapse: qs(".player-collapse", player),
-    miniProgress: qs(".player-mini-progress span", player),
-    panel: document.getElementById("queue-panel"),
-    menu: document.getElementById("action-menu")
+    miniProgress: qs(".player-mini-progress span", player)
   };
 
   var nextKey = 1;
@@ -411,7 +421,7 @@
   function next() {
     if (!queue.length) return;
     var target = nextIndex();
-    if (target < 0) { stopAtEnd(); return; }
+    if (target < 0) { finishPlay("skip"); stopAtEnd(); return; }
     goTo(target);
   }
 
@@ -487,7 +497,6 @@
     }
     queue = items;
     load(start, { autoplay: true });
-    renderQueue();
     scheduleSave(0);
   }
 
@@ -794,8 +803,8 @@
     els.repeat.setAttribute("aria-label", { off: "Repeat: off", all: "Repeat: all", one: "Repeat: one" }[repeat]);
     renderLike();
     renderProgress();
-    renderQueue();
     markPlaying();
+    document.dispatchEvent(new CustomEvent("streamapp:player"));
   }
 
   /* htmx reads a boosted link's href when it processes the link: a link whose href changes is
@@ -881,462 +890,12 @@
     });
   }
 
-  /* ================================================================== the queue panel */
-  var panelOpen = false;
-
-  function openQueue(open) {
-    panelOpen = open;
-    els.panel.hidden = !open;
-    els.queueButton.setAttribute("aria-expanded", open ? "true" : "false");
-    document.documentElement.classList.toggle("queue-open", open);
-    if (open) {
-      renderQueue();
-      els.panel.focus({ preventScroll: true });
-      var now = qs(".queue-now .queue-item", els.panel);
-      if (now) now.scrollIntoView({ block: "nearest" });
-    }
-  }
-
-  function nowIcon() {
-    if (audio.paused) return icon("note");
-    return element("span", { className: "eq" }, [element("span"), element("span"), element("span")]);
-  }
-
-  function queueRow(item, i) {
-    var track = item.track;
-    var isCurrent = i === index;
-    var cover = element("span", { className: "queue-cover", "aria-hidden": "true" }, [icon("note")]);
-    if (track.cover_url) cover.appendChild(element("img", { src: track.cover_url, alt: "", loading: "lazy" }));
-    var li = element("li", {
-      className: "queue-item" + (isCurrent ? " is-current" : ""),
-      "data-queue-index": i,
-      draggable: isCurrent ? null : "true",
-      "aria-current": isCurrent ? "true" : null
-    }, [
-      element("span", { className: "queue-grip", "aria-hidden": "true" }, [isCurrent ? nowIcon() : icon("grip")]),
-      element("button", { type: "button", className: "queue-play", "aria-label": (isCurrent ? "Playing: " : "Play ") + track.title + " by " + track.artist }, [
-        cover,
-        element("span", { className: "queue-text" }, [
-          element("span", { className: "queue-track", text: track.title }),
-          element("span", { className: "queue-artist", text: track.artist })
-        ])
-      ]),
-      element("span", { className: "queue-actions" }, isCurrent ? [
-        element("span", { className: "queue-duration", text: formatTime(track.duration_ms / 1000) })
-      ] : [
-        element("button", { type: "button", className: "icon-button queue-up", "aria-label": "Move " + track.title + " up", disabled: i === 0 }, [icon("arrow-up")]),
-        element("button", { type: "button", className: "icon-button queue-down", "aria-label": "Move " + track.title + " down", disabled: i === queue.length - 1 }, [icon("arrow-down")]),
-        element("button", { type: "button", className: "icon-button queue-remove", "aria-label": "Remove " + track.title + " from the queue" }, [icon("close")]),
-        element("button", { type: "button", className: "icon-button queue-more", "aria-haspopup": "menu", "aria-expanded": "false", "aria-label": "More options for " + track.title, "data-menu": "queue" }, [icon("more")])
-      ])
-    ]);
-    return li;
-  }
-
-  function renderQueue() {
-    if (!els.panel || !panelOpen) return;
-    var now = qs(".queue-now", els.panel);
-    var upcoming = qs(".queue-next", els.panel);
-    var earlier = qs(".queue-earlier", els.panel);
-    var earlierSection = qs(".queue-earlier-section", els.panel);
-    now.textContent = ""; upcoming.textContent = ""; earlier.textContent = "";
-    queue.forEach(function (item, i) {
-      var row = queueRow(item, i);
-      if (i === index) now.appendChild(row);
-      else if (i > index) upcoming.appendChild(row);
-      else earlier.appendChild(row);
-    });
-    qs(".queue-now-section", els.panel).hidden = !queue.length;
-    qs(".queue-empty", els.panel).hidden = queue.length > index + 1;
-    earlierSection.hidden = index === 0 || !queue.length;
-    qs(".queue-earlier-count", els.panel).textContent = "(" + index + ")";
-    qs(".queue-clear", els.panel).disabled = queue.length <= 1;
-    qs(".queue-save", els.panel).disabled = !queue.length;
-  }
-
-  function queueIndexOf(node) {
-    var li = node.closest(".queue-item");
-    return li ? Number(li.getAttribute("data-queue-index")) : -1;
-  }
-
-  if (els.panel) {
-    els.panel.addEventListener("click", function (event) {
-      var target = event.target.closest("button");
-      if (!target) return;
-      if (target.classList.contains("queue-close")) { openQueue(false); els.queueButton.focus(); return; }
-      if (target.classList.contains("queue-clear")) { clearQueue(); return; }
-      if (target.classList.contains("queue-save")) { saveQueueAsPlaylist(); return; }
-      var i = queueIndexOf(target);
-      if (i < 0) return;
-      if (target.classList.contains("queue-play")) {
-        if (i === index) togglePlayback(); else goTo(i);
-      } else if (target.classList.contains("queue-up")) {
-        moveEntry(i, i - 1);
-        focusQueueButton(i - 1, "queue-up");
-      } else if (target.classList.contains("queue-down")) {
-        moveEntry(i, i + 1);
-        focusQueueButton(i + 1, "queue-down");
-      } else if (target.classList.contains("queue-remove")) {
-        removeEntry(i);
-        focusQueueButton(Math.min(i, queue.length - 1), "queue-remove");
-      }
-    });
-
-    els.panel.addEventListener("keydown", function (event) {
-      if (event.key === "Escape" && !menuOpen()) { openQueue(false); els.queueButton.focus(); }
-    });
-
-    // Drag and drop to reorder (mouse); the up / down buttons do the same from the keyboard.
-    var dragFrom = -1;
-    els.panel.addEventListener("dragstart", function (event) {
-      var li = event.target.closest && event.target.closest(".queue-item[draggable]");
-      if (!li) return;
-      dragFrom = Number(li.getAttribute("data-queue-index"));
-      li.classList.add("is-dragging");
-      event.dataTransfer.effectAllowed = "move";
-      event.dataTransfer.setData("text/plain", String(dragFrom));
-    });
-    els.panel.addEventListener("dragover", function (event) {
-      var li = event.target.closest && event.target.closest(".queue-item");
-      if (dragFrom < 0 || !li) return;
-      event.preventDefault();
-      var box = li.getBoundingClientRect();
-      qsa(".drop-before, .drop-after", els.panel).forEach(function (node) { node.classList.remove("drop-before", "drop-after"); });
-      li.classList.add(event.clientY < box.top + box.height / 2 ? "drop-before" : "drop-after");
-    });
-    els.panel.addEventListener("drop", function (event) {
-      var li = event.target.closest && event.target.closest(".queue-item");
-      if (dragFrom < 0 || !li) return;
-      event.preventDefault();
-      var over = Number(li.getAttribute("data-queue-index"));
-      var after = li.classList.contains("drop-after");
-      var to = over + (after ? 1 : 0);
-      if (to > dragFrom) to -= 1;
-      moveEntry(dragFrom, to);
-      dragFrom = -1;
-    });
-    els.panel.addEventListener("dragend", function () {
-      dragFrom = -1;
-      qsa(".is-dragging, .drop-before, .drop-after", els.panel).forEach(function (node) {
-        node.classList.remove("is-dragging", "drop-before", "drop-after");
-      });
-    });
-  }
-
-  function focusQueueButton(i, className) {
-    var button = qs('.queue-item[data-queue-index="' + i + '"] .' + className, els.panel);
-    if (!button || button.disabled) button = qs('.queue-item[data-queue-index="' + i + '"] .queue-play', els.panel);
-    if (button) button.focus();
-  }
-
-  /* ================================================================== playlists from anywhere */
-  var playlistCache = null;
-
-  function editablePlaylists() {
-    if (playlistCache && Date.now() - playlistCache.at < 30000) return Promise.resolve(playlistCache.list);
-    return api("GET", API.playlists).then(function (answer) {
-      var list = answer.ok && Array.isArray(answer.data) ? answer.data : [];
-      playlistCache = { at: Date.now(), list: list };
-      return list;
-    });
-  }
-
-  function refreshLibrary(changedUid) {
-    playlistCache = null;
-    var sidebar = document.getElementById("side-library");
-    if (sidebar) {
-      fetch(player.getAttribute("data-sidebar-url") || "/library/sidebar/", { credentials: "same-origin" })
-        .then(function (response) { return response.ok ? response.text() : null; })
-        .then(function (html) {
-          if (!html) return;
-          var holder = document.createElement("div");
-          holder.innerHTML = html;
-          var fresh = holder.querySelector("#side-library");
-          var old = document.getElementById("side-library");
-          if (fresh && old) {
-            old.replaceWith(fresh);
-            if (window.htmx) htmx.process(fresh);
-            markLibraryLinks();
-            markPlaying();
-          }
-        });
-    }
-    // Looking at the playlist that changed (or the library): show it as it is now.
-    var onThatPage = changedUid && location.pathname.indexOf(changedUid) >= 0;
-    var onLibrary = location.pathname === (player.getAttribute("data-playlists-url") || "/playlists/");
-    if ((onThatPage || onLibrary) && window.htmx) {
-      htmx.ajax("GET", location.pathname + location.search, { target: "#main", select: "#main", swap: "outerHTML" });
-    }
-  }
-
-  function addToPlaylist(playlist, trackIds) {
-    return api("POST", API.playlists + playlist.uid + "/tracks/", { track_ids: trackIds }).then(function (answer) {
-      if (!answer.ok) {
-        toast(answer.status === 403 ? "You can’t add to “" + playlist.name + "”." : "Couldn’t add to “" + playlist.name + "”.");
-        return;
-      }
-      toast(trackIds.length === 1 ? "Added to “" + playlist.name + "”" : "Added " + trackIds.length + " tracks to “" + playlist.name + "”",
-        { href: playlist.url, label: "Open" });
-      refreshLibrary(playlist.uid);
-    });
-  }
-
-  function createPlaylist(name, trackIds) {
-    return api("POST", API.playlists, { name: name, track_ids: trackIds }).then(function (answer) {
-      if (!answer.ok || !answer.data) { toast("Couldn’t create the playlist."); return; }
-      toast("Created “" + answer.data.name + "”", { href: answer.data.url, label: "Open" });
-      refreshLibrary(answer.data.uid);
-    });
-  }
-
-  function saveQueueAsPlaylist() {
-    if (!queue.length) return;
-    var name = "Queue " + new Date().toLocaleDateString(undefined, { day: "numeric", month: "short" });
-    createPlaylist(name, queue.map(function (item) { return item.track.id; }));
-  }
-
-  /* ================================================================== the "…" menus */
-  var menuTrigger = null;
-
-  function menuOpen() { return els.menu && !els.menu.hidden; }
-
-  function closeMenu(returnFocus) {
-    if (!menuOpen()) return;
-    els.menu.hidden = true;
-    els.menu.textContent = "";
-    els.menu.classList.remove("is-sheet");
-    if (menuTrigger) {
-      menuTrigger.setAttribute("aria-expanded", "false");
-      if (returnFocus) menuTrigger.focus();
-    }
-    menuTrigger = null;
-  }
-
-  function menuItem(label, iconName, action, options) {
-    var attributes = { type: "button", role: "menuitem", tabindex: "-1", className: "menu-item" + (options && options.danger ? " is-danger" : "") };
-    var node;
-    if (options && options.href) {
-      node = element("a", { href: options.href, role: "menuitem", tabindex: "-1", className: "menu-item" }, [icon(iconName), element("span", { text: label })]);
-      node.addEventListener("click", function () { closeMenu(false); });
-    } else {
-      node = element("button", attributes, [icon(iconName), element("span", { text: label })]);
-      if (options && options.submenu) {
-        node.setAttribute("aria-haspopup", "menu");
-        node.appendChild(element("span", { className: "menu-chevron", "aria-hidden": "true" }, [icon("chevron-right")]));
-      }
-      node.addEventListener("click", function (event) {
-        event.preventDefault();
-        event.stopPropagation();  // the menu may be rebuilt: the document must not see a click "outside"
-        var keepOpen = action(node);
-        if (!keepOpen) closeMenu(true);
-      });
-    }
-    return node;
-  }
-
-  function menuHeader(title, subtitle) {
-    return element("div", { className: "menu-header", role: "presentation" }, [
-      element("span", { className: "menu-title", text: title }),
-      subtitle ? element("span", { className: "menu-subtitle", text: subtitle }) : null
-    ]);
-  }
-
-  function showMenu(items, trigger, header) {
-    els.menu.textContent = "";
-    var title = header && header.querySelector(".menu-title");
-    els.menu.setAttribute("aria-label", title ? title.textContent : "Options");
-    if (header) els.menu.appendChild(header);
-    items.forEach(function (item) {
-      if (item === "separator") els.menu.appendChild(element("div", { className: "menu-separator", role: "separator" }));
-      else if (item) els.menu.appendChild(item);
-    });
-    els.menu.hidden = false;
-    if (window.htmx) htmx.process(els.menu);
-    positionMenu(trigger);
-    var first = qs('[role="menuitem"], input', els.menu);
-    if (first) first.focus();
-  }
-
-  function positionMenu(trigger) {
-    var sheet = NARROW.matches;
-    els.menu.classList.toggle("is-sheet", sheet);
-    if (sheet) { els.menu.style.left = ""; els.menu.style.top = ""; return; }
-    var box = trigger.getBoundingClientRect();
-    var width = els.menu.offsetWidth;
-    var height = els.menu.offsetHeight;
-    var left = Math.min(Math.max(box.right - width, 8), window.innerWidth - width - 8);
-    var top = box.bottom + 6;
-    var bottomLimit = window.innerHeight - (player.offsetHeight + 12);
-    if (top + height > bottomLimit) top = Math.max(box.top - height - 6, 8);
-    els.menu.style.left = left + "px";
-    els.menu.style.top = top + "px";
-  }
-
-  function trackFromTrigger(trigger) {
-    if (trigger.getAttribute("data-menu") === "queue") {
-      var item = queue[queueIndexOf(trigger)];
-      return item ? { id: item.track.id, title: item.track.title, artist: item.track.artist,
-        albumUrl: urlFor("album", item.track.album_id), artistUrl: urlFor("artist", item.track.artist_id),
-        queueIndex: queueIndexOf(trigger), track: item.track } : null;
-    }
-    var row = trigger.closest(".track-row");
-    var source = row || trigger;
-    var titleNode = row && qs(".track-title", row);
-    var artistNode = row && qs(".track-artist", row);
-    return {
-      id: Number(source.getAttribute("data-track-id")),
-      title: titleNode ? titleNode.textContent.trim() : (trigger.getAttribute("aria-label") || "").replace(/^More options for /, ""),
-      artist: artistNode ? artistNode.textContent.trim() : "",
-      albumUrl: source.getAttribute("data-album-url"),
-      artistUrl: source.getAttribute("data-artist-url"),
-      row: row
-    };
-  }
-
-  function tracksByIds(ids) {
-    return fetchContext({ ids: ids.join(",") }).then(function (tracks) { return tracks || []; });
-  }
-
-  function openPlaylistMenu(trigger, trackIdsPromise, title) {
-    var back = menuItem("Back", "arrow-up", function () { openMenuFor(trigger); return true; });
-    back.classList.add("menu-back");
-    var loading = element("p", { className: "menu-note", text: "Loading your playlists…" });
-    showMenu([back, loading], trigger, menuHeader("Add to playlist", title));
-    editablePlaylists().then(function (playlists) {
-      if (!menuOpen() || menuTrigger !== trigger) return;
-      var input = element("input", { type: "text", className: "menu-input", "aria-label": "New playlist name", value: "New playlist", maxlength: "200" });
-      var create = element("button", { type: "submit", className: "button button-accent button-small", text: "Create" });
-      var form = element("form", { className: "menu-create", "hx-boost": "false" }, [input, create]);
-      form.addEventListener("submit", function (event) {
-        event.preventDefault();
-        var name = input.value.trim();
-        if (!name) { input.focus(); return; }
-        trackIdsPromise().then(function (ids) { if (ids.length) createPlaylist(name, ids); });
-        closeMenu(true);
-      });
-      var items = [back, form, "separator"];
-      playlists.forEach(function (playlist) {
-        items.push(menuItem(playlist.name, "library", function () {
-          trackIdsPromise().then(function (ids) { if (ids.length) addToPlaylist(playlist, ids); });
-        }));
-      });
-      if (!playlists.length) items.push(element("p", { className: "menu-note", text: "No playlists yet: name one above." }));
-      showMenu(items, trigger, menuHeader("Add to playlist", title));
-      input.select();
-    });
-  }
-
-  function openMenuFor(trigger) {
-    var kind = trigger.getAttribute("data-menu");
-    menuTrigger = trigger;
-    trigger.setAttribute("aria-expanded", "true");
-    var items = [];
-    if (kind === "album") {
-      var albumId = trigger.getAttribute("data-album-id");
-      var albumTracks = function () {
-        return fetchContext({ type: "album", id: albumId }).then(function (tracks) { return tracks || []; });
-      };
-      var albumTitle = (trigger.getAttribute("aria-label") || "").replace(/^More options for /, "");
-      items = [
-        menuItem("Add to queue", "queue", function () { albumTracks().then(function (tracks) { insertTracks(tracks, "queue"); }); }),
-        menuItem("Play next", "play-next", function () { albumTracks().then(function (tracks) { insertTracks(tracks, "next"); }); }),
-        menuItem("Add to playlist", "plus", function () {
-          openPlaylistMenu(trigger, function () { return albumTracks().then(function (tracks) { return tracks.map(function (t) { return t.id; }); }); }, albumTitle);
-          return true;
-        }, { submenu: true }),
-        "separator",
-        menuItem("Go to artist", "artist", null, { href: trigger.getAttribute("data-artist-url") })
-      ];
-      showMenu(items, trigger, menuHeader(albumTitle));
-      return;
-    }
-    var info = trackFromTrigger(trigger);
-    if (!info || !info.id) return;
-    var oneTrack = function () { return info.track ? Promise.resolve([info.track]) : tracksByIds([info.id]); };
-    var liked = qs('.like-button[data-like-kind="track"][data-like-id="' + info.id + '"]');
-    var isLiked = liked ? liked.getAttribute("aria-pressed") === "true" : Boolean(likedTracks[info.id]);
-    if (kind !== "queue") {
-      items.push(menuItem("Play next", "play-next", function () { oneTrack().then(function (tracks) { insertTracks(tracks, "next"); }); }));
-      items.push(menuItem("Add to queue", "queue", function () { oneTrack().then(function (tracks) { insertTracks(tracks, "queue"); }); }));
-    }
-    items.push(menuItem("Add to playlist", "plus", function () {
-      openPlaylistMenu(trigger, function () { return Promise.resolve([info.id]); }, info.title);
-      return true;
-    }, { submenu: true }));
-    items.push(menuItem(isLiked ? "Remove from Liked songs" : "Save to Liked songs", "heart", function () {
-      toggleLike("track", info.id, info.title);
-    }));
-    var row = info.row;
-    var editable = row && row.getAttribute("data-item-id") && row.closest("[data-editable-playlist]");
-    if (editable && window.streamappLibrary) {
-      var rows = qsa(".track-row[data-item-id]", editable);
-      var at = rows.indexOf(row);
-      items.push("separator");
-      if (at > 0) items.push(menuItem("Move up", "arrow-up", function () { window.streamappLibrary.moveRow(row, -1); }));
-      if (at < rows.length - 1) items.push(menuItem("Move down", "arrow-down", function () { window.streamappLibrary.moveRow(row, 1); }));
-      items.push(menuItem("Remove from this playlist", "trash", function () { window.streamappLibrary.removeRow(row); }, { danger: true }));
-    }
-    if (kind === "queue") {
-      items.push(menuItem("Remove from queue", "close", function () { removeEntry(info.queueIndex); }));
-    }
-    items.push("separator");
-    if (info.albumUrl) items.push(menuItem("Go to album", "disc", null, { href: info.albumUrl }));
-    if (info.artistUrl) items.push(menuItem("Go to artist", "artist", null, { href: info.artistUrl }));
-    showMenu(items, trigger, menuHeader(info.title, info.artist));
-  }
-
-  document.addEventListener("click", function (event) {
-    var trigger = event.target.closest("[data-menu]");
-    if (trigger && trigger.tagName === "BUTTON") {
-      event.preventDefault();
-      event.stopPropagation();
-      if (menuTrigger === trigger && menuOpen()) { closeMenu(false); return; }
-      closeMenu(false);
-      openMenuFor(trigger);
-      return;
-    }
-    if (menuOpen() && !els.menu.contains(event.target)) closeMenu(false);
-  });
-
-  els.menu.addEventListener("keydown", function (event) {
-    var items = qsa('[role="menuitem"], .menu-input, .menu-create button', els.menu);
-    var at = items.indexOf(document.activeElement);
-    if (event.key === "Escape") { event.preventDefault(); event.stopPropagation(); closeMenu(true); return; }
-    if (event.key === "Tab") { closeMenu(false); return; }
-    if (document.activeElement && document.activeElement.classList.contains("menu-input") &&
-        (event.key === "ArrowLeft" || event.key === "ArrowRight" || event.key === " " || event.key === "Home" || event.key === "End")) {
-      return;
-    }
-    var move = { ArrowDown: 1, ArrowUp: -1 }[event.key];
-    if (move) {
-      event.preventDefault();
-      var nextAt = at < 0 ? 0 : (at + move + items.length) % items.length;
-      items[nextAt].focus();
-    } else if (event.key === "Home" || event.key === "End") {
-      event.preventDefault();
-      items[event.key === "Home" ? 0 : items.length - 1].focus();
-    } else if (event.key === "ArrowRight" && document.activeElement.getAttribute("aria-haspopup") === "menu") {
-      event.preventDefault();
-      document.activeElement.click();
-    } else if (event.key === "ArrowLeft" && qs(".menu-back", els.menu)) {
-      event.preventDefault();
-      qs(".menu-back", els.menu).click();
-    }
-  });
-
-  window.addEventListener("resize", function () { closeMenu(false); });
-  // The menu follows its button when the page scrolls under it.
-  window.addEventListener("scroll", function () {
-    if (menuOpen() && menuTrigger && menuTrigger.isConnected && !NARROW.matches) positionMenu(menuTrigger);
-  }, { passive: true });
-
   /* ================================================================== controls */
   els.toggle.addEventListener("click", togglePlayback);
   els.next.addEventListener("click", function () { userActed = true; next(); });
   els.prev.addEventListener("click", function () { userActed = true; previous(); });
   els.shuffle.addEventListener("click", function () { userActed = true; setShuffle(!shuffle); });
   els.repeat.addEventListener("click", function () { userActed = true; cycleRepeat(); });
-  els.queueButton.addEventListener("click", function () { openQueue(!panelOpen); });
   els.mute.addEventListener("click", function () { setMuted(!muted); });
   els.volume.addEventListener("input", function () {
     var level = Number(els.volume.value) / 100;
@@ -1372,7 +931,7 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (typingIn(event.target) || menuOpen() || document.querySelector("dialog[open]")) return;
+    if (typingIn(event.target) || document.querySelector("#action-menu:not([hidden]), dialog[open]")) return;
     var key = event.key;
     if (key === " " || key === "Spacebar") {
       if (event.target.closest && event.target.closest("button, a, summary, [role=button], [role=menuitem]")) return;
@@ -1557,17 +1116,27 @@
   document.addEventListener("htmx:afterSettle", function () { markPlaying(); markLibraryLinks(); });
   document.addEventListener("htmx:historyRestore", function () { markPlaying(); markLibraryLinks(); });
   document.addEventListener("htmx:beforeRequest", function (event) {
-    if (!event.detail.boosted) return;
-    closeMenu(false);
-    if (NARROW.matches) {
-      if (panelOpen) openQueue(false);
-      if (player.classList.contains("is-expanded")) setExpanded(false);
-    }
+    if (event.detail.boosted && NARROW.matches && player.classList.contains("is-expanded")) setExpanded(false);
   });
 
-  /* For tests and the console: what the player holds. */
-  window.streamappPlayer = {
+  /* ================================================================== shared with queue.js, menus.js */
+  kit.player = {
     audio: audio,
+    element: player,
+    entries: function () { return queue; },
+    index: function () { return index; },
+    current: current,
+    togglePlayback: togglePlayback,
+    goTo: goTo,
+    insertTracks: insertTracks,
+    moveEntry: moveEntry,
+    removeEntry: removeEntry,
+    clearQueue: clearQueue,
+    fetchContext: fetchContext,
+    toggleLike: toggleLike,
+    isLiked: function (trackId) { return Boolean(likedTracks[trackId]); },
+    refreshMarks: function () { markLibraryLinks(); markPlaying(); },
+    // For tests and the console: what the player holds, and saving it now.
     state: function () {
       return { queue: queue.map(function (item) { return item.track.id; }), index: index, shuffle: shuffle,
         repeat: repeat, volume: volume, context: context, version: version,
@@ -1575,6 +1144,7 @@
     },
     save: saveState
   };
+  window.streamappPlayer = kit.player;
 
   audio.volume = volume;
   audio.muted = muted;
