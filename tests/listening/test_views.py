@@ -294,6 +294,16 @@ def test_public_playlist_is_readable_by_others_without_editing_tools(user, other
     assert "Duplicate to your library" in html and "export.xspf" in html
 
 
+def test_a_generated_playlist_plays_as_generated_and_has_no_editing_tools(user, user_client, tracks):
+    playlist = Playlist.objects.create(owner=user, name="Daily Mix 1", kind=Playlist.Kind.DAILY_MIX)
+    playlist.items.create(track=tracks[0], position=0)
+    html = main(user_client.get(playlist.get_absolute_url()))
+    assert 'aria-label="Play playlist Daily Mix 1" data-context="generated"' in html
+    assert "data-editable-playlist" not in html
+    assert "Edit details" not in html and "Delete playlist" not in html and "edit-dialog" not in html
+    assert "Duplicate to your library" in html
+
+
 def test_owner_renames_describes_and_publishes(user, user_client, tracks):
     playlist = services.playlist_create(owner=user, name="Draft")
     response = user_client.post(
