@@ -246,4 +246,8 @@ def test_postgres_search_reads_the_indexes(library, query, indexes):
         cursor.execute("SET LOCAL enable_seqscan = off")  # the test tables are too small to need an index
         cursor.execute("EXPLAIN " + sql, terms.params(20))
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert {index for index in indexes if index in plan} == indexes
+    # Which of a table's indexes the planner prefers varies with its statistics; what must hold is
+    # that every table is read through one of the indexes built for these expressions, never scanned.
+    for table in ("catalog_track", "catalog_artist", "catalog_album"):
+        assert any(index in plan for index in indexes if index.startswith(table)), (table, plan)
+    assert "Seq Scan on catalog_" not in plan, plan
