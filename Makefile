@@ -43,7 +43,8 @@ run: demo
 	@echo "  Log in as listener demo / demo, or as staff admin / admin (admin site: /admin/)."
 	@echo "  Ctrl-C stops the web server, the Celery worker and beat."
 	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
+	@# On Ctrl-C or SIGTERM, stop the three servers once (resetting the trap so the kill doesn't loop).
+	@trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
 	$(VENV)/bin/celery -A streamapp worker --loglevel=WARNING --concurrency=2 & \
 	$(VENV)/bin/celery -A streamapp beat --loglevel=WARNING --schedule=var/celery/beat-schedule & \
 	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT) & \
