@@ -43,11 +43,12 @@ run: demo
 	@echo "  Log in as listener demo / demo, or as staff admin / admin (admin site: /admin/)."
 	@echo "  Ctrl-C stops the web server, the Celery worker and beat."
 	@echo ""
-	@# On Ctrl-C or SIGTERM, stop the three servers once (resetting the trap so the kill doesn't loop).
+	@# Each server runs in its own session, so a Ctrl-C or a SIGTERM to make's process group reaches
+	@# only this shell, which then stops each server exactly once (Celery hangs on a second signal).
 	@trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
-	$(VENV)/bin/celery -A streamapp worker --loglevel=WARNING --concurrency=2 & \
-	$(VENV)/bin/celery -A streamapp beat --loglevel=WARNING --schedule=var/celery/beat-schedule & \
-	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT) & \
+	setsid $(VENV)/bin/celery -A streamapp worker --loglevel=WARNING --concurrency=2 & \
+	setsid $(VENV)/bin/celery -A streamapp beat --loglevel=WARNING --schedule=var/celery/beat-schedule & \
+	setsid $(PY) manage.py runserver --noreload 127.0.0.1:$(PORT) & \
 	wait
 
 test: install browser
