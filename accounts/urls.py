@@ -15,4 +15,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(next_page="accounts:login"), name="logout"),
     path("signup/", views.signup, name="signup"),
     path("profile/", views.profile, name="profile"),
+    path("profile/api-token/", views.api_token_regenerate, name="api-token-regenerate"),
+    path("profile/history-imports/", views.history_import, name="history-import"),
+    path("profile/history-imports/<int:pk>/", views.history_import_status, name="history-import-status"),
 ]

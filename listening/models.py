@@ -252,3 +252,76 @@ class PlayerState(models.Model):
 
     def __str__(self) -> str:
         return f"Player of {self.user}"
+
+
+class HistoryImport(models.Model):
+    """One import of a listening-history export (Spotify, ListenBrainz, Last.fm) for a user.
+
+    Started from the profile page (run by Celery) or by ``manage.py import_history``. The counts are of
+    records: imported (new listens, unmatched ones included), duplicates (already recorded), skipped
+    (plays under 30 s, podcasts), unmatched (imported listens not in the catalog yet) and failed
+    (records that could not be read, listed in errors).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class Format(models.TextChoices):
+        SPOTIFY = "spotify", "Spotify streaming history"
+        LISTENBRAINZ = "listenbrainz", "ListenBrainz export"
+        LASTFM = "lastfm", "Last.fm scrobbles (CSV)"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="history_imports"
+    )
+    format = models.CharField(max_length=16, choices=Format.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    # The names of the files as the user gave them, comma-separated, for display.
+    file_name = models.CharField(max_length=1024)
+    # [{"path": ..., "name": ...}]: where each file is read from.
+    files = models.JSONField(default=list, blank=True)
+    # The folder holding the uploaded files until the import has run (empty for the command's imports).
+    upload_dir = models.CharField(max_length=1024, blank=True, default="")
+    imported = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    unmatched = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    # [{"position": "file:line", "reason": ...}] for the first records that could not be read.
+    errors = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True, default="")
+    # Records read so far, of all the records in the files.
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="historyimport_user_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} import for {self.user} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, self.progress_done * 100 // self.progress_total)
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"{self.imported:,} imported, {self.duplicates:,} duplicates, {self.skipped:,} skipped, "
+            f"{self.unmatched:,} unmatched, {self.failed:,} failed"
+        )

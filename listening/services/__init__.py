@@ -1,7 +1,22 @@
-"""Writes for listening, by subdomain: plays and listens, likes, playlists, the player queue."""
+"""Writes for listening, by subdomain: plays and listens, likes, playlists, the player, history imports."""
 
+from .history_import import (
+    HistoryImportSummary,
+    history_import_check_file,
+    history_import_create,
+    history_import_discard_files,
+    history_import_run,
+    history_import_start,
+)
 from .likes import album_like_set, artist_like_set, track_like_set
-from .listens import listen_dedupe_key, listens_link_unmatched, listens_submit
+from .listens import (
+    ListenRecord,
+    ListensWritten,
+    listen_dedupe_key,
+    listens_link_unmatched,
+    listens_submit,
+    listens_write,
+)
 from .player import player_state_save
 from .playlists import (
     playlist_add_tracks,
@@ -20,11 +35,20 @@ from .plays import PLAY_EVENTS, play_dedupe_key, play_report
 
 __all__ = [
     "PLAY_EVENTS",
+    "HistoryImportSummary",
+    "ListenRecord",
+    "ListensWritten",
     "album_like_set",
     "artist_like_set",
+    "history_import_check_file",
+    "history_import_create",
+    "history_import_discard_files",
+    "history_import_run",
+    "history_import_start",
     "listen_dedupe_key",
     "listens_link_unmatched",
     "listens_submit",
+    "listens_write",
     "play_dedupe_key",
     "play_report",
     "player_state_save",

@@ -4,6 +4,8 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -29,6 +31,27 @@ def listen_dedupe_key(*, artist_name: str, track_name: str) -> str:
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class ListenRecord:
+    """A listen to record: its start (unix seconds, UTC) and the metadata submitted or imported with it."""
+
+    listened_at: int
+    artist_name: str
+    track_name: str
+    release_name: str = ""
+    recording_mbid: uuid.UUID | None = None
+    # Every other submitted key (recording_mbid has its own column).
+    additional_info: dict = field(default_factory=dict)
+    ms_played: int | None = None
+    skipped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ListensWritten:
+    new: int
+    unmatched: int  # of the new ones, how many matched no track
+
+
 def _match_query(metadata: dict) -> MatchQuery:
     mbid = (metadata.get("additional_info") or {}).get("recording_mbid")
     return MatchQuery(
@@ -46,13 +69,26 @@ def _stored_info(metadata: dict) -> dict:
     return info
 
 
-@transaction.atomic
+def _record_of(listen: dict) -> ListenRecord:
+    metadata = listen["track_metadata"]
+    query = _match_query(metadata)
+    return ListenRecord(
+        listened_at=listen["listened_at"],
+        artist_name=query.artist_name,
+        track_name=query.track_name,
+        release_name=query.release_name,
+        recording_mbid=query.recording_mbid,
+        additional_info=_stored_info(metadata),
+    )
+
+
 def listens_submit(*, user, listen_type: str, listens: list[dict], source: str = Source.API) -> int:
     """Record listens checked by listening.listenbrainz.validation; return how many were new.
 
     A playing_now submission replaces the user's now-playing entry instead (and returns 0). All or
-    nothing in one transaction; a listen already recorded (same user, second and dedupe key) is
-    skipped, so retried submissions add nothing. A constant number of queries, whatever the count.
+    nothing in one transaction (listens_write's); a listen already recorded (same user, second and
+    dedupe key) is skipped, so retried submissions add nothing. A constant number of queries,
+    whatever the count.
     """
     if listen_type not in LISTEN_TYPES:
         raise ValueError(f"Unknown listen type {listen_type!r}.")
@@ -60,36 +96,54 @@ def listens_submit(*, user, listen_type: str, listens: list[dict], source: str =
         (listen,) = listens
         _now_playing_set(user=user, metadata=listen["track_metadata"])
         return 0
+    return listens_write(user=user, listens=[_record_of(listen) for listen in listens], source=source).new
 
-    keyed: dict[tuple[int, str], dict] = {}
+
+@transaction.atomic
+def listens_write(*, user, listens: Sequence[ListenRecord], source: str) -> ListensWritten:
+    """Record listens in bulk, matched to the catalog; return how many were new and how many unmatched.
+
+    A listen already recorded (same user, second and dedupe key), or repeated in listens, is recorded
+    once, so writing the same listens again adds nothing. One transaction and a constant number of
+    queries (at most 4), whatever the count: callers pass batches of a few thousand.
+    """
+    keyed: dict[tuple[int, str], ListenRecord] = {}
     for listen in listens:
-        metadata = listen["track_metadata"]
-        key = listen_dedupe_key(artist_name=metadata["artist_name"], track_name=metadata["track_name"])
-        keyed.setdefault((listen["listened_at"], key), metadata)
+        key = listen_dedupe_key(artist_name=listen.artist_name, track_name=listen.track_name)
+        keyed.setdefault((listen.listened_at, key), listen)
     postgresql = connection.vendor == "postgresql"
     if not postgresql:
-        # PostgreSQL reports how many rows an INSERT ... ON CONFLICT DO NOTHING wrote; elsewhere,
+        # PostgreSQL reports which rows an INSERT ... ON CONFLICT DO NOTHING wrote; elsewhere,
         # what is already recorded is left out first so that the count is known.
         recorded = _recorded(user=user, identities=keyed)
-        keyed = {identity: metadata for identity, metadata in keyed.items() if identity not in recorded}
-        if not keyed:
-            return 0
-    queries = [_match_query(metadata) for metadata in keyed.values()]
-    track_ids = match_tracks(queries)
+        keyed = {identity: listen for identity, listen in keyed.items() if identity not in recorded}
+    if not keyed:
+        return ListensWritten(new=0, unmatched=0)
+    track_ids = match_tracks(
+        [
+            MatchQuery(
+                artist_name=listen.artist_name,
+                track_name=listen.track_name,
+                release_name=listen.release_name,
+                recording_mbid=listen.recording_mbid,
+            )
+            for listen in keyed.values()
+        ]
+    )
     rows = [
         {
             "track_id": track_id,
             "listened_at": listened_at,
-            "artist_name": query.artist_name[:_NAME_LENGTH],
-            "track_name": query.track_name[:_NAME_LENGTH],
-            "release_name": query.release_name[:_NAME_LENGTH],
-            "recording_mbid": query.recording_mbid,
-            "additional_info": _stored_info(metadata),
+            "artist_name": listen.artist_name[:_NAME_LENGTH],
+            "track_name": listen.track_name[:_NAME_LENGTH],
+            "release_name": listen.release_name[:_NAME_LENGTH],
+            "recording_mbid": listen.recording_mbid,
+            "additional_info": listen.additional_info,
             "dedupe_key": key,
+            "ms_played": listen.ms_played,
+            "skipped": listen.skipped,
         }
-        for ((listened_at, key), metadata), query, track_id in zip(
-            keyed.items(), queries, track_ids, strict=True
-        )
+        for ((listened_at, key), listen), track_id in zip(keyed.items(), track_ids, strict=True)
     ]
     # A listen recorded meanwhile (a concurrent retry) is skipped by the unique constraint.
     if postgresql:
@@ -98,7 +152,7 @@ def listens_submit(*, user, listen_type: str, listens: list[dict], source: str =
         Listen(user=user, source=source, **{**row, "listened_at": _at(row["listened_at"])}) for row in rows
     ]
     Listen.objects.bulk_create(objects, ignore_conflicts=True)
-    return len(objects)
+    return ListensWritten(new=len(objects), unmatched=sum(1 for row in rows if row["track_id"] is None))
 
 
 def _at(timestamp: int) -> dt.datetime:
@@ -111,8 +165,8 @@ def _recorded(*, user, identities) -> set[tuple[int, str]]:
     return {(int(listened_at.timestamp()), key) for listened_at, key in rows}
 
 
-def _insert_postgresql(*, user, source: str, rows: list[dict]) -> int:
-    """Insert listen rows passed as one JSON document, skipping those already recorded; return how many.
+def _insert_postgresql(*, user, source: str, rows: list[dict]) -> ListensWritten:
+    """Insert listen rows passed as one JSON document, skipping those already recorded; return the counts.
 
     bulk_create spends several times longer turning 16 fields x 1,000 rows into parameters than
     PostgreSQL spends writing them; one jsonb parameter keeps a batch of 1,000 at a few milliseconds.
@@ -128,12 +182,13 @@ def _insert_postgresql(*, user, source: str, rows: list[dict]) -> int:
         "recording_mbid": "r.recording_mbid",
         "additional_info": "r.additional_info",
         "dedupe_key": "r.dedupe_key",
+        "ms_played": "r.ms_played",
+        "skipped": "r.skipped",
     }
     constant = {
         "user": "%(user_id)s",
         "source": "%(source)s",
         "inserted_at": "%(now)s",
-        "skipped": "false",
         "context_type": "''",
         "context_id": "''",
     }
@@ -144,13 +199,15 @@ def _insert_postgresql(*, user, source: str, rows: list[dict]) -> int:
         f"INSERT INTO {quote(Listen._meta.db_table)} ({names}) "  # noqa: S608
         f"SELECT {', '.join(values.values())} FROM jsonb_to_recordset(%(rows)s::jsonb) AS r("
         "track_id bigint, listened_at bigint, artist_name text, track_name text, "
-        "release_name text, recording_mbid uuid, additional_info jsonb, dedupe_key text) "
-        "ON CONFLICT DO NOTHING"
+        "release_name text, recording_mbid uuid, additional_info jsonb, dedupe_key text, "
+        "ms_played integer, skipped boolean) "
+        f"ON CONFLICT DO NOTHING RETURNING {quote(column['track'])} IS NULL"
     )
     document = json.dumps(rows, ensure_ascii=False, default=str)  # default: the recording UUIDs
     with connection.cursor() as cursor:
         cursor.execute(sql, {"user_id": user.pk, "source": source, "now": timezone.now(), "rows": document})
-        return cursor.rowcount
+        written = cursor.fetchall()
+    return ListensWritten(new=len(written), unmatched=sum(1 for (unmatched,) in written if unmatched))
 
 
 def _now_playing_set(*, user, metadata: dict) -> NowPlaying:

@@ -1,0 +1,350 @@
+"""What the history parsers yield, and the reading helpers they share (pure: no database).
+
+Files are read as bytes and in pieces: a JSON array one item at a time, JSON lines and CSV one line
+at a time, so a large export never has to fit in memory; a line or an item over MAX_RECORD_BYTES is
+reported instead of read.
+"""
+
+import datetime as dt
+import json
+import re
+import time
+import uuid
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from ..listenbrainz.validation import LISTENED_AT_ALLOWED_SKEW, MIN_LISTENED_AT
+
+# What reading a damaged, encrypted or unsupported zip may raise (zipfile has no one error type).
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+)
+# No record of any export comes near this (a Spotify row is under 1 kB, a ListenBrainz listen 10 kB).
+MAX_RECORD_BYTES = 1 << 20
+READ_BYTES = 1 << 20
+# How much of a file check() reads to tell whether it is of the expected format.
+HEAD_BYTES = 64 * 1024
+_SPACE = re.compile(r"[ \t\r\n]*")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedListen:
+    """A listen read from an export: its start (unix seconds, UTC) and its metadata."""
+
+    position: str
+    listened_at: int
+    artist_name: str
+    track_name: str
+    release_name: str = ""
+    recording_mbid: uuid.UUID | None = None
+    additional_info: dict = field(default_factory=dict)
+    ms_played: int | None = None
+    # Playback stopped before the end of the track (Spotify's "skipped"), after the listen threshold.
+    skipped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedSkip:
+    """A play too short to be a listen (a Spotify row under 30 s): kept as a skipped play, never a listen.
+
+    play_key identifies the row across imports of the same file.
+    """
+
+    position: str
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    ms_played: int
+    artist_name: str
+    track_name: str
+    release_name: str
+    play_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoredRecord:
+    """A row that is not music (a podcast episode, an audiobook chapter): counted as skipped."""
+
+    position: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProblem:
+    """A record (or a whole file) that could not be read, with where it is and why."""
+
+    position: str
+    reason: str
+
+
+Record = ImportedListen | ImportedSkip | IgnoredRecord | ImportProblem
+
+
+class FormatError(Exception):
+    """The rest of a file cannot be read; number is the item it happened at (0: the file itself)."""
+
+    def __init__(self, message: str, number: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.number = number
+
+
+def position_of(label: str, number: int) -> str:
+    """Return "file:number" (a line, or an item of a JSON array), or the file alone for number 0."""
+    return f"{label}:{number}" if number else label
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """Return the repr of a value from a file, cut to limit characters, for a problem's reason."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe_time(seconds: float) -> str:
+    try:
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, OSError, ValueError):
+        return str(seconds)
+
+
+def listened_at_problem(seconds: int, *, now: float) -> str | None:
+    """Return why a start time cannot be a listen's (the ListenBrainz range), or None if it can."""
+    if seconds < MIN_LISTENED_AT:
+        return f"The time {describe_time(seconds)} is before 2002-10-01, the earliest accepted."
+    if seconds >= now + LISTENED_AT_ALLOWED_SKEW:
+        return f"The time {describe_time(seconds)} is in the future."
+    return None
+
+
+def clean_name(value: Any) -> str | None:
+    """Return a stripped name, or None if it is missing, empty, not a string or holds a null character."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value or "\x00" in value:
+        return None
+    return value
+
+
+def parse_mbid(value: Any) -> uuid.UUID | None:
+    """Return a MusicBrainz id as a UUID, or None for anything that is not one."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return uuid.UUID(value.strip())
+    except ValueError:
+        return None
+
+
+def now() -> float:
+    return time.time()
+
+
+def is_zip(stream: IO[bytes]) -> bool:
+    """Return whether a seekable binary stream holds a zip archive (the stream is rewound)."""
+    stream.seek(0)
+    found = stream.read(4) == b"PK\x03\x04" and zipfile.is_zipfile(stream)
+    stream.seek(0)
+    return found
+
+
+def read_head(stream: IO[bytes]) -> bytes:
+    """Return the first HEAD_BYTES of a seekable binary stream (the stream is rewound)."""
+    stream.seek(0)
+    head = stream.read(HEAD_BYTES)
+    stream.seek(0)
+    return head
+
+
+def head_text(head: bytes) -> str | None:
+    """Return the start of a file as text without a byte order mark, up to its first byte that is not UTF-8.
+
+    None if the file starts with such a byte (a bad line further on is the parser's to report).
+    """
+    try:
+        return head.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        text = head[: error.start].decode("utf-8").removeprefix("\ufeff")
+        return text if text.strip() else None
+
+
+def first_json_item(text: str) -> tuple[str, Any]:
+    """Return how the start of a JSON array or JSON-lines text begins and its first item.
+
+    The kind is "array", "lines", "empty" or "other"; the item is None when it does not fit in text.
+    """
+    text = text.lstrip(" \t\r\n")
+    if not text:
+        return "empty", None
+    if text[0] == "[":
+        rest = text[1:].lstrip(" \t\r\n")
+        try:
+            return "array", json.JSONDecoder().raw_decode(rest)[0]
+        except ValueError:
+            return "array", None
+    if text[0] == "{":
+        line = text.split("\n", 1)[0]
+        try:
+            return "lines", json.loads(line)
+        except ValueError:
+            return "lines", None
+    return "other", None
+
+
+class _Utf8Chunks:
+    """Read a binary stream as UTF-8 text in pieces; stop at the first byte that is not UTF-8."""
+
+    def __init__(self, stream: IO[bytes]):
+        self.stream = stream
+        self.offset = 0
+        self.pending = b""
+        self.first = True
+        self.done = False
+        self.error: str | None = None
+
+    def read(self) -> str | None:
+        if self.done:
+            return None
+        data = self.stream.read(READ_BYTES)
+        final = not data
+        data = self.pending + data
+        self.pending = b""
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            text = data[: error.start].decode("utf-8")
+            if not final and error.reason == "unexpected end of data" and error.end == len(data):
+                self.pending = data[error.start :]  # a character cut by the end of this piece
+            else:
+                self.error = f"The file is not UTF-8 text (at byte {self.offset + error.start})."
+                self.done = True
+        self.offset += len(data) - len(self.pending)
+        if final:
+            self.done = True
+        if self.first and text:
+            self.first = False
+            text = text.removeprefix("\ufeff")
+        if not text and self.done:
+            return None
+        return text
+
+
+def iter_json_array(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
+    """Yield (item number, value) for each item of a JSON array, reading the stream in pieces.
+
+    Raises FormatError where the rest cannot be read: not an array, broken JSON, bytes that are not
+    UTF-8, an item over MAX_RECORD_BYTES. The items before it have been yielded.
+    """
+    chunks = _Utf8Chunks(stream)
+    decoder = json.JSONDecoder()
+    buffer, pos = "", 0
+
+    def more() -> bool:
+        nonlocal buffer, pos
+        text = chunks.read()
+        if text is None:
+            return False
+        buffer, pos = buffer[pos:] + text, 0
+        return True
+
+    def next_char() -> str:
+        nonlocal pos
+        while True:
+            pos = _SPACE.match(buffer, pos).end()
+            if pos < len(buffer):
+                return buffer[pos]
+            if not more():
+                return ""
+
+    char = next_char()
+    if char == "":
+        raise FormatError(chunks.error or "The file is empty.")
+    if char != "[":
+        raise FormatError(chunks.error or "Expected a JSON array (a file that starts with [).")
+    pos += 1
+    number = 0
+    char = next_char()
+    if char == "]":
+        return
+    while True:
+        if char == "":
+            raise FormatError(
+                chunks.error or f"The file ends after item {number}, inside the array.", number + 1
+            )
+        number += 1
+        while True:
+            try:
+                value, end = decoder.raw_decode(buffer, pos)
+            except json.JSONDecodeError as error:
+                if len(buffer) - pos <= MAX_RECORD_BYTES and more():
+                    continue
+                if len(buffer) - pos > MAX_RECORD_BYTES:
+                    message = f"Item {number} is longer than {MAX_RECORD_BYTES:,} bytes."
+                    raise FormatError(message, number) from None
+                raise FormatError(chunks.error or f"Not valid JSON: {error.msg}.", number) from None
+            if not isinstance(value, dict | list | str):
+                # A number may go on in the next piece of the file ("15" of "1500.0").
+                following = _SPACE.match(buffer, end).end()
+                cut = following >= len(buffer) or buffer[following] not in ",]"
+                if cut and len(buffer) - pos <= MAX_RECORD_BYTES and more():
+                    continue
+            break
+        pos = end
+        yield number, value
+        char = next_char()
+        if char == ",":
+            pos += 1
+            char = next_char()
+        elif char == "]":
+            return
+        elif char == "":
+            raise FormatError(chunks.error or f"The file ends after item {number}, before the closing ].")
+        else:
+            raise FormatError(f"Expected , or ] after item {number}.", number)
+
+
+def count_json_array(stream: IO[bytes]) -> int:
+    """Return how many records reading a JSON array gives: its items, and one for a problem that ends it."""
+    number = 0
+    try:
+        for number, _ in iter_json_array(stream):  # noqa: B007
+            pass
+    except FormatError:
+        number += 1
+    return number
+
+
+def count_lines(stream: IO[bytes]) -> int:
+    """Return how many lines of a binary stream are not blank."""
+    return sum(1 for line in iter(lambda: stream.readline(MAX_RECORD_BYTES + 1), b"") if line.strip())
+
+
+def iter_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
+    """Yield (line number, bytes) for each line of a binary stream; None for a line over MAX_RECORD_BYTES."""
+    number = 0
+    while True:
+        line = stream.readline(MAX_RECORD_BYTES + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            while True:  # skip to the end of the overlong line
+                rest = stream.readline(READ_BYTES)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield number, None
+            continue
+        yield number, line
+
+
+def natural_key(name: str) -> list:
+    """Return a sort key that puts listens/2021/2.jsonl before listens/2021/10.jsonl."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
