@@ -14,7 +14,7 @@ from catalog.models import Album, Artist, Track
 from listening import selectors, services
 from listening.models import Listen
 
-from . import serializers
+from .. import serializers
 
 
 class PlayerThrottle(UserRateThrottle):
