@@ -3,7 +3,6 @@ from .playlists import (  # noqa: F401
     LikeApi,
     PlayerContextApi,
     PlayerStateApi,
-    PlayReportApi,
     PlaylistCollaboratorApi,
     PlaylistCollaboratorsApi,
     PlaylistDetailApi,
@@ -12,4 +11,5 @@ from .playlists import (  # noqa: F401
     PlaylistListApi,
     PlaylistOrderApi,
     PlaylistTracksApi,
+    PlayReportApi,
 )
