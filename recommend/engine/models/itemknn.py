@@ -1,0 +1,189 @@
+"""Item-item collaborative filtering on the sparse user x item matrix.
+
+Two similarities: cosine (``ItemKNN``) and RP3beta (``RP3Beta``: the probability of walking
+item -> listener -> item, sharpened by ``alpha`` and divided by the destination's popularity to the
+``beta``; Paudel et al. 2017). Only each item's ``neighbours`` best are kept, so the similarity is
+sparse (items x neighbours); it is computed a block of items at a time, each block holding at most
+a fixed number of co-occurrences, and never as a dense items x items array.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..data import Interactions
+from ..features import ItemFeatures
+from .base import Recommender
+
+MAX_BLOCK_PATHS = 8_000_000
+
+
+class ItemKNN(Recommender):
+    """score(u, j) = sum over the user's items i of w(u, i) * sim(i, j), sim kept top-k per item.
+
+    Cosine: sim(i, j) = |U_i . U_j| / (|U_i|^alpha |U_j|^(1 - alpha) + shrink) (alpha 0.5 is the
+    plain cosine; ``shrink`` damps similarities built on few common listeners). ``binary``
+    computes similarities on who-played-what rather than on confidence weights; the user's own row
+    keeps its weights either way, minus ``negative_weight`` times their skips and dislikes.
+    """
+
+    name = "itemknn"
+    similarity_kind = "cosine"
+
+    def __init__(
+        self,
+        neighbours: int = 200,
+        shrink: float = 0.0,
+        alpha: float = 0.2,
+        binary: bool = True,
+        negative_weight: float = 1.0,
+    ):
+        super().__init__()
+        self.neighbours = neighbours
+        self.shrink = shrink
+        self.alpha = alpha
+        self.binary = binary
+        self.negative_weight = negative_weight
+
+    def _similarity(self, matrix: sp.csr_matrix) -> sp.csr_matrix:
+        return item_similarity(
+            matrix, neighbours=self.neighbours, shrink=self.shrink, alpha=self.alpha, binary=self.binary
+        )
+
+    def fit(self, interactions: Interactions, item_features: ItemFeatures | None = None) -> "ItemKNN":
+        super().fit(interactions, item_features)
+        self.similarity = self._similarity(interactions.matrix)
+        return self
+
+    def score_rows(self, rows: sp.csr_matrix, negative: sp.csr_matrix | None = None) -> np.ndarray:
+        rows = sp.csr_matrix(rows, dtype=np.float32)
+        if negative is not None and self.negative_weight:
+            rows = rows - self.negative_weight * sp.csr_matrix(negative, dtype=np.float32)
+        return np.asarray((rows @ self.similarity).toarray(), dtype=np.float32)
+
+    def item_scores(self, items: np.ndarray) -> np.ndarray:
+        return self.similarity[np.asarray(items)].toarray()
+
+
+class RP3Beta(ItemKNN):
+    """ItemKNN with the RP3beta similarity: sim(i, j) = P(i -> u -> j)^alpha / popularity(j)^beta."""
+
+    name = "rp3beta"
+    similarity_kind = "rp3beta"
+
+    def __init__(
+        self,
+        neighbours: int = 300,
+        alpha: float = 1.1,
+        beta: float = 0.5,
+        binary: bool = True,
+        negative_weight: float = 1.0,
+    ):
+        super().__init__(neighbours=neighbours, alpha=alpha, binary=binary, negative_weight=negative_weight)
+        del self.shrink
+        self.beta = beta
+
+    def _similarity(self, matrix: sp.csr_matrix) -> sp.csr_matrix:
+        return rp3beta_similarity(
+            matrix, neighbours=self.neighbours, alpha=self.alpha, beta=self.beta, binary=self.binary
+        )
+
+
+def _blocks_by_paths(paths: np.ndarray, max_paths: int):
+    """Yield slices of consecutive items whose co-occurrence counts add up to at most max_paths."""
+    n = len(paths)
+    ends = np.cumsum(paths)
+    start = 0
+    while start < n:
+        base = ends[start - 1] if start else 0
+        stop = int(np.searchsorted(ends, base + max_paths, side="right"))
+        stop = min(max(stop, start + 1), n)
+        yield slice(start, stop)
+        start = stop
+
+
+def _top_k_sparse(block: sp.coo_matrix, values: np.ndarray, k: int):
+    """Return (rows, cols, values) of the k largest positive values in each row of a COO block."""
+    keep = values > 0
+    rows, cols, values = block.row[keep], block.col[keep], values[keep]
+    order = np.lexsort((-values, rows))
+    rows, cols, values = rows[order], cols[order], values[order]
+    first = np.searchsorted(rows, rows, side="left")
+    rank = np.arange(len(rows)) - first
+    best = rank < k
+    return rows[best], cols[best], values[best]
+
+
+def _pairwise(left: sp.csr_matrix, right: sp.csr_matrix, paths: np.ndarray, k: int, weigh, max_paths: int):
+    """Top-k of weigh(items, dots) for left @ right, a block of rows at a time (left: items x users)."""
+    n_items = left.shape[0]
+    rows, cols, vals = [], [], []
+    for part in _blocks_by_paths(paths, max_paths):
+        block = (left[part] @ right).tocoo()
+        items = block.row + part.start
+        values = weigh(items, block.col, block.data.astype(np.float64))
+        values[items == block.col] = 0.0
+        r, c, v = _top_k_sparse(block, values, k)
+        rows.append(r + part.start)
+        cols.append(c)
+        vals.append(v)
+    if not rows:
+        return sp.csr_matrix((n_items, n_items), dtype=np.float32)
+    return sp.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n_items, n_items),
+        dtype=np.float32,
+    )
+
+
+def _prepare(matrix: sp.csr_matrix, binary: bool) -> sp.csr_matrix:
+    matrix = sp.csr_matrix(matrix, dtype=np.float64)
+    if binary:
+        matrix = matrix.copy()
+        matrix.data[:] = 1.0
+    return matrix
+
+
+def item_similarity(
+    matrix: sp.csr_matrix,
+    *,
+    neighbours: int = 200,
+    shrink: float = 0.0,
+    alpha: float = 0.2,
+    binary: bool = True,
+    max_paths: int = MAX_BLOCK_PATHS,
+) -> sp.csr_matrix:
+    """Return the items x items (asymmetric) cosine similarity, keeping each item's best neighbours."""
+    matrix = _prepare(matrix, binary)
+    by_item = matrix.T.tocsr()
+    norms = np.sqrt(np.asarray(by_item.multiply(by_item).sum(axis=1)).ravel())
+    left, right = norms**alpha, norms ** (1.0 - alpha)
+    paths = by_item.astype(bool).astype(np.float64) @ np.diff(matrix.indptr).astype(np.float64)
+
+    def weigh(items, others, dots):
+        return dots / (left[items] * right[others] + shrink + 1e-12)
+
+    return _pairwise(by_item, matrix, paths, neighbours, weigh, max_paths)
+
+
+def rp3beta_similarity(
+    matrix: sp.csr_matrix,
+    *,
+    neighbours: int = 300,
+    alpha: float = 1.1,
+    beta: float = 0.5,
+    binary: bool = True,
+    max_paths: int = MAX_BLOCK_PATHS,
+) -> sp.csr_matrix:
+    """Return the RP3beta item x item similarity, keeping each item's best neighbours."""
+    matrix = _prepare(matrix, binary)
+    user_degree = np.asarray(matrix.sum(axis=1)).ravel()
+    item_degree = np.asarray(matrix.sum(axis=0)).ravel()
+    user_step = sp.diags(1.0 / np.where(user_degree > 0, user_degree, 1.0)) @ matrix
+    item_step = sp.diags(1.0 / np.where(item_degree > 0, item_degree, 1.0)) @ matrix.T.tocsr()
+    penalty = np.where(item_degree > 0, item_degree, 1.0) ** -beta
+    paths = matrix.T.tocsr().astype(bool).astype(np.float64) @ np.diff(matrix.indptr).astype(np.float64)
+
+    def weigh(items, others, probability):
+        return probability**alpha * penalty[others]
+
+    return _pairwise(sp.csr_matrix(item_step), sp.csr_matrix(user_step), paths, neighbours, weigh, max_paths)
