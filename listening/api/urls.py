@@ -5,6 +5,9 @@ from . import views
 app_name = "listening-api"
 
 urlpatterns = [
+    path("me/listens/", views.MyListensApi.as_view(), name="my-listens"),
+    path("me/likes/", views.LikeListApi.as_view(), name="my-likes"),
+    path("me/now-playing/", views.NowPlayingApi.as_view(), name="my-now-playing"),
     path("player/plays/", views.PlayReportApi.as_view(), name="play-report"),
     path("player/state/", views.PlayerStateApi.as_view(), name="player-state"),
     path("player/context/", views.PlayerContextApi.as_view(), name="player-context"),
@@ -25,4 +28,9 @@ urlpatterns = [
         views.PlaylistCollaboratorApi.as_view(),
         name="playlist-collaborator",
     ),
+]
+
+# Under /api/v1/users/<username>/ (streamapp.api_urls): one user's data, for that user and staff.
+user_urlpatterns = [
+    path("listens/", views.UserListensApi.as_view(), name="listens"),
 ]

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "accounts",
     "catalog",
@@ -185,25 +186,60 @@ CELERY_TIMEZONE = TIME_ZONE
 # Django REST framework: https://www.django-rest-framework.org/api-guide/settings/
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an anonymous API client is answered 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "streamapp.api.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "streamapp.api.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Writes are throttled per user; reads are not (the player's calls have their own generous rate).
+    "DEFAULT_THROTTLE_CLASSES": ["streamapp.api_throttles.WriteRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "writes": os.environ.get("STREAMAPP_API_WRITE_RATE", "120/min"),
+        "player": os.environ.get("STREAMAPP_API_PLAYER_RATE", "600/min"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "streamapp.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "streamapp.api.exception_handler",
 }
+# drf-spectacular: https://drf-spectacular.readthedocs.io/en/latest/settings.html
+# The schema (/api/schema/) and its docs (/api/docs/) are public on purpose: they describe the API and
+# hold no data; every operation in them needs a session or a token.
 SPECTACULAR_SETTINGS = {
     "TITLE": "streamapp API",
-    "DESCRIPTION": "Catalog, listening history, likes, playlists and recommendations.",
+    "DESCRIPTION": (
+        "Catalog, listening history, likes, playlists and the player's queue. Authenticate with the "
+        "session of a logged-in browser, or send `Authorization: Token <key>` with the API token shown "
+        "on your profile page (or printed by `manage.py api_token USERNAME`). Writes are throttled per "
+        "user (429 with Retry-After)."
+    ),
     "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PUBLIC": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Swagger UI's files come from the drf-spectacular-sidecar package, served as our static files
+    # (drf-spectacular would load them from a CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "displayOperationId": True},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "streamapp.api_schema.postprocess_error_responses",
+    ],
+    "TAGS": [
+        {"name": "catalog", "description": "Artists, albums, tracks and genres (read only)."},
+        {"name": "history", "description": "Listening history: listens, submitting listens, now playing."},
+        {"name": "likes", "description": "Liked tracks, albums and artists."},
+        {"name": "playlists", "description": "Playlists: create, edit, reorder, share with collaborators."},
+        {"name": "player", "description": "The web player: play reports, the saved queue, play contexts."},
+    ],
 }
 
 # ------------------------------------------------------------------------------

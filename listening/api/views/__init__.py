@@ -1,8 +1,9 @@
-"""The listening API views (package: the views are split by area as the API grows)."""
-from .playlists import (  # noqa: F401
-    LikeApi,
-    PlayerContextApi,
-    PlayerStateApi,
+"""The listening API's views, by subdomain: the player, likes, playlists and the listening history."""
+
+from .history import MyListensApi, NowPlayingApi, UserListensApi
+from .likes import LikeApi, LikeListApi
+from .player import PlayerContextApi, PlayerStateApi, PlayReportApi
+from .playlists import (
     PlaylistCollaboratorApi,
     PlaylistCollaboratorsApi,
     PlaylistDetailApi,
@@ -11,5 +12,23 @@ from .playlists import (  # noqa: F401
     PlaylistListApi,
     PlaylistOrderApi,
     PlaylistTracksApi,
-    PlayReportApi,
 )
+
+__all__ = [
+    "LikeApi",
+    "LikeListApi",
+    "MyListensApi",
+    "NowPlayingApi",
+    "PlayReportApi",
+    "PlayerContextApi",
+    "PlayerStateApi",
+    "PlaylistCollaboratorApi",
+    "PlaylistCollaboratorsApi",
+    "PlaylistDetailApi",
+    "PlaylistDuplicateApi",
+    "PlaylistItemApi",
+    "PlaylistListApi",
+    "PlaylistOrderApi",
+    "PlaylistTracksApi",
+    "UserListensApi",
+]
