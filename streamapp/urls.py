@@ -16,6 +16,11 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+if settings.STREAMAPP_BENCH_BARE_VIEW:
+    from streamapp import bench_views
+
+    urlpatterns.append(path("bench/bare/", bench_views.bare, name="bench-bare"))
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

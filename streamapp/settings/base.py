@@ -266,6 +266,8 @@ STREAMAPP_X_ACCEL_REDIRECT_PREFIX = os.environ.get("STREAMAPP_X_ACCEL_REDIRECT_P
 STREAMAPP_UPLOAD_DIR = Path(os.environ.get("STREAMAPP_UPLOAD_DIR", VAR_DIR / "uploads"))
 # Demo accounts (admin/admin, demo/demo) are refused in production mode.
 STREAMAPP_ALLOW_DEMO_ACCOUNTS = True
+# bench/http.py's bare page at /bench/bare/ (streamapp/bench_views.py); never on outside a benchmark.
+STREAMAPP_BENCH_BARE_VIEW = env_bool("STREAMAPP_BENCH_BARE_VIEW", False)
 
 
 def require_env(name: str) -> str:
