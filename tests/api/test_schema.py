@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.urls import get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
@@ -14,7 +15,8 @@ METHODS = ("get", "post", "put", "patch", "delete")
 NO_REQUEST_BODY = {"likes_update", "playlists_duplicate_create"}
 WITH_EXAMPLES = {
     "tracks_list", "tracks_retrieve", "albums_list", "artists_list", "genres_list", "me_listens_list",
-    "me_listens_submit", "users_listens_list", "me_likes_list", "me_now_playing_retrieve",
+    "me_listens_submit", "users_listens_list", "me_likes_list", "me_now_playing_retrieve", "playlists_create",
+    "player_state_update",
 }
 
 
@@ -115,3 +117,20 @@ def test_the_docs_load_swagger_ui_from_our_static_files(client):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "the docs load something from elsewhere"
     assert "jsdelivr" not in page
+
+
+def _api_views(patterns, prefix=""):
+    for pattern in patterns:
+        if hasattr(pattern, "url_patterns"):
+            yield from _api_views(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif (prefix + str(pattern.pattern)).startswith("api/v1/"):
+            yield prefix + str(pattern.pattern), pattern.callback.cls
+
+
+def test_every_api_view_declares_its_permissions():
+    views = dict(_api_views(get_resolver().url_patterns))
+    assert len(views) >= 20
+    for route, view in views.items():
+        declared = next((klass for klass in view.__mro__ if "permission_classes" in vars(klass)), None)
+        assert declared is not None and declared.__module__.split(".")[0] in {"catalog", "listening"}, route
+        assert view.permission_classes, route

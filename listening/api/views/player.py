@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -72,6 +72,17 @@ class PlayerStateApi(APIView):
     @extend_schema(
         request=serializers.PlayerStateInput,
         responses={200: serializers.PlayerStateOutput, 409: OpenApiResponse(description="Stale version")},
+        examples=[
+            OpenApiExample(
+                "Playing the third track of an album",
+                value={
+                    "queue": [410, 411, 412, 413], "current_index": 2, "position_ms": 61_500,
+                    "shuffle": False, "repeat": "off", "volume": 0.8, "context_type": "album",
+                    "context_id": "57", "version": 7,
+                },
+                request_only=True,
+            )
+        ],
     )
     def put(self, request):
         data = serializers.PlayerStateInput(data=request.data)

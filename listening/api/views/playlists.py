@@ -2,7 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -51,7 +51,17 @@ class PlaylistListApi(APIView):
         playlists = selectors.user_playlists(user=request.user)
         return Response(serializers.PlaylistSummary(playlists, many=True).data)
 
-    @extend_schema(request=serializers.PlaylistInput, responses={201: serializers.PlaylistDetail})
+    @extend_schema(
+        request=serializers.PlaylistInput,
+        responses={201: serializers.PlaylistDetail},
+        examples=[
+            OpenApiExample(
+                "A playlist with two tracks",
+                value={"name": "Road trip", "description": "", "is_public": False, "track_ids": [412, 415]},
+                request_only=True,
+            )
+        ],
+    )
     def post(self, request):
         data = serializers.PlaylistInput(data=request.data)
         data.is_valid(raise_exception=True)
