@@ -17,6 +17,7 @@ from recommend.engine.models import (
     Hybrid,
     ItemKNN,
     Popularity,
+    RP3Beta,
     default_batch_size,
     make_model,
     top_k,
@@ -236,3 +237,48 @@ def test_because_names_the_played_track_behind_a_recommendation(interactions, fe
     sources, weights = model.because(row, interactions.item_index(["r2", "j3"]))
     assert ids(interactions, sources) == ["r0", "j0"]
     assert (weights > 0).all()
+
+
+@pytest.mark.parametrize(
+    "model",
+    [*collaborative_models(), Popularity(), Content(), RP3Beta(alpha=1.0, beta=0.3)],
+    ids=lambda m: m.name,
+)
+def test_candidates_restrict_the_work_and_the_answer_but_not_the_scores(interactions, features, model):
+    model.fit(interactions, features)
+    everyone = np.arange(interactions.n_users)
+    candidates = interactions.item_index(["r3", "j1", "j3", "rock-new", "r0"])
+    items, scores = model.recommend(everyone, n=3, candidates=candidates)
+    assert set(items[items >= 0]) <= set(candidates)
+    full = model.score(everyone)
+    full[interactions.seen().toarray() > 0] = -np.inf
+    allowed = np.zeros(len(CATALOG), bool)
+    allowed[candidates] = True
+    full[:, ~allowed] = -np.inf
+    _, expected = top_k(full, 3)
+    np.testing.assert_allclose(scores, expected, rtol=1e-5)
+
+
+def test_cap_rows_keeps_each_listeners_heaviest_items():
+    from recommend.engine.models.itemknn import cap_rows
+
+    matrix = sp.csr_matrix(np.array([[1.0, 5.0, 3.0, 0.0], [2.0, 0.0, 0.0, 0.0]]))
+    assert cap_rows(matrix, 2).toarray().tolist() == [[0.0, 5.0, 3.0, 0.0], [2.0, 0.0, 0.0, 0.0]]
+    assert cap_rows(matrix, None) is not None and cap_rows(matrix, None).nnz == 4
+
+
+def test_top_k_per_row_keeps_the_largest_positive_values_of_each_row():
+    from recommend.engine.models.itemknn import top_k_per_row
+
+    rng = np.random.default_rng(1)
+    matrix = sp.random(60, 500, density=0.2, random_state=2, format="csr") - 0.1 * sp.random(
+        60, 500, density=0.05, random_state=3, format="csr"
+    )
+    matrix = sp.csr_matrix(matrix)
+    matrix.data += rng.normal(0, 1e-3, matrix.nnz)
+    keep = top_k_per_row(matrix.indptr, matrix.data, 7)
+    for row in range(60):
+        start, stop = matrix.indptr[row], matrix.indptr[row + 1]
+        values = matrix.data[start:stop]
+        expected = set(np.sort(values[values > 0])[-7:])
+        assert set(values[keep[start:stop]]) == expected

@@ -27,8 +27,8 @@ class ALS(Recommender):
         reg: float = 10.0,
         alpha: float = 0.5,
         negative_alpha: float | None = None,
-        iterations: int = 15,
-        cg_steps: int = 3,
+        iterations: int = 8,
+        cg_steps: int = 2,
         seed: int = 0,
     ):
         super().__init__()
@@ -75,11 +75,16 @@ class ALS(Recommender):
         steps = max(self.cg_steps, min(self.factors, 16))
         return conjugate_gradient_solve(extra, target, self.item_factors, start, self.reg, steps)
 
-    def score(self, users: np.ndarray) -> np.ndarray:
-        return self.user_factors[np.asarray(users)] @ self.item_factors.T
+    def _items(self, items: np.ndarray | None) -> np.ndarray:
+        return self.item_factors if items is None else self.item_factors[items]
 
-    def score_rows(self, rows: sp.csr_matrix, negative: sp.csr_matrix | None = None) -> np.ndarray:
-        return self.user_vectors(rows, negative) @ self.item_factors.T
+    def score(self, users: np.ndarray, items: np.ndarray | None = None) -> np.ndarray:
+        return self.user_factors[np.asarray(users)] @ self._items(items).T
+
+    def score_rows(
+        self, rows: sp.csr_matrix, negative: sp.csr_matrix | None = None, items: np.ndarray | None = None
+    ) -> np.ndarray:
+        return self.user_vectors(rows, negative) @ self._items(items).T
 
     def item_scores(self, items: np.ndarray) -> np.ndarray:
         return self._unit_items[np.asarray(items)] @ self._unit_items.T
@@ -115,12 +120,13 @@ def conjugate_gradient_solve(
     max_nnz = max(1, budget_bytes // (factors * 4 * 3))
     for part in _row_blocks(extra.indptr, max_nnz):
         block = extra[part]
-        rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
+        counts = np.diff(block.indptr)
         neighbours = fixed[block.indices]
         weights = block.data
 
-        def apply(vectors, block=block, rows=rows, neighbours=neighbours, weights=weights):
-            dots = np.einsum("nk,nk->n", vectors[rows], neighbours) * weights
+        def apply(vectors, block=block, counts=counts, neighbours=neighbours, weights=weights):
+            # Rows are sorted by owner, so repeating each vector is a sequential (cheap) gather.
+            dots = np.einsum("nk,nk->n", np.repeat(vectors, counts, axis=0), neighbours) * weights
             spread = sp.csr_matrix((dots, block.indices, block.indptr), shape=block.shape)
             return vectors @ gram + spread @ fixed
 

@@ -89,8 +89,13 @@ class Recommender:
         self.item_features = item_features
         return self
 
-    def score_rows(self, rows: sp.csr_matrix, negative: sp.csr_matrix | None = None) -> np.ndarray:
-        """Return float32 scores (rows x items) for listeners given by interaction rows."""
+    def score_rows(
+        self, rows: sp.csr_matrix, negative: sp.csr_matrix | None = None, items: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return float32 scores (rows x items) for listeners given by interaction rows.
+
+        ``items`` (sorted item indices) restricts the columns scored, and the work, to those items.
+        """
         raise NotImplementedError
 
     def item_scores(self, items: np.ndarray) -> np.ndarray:
@@ -106,10 +111,10 @@ class Recommender:
         """Return the hyperparameters (the constructor's arguments)."""
         return {k: v for k, v in vars(self).items() if not k.startswith("_") and _is_param(v)}
 
-    def score(self, users: np.ndarray) -> np.ndarray:
+    def score(self, users: np.ndarray, items: np.ndarray | None = None) -> np.ndarray:
         """Return float32 scores (len(users) x items) for users of the fitted Interactions."""
         users = np.asarray(users)
-        return self.score_rows(self.interactions.matrix[users], self.interactions.negative[users])
+        return self.score_rows(self.interactions.matrix[users], self.interactions.negative[users], items)
 
     def recommend(
         self,
@@ -126,26 +131,24 @@ class Recommender:
 
         ``exclude_seen`` leaves out whatever the user played, skipped or disliked; ``exclude`` is
         an extra users x items CSR (rows aligned with ``users``) of pairs to leave out;
-        ``candidates`` restricts to those item indices (e.g. playable tracks). Users are scored in
-        batches of ``batch_size`` (default: a memory budget), calling ``progress(done)`` after each.
+        ``candidates`` restricts to those item indices (e.g. playable tracks, or the most played
+        ones at scale): only they are scored. Users are scored in batches of ``batch_size``
+        (default: a memory budget), calling ``progress(done)`` after each.
         """
         users = np.atleast_1d(np.asarray(users, dtype=np.int64))
-        size = batch_size or default_batch_size(self.n_items)
-        allowed = _allowed_mask(candidates, self.n_items)
+        columns = _columns(candidates)
+        size = batch_size or default_batch_size(self.n_items if columns is None else len(columns))
         out_items = np.empty((len(users), n), np.int64)
         out_scores = np.empty((len(users), n), np.float32)
         for part in batches(len(users), size):
             batch = users[part]
-            scores = self.score(batch)
-            blocked = self.interactions.blocked[batch]
-            _mask(scores, blocked)
+            scores = self.score(batch, columns)
+            _mask(scores, self.interactions.blocked[batch], columns)
             if exclude_seen:
-                _mask(scores, self.interactions.seen(batch))
+                _mask(scores, self.interactions.seen(batch), columns)
             if exclude is not None:
-                _mask(scores, exclude[part])
-            if allowed is not None:
-                scores[:, ~allowed] = -np.inf
-            out_items[part], out_scores[part] = top_k(scores, n)
+                _mask(scores, exclude[part], columns)
+            out_items[part], out_scores[part] = _top_k_of(scores, n, columns)
             if progress:
                 progress(part.stop)
         return out_items, out_scores
@@ -163,17 +166,15 @@ class Recommender:
         """Return the top-n items for listeners given as interaction rows (see ``recommend``)."""
         rows = sp.csr_matrix(rows, dtype=np.float32)
         negative = sp.csr_matrix(negative if negative is not None else rows.shape, dtype=np.float32)
-        size = batch_size or default_batch_size(self.n_items)
-        allowed = _allowed_mask(candidates, self.n_items)
+        columns = _columns(candidates)
+        size = batch_size or default_batch_size(self.n_items if columns is None else len(columns))
         out_items = np.empty((rows.shape[0], n), np.int64)
         out_scores = np.empty((rows.shape[0], n), np.float32)
         for part in batches(rows.shape[0], size):
-            scores = self.score_rows(rows[part], negative[part])
+            scores = self.score_rows(rows[part], negative[part], columns)
             if exclude_seen:
-                _mask(scores, rows[part] + negative[part])
-            if allowed is not None:
-                scores[:, ~allowed] = -np.inf
-            out_items[part], out_scores[part] = top_k(scores, n)
+                _mask(scores, rows[part] + negative[part], columns)
+            out_items[part], out_scores[part] = _top_k_of(scores, n, columns)
         return out_items, out_scores
 
     def similar_items(
@@ -240,7 +241,21 @@ def _allowed_mask(candidates, n_items: int) -> np.ndarray | None:
     return allowed
 
 
-def _mask(scores: np.ndarray, pairs: sp.spmatrix) -> None:
-    if pairs is not None and pairs.nnz:
-        rows, cols = pairs.nonzero()
-        scores[rows, cols] = -np.inf
+def _columns(candidates) -> np.ndarray | None:
+    return None if candidates is None else np.unique(np.asarray(candidates, dtype=np.int64))
+
+
+def _top_k_of(scores: np.ndarray, n: int, columns: np.ndarray | None):
+    items, values = top_k(scores, n)
+    if columns is not None:
+        items = np.where(items >= 0, columns[np.maximum(items, 0)], -1)
+    return items, values
+
+
+def _mask(scores: np.ndarray, pairs: sp.spmatrix, columns: np.ndarray | None = None) -> None:
+    if pairs is None or not pairs.nnz:
+        return
+    if columns is not None:
+        pairs = sp.csr_matrix(pairs)[:, columns]
+    rows, cols = pairs.nonzero()
+    scores[rows, cols] = -np.inf

@@ -43,16 +43,19 @@ class Content(Recommender):
             rows = rows - self.negative_weight * sp.csr_matrix(negative, dtype=np.float32)
         return normalize(sp.csr_matrix(rows @ self.vectors))
 
-    def score_features(self, profiles: sp.csr_matrix) -> np.ndarray:
+    def score_features(self, profiles: sp.csr_matrix, items: np.ndarray | None = None) -> np.ndarray:
         """Return item scores for profiles in feature space (e.g. ``ItemFeatures.encode`` output)."""
         profiles = sp.csr_matrix(profiles, dtype=np.float32)
-        scores = np.asarray((self.vectors @ profiles.T).toarray().T, dtype=np.float32)
+        vectors = self.vectors if items is None else self.vectors[items]
+        scores = np.asarray((vectors @ profiles.T).toarray().T, dtype=np.float32)
         if self.popularity_weight:
-            scores += self.popularity_weight * self._prior
+            scores += self.popularity_weight * (self._prior if items is None else self._prior[items])
         return scores
 
-    def score_rows(self, rows: sp.csr_matrix, negative: sp.csr_matrix | None = None) -> np.ndarray:
-        return self.score_features(self.profiles(rows, negative))
+    def score_rows(
+        self, rows: sp.csr_matrix, negative: sp.csr_matrix | None = None, items: np.ndarray | None = None
+    ) -> np.ndarray:
+        return self.score_features(self.profiles(rows, negative), items)
 
     def recommend_features(self, profiles: sp.csr_matrix, n: int = 10, *, candidates=None):
         """Return the top-n items for feature-space profiles (cold start), best first."""

@@ -54,13 +54,31 @@ class EASE(Recommender):
             rows.data[:] = 1.0
         return rows
 
-    def score_rows(self, rows: sp.csr_matrix, negative: sp.csr_matrix | None = None) -> np.ndarray:
+    def score_rows(
+        self, rows: sp.csr_matrix, negative: sp.csr_matrix | None = None, items: np.ndarray | None = None
+    ) -> np.ndarray:
         rows = self._input(rows)
         if negative is not None and self.negative_weight:
             rows = rows - self.negative_weight * self._input(negative)
-        scores = np.full((rows.shape[0], self.n_items), -np.inf, dtype=np.float32)
-        scores[:, self.items] = sp.csr_matrix(rows)[:, self.items] @ self.weights
+        inputs = sp.csr_matrix(rows)[:, self.items]
+        if items is None:
+            scores = np.full((rows.shape[0], self.n_items), -np.inf, dtype=np.float32)
+            scores[:, self.items] = inputs @ self.weights
+            return scores
+        covered, weights = self._columns(np.asarray(items))
+        scores = np.full((rows.shape[0], len(items)), -np.inf, dtype=np.float32)
+        scores[:, covered] = inputs @ weights
         return scores
+
+    def _columns(self, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return which of ``items`` EASE covers and their weight columns (the last answer is cached)."""
+        key = (len(items), hash(items.tobytes()))
+        if getattr(self, "_column_key", None) != key:
+            position = np.minimum(np.searchsorted(self.items, items), max(len(self.items) - 1, 0))
+            covered = np.flatnonzero((len(self.items) > 0) & (self.items[position] == items))
+            self._column_key = key
+            self._column_cache = covered, np.ascontiguousarray(self.weights[:, position[covered]])
+        return self._column_cache
 
     def item_scores(self, items: np.ndarray) -> np.ndarray:
         items = np.asarray(items)
@@ -114,4 +132,5 @@ def ease_weights(matrix: sp.csr_matrix, lam: float) -> np.ndarray:
         precision = _spd_inverse(gram)
     precision /= -np.diag(precision).copy()
     precision[np.diag_indices(n_items)] = 0.0
-    return precision.astype(np.float32)
+    # C order: scipy's sparse @ dense would copy a Fortran-ordered matrix on every product.
+    return np.ascontiguousarray(precision, dtype=np.float32)

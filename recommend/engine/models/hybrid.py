@@ -54,11 +54,15 @@ class Hybrid(Recommender):
     def _active(self):
         return [(name, model) for name, model in self.components.items() if self.weights.get(name, 0.0)]
 
-    def score(self, users: np.ndarray) -> np.ndarray:
-        return self._combine((name, model.score(users)) for name, model in self._active())
+    def score(self, users: np.ndarray, items: np.ndarray | None = None) -> np.ndarray:
+        return self._combine((name, model.score(users, items)) for name, model in self._active())
 
-    def score_rows(self, rows: sp.csr_matrix, negative: sp.csr_matrix | None = None) -> np.ndarray:
-        return self._combine((name, model.score_rows(rows, negative)) for name, model in self._active())
+    def score_rows(
+        self, rows: sp.csr_matrix, negative: sp.csr_matrix | None = None, items: np.ndarray | None = None
+    ) -> np.ndarray:
+        return self._combine(
+            (name, model.score_rows(rows, negative, items)) for name, model in self._active()
+        )
 
     def item_scores(self, items: np.ndarray) -> np.ndarray:
         parts = []

@@ -4,7 +4,9 @@ Two similarities: cosine (``ItemKNN``) and RP3beta (``RP3Beta``: the probability
 item -> listener -> item, sharpened by ``alpha`` and divided by the destination's popularity to the
 ``beta``; Paudel et al. 2017). Only each item's ``neighbours`` best are kept, so the similarity is
 sparse (items x neighbours); it is computed a block of items at a time, each block holding at most
-a fixed number of co-occurrences, and never as a dense items x items array.
+a fixed number of co-occurrences, and never as a dense items x items array. Co-occurrences grow
+with the square of a listener's history, so only each listener's ``max_user_items`` heaviest items
+count towards similarities (scores still use everything they played).
 """
 
 import numpy as np
@@ -24,6 +26,7 @@ class ItemKNN(Recommender):
     plain cosine; ``shrink`` damps similarities built on few common listeners). ``binary``
     computes similarities on who-played-what rather than on confidence weights; the user's own row
     keeps its weights either way, minus ``negative_weight`` times their skips and dislikes.
+    ``max_user_items`` caps how many of a listener's items count towards similarities.
     """
 
     name = "itemknn"
@@ -36,6 +39,7 @@ class ItemKNN(Recommender):
         alpha: float = 0.2,
         binary: bool = True,
         negative_weight: float = 1.0,
+        max_user_items: int | None = 500,
     ):
         super().__init__()
         self.neighbours = neighbours
@@ -43,10 +47,15 @@ class ItemKNN(Recommender):
         self.alpha = alpha
         self.binary = binary
         self.negative_weight = negative_weight
+        self.max_user_items = max_user_items
 
     def _similarity(self, matrix: sp.csr_matrix) -> sp.csr_matrix:
         return item_similarity(
-            matrix, neighbours=self.neighbours, shrink=self.shrink, alpha=self.alpha, binary=self.binary
+            cap_rows(matrix, self.max_user_items),
+            neighbours=self.neighbours,
+            shrink=self.shrink,
+            alpha=self.alpha,
+            binary=self.binary,
         )
 
     def fit(self, interactions: Interactions, item_features: ItemFeatures | None = None) -> "ItemKNN":
@@ -54,11 +63,22 @@ class ItemKNN(Recommender):
         self.similarity = self._similarity(interactions.matrix)
         return self
 
-    def score_rows(self, rows: sp.csr_matrix, negative: sp.csr_matrix | None = None) -> np.ndarray:
+    def score_rows(
+        self, rows: sp.csr_matrix, negative: sp.csr_matrix | None = None, items: np.ndarray | None = None
+    ) -> np.ndarray:
         rows = sp.csr_matrix(rows, dtype=np.float32)
         if negative is not None and self.negative_weight:
             rows = rows - self.negative_weight * sp.csr_matrix(negative, dtype=np.float32)
-        return np.asarray((rows @ self.similarity).toarray(), dtype=np.float32)
+        return np.asarray((rows @ self._columns(items)).toarray(), dtype=np.float32)
+
+    def _columns(self, items: np.ndarray | None) -> sp.csr_matrix:
+        """Return the similarity restricted to some columns (the last restriction is cached)."""
+        if items is None:
+            return self.similarity
+        key = (len(items), hash(np.asarray(items).tobytes()))
+        if getattr(self, "_column_key", None) != key:
+            self._column_key, self._column_cache = key, self.similarity[:, items].tocsr()
+        return self._column_cache
 
     def item_scores(self, items: np.ndarray) -> np.ndarray:
         return self.similarity[np.asarray(items)].toarray()
@@ -77,15 +97,40 @@ class RP3Beta(ItemKNN):
         beta: float = 0.5,
         binary: bool = True,
         negative_weight: float = 1.0,
+        max_user_items: int | None = 500,
     ):
-        super().__init__(neighbours=neighbours, alpha=alpha, binary=binary, negative_weight=negative_weight)
+        super().__init__(
+            neighbours=neighbours,
+            alpha=alpha,
+            binary=binary,
+            negative_weight=negative_weight,
+            max_user_items=max_user_items,
+        )
         del self.shrink
         self.beta = beta
 
     def _similarity(self, matrix: sp.csr_matrix) -> sp.csr_matrix:
         return rp3beta_similarity(
-            matrix, neighbours=self.neighbours, alpha=self.alpha, beta=self.beta, binary=self.binary
+            cap_rows(matrix, self.max_user_items),
+            neighbours=self.neighbours,
+            alpha=self.alpha,
+            beta=self.beta,
+            binary=self.binary,
         )
+
+
+def cap_rows(matrix: sp.csr_matrix, limit: int | None) -> sp.csr_matrix:
+    """Return the matrix with each row cut to its ``limit`` largest entries (None: unchanged)."""
+    matrix = sp.csr_matrix(matrix)
+    counts = np.diff(matrix.indptr)
+    if limit is None or not len(counts) or counts.max() <= limit:
+        return matrix
+    rows = np.repeat(np.arange(matrix.shape[0]), counts)
+    order = np.lexsort((-matrix.data, rows))
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order)) - matrix.indptr[rows[order]]
+    keep = rank < limit
+    return sp.csr_matrix((matrix.data[keep], (rows[keep], matrix.indices[keep])), shape=matrix.shape)
 
 
 def _blocks_by_paths(paths: np.ndarray, max_paths: int):
@@ -101,16 +146,27 @@ def _blocks_by_paths(paths: np.ndarray, max_paths: int):
         start = stop
 
 
-def _top_k_sparse(block: sp.coo_matrix, values: np.ndarray, k: int):
-    """Return (rows, cols, values) of the k largest positive values in each row of a COO block."""
-    keep = values > 0
-    rows, cols, values = block.row[keep], block.col[keep], values[keep]
-    order = np.lexsort((-values, rows))
-    rows, cols, values = rows[order], cols[order], values[order]
-    first = np.searchsorted(rows, rows, side="left")
-    rank = np.arange(len(rows)) - first
-    best = rank < k
-    return rows[best], cols[best], values[best]
+def top_k_per_row(indptr: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+    """Return a mask of the k largest positive values in each row of CSR data (linear time).
+
+    Rows longer than k are padded into buckets of similar length (at most twice the data) and
+    partitioned with one ``argpartition`` per bucket, instead of sorting everything.
+    """
+    lengths = np.diff(indptr)
+    keep = np.repeat(lengths <= k, lengths)
+    long_rows = np.flatnonzero(lengths > k)
+    if len(long_rows):
+        buckets = np.ceil(np.log2(lengths[long_rows])).astype(np.int64)
+        for bucket in np.unique(buckets):
+            rows = long_rows[buckets == bucket]
+            width = int(lengths[rows].max())
+            offsets = indptr[rows][:, None] + np.arange(width)[None, :]
+            valid = np.arange(width)[None, :] < lengths[rows][:, None]
+            padded = np.where(valid, values[np.where(valid, offsets, 0)], -np.inf)
+            best = np.argpartition(-padded, k - 1, axis=1)[:, :k]
+            chosen = np.take_along_axis(offsets, best, axis=1)[np.take_along_axis(valid, best, axis=1)]
+            keep[chosen] = True
+    return keep & (values > 0)
 
 
 def _pairwise(left: sp.csr_matrix, right: sp.csr_matrix, paths: np.ndarray, k: int, weigh, max_paths: int):
@@ -118,14 +174,14 @@ def _pairwise(left: sp.csr_matrix, right: sp.csr_matrix, paths: np.ndarray, k: i
     n_items = left.shape[0]
     rows, cols, vals = [], [], []
     for part in _blocks_by_paths(paths, max_paths):
-        block = (left[part] @ right).tocoo()
-        items = block.row + part.start
-        values = weigh(items, block.col, block.data.astype(np.float64))
-        values[items == block.col] = 0.0
-        r, c, v = _top_k_sparse(block, values, k)
-        rows.append(r + part.start)
-        cols.append(c)
-        vals.append(v)
+        block = sp.csr_matrix(left[part] @ right)
+        items = np.repeat(np.arange(part.start, part.stop), np.diff(block.indptr))
+        values = weigh(items, block.indices, block.data.astype(np.float64))
+        values[items == block.indices] = 0.0
+        keep = top_k_per_row(block.indptr, values, k) if k > 0 else np.zeros(len(values), bool)
+        rows.append(items[keep])
+        cols.append(block.indices[keep])
+        vals.append(values[keep])
     if not rows:
         return sp.csr_matrix((n_items, n_items), dtype=np.float32)
     return sp.csr_matrix(

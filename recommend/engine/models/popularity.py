@@ -21,8 +21,11 @@ class Popularity(Recommender):
         self.item_popularity = (users + tie_break).astype(np.float32)
         return self
 
-    def score_rows(self, rows: sp.csr_matrix, negative: sp.csr_matrix | None = None) -> np.ndarray:
-        return np.broadcast_to(self.item_popularity, (rows.shape[0], self.n_items)).copy()
+    def score_rows(
+        self, rows: sp.csr_matrix, negative: sp.csr_matrix | None = None, items: np.ndarray | None = None
+    ) -> np.ndarray:
+        popularity = self.item_popularity if items is None else self.item_popularity[items]
+        return np.broadcast_to(popularity, (rows.shape[0], len(popularity))).copy()
 
     def item_scores(self, items: np.ndarray) -> np.ndarray:
         return np.broadcast_to(self.item_popularity, (len(items), self.n_items)).copy()
