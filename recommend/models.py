@@ -1,0 +1,147 @@
+"""Recommend: nightly runs, per-listener recommendations, item neighbours, thumbs-down and taste picks.
+
+Generated playlists (Discover, Daily Mixes) are ``listening.Playlist`` rows of those kinds owned by
+the listener; this app writes them but does not define them.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from catalog.models import Artist, Genre, Track
+
+
+class RecommendationRun(models.Model):
+    """One rebuild of the recommendations: train, generate per chunk of listeners, finish."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", "Schedule"
+        MANUAL = "manual", "Manual (admin)"
+        COMMAND = "command", "Command line"
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.SCHEDULE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Stage name -> seconds, e.g. {"load": 1.2, "train": 8.4, "neighbours": 2.0, "generate": 40.1}.
+    stage_timings = models.JSONField(default=dict, blank=True)
+    listeners = models.PositiveIntegerField(default=0)
+    tracks = models.PositiveIntegerField(default=0)
+    playlists = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    # Offline evaluation figures of the trained model (e.g. {"ndcg@10": 0.21, "hr@10": 0.4}).
+    metrics = models.JSONField(default=dict, blank=True)
+    model_name = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.status})"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class Recommendation(models.Model):
+    """One of a listener's top-N recommended tracks they have not played, with its reason."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recommendations"
+    )
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveIntegerField()
+    score = models.FloatField()
+    # A short explanation, e.g. "Because you listened to Song by Artist" or "Popular in Rock".
+    reason = models.CharField(max_length=200, blank=True, default="")
+    # The played track contributing most to the score (None for popularity/content reasons).
+    seed_track = models.ForeignKey(Track, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    run = models.ForeignKey(
+        RecommendationRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="recommendations"
+    )
+
+    class Meta:
+        ordering = ["user", "rank"]
+        # The unique constraint's index also serves "a listener's top N by rank".
+        constraints = [
+            models.UniqueConstraint(fields=["user", "rank"], name="recommendation_unique_user_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} #{self.rank}: {self.track_id}"
+
+
+class SimilarTrack(models.Model):
+    """A track's nearest neighbour at ``rank`` (1 = most similar), written by the nightly run."""
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="similar_links")
+    similar = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveIntegerField()
+    score = models.FloatField()
+
+    class Meta:
+        ordering = ["track", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["track", "rank"], name="similartrack_unique_track_rank")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.track_id} ~{self.rank} {self.similar_id}"
+
+
+class SimilarArtist(models.Model):
+    """An artist's nearest neighbour at ``rank`` (1 = most similar), written by the nightly run."""
+
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="similar_links")
+    similar = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveIntegerField()
+    score = models.FloatField()
+
+    class Meta:
+        ordering = ["artist", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["artist", "rank"], name="similarartist_unique_artist_rank")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.artist_id} ~{self.rank} {self.similar_id}"
+
+
+class TrackDislike(models.Model):
+    """A thumbs-down: negative evidence in training, excluded from everything generated."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="track_dislikes"
+    )
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="dislikes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "track"], name="trackdislike_unique_user_track")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} dislikes {self.track_id}"
+
+
+class TastePick(models.Model):
+    """The genres and artists a new listener picked on first log-in (cold start)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="taste_pick")
+    genres = models.ManyToManyField(Genre, related_name="+", blank=True)
+    artists = models.ManyToManyField(Artist, related_name="+", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Taste picks of {self.user_id}"
