@@ -49,13 +49,16 @@ class ImportSummary:
     failed: int = 0
     removed: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
+    # Lines that other apps add after the import (see catalog.signals.library_changed).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def line(self) -> str:
-        return (
+        line = (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.removed} removed, {self.failed} failed"
         )
+        return "; ".join([line, *self.notes])
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Writes to the catalog: importing a library folder, from the command line or queued from the admin."""
 
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -8,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import tasks
+from . import signals, tasks
 from .import_lock import ImportAlreadyRunning, library_import_lock
 from .importer import ImportSummary, LibraryImporter
 from .models import LibraryImport
@@ -22,6 +23,8 @@ __all__ = [
     "library_import_start",
     "library_path_validate",
 ]
+
+logger = logging.getLogger(__name__)
 
 # The errors kept on a LibraryImport row (the summary returned by library_import keeps them all).
 MAX_STORED_ERRORS = 1000
@@ -120,6 +123,8 @@ def _library_import_locked(*, root: Path, library_import: LibraryImport | None, 
     importer = LibraryImporter(root, progress=progress, on_batch=on_batch)
     try:
         summary = importer.run()
+        if summary.added or summary.updated:
+            _announce_library_changed(summary)
     except BaseException as error:  # SoftTimeLimitExceeded and KeyboardInterrupt included
         if library_import:
             library_import.status = LibraryImport.Status.FAILED
@@ -137,6 +142,15 @@ def _library_import_locked(*, root: Path, library_import: LibraryImport | None, 
             library_import.message += f" (only the first {MAX_STORED_ERRORS} errors are listed)"
         _record_counts(library_import, summary, extra_fields=["status", "finished_at", "message"])
     return summary
+
+
+def _announce_library_changed(summary: ImportSummary) -> None:
+    """Tell the other apps the catalog gained or changed tracks; add the lines they return."""
+    for receiver, response in signals.library_changed.send_robust(sender=LibraryImporter, summary=summary):
+        if isinstance(response, BaseException):
+            logger.error("A library_changed receiver (%r) failed: %r", receiver, response, exc_info=response)
+        elif response:
+            summary.notes.append(str(response))
 
 
 def _record_counts(library_import: LibraryImport, summary: ImportSummary, extra_fields=()) -> None:

@@ -15,3 +15,9 @@ class ListeningConfig(AppConfig):
         from catalog.demo import steps as demo_steps
 
         demo_steps.register("listening.demo.demo_listeners_step")
+
+        from catalog.signals import library_changed
+
+        from .receivers import link_listens_after_library_change
+
+        library_changed.connect(link_listens_after_library_change, dispatch_uid="listening-link-unmatched")
