@@ -18,6 +18,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 
 from catalog.models import Track
 
@@ -32,9 +34,11 @@ LIKED_PAGE_SIZE = 500
 @login_not_required  # answers 401 itself: an <audio> element can't follow a redirect to a log-in page
 @require_safe
 def stream(request: HttpRequest, track_id: int) -> HttpResponse:
-    """Serve a track's audio to a logged-in user (Range, conditional requests, HEAD)."""
-    if not request.user.is_authenticated:
-        return JsonResponse({"detail": "Log in to stream audio."}, status=401)
+    """Serve a track's audio to a logged-in user or an API client sending its token (Range, HEAD...)."""
+    if not request.user.is_authenticated and not _token_user(request):
+        response = JsonResponse({"detail": "Log in, or send your API token, to stream audio."}, status=401)
+        response["WWW-Authenticate"] = "Token"
+        return response
     track = get_object_or_404(Track.objects.select_related("audio_file"), pk=track_id)
     audio = track.audio_file
     if audio is None or not audio.is_available or not track.is_available:
@@ -42,6 +46,15 @@ def stream(request: HttpRequest, track_id: int) -> HttpResponse:
     return file_response(
         request, path=Path(audio.path), content_type=audio.mime_type, etag_seed=audio.checksum[:16]
     )
+
+
+def _token_user(request: HttpRequest):
+    """The active user whose API token the request sends (`Authorization: Token <key>`), else None."""
+    try:
+        found = TokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return None
+    return found[0] if found else None
 
 
 def _export_entries(request: HttpRequest, playlist) -> list[playlist_formats.ExportEntry]:

@@ -129,3 +129,18 @@ def test_x_accel_redirect_hands_the_file_to_nginx(user_client, track, settings):
     response = user_client.get(f"/stream/{track.pk}/", HTTP_RANGE="bytes=0-9")
     assert response["X-Accel-Redirect"] == "/internal-audio/" + track.audio_file.path.lstrip("/")
     assert response.content == b""
+
+
+def test_an_api_client_streams_with_its_token(client, user, track):
+    from accounts.services import api_token_get_or_create
+
+    key = api_token_get_or_create(user=user)
+    response = client.get(f"/stream/{track.pk}/", HTTP_AUTHORIZATION=f"Token {key}", HTTP_RANGE="bytes=0-9")
+    assert response.status_code == 206
+    assert body(response) == CONTENT[:10]
+
+
+def test_a_wrong_token_gets_no_audio(client, track):
+    response = client.get(f"/stream/{track.pk}/", HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
