@@ -85,3 +85,14 @@ def greeting(user, now: datetime.datetime | None = None) -> str:
     if 12 <= hour < 18:
         return "Good afternoon"
     return "Good evening"
+
+
+@register.simple_tag(takes_context=True)
+def page_shelves(context, page: str, obj) -> list:
+    """Return the sections other apps registered for this catalog page (catalog.shelves.register_section)."""
+    from catalog import shelves
+
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return []
+    return shelves.sections_for(page, user, obj)
