@@ -1,0 +1,238 @@
+"""Analytics: daily rollups of listens and plays, site-wide and per listener.
+
+Site-wide rollups (``Daily*``) use days in the site's ``TIME_ZONE``; they feed the staff dashboards.
+Per-listener rollups (``Listener*``) use days in the listener's own time zone (``User.time_zone``) and
+feed /stats/; ``ListenerRollupState`` records the zone they were computed in, so a change of zone
+triggers a rebuild. Both are written only by ``analytics.rollups`` (delete and insert per day, in a
+transaction), for days before the day of the last run's watermark (``RollupState``); pages add the
+day so far (and anything inserted since the watermark) with a live query.
+
+Conventions: ``listens`` and ``ms_played`` come from Listen (scrobbles; a listen without a duration
+counts its track's duration), ``plays`` and ``skips`` from Play (every playback in the web player;
+a skip is a play with ``skipped=True``), ``listeners`` is the number of distinct users with a listen.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from catalog.models import Artist, Genre, Track
+
+
+class DailyItemStats(models.Model):
+    """Listens and plays of one catalogue item (track, artist or genre) on one site day."""
+
+    day = models.DateField()
+    listens = models.PositiveIntegerField(default=0)
+    listeners = models.PositiveIntegerField(default=0)
+    ms_played = models.PositiveBigIntegerField(default=0)
+    plays = models.PositiveIntegerField(default=0)
+    skips = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DailyListenerActivity(models.Model):
+    """One row per listener per site day on which they listened or played anything."""
+
+    day = models.DateField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    listens = models.PositiveIntegerField(default=0)
+    ms_played = models.PositiveBigIntegerField(default=0)
+    plays = models.PositiveIntegerField(default=0)
+    skips = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "user"], name="dla_unique_day_user")]
+        indexes = [models.Index(fields=["user", "day"], name="dla_user_day_idx")]
+        verbose_name_plural = "daily listener activity"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.day}: {self.listens} listens"
+
+
+class DailyTrackStats(DailyItemStats):
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "track"], name="dts_unique_day_track")]
+        indexes = [models.Index(fields=["track", "day"], name="dts_track_day_idx")]
+        verbose_name_plural = "daily track stats"
+
+    def __str__(self) -> str:
+        return f"track {self.track_id} on {self.day}: {self.listens} listens"
+
+
+class DailyArtistStats(DailyItemStats):
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "artist"], name="das_unique_day_artist")]
+        indexes = [models.Index(fields=["artist", "day"], name="das_artist_day_idx")]
+        verbose_name_plural = "daily artist stats"
+
+    def __str__(self) -> str:
+        return f"artist {self.artist_id} on {self.day}: {self.listens} listens"
+
+
+class DailyGenreStats(DailyItemStats):
+    genre = models.ForeignKey(Genre, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "genre"], name="dgs_unique_day_genre")]
+        indexes = [models.Index(fields=["genre", "day"], name="dgs_genre_day_idx")]
+        verbose_name_plural = "daily genre stats"
+
+    def __str__(self) -> str:
+        return f"genre {self.genre_id} on {self.day}: {self.listens} listens"
+
+
+class DailyContextStats(models.Model):
+    """Plays per site day by where they were started (Play.context_type).
+
+    ``kind`` splits generated playlists by Playlist.kind ("discover", "daily_mix"); it is blank for
+    every other context. A completion is a play that ended without a skip (``skipped=False``).
+    """
+
+    day = models.DateField()
+    context_type = models.CharField(max_length=16, blank=True, default="")
+    kind = models.CharField(max_length=16, blank=True, default="")
+    plays = models.PositiveIntegerField(default=0)
+    completions = models.PositiveIntegerField(default=0)
+    skips = models.PositiveIntegerField(default=0)
+    ms_played = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "context_type", "kind"], name="dcs_unique_day_context")
+        ]
+        verbose_name_plural = "daily context stats"
+
+    def __str__(self) -> str:
+        return f"{self.context_type or 'none'}/{self.kind} on {self.day}: {self.plays} plays"
+
+
+class DailyQualityStats(models.Model):
+    """Streaming quality per site day and audio format (AudioFile.format; blank without a file).
+
+    Average time to first audio = ``ttfa_ms_sum / ttfa_count`` (plays that reported it).
+    """
+
+    day = models.DateField()
+    format = models.CharField(max_length=8, blank=True, default="")
+    plays = models.PositiveIntegerField(default=0)
+    ttfa_ms_sum = models.PositiveBigIntegerField(default=0)
+    ttfa_count = models.PositiveIntegerField(default=0)
+    stall_count = models.PositiveIntegerField(default=0)
+    stall_ms = models.PositiveBigIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "format"], name="dqs_unique_day_format")]
+        verbose_name_plural = "daily quality stats"
+
+    def __str__(self) -> str:
+        return f"{self.format or 'unknown'} on {self.day}: {self.plays} plays"
+
+
+class ListenerDayStats(models.Model):
+    """A listener's listens on one day of their own time zone (unmatched listens included)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    listens = models.PositiveIntegerField(default=0)
+    ms_played = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="lds_unique_user_day")]
+        verbose_name_plural = "listener day stats"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.day}: {self.listens} listens"
+
+
+class ListenerHourStats(models.Model):
+    """A listener's listens in one local hour (0-23) of one local day: the listening clock."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    hour = models.PositiveSmallIntegerField()
+    listens = models.PositiveIntegerField(default=0)
+    ms_played = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day", "hour"], name="lhs_unique_user_day_hour")
+        ]
+        verbose_name_plural = "listener hour stats"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.day} {self.hour:02d}h: {self.listens} listens"
+
+
+class ListenerTrackDay(models.Model):
+    """A listener's listens of one catalogue track on one local day (the source of their top lists)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+")
+    listens = models.PositiveIntegerField(default=0)
+    ms_played = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day", "track"], name="ltd_unique_user_day_track")
+        ]
+        verbose_name_plural = "listener track days"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.day}: track {self.track_id} x{self.listens}"
+
+
+class ListenerRollupState(models.Model):
+    """The time zone a listener's rollups were computed in; a different User.time_zone means rebuild."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="analytics_rollup_state"
+    )
+    time_zone = models.CharField(max_length=64)
+    rebuilt_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"rollups of {self.user_id} in {self.time_zone}"
+
+
+class RollupState(models.Model):
+    """Progress of the rollups: everything inserted up to ``watermark`` is in them.
+
+    Precisely: rollup rows cover the days before the watermark's day (site day for Daily*, the
+    listener's local day for Listener*) and the listens with ``inserted_at <= watermark``. One row,
+    ``name="default"``.
+    """
+
+    name = models.CharField(max_length=32, unique=True, default="default")
+    watermark = models.DateTimeField(null=True, blank=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_duration_ms = models.PositiveIntegerField(default=0)
+    last_site_days = models.PositiveIntegerField(default=0)
+    last_listener_days = models.PositiveIntegerField(default=0)
+    last_full = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"rollups {self.name} up to {self.watermark}"
+
+
+class DirtyDay(models.Model):
+    """A UTC date whose listens and plays changed in place (not by insertion) and must be rolled up again.
+
+    New rows are found from the watermark; this table is for changes the watermark cannot see (listens
+    linked to the catalogue after the fact, found by the rollups' own reconciliation, or marked by
+    ``rollups.rollup_mark_dirty``).
+    """
+
+    day = models.DateField(unique=True)
+    marked_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"dirty {self.day}"
