@@ -32,6 +32,14 @@ def _media_root(settings, tmp_path):
     settings.STREAMAPP_DEMO_LIBRARY_DIR = tmp_path / "media" / "demo-library"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start every test with an empty cache: pages cache what the database held (the genre overview)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def user(django_user_model):
     return django_user_model.objects.create_user(username="listener", password="listener-pass-1")
