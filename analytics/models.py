@@ -212,6 +212,8 @@ class RollupState(models.Model):
 
     name = models.CharField(max_length=32, unique=True, default="default")
     watermark = models.DateTimeField(null=True, blank=True)
+    last_listen_id = models.PositiveBigIntegerField(default=0)
+    last_play_id = models.PositiveBigIntegerField(default=0)
     last_started_at = models.DateTimeField(null=True, blank=True)
     last_finished_at = models.DateTimeField(null=True, blank=True)
     last_duration_ms = models.PositiveIntegerField(default=0)
