@@ -1,0 +1,365 @@
+"""Radio: an endless queue started from a track, artist, album, genre or playlist.
+
+``radio_start`` makes a session and its first tracks; the player asks ``radio_next`` for more as the
+queue runs low. A session lives in the Django cache (local memory or Redis) for RADIO_TTL after its
+last use: the seed, the tracks it handed out (never handed out twice) and what the listener did with
+them. What they did comes from the player's own play reports for the session (context "radio", the
+session id) and from the ids the player sends with each request, whichever arrives first.
+
+Scoring a batch (a fixed number of indexed queries, whatever the catalog's size):
+- neighbours (SimilarTrack) of the seed tracks and of the tracks played to the end count for a
+  candidate; neighbours of skipped tracks count against it;
+- artists: the seed's artists, their SimilarArtist neighbours and the artists played to the end
+  are up-weighted, each skip of an artist down-weights it;
+- the seed's genres bring in candidates when the nightly tables are empty (a new catalog);
+- a small random jitter, then at most two tracks per artist a batch and never the same artist twice
+  in a row.
+"""
+
+import random
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import Exists, F, OuterRef, TextChoices, Window
+from django.db.models.functions import Random, RowNumber
+from django.http import Http404
+
+from catalog.models import Album, Artist, Genre, Track
+from listening import selectors as listening_selectors
+from listening.models import ContextType, Play, PlaylistTrack
+
+from .models import SimilarArtist, SimilarTrack, TrackDislike
+
+RADIO_TTL_SECONDS = 6 * 3600
+DEFAULT_BATCH = 10
+MAX_BATCH = 50
+MAX_ANCHORS = 60
+MAX_SKIP_ANCHORS = 30
+ARTIST_POOL = 15
+PER_ARTIST_POOL = 8
+GENRE_POOL = 60
+PER_ARTIST_BATCH = 2
+
+# Weights of the scoring (see the module docstring).
+SEED_WEIGHT = {"track": 1.0, "artist": 0.6, "album": 0.6, "genre": 0.4, "playlist": 0.5}
+PLAYED_WEIGHT = 1.0
+SKIP_PENALTY = 1.2
+ARTIST_SEED = 1.0
+ARTIST_PLAYED = 0.5
+ARTIST_SKIPPED = -1.5
+ARTIST_NEIGHBOUR = 0.6
+ARTIST_FACTOR = 0.35
+GENRE_BONUS = 0.15
+ANCHOR_BONUS = 0.3
+JITTER = 0.04
+
+
+class SeedType(TextChoices):
+    TRACK = "track", "Track"
+    ARTIST = "artist", "Artist"
+    ALBUM = "album", "Album"
+    GENRE = "genre", "Genre"
+    PLAYLIST = "playlist", "Playlist"
+
+
+@dataclass
+class RadioSession:
+    id: str
+    user_id: int
+    seed_type: str
+    seed_id: str
+    title: str
+    # Seed tracks -> weight; their artists; the seed's genres.
+    anchors: dict[int, float] = field(default_factory=dict)
+    seed_artists: list[int] = field(default_factory=list)
+    genre_ids: list[int] = field(default_factory=list)
+    # Tracks handed out, in order, and each one's artist.
+    served: list[int] = field(default_factory=list)
+    artist_of: dict[int, int] = field(default_factory=dict)
+    # Track id -> "play" (played to the end) or "skip".
+    outcomes: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def skipped(self) -> list[int]:
+        return [pk for pk in self.served if self.outcomes.get(pk) == "skip"]
+
+    @property
+    def played(self) -> list[int]:
+        return [pk for pk in self.served if self.outcomes.get(pk) == "play"]
+
+
+@dataclass(frozen=True)
+class RadioBatch:
+    session: RadioSession
+    tracks: list[Track]
+
+    @property
+    def exhausted(self) -> bool:
+        return not self.tracks
+
+
+def _key(session_id: str) -> str:
+    return f"recommend:radio:{session_id}"
+
+
+def _save(session: RadioSession) -> None:
+    cache.set(_key(session.id), session.__dict__, RADIO_TTL_SECONDS)
+
+
+def radio_get(*, user, session_id: str) -> RadioSession:
+    """Return the user's radio session, or raise Http404 (unknown, expired, or someone else's)."""
+    data = cache.get(_key(str(session_id)))
+    if not data or data.get("user_id") != user.pk:
+        raise Http404("No such radio session (it may have expired).")
+    return RadioSession(**data)
+
+
+def _output_tracks(ids: list[int]) -> list[Track]:
+    by_id = Track.objects.select_related("album__artist", "artist").in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _resolve_seed(*, user, seed_type: str, seed_id: str) -> RadioSession:
+    """Build a session's seed: its anchor tracks, artists and genres (≤ 3 queries); Http404 if unknown."""
+    session = RadioSession(
+        id=uuid.uuid4().hex, user_id=user.pk, seed_type=seed_type, seed_id=str(seed_id), title=""
+    )
+    weight = SEED_WEIGHT[seed_type]
+    through = Track.genres.through
+    if seed_type == SeedType.GENRE:
+        genre = Genre.objects.filter(slug=str(seed_id)).first()
+        if genre is None:
+            raise Http404("No such genre.")
+        session.title = f"{genre.name} Radio"
+        session.genre_ids = [genre.pk]
+        in_genre = Track.objects.playable().filter(genres=genre).order_by(Random())
+        anchors = list(in_genre.values_list("pk", "artist_id")[:20])
+    else:
+        try:
+            number = int(seed_id) if seed_type != SeedType.PLAYLIST else None
+        except (TypeError, ValueError):
+            raise Http404("Not found.") from None
+        if seed_type == SeedType.TRACK:
+            track = Track.objects.select_related("artist").filter(pk=number).first()
+            if track is None:
+                raise Http404("No such track.")
+            session.title = f"{track.title} Radio"
+            session.seed_artists = [track.artist_id]
+            anchors = [(track.pk, track.artist_id)]
+        elif seed_type == SeedType.ARTIST:
+            artist = Artist.objects.filter(pk=number).first()
+            if artist is None:
+                raise Http404("No such artist.")
+            session.title = f"{artist.name} Radio"
+            session.seed_artists = [artist.pk]
+            anchors = [
+                (track.pk, track.artist_id)
+                for track in Track.objects.playable().filter(artist=artist)
+                .order_by(F("track_number").asc(nulls_last=True), "pk")[:10]
+            ]
+        elif seed_type == SeedType.ALBUM:
+            album = Album.objects.filter(pk=number).first()
+            if album is None:
+                raise Http404("No such album.")
+            session.title = f"{album.title} Radio"
+            session.seed_artists = [album.artist_id]
+            anchors = list(Track.objects.playable().filter(album=album).values_list("pk", "artist_id")[:30])
+        else:
+            playlist = listening_selectors.playlist_get_visible(
+                user=user, uid=listening_selectors._uuid_or_404(seed_id)
+            )
+            session.title = f"{playlist.name} Radio"
+            anchors = list(
+                PlaylistTrack.objects.filter(playlist=playlist, track__is_available=True)
+                .order_by("position", "id")
+                .values_list("track_id", "track__artist_id")[:100]
+            )
+        if anchors:
+            session.genre_ids = sorted(
+                set(
+                    through.objects.filter(track_id__in=[pk for pk, _ in anchors])
+                    .values_list("genre_id", flat=True)
+                    .distinct()[:10]
+                )
+            )
+    session.anchors = {pk: weight for pk, _ in anchors}
+    session.artist_of = dict(anchors)
+    return session
+
+
+def radio_start(*, user, seed_type: str, seed_id: str, size: int = DEFAULT_BATCH) -> RadioBatch:
+    """Start a radio session from a seed and return it with its first `size` tracks.
+
+    A track seed plays first itself. Raise Http404 when the seed does not exist or the user may not
+    see it (a private playlist).
+    """
+    if seed_type not in SeedType.values:
+        raise Http404("Radio starts from a track, artist, album, genre or playlist.")
+    session = _resolve_seed(user=user, seed_type=seed_type, seed_id=seed_id)
+    first: list[int] = []
+    if seed_type == SeedType.TRACK:
+        seed_pk = next(iter(session.anchors), None)
+        playable = Track.objects.playable().filter(pk=seed_pk)
+        disliked = TrackDislike.objects.filter(user=user, track_id=seed_pk)
+        if seed_pk is not None and playable.exists() and not disliked.exists():
+            first = [seed_pk]
+            session.served.append(seed_pk)
+    ids = first + _pick(session=session, user=user, size=size - len(first))
+    _save(session)
+    return RadioBatch(session=session, tracks=_output_tracks(ids))
+
+
+def radio_next(
+    *, user, session_id: str, size: int = DEFAULT_BATCH, skipped=(), played=()
+) -> RadioBatch:
+    """Return the next `size` tracks of a session, after taking in what the listener skipped or played.
+
+    `skipped` and `played` are track ids the player reports; the player's play reports in the session
+    (Play rows with context "radio" and the session's id) count too. Ids the session never handed out
+    are ignored. An empty batch means the catalog has nothing left that the session has not played.
+    """
+    session = radio_get(user=user, session_id=session_id)
+    served = set(session.served)
+    for pk in played:
+        if pk in served:
+            session.outcomes[pk] = "play"
+    for pk in skipped:
+        if pk in served:
+            session.outcomes[pk] = "skip"
+    reports = Play.objects.filter(
+        user=user, context_type=ContextType.RADIO, context_id=session.id, skipped__isnull=False
+    ).values_list("track_id", "skipped")
+    for pk, was_skipped in reports:
+        if pk in served:
+            session.outcomes[pk] = "skip" if was_skipped else "play"
+    ids = _pick(session=session, user=user, size=size)
+    _save(session)
+    return RadioBatch(session=session, tracks=_output_tracks(ids))
+
+
+def _pick(*, session: RadioSession, user, size: int) -> list[int]:
+    """Choose the next `size` tracks of a session and record them as served (5 or 6 queries)."""
+    if size <= 0:
+        return []
+    served = set(session.served)
+    skipped = session.skipped[-MAX_SKIP_ANCHORS:]
+    positives: dict[int, float] = dict(session.anchors)
+    for pk in session.played:
+        positives[pk] = positives.get(pk, 0.0) + PLAYED_WEIGHT
+    strongest = sorted(positives, key=lambda pk: -positives[pk])[:MAX_ANCHORS]
+
+    # Track neighbours: for the positives, against the skipped.
+    neighbour_score: dict[int, float] = defaultdict(float)
+    links = SimilarTrack.objects.filter(track_id__in=strongest + skipped).values_list(
+        "track_id", "similar_id", "score"
+    )
+    skipped_set = set(skipped)
+    for anchor, similar, score in links:
+        if anchor in skipped_set:
+            neighbour_score[similar] -= SKIP_PENALTY * score
+        if anchor in positives:
+            neighbour_score[similar] += positives[anchor] * score
+
+    # Artists: the seed's, those played to the end, their neighbours; skips count against.
+    artist_weight: dict[int, float] = defaultdict(float)
+    for artist_id in session.seed_artists:
+        artist_weight[artist_id] += ARTIST_SEED
+    for pk in session.played:
+        artist_weight[session.artist_of.get(pk)] += ARTIST_PLAYED
+    liked_artists = sorted(
+        (artist for artist, weight in artist_weight.items() if artist is not None and weight > 0),
+        key=lambda artist: -artist_weight[artist],
+    )[:10]
+    base = {artist: artist_weight[artist] for artist in liked_artists}
+    for artist, similar, score in SimilarArtist.objects.filter(artist_id__in=liked_artists).values_list(
+        "artist_id", "similar_id", "score"
+    ):
+        artist_weight[similar] += ARTIST_NEIGHBOUR * score * min(base[artist], 1.0)
+    for pk in skipped:
+        artist_weight[session.artist_of.get(pk)] += ARTIST_SKIPPED
+    artist_weight.pop(None, None)
+
+    # Candidates: neighbours, tracks of the best artists, tracks of the seed's genres, the anchors.
+    pool_artists = [a for a in sorted(artist_weight, key=lambda a: -artist_weight[a]) if artist_weight[a] > 0]
+    candidates: dict[int, int | None] = dict.fromkeys(neighbour_score)
+    if pool_artists:
+        by_artist = (
+            Track.objects.playable()
+            .filter(artist_id__in=pool_artists[:ARTIST_POOL])
+            .annotate(
+                pick=Window(RowNumber(), partition_by=[F("artist_id")], order_by=[Random().asc()])
+            )
+            .filter(pick__lte=PER_ARTIST_POOL)
+            .values_list("pk", "artist_id")
+        )
+        candidates.update(dict(by_artist))
+    genre_candidates: set[int] = set()
+    if session.genre_ids:
+        in_genres = (
+            Track.objects.playable()
+            .filter(genres__in=session.genre_ids)
+            .order_by(Random())
+            .values_list("pk", "artist_id")[:GENRE_POOL]
+        )
+        for pk, artist_id in in_genres:
+            candidates[pk] = artist_id
+            genre_candidates.add(pk)
+    for pk in session.anchors:
+        candidates.setdefault(pk, session.artist_of.get(pk))
+    for pk in served:
+        candidates.pop(pk, None)
+    if len(candidates) < size:
+        # Nothing more that is like the seed: widen to the whole catalog rather than stop.
+        extra = (
+            Track.objects.playable().exclude(pk__in=list(served)).order_by(Random())
+            .values_list("pk", "artist_id")[: size * 3]
+        )
+        candidates.update({pk: artist_id for pk, artist_id in extra if pk not in candidates})
+
+    # Playable, not thumbed down, with their artists (one query for all candidates).
+    rows = (
+        Track.objects.playable()
+        .filter(pk__in=list(candidates))
+        .exclude(Exists(TrackDislike.objects.filter(user=user, track_id=OuterRef("pk"))))
+        .values_list("pk", "artist_id")
+    )
+    jitter = random.Random(f"{session.id}:{len(session.served)}")
+    recent = session.served[-10:]
+    recent_artists: dict[int, int] = defaultdict(int)
+    for pk in recent:
+        recent_artists[session.artist_of.get(pk)] += 1
+    scored = []
+    for pk, artist_id in rows:
+        score = (
+            neighbour_score.get(pk, 0.0)
+            + ARTIST_FACTOR * artist_weight.get(artist_id, 0.0)
+            + (GENRE_BONUS if pk in genre_candidates else 0.0)
+            + (ANCHOR_BONUS * session.anchors[pk] if pk in session.anchors else 0.0)
+            - 0.1 * recent_artists.get(artist_id, 0)
+            + jitter.random() * JITTER
+        )
+        scored.append((score, pk, artist_id))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+
+    chosen: list[int] = []
+    per_artist: dict[int, int] = defaultdict(int)
+    previous_artist = session.artist_of.get(session.served[-1]) if session.served else None
+    remaining = scored
+    while remaining and len(chosen) < size:
+        # The best candidate that keeps the batch diverse; in a small catalog, the best one left.
+        at = next(
+            (
+                i for i, (_score, _pk, artist_id) in enumerate(remaining)
+                if per_artist[artist_id] < PER_ARTIST_BATCH and artist_id != previous_artist
+            ),
+            0,
+        )
+        _score, pk, artist_id = remaining.pop(at)
+        chosen.append(pk)
+        per_artist[artist_id] += 1
+        previous_artist = artist_id
+        session.artist_of[pk] = artist_id
+    session.served.extend(chosen)
+    return chosen

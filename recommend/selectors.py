@@ -1,0 +1,288 @@
+"""Reads of recommendations: a listener's recommended tracks and mixes, similar tracks and artists.
+
+Every selector runs a fixed, small number of indexed queries (the item neighbours are read by
+(track, rank) / (artist, rank), a listener's recommendations by (user, rank)), so the pages and API
+answers that use them stay within their query budgets and under 50 ms on a 200,000-track catalog.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+
+from catalog.models import Album, Artist, Genre, Track
+from listening import selectors as listening_selectors
+from listening.models import Listen, Playlist, PlaylistTrack
+
+from .models import Recommendation, SimilarArtist, SimilarTrack, TastePick, TrackDislike
+
+SIMILAR_LIMIT = 10
+SIMILAR_ARTIST_LIMIT = 12
+# How many same-genre tracks (or artists' tracks) the content fallback looks at: bounds its cost.
+FALLBACK_SCAN = 300
+FALLBACK_PER_ARTIST = 2
+MIX_KINDS = (Playlist.Kind.DISCOVER, Playlist.Kind.DAILY_MIX)
+
+
+def _tracks() -> QuerySet[Track]:
+    """Playable tracks with what a track row and TrackSerializer read."""
+    return Track.objects.playable().select_related("album__artist", "artist")
+
+
+def _artist_picture(artist_ref: str) -> Subquery:
+    """Return the cover of the newest album with one of the artist at `artist_ref` (artists have no photo)."""
+    covers = (
+        Album.objects.filter(artist=OuterRef(artist_ref))
+        .exclude(cover="")
+        .order_by(F("release_year").desc(nulls_last=True), "-created_at", "-pk")
+    )
+    return Subquery(covers.values("cover")[:1])
+
+
+def _cap_per_artist(tracks: Iterable[Track], *, per_artist: int, limit: int) -> list[Track]:
+    """Keep tracks in order, at most `per_artist` by one artist, up to `limit`."""
+    kept: list[Track] = []
+    per: dict[int, int] = {}
+    for track in tracks:
+        if per.get(track.artist_id, 0) >= per_artist:
+            continue
+        per[track.artist_id] = per.get(track.artist_id, 0) + 1
+        kept.append(track)
+        if len(kept) == limit:
+            break
+    return kept
+
+
+# ------------------------------------------------------------------------------ similar items
+@dataclass(frozen=True)
+class Similar:
+    """Similar items and where they came from: "neighbours" (the nightly run) or "content" (fallback)."""
+
+    items: list
+    source: str
+
+
+def similar_tracks(*, track: Track, limit: int = SIMILAR_LIMIT) -> Similar:
+    """Return the tracks most like `track`, best first (1 query; 3 on the content fallback).
+
+    The nightly run's neighbours when it has written some for this track; else (a new catalog or a
+    track newer than the last run) playable tracks sharing its genres (or its artist, if it has no
+    genre), most listened first, at most two per artist.
+    """
+    links = (
+        SimilarTrack.objects.filter(track=track, similar__is_available=True)
+        .select_related("similar__album__artist", "similar__artist")
+        .order_by("rank")[:limit]
+    )
+    neighbours = [link.similar for link in links]
+    if neighbours:
+        return Similar(items=neighbours, source="neighbours")
+    return Similar(items=_content_similar_tracks(track=track, limit=limit), source="content")
+
+
+def _content_similar_tracks(*, track: Track, limit: int) -> list[Track]:
+    through = Track.genres.through
+    genre_ids = list(through.objects.filter(track_id=track.pk).values_list("genre_id", flat=True))
+    if genre_ids:
+        scan = through.objects.filter(genre_id__in=genre_ids).exclude(track_id=track.pk).values("track_id")
+    else:
+        scan = Track.objects.filter(artist_id=track.artist_id).exclude(pk=track.pk).values("pk")
+    candidates = (
+        _tracks()
+        .filter(pk__in=Subquery(scan[:FALLBACK_SCAN]))
+        .annotate(
+            listen_count=Count("listens"),
+            same_artist=Case(When(artist_id=track.artist_id, then=Value(1)), default=Value(0),
+                             output_field=IntegerField()),
+        )
+        .order_by("-listen_count", "-same_artist", "pk")
+    )
+    return _cap_per_artist(list(candidates[: limit * 4]), per_artist=FALLBACK_PER_ARTIST, limit=limit)
+
+
+def similar_artists(*, artist: Artist, limit: int = SIMILAR_ARTIST_LIMIT) -> Similar:
+    """Return the artists most like `artist`, best first, each with `picture_name` (1 query; 3 on fallback).
+
+    The nightly run's neighbours, else the artists with the most tracks in the genres of `artist`'s
+    tracks (among a bounded scan of them).
+    """
+    links = (
+        SimilarArtist.objects.filter(artist=artist)
+        .select_related("similar")
+        .annotate(picture_name=_artist_picture("similar_id"))
+        .order_by("rank")[:limit]
+    )
+    neighbours = []
+    for link in links:
+        link.similar.picture_name = link.picture_name
+        neighbours.append(link.similar)
+    if neighbours:
+        return Similar(items=neighbours, source="neighbours")
+    return Similar(items=_content_similar_artists(artist=artist, limit=limit), source="content")
+
+
+def _content_similar_artists(*, artist: Artist, limit: int) -> list[Artist]:
+    through = Track.genres.through
+    genre_ids = list(
+        through.objects.filter(track__artist_id=artist.pk).values_list("genre_id", flat=True).distinct()
+    )
+    if not genre_ids:
+        return []
+    scan = through.objects.filter(genre_id__in=genre_ids).values("track_id")[:FALLBACK_SCAN * 2]
+    artists = (
+        Artist.objects.filter(tracks__pk__in=Subquery(scan), tracks__is_available=True)
+        .exclude(pk=artist.pk)
+        .annotate(shared=Count("tracks", distinct=True), picture_name=_artist_picture("pk"))
+        .order_by("-shared", "name", "pk")
+    )
+    return list(artists[:limit])
+
+
+# ------------------------------------------------------------------------------ recommendations
+def _with_reason(row: Recommendation) -> Track:
+    track = row.track
+    track.reason = row.reason or "Picked for you"
+    track.seed_track = row.seed_track
+    track.recommendation_rank = row.rank
+    track.recommendation_score = row.score
+    return track
+
+
+def recommended_tracks(*, user, limit: int = 50) -> list[Track]:
+    """Return the user's top recommended tracks, ranked, that they have not listened to (1 query).
+
+    Each track carries `reason`, `seed_track` (or None), `recommendation_rank` and `recommendation_score`.
+    Tracks listened to or thumbed down since the nightly run are left out.
+    """
+    rows = (
+        Recommendation.objects.filter(user=user, track__is_available=True)
+        .exclude(Exists(Listen.objects.filter(user=user, track_id=OuterRef("track_id"))))
+        .exclude(Exists(TrackDislike.objects.filter(user=user, track_id=OuterRef("track_id"))))
+        .select_related("track__album__artist", "track__artist", "seed_track__artist")
+        .order_by("rank")[:limit]
+    )
+    return [_with_reason(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class BecauseShelf:
+    seed: Track
+    tracks: list[Track]
+
+
+def because_you_listened(
+    *, user, shelves: int = 3, per_shelf: int = 6, scan: int = 120, min_tracks: int = 3
+) -> list[BecauseShelf]:
+    """Group the user's top recommendations by the played track behind them (1 query).
+
+    Return up to `shelves` groups of at least `min_tracks`, the seeds with the best-ranked
+    recommendations first; each track keeps its reason.
+    """
+    groups: dict[int, BecauseShelf] = {}
+    for track in recommended_tracks(user=user, limit=scan):
+        seed = track.seed_track
+        if seed is None:
+            continue
+        group = groups.setdefault(seed.pk, BecauseShelf(seed=seed, tracks=[]))
+        if len(group.tracks) < per_shelf:
+            group.tracks.append(track)
+    full = [group for group in groups.values() if len(group.tracks) >= min_tracks]
+    return full[:shelves]
+
+
+def user_mixes(*, user) -> list[Playlist]:
+    """Return the user's generated playlists (Discover first, then Daily Mixes by name) with
+    `track_count` and `mosaic` (2 queries)."""
+    mixes = list(
+        Playlist.objects.filter(owner=user, kind__in=MIX_KINDS)
+        .annotate(
+            track_count=Count("items"),
+            kind_order=Case(When(kind=Playlist.Kind.DISCOVER, then=Value(0)), default=Value(1),
+                            output_field=IntegerField()),
+        )
+        .order_by("kind_order", "name", "pk")
+    )
+    mosaics = listening_selectors.playlist_mosaics(playlist_ids=[mix.pk for mix in mixes])
+    for mix in mixes:
+        mix.mosaic = mosaics.get(mix.pk, [])
+    return mixes
+
+
+def user_mix(*, user, uid) -> Playlist | None:
+    """Return one of the user's generated playlists with `tracks` (each with its `reason` when the
+    listener's recommendations hold one), or None (3 queries)."""
+    mix = Playlist.objects.filter(owner=user, kind__in=MIX_KINDS, uid=uid).first()
+    if mix is None:
+        return None
+    items = (
+        PlaylistTrack.objects.filter(playlist=mix)
+        .select_related("track__album__artist", "track__artist")
+        .order_by("position", "id")
+    )
+    tracks = [item.track for item in items]
+    reasons = dict(
+        Recommendation.objects.filter(user=user, track_id__in=[track.pk for track in tracks])
+        .values_list("track_id", "reason")
+    )
+    for track in tracks:
+        track.reason = reasons.get(track.pk, "")
+    mix.tracks = tracks
+    return mix
+
+
+# ------------------------------------------------------------------------------ cold start
+def needs_taste_picks(*, user) -> bool:
+    """Return whether the listener has no history, no picks and nothing generated yet (≤ 3 queries)."""
+    if Recommendation.objects.filter(user=user).exists():
+        return False
+    if TastePick.objects.filter(user=user).exists():
+        return False
+    return not Listen.objects.filter(user=user).exists()
+
+
+def taste_pick_get(*, user) -> TastePick | None:
+    """Return the listener's picks with their genres and artists loaded (3 queries), or None."""
+    return TastePick.objects.filter(user=user).prefetch_related("genres", "artists").first()
+
+
+def picker_genres(*, limit: int = 24) -> list[Genre]:
+    """Return the genres a new listener picks from: those with playable tracks, biggest first."""
+    from catalog import selectors as catalog_selectors
+
+    return catalog_selectors.genre_overview(limit=limit, biggest_first=True)
+
+
+def picker_artists(*, genre_ids: Iterable[int] = (), limit: int = 36) -> list[Artist]:
+    """Return artists to pick from, the biggest catalogues first, with `picture_name`; only those with
+    tracks in `genre_ids` when given (1 query).
+
+    Bounded: only the artists of a scan of tracks are counted, so it stays quick on a big catalog.
+    """
+    genre_ids = list(genre_ids)
+    tracks = Track.objects.playable()
+    if genre_ids:
+        tracks = tracks.filter(genres__in=genre_ids)
+    scan = tracks.values("pk")[: FALLBACK_SCAN * 10]
+    artists = (
+        Artist.objects.filter(tracks__pk__in=Subquery(scan))
+        .annotate(track_count=Count("tracks", distinct=True), picture_name=_artist_picture("pk"))
+        .order_by("-track_count", "name", "pk")
+    )
+    return list(artists[:limit])
+
+
+def disliked_ids(*, user, ids: Iterable[int] | None = None) -> set[int]:
+    """Return the ids of tracks the user thumbed down (among `ids` when given) (1 query)."""
+    rows = TrackDislike.objects.filter(user=user)
+    if ids is not None:
+        rows = rows.filter(track_id__in=list(ids))
+    return set(rows.values_list("track_id", flat=True))
+
+
+def dislikes(*, user) -> QuerySet[TrackDislike]:
+    """Return the user's thumbs-down, newest first, with their tracks loaded."""
+    return (
+        TrackDislike.objects.filter(user=user)
+        .select_related("track__album__artist", "track__artist")
+        .order_by("-created_at", "-pk")
+    )
