@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 
+from . import selectors
 from .importer import matching_key
 from .models import Album, Artist, AudioFile, Genre, Track
 from .normalize import fold
@@ -67,6 +68,22 @@ class FoldedSearchMixin:
         return Q(**{f"{relation}__in": matching})
 
 
+class ForgetsGenreOverviewMixin:
+    """Drop the pages' cached genre overview (track counts, covers) after staff change the catalog."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        selectors.genre_overview_forget()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        selectors.genre_overview_forget()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        selectors.genre_overview_forget()
+
+
 class AlbumInline(admin.TabularInline):
     model = Album
     fields = ("title", "album_type", "release_year")
@@ -76,7 +93,7 @@ class AlbumInline(admin.TabularInline):
 
 
 @admin.register(Artist)
-class ArtistAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class ArtistAdmin(ForgetsGenreOverviewMixin, FoldedSearchMixin, admin.ModelAdmin):
     list_display = ("name", "sort_name", "album_count", "track_count", "mbid")
     search_fields = ("name_key",)
     fields = ("name", "sort_name", "mbid", "name_key", "created_at", "updated_at")
@@ -133,7 +150,7 @@ class TrackInline(admin.TabularInline):
 
 
 @admin.register(Album)
-class AlbumAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class AlbumAdmin(ForgetsGenreOverviewMixin, FoldedSearchMixin, admin.ModelAdmin):
     list_display = ("thumbnail", "title", "artist", "album_type", "release_year", "track_count")
     list_display_links = ("thumbnail", "title")
     list_filter = ("album_type", "release_year")
@@ -196,7 +213,7 @@ class GenreFilter(admin.SimpleListFilter):
 
 
 @admin.register(Track)
-class TrackAdmin(FoldedSearchMixin, admin.ModelAdmin):
+class TrackAdmin(ForgetsGenreOverviewMixin, FoldedSearchMixin, admin.ModelAdmin):
     list_display = ("title", "artist", "album", "disc_number", "track_number", "length", "is_available")
     list_select_related = ("artist", "album", "album__artist")
     list_filter = ("is_available", GenreFilter)
@@ -221,7 +238,7 @@ class TrackAdmin(FoldedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Genre)
-class GenreAdmin(admin.ModelAdmin):
+class GenreAdmin(ForgetsGenreOverviewMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "track_count")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}

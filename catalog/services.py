@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import signals, tasks
+from . import selectors, signals, tasks
 from .import_lock import ImportAlreadyRunning, library_import_lock
 from .importer import ImportSummary, LibraryImporter
 from .models import LibraryImport
@@ -123,6 +123,9 @@ def _library_import_locked(*, root: Path, library_import: LibraryImport | None, 
     importer = LibraryImporter(root, progress=progress, on_batch=on_batch)
     try:
         summary = importer.run()
+        if summary.added or summary.updated or summary.removed:
+            # The pages' cached genre counts and covers, recomputed here rather than by a page visit.
+            selectors.genre_overview_refresh()
         if summary.added or summary.updated:
             _announce_library_changed(summary)
     except BaseException as error:  # SoftTimeLimitExceeded and KeyboardInterrupt included
