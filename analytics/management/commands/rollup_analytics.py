@@ -1,0 +1,42 @@
+"""``manage.py rollup_analytics [--full]``: bring the analytics rollups up to date."""
+
+from django.core.management.base import BaseCommand
+from tqdm import tqdm
+
+from analytics import rollups
+
+
+class _BarStream:
+    """Hand tqdm the command's stderr without the newline OutputWrapper adds to each write."""
+
+    def __init__(self, wrapper):
+        self.wrapper = wrapper
+
+    def write(self, text: str) -> None:
+        self.wrapper.write(text, ending="")
+
+    def flush(self) -> None:
+        self.wrapper.flush()
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute the daily rollups of listens and plays for the days that changed since the last run "
+        "(site-wide and per listener). --full recomputes every day."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--full", action="store_true", help="recompute every day, not only the changed ones"
+        )
+        parser.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
+
+    def handle(self, *args, full: bool = False, no_progress: bool = False, **options):
+        with tqdm(desc="Rolling up", unit=" steps", file=_BarStream(self.stderr), disable=no_progress) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            summary = rollups.rollup_run(full=full, progress=progress)
+        self.stdout.write(f"Rollups: {summary.line}")

@@ -1,0 +1,573 @@
+"""Daily rollups of listens and plays: site-wide (site days) and per listener (their local days).
+
+``rollup_run()`` recomputes only what changed since the last run and is idempotent: running it again
+with nothing new changes no row. How it finds what changed:
+
+* a watermark (``RollupState``): the last Listen and Play ids rolled up and a time ``watermark``.
+  Rollup rows cover the days before the watermark's day and the listens with ``id <= last_listen_id``;
+  pages add the rest (the day so far and anything inserted since) with a live query, so the two
+  always add up to a direct count;
+* new rows (id above the last run's) mark their days dirty, and so do the days completed since the
+  last run; ``DirtyDay`` rows mark UTC dates changed in place (``rollup_mark_dirty``);
+* a listener whose time zone changed since their rollups were computed is rebuilt entirely.
+
+Every dirty day is recomputed from scratch with GROUP BY queries: delete its rows, bulk-insert the
+aggregates. The whole run is one transaction holding the ``RollupState`` row, so runs never overlap
+and readers see either the old rollups and watermark or the new ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count, F, Max, Min, Q, Sum, Value
+from django.db.models.functions import Coalesce, ExtractHour, TruncDate
+from django.utils import timezone
+
+from analytics import models
+from listening.models import ContextType, Listen, Play, Playlist
+
+UTC = dt.UTC
+BATCH_SIZE = 2000
+# Site days recomputed per group of queries (a full rebuild walks the history in such chunks).
+SITE_CHUNK_DAYS = 14
+# Listeners rebuilt together in one group of queries.
+LISTENER_BATCH = 200
+# A listener with more dirty days than this is rebuilt entirely (cheaper than day by day).
+LISTENER_REBUILD_AFTER_DAYS = 14
+
+Progress = Callable[[int, int], None]
+
+SITE_MODELS = (
+    models.DailyListenerActivity,
+    models.DailyTrackStats,
+    models.DailyArtistStats,
+    models.DailyGenreStats,
+    models.DailyContextStats,
+    models.DailyQualityStats,
+)
+LISTENER_MODELS = (models.ListenerDayStats, models.ListenerHourStats, models.ListenerTrackDay)
+
+
+@dataclass
+class RollupSummary:
+    full: bool
+    site_days: int
+    listener_days: int
+    listeners_rebuilt: int
+    seconds: float
+
+    @property
+    def line(self) -> str:
+        kind = "full rebuild" if self.full else "incremental"
+        return (
+            f"{kind}: {self.site_days:,} site days, {self.listener_days:,} listener days "
+            f"({self.listeners_rebuilt:,} listeners rebuilt) in {self.seconds:.1f} s"
+        )
+
+
+# ------------------------------------------------------------------------------------------- helpers
+
+
+def zone(name: str | None) -> zoneinfo.ZoneInfo:
+    """Return the ZoneInfo for an IANA name, UTC when it is empty or unknown."""
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def site_zone() -> zoneinfo.ZoneInfo:
+    return zone(settings.TIME_ZONE)
+
+
+def day_start(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """Return the first instant of a local day, as an aware datetime."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+
+
+def local_day(moment: dt.datetime, tz: dt.tzinfo) -> dt.date:
+    return moment.astimezone(tz).date()
+
+
+def listen_ms():
+    """The milliseconds a listen counts for: its own duration, else its track's, else 0."""
+    return Coalesce(F("ms_played"), F("track__duration_ms"), Value(0))
+
+
+def _local_days_of_utc_day(day: dt.date, tz: dt.tzinfo) -> set[dt.date]:
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=UTC)
+    moments = (start, start + dt.timedelta(hours=12), start + dt.timedelta(hours=24, microseconds=-1))
+    return {local_day(moment, tz) for moment in moments}
+
+
+def _runs(days: Iterable[dt.date], max_length: int) -> list[tuple[dt.date, dt.date]]:
+    """Group days into runs of consecutive days, each at most max_length long: [(first, last)]."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    for day in sorted(set(days)):
+        if runs and day - runs[-1][1] == dt.timedelta(days=1) and (day - runs[-1][0]).days < max_length:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def _state_for_update() -> models.RollupState:
+    models.RollupState.objects.get_or_create(name="default")
+    return models.RollupState.objects.select_for_update().get(name="default")
+
+
+def rollup_state() -> models.RollupState | None:
+    """Return the rollups' state (watermark and last run), None before the first run."""
+    return models.RollupState.objects.filter(name="default").first()
+
+
+def _utc_days_q(field: str, days: Iterable[dt.date]) -> Q:
+    """Match the rows whose ``field`` falls on one of these UTC dates (index-friendly ranges)."""
+    condition = Q(pk__in=[])
+    for first, last in _runs(days, 10_000):
+        start = dt.datetime.combine(first, dt.time.min, tzinfo=UTC)
+        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=UTC)
+        condition |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return condition
+
+
+def rollup_mark_dirty(*, days: Iterable[dt.date]) -> int:
+    """Mark UTC dates whose listens or plays changed in place, for the next run; return how many."""
+    rows = [models.DirtyDay(day=day) for day in set(days)]
+    models.DirtyDay.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+# ------------------------------------------------------------------------------------- site rollups
+
+
+def _site_chunk(first: dt.date, last: dt.date, *, tz: dt.tzinfo, last_listen_id: int) -> None:
+    """Recompute the site rollups of the days first..last (site days)."""
+    start, end = day_start(first, tz), day_start(last + dt.timedelta(days=1), tz)
+    listens = Listen.objects.filter(listened_at__gte=start, listened_at__lt=end, id__lte=last_listen_id)
+    plays = Play.objects.filter(started_at__gte=start, started_at__lt=end)
+    listen_day = TruncDate("listened_at", tzinfo=tz)
+    play_day = TruncDate("started_at", tzinfo=tz)
+    window = {"day__gte": first, "day__lte": last}
+
+    # Listener activity.
+    activity: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for row in listens.values(d=listen_day, u=F("user_id")).annotate(n=Count("id"), ms=Sum(listen_ms())):
+        activity[(row["d"], row["u"])][0:2] = [row["n"], row["ms"] or 0]
+    for row in plays.values(d=play_day, u=F("user_id")).annotate(
+        n=Count("id"), s=Count("id", filter=Q(skipped=True))
+    ):
+        activity[(row["d"], row["u"])][2:4] = [row["n"], row["s"]]
+    models.DailyListenerActivity.objects.filter(**window).delete()
+    models.DailyListenerActivity.objects.bulk_create(
+        [
+            models.DailyListenerActivity(day=d, user_id=u, listens=n, ms_played=ms, plays=p, skips=s)
+            for (d, u), (n, ms, p, s) in activity.items()
+        ],
+        batch_size=BATCH_SIZE,
+    )
+
+    # Tracks, artists and genres.
+    for model, field, path in (
+        (models.DailyTrackStats, "track_id", "track_id"),
+        (models.DailyArtistStats, "artist_id", "track__artist_id"),
+        (models.DailyGenreStats, "genre_id", "track__genres"),
+    ):
+        items: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+        for row in (
+            listens.filter(**{f"{path}__isnull": False})
+            .values(d=listen_day, k=F(path))
+            .annotate(n=Count("id"), users=Count("user_id", distinct=True), ms=Sum(listen_ms()))
+        ):
+            items[(row["d"], row["k"])][0:3] = [row["n"], row["users"], row["ms"] or 0]
+        for row in (
+            plays.filter(**{f"{path}__isnull": False})
+            .values(d=play_day, k=F(path))
+            .annotate(n=Count("id"), s=Count("id", filter=Q(skipped=True)))
+        ):
+            items[(row["d"], row["k"])][3:5] = [row["n"], row["s"]]
+        model.objects.filter(**window).delete()
+        model.objects.bulk_create(
+            [
+                model(day=d, **{field: k}, listens=n, listeners=users, ms_played=ms, plays=p, skips=s)
+                for (d, k), (n, users, ms, p, s) in items.items()
+            ],
+            batch_size=BATCH_SIZE,
+        )
+
+    # Contexts; generated playlists split by their kind.
+    contexts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    play_counts = {
+        "n": Count("id"),
+        "c": Count("id", filter=Q(skipped=False)),
+        "s": Count("id", filter=Q(skipped=True)),
+        "ms": Sum("ms_played"),
+    }
+    generated = Q(context_type=ContextType.GENERATED)
+    for row in plays.exclude(generated).values(d=play_day, t=F("context_type")).annotate(**play_counts):
+        contexts[(row["d"], row["t"], "")] = [row["n"], row["c"], row["s"], row["ms"] or 0]
+    by_playlist = list(
+        plays.filter(generated).values(d=play_day, cid=F("context_id")).annotate(**play_counts)
+    )
+    kinds = _playlist_kinds({row["cid"] for row in by_playlist})
+    for row in by_playlist:
+        totals = contexts[(row["d"], ContextType.GENERATED.value, kinds.get(row["cid"], ""))]
+        for index, key in enumerate(("n", "c", "s", "ms")):
+            totals[index] += row[key] or 0
+    models.DailyContextStats.objects.filter(**window).delete()
+    models.DailyContextStats.objects.bulk_create(
+        [
+            models.DailyContextStats(
+                day=d, context_type=t, kind=kind, plays=n, completions=c, skips=s, ms_played=ms
+            )
+            for (d, t, kind), (n, c, s, ms) in contexts.items()
+        ],
+        batch_size=BATCH_SIZE,
+    )
+
+    # Streaming quality by audio format.
+    quality = plays.values(d=play_day, fmt=Coalesce(F("track__audio_file__format"), Value(""))).annotate(
+        n=Count("id"),
+        ttfa=Sum("time_to_first_audio_ms"),
+        ttfa_n=Count("time_to_first_audio_ms"),
+        stalls=Sum("stall_count"),
+        stall_ms=Sum("stall_ms"),
+        errors=Sum("error_count"),
+    )
+    models.DailyQualityStats.objects.filter(**window).delete()
+    models.DailyQualityStats.objects.bulk_create(
+        [
+            models.DailyQualityStats(
+                day=row["d"],
+                format=row["fmt"],
+                plays=row["n"],
+                ttfa_ms_sum=row["ttfa"] or 0,
+                ttfa_count=row["ttfa_n"],
+                stall_count=row["stalls"] or 0,
+                stall_ms=row["stall_ms"] or 0,
+                errors=row["errors"] or 0,
+            )
+            for row in quality
+        ],
+        batch_size=BATCH_SIZE,
+    )
+
+
+def _playlist_kinds(context_ids: set[str]) -> dict[str, str]:
+    """Map generated-playlist context ids (playlist uids) to Playlist.kind; unknown ids are left out."""
+    uids = {}
+    for context_id in context_ids:
+        try:
+            uids[str(context_id)] = uuid.UUID(str(context_id))
+        except ValueError:
+            continue
+    found = dict(Playlist.objects.filter(uid__in=list(uids.values())).values_list("uid", "kind"))
+    return {context_id: found[uid] for context_id, uid in uids.items() if uid in found}
+
+
+# --------------------------------------------------------------------------------- listener rollups
+
+
+def _listener_rows(listens, tz: dt.tzinfo):
+    """Aggregate listens into per-(user, local day, hour) and per-(user, local day, track) rows."""
+    day = TruncDate("listened_at", tzinfo=tz)
+    hours = list(
+        listens.values(u=F("user_id"), d=day, h=ExtractHour("listened_at", tzinfo=tz)).annotate(
+            n=Count("id"), ms=Sum(listen_ms())
+        )
+    )
+    tracks = list(
+        listens.filter(track__isnull=False)
+        .values(u=F("user_id"), d=day, t=F("track_id"))
+        .annotate(n=Count("id"), ms=Sum(listen_ms()))
+    )
+    return hours, tracks
+
+
+def _listener_write(hours, tracks, keep: Callable[[int, dt.date], bool]) -> int:
+    """Insert listener rollup rows for the (user, day) pairs ``keep`` accepts; return the days written."""
+    days: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    hour_rows, track_rows = [], []
+    for row in hours:
+        if keep(row["u"], row["d"]):
+            ms = row["ms"] or 0
+            days[(row["u"], row["d"])][0] += row["n"]
+            days[(row["u"], row["d"])][1] += ms
+            hour_rows.append(
+                models.ListenerHourStats(
+                    user_id=row["u"], day=row["d"], hour=row["h"], listens=row["n"], ms_played=ms
+                )
+            )
+    for row in tracks:
+        if keep(row["u"], row["d"]):
+            track_rows.append(
+                models.ListenerTrackDay(
+                    user_id=row["u"],
+                    day=row["d"],
+                    track_id=row["t"],
+                    listens=row["n"],
+                    ms_played=row["ms"] or 0,
+                )
+            )
+    models.ListenerDayStats.objects.bulk_create(
+        [
+            models.ListenerDayStats(user_id=u, day=d, listens=n, ms_played=ms)
+            for (u, d), (n, ms) in days.items()
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    models.ListenerHourStats.objects.bulk_create(hour_rows, batch_size=BATCH_SIZE)
+    models.ListenerTrackDay.objects.bulk_create(track_rows, batch_size=BATCH_SIZE)
+    return len(days)
+
+
+def _listener_delete(**lookup) -> None:
+    for model in LISTENER_MODELS:
+        model.objects.filter(**lookup).delete()
+
+
+def _listeners_rebuild(user_ids: list[int], *, tz: dt.tzinfo, cutoff: dt.date, last_listen_id: int) -> int:
+    """Rebuild every rollup day of these listeners (all in time zone tz); return the days written."""
+    written = 0
+    for offset in range(0, len(user_ids), LISTENER_BATCH):
+        batch = user_ids[offset : offset + LISTENER_BATCH]
+        _listener_delete(user_id__in=batch)
+        listens = Listen.objects.filter(
+            user_id__in=batch, listened_at__lt=day_start(cutoff, tz), id__lte=last_listen_id
+        )
+        written += _listener_write(*_listener_rows(listens, tz), keep=lambda u, d: True)
+    return written
+
+
+def _listener_days(pairs: dict[int, set[dt.date]], *, tz: dt.tzinfo, last_listen_id: int) -> int:
+    """Recompute the given local days of these listeners (all in time zone tz)."""
+    by_day: dict[dt.date, list[int]] = defaultdict(list)
+    for user_id, days in pairs.items():
+        for day in days:
+            by_day[day].append(user_id)
+    written = 0
+    for day, user_ids in sorted(by_day.items()):
+        for offset in range(0, len(user_ids), LISTENER_BATCH * 5):
+            batch = user_ids[offset : offset + LISTENER_BATCH * 5]
+            _listener_delete(user_id__in=batch, day=day)
+            listens = Listen.objects.filter(
+                user_id__in=batch,
+                listened_at__gte=day_start(day, tz),
+                listened_at__lt=day_start(day + dt.timedelta(days=1), tz),
+                id__lte=last_listen_id,
+            )
+            written += _listener_write(*_listener_rows(listens, tz), keep=lambda u, d, day=day: d == day)
+    return written
+
+
+def _states_save(user_zones: dict[int, str], now: dt.datetime) -> None:
+    models.ListenerRollupState.objects.filter(user_id__in=list(user_zones)).delete()
+    models.ListenerRollupState.objects.bulk_create(
+        [
+            models.ListenerRollupState(user_id=u, time_zone=name, rebuilt_at=now)
+            for u, name in user_zones.items()
+        ],
+        batch_size=BATCH_SIZE,
+    )
+
+
+# ------------------------------------------------------------------------------------------ the run
+
+
+def rollup_run(
+    *, full: bool = False, now: dt.datetime | None = None, progress: Progress | None = None
+) -> RollupSummary:
+    """Bring every rollup up to date: the dirty days only, or everything when ``full``.
+
+    ``now`` is the moment whose day the rollups stop before (default: the current time minus
+    STREAMAPP_ANALYTICS_ROLLUP_LAG_SECONDS). Listens inserted in that last lag are left for the next
+    run, so rows of transactions still open are not skipped by the id watermark.
+    """
+    began = time.monotonic()
+    lag = dt.timedelta(seconds=getattr(settings, "STREAMAPP_ANALYTICS_ROLLUP_LAG_SECONDS", 120))
+    inserted_before = timezone.now() - lag
+    if now is None:
+        now = inserted_before
+    site_tz = site_zone()
+    User = get_user_model()
+    with transaction.atomic():
+        state = _state_for_update()
+        full = full or state.watermark is None
+        # The listens inserted before `now` (ids grow with time; the lag covers open transactions).
+        last_listen_id = Listen.objects.filter(
+            id__gt=0 if full else state.last_listen_id, inserted_at__lte=inserted_before
+        ).aggregate(m=Max("id"))["m"] or (0 if full else state.last_listen_id)
+        last_play_id = Play.objects.aggregate(m=Max("id"))["m"] or 0
+        site_cutoff = local_day(now, site_tz)
+        dirty_utc = set(models.DirtyDay.objects.values_list("day", flat=True))
+
+        # Which site days and which (listener, local day) pairs to recompute.
+        completed_pairs: dict[int, set[dt.date]] = defaultdict(set)
+        if full:
+            bounds = Listen.objects.filter(id__lte=last_listen_id).aggregate(
+                first=Min("listened_at"), last=Max("listened_at")
+            )
+            play_bounds = Play.objects.aggregate(first=Min("started_at"))
+            firsts = [m for m in (bounds["first"], play_bounds["first"]) if m is not None]
+            site_days: set[dt.date] = set()
+            if firsts:
+                day = local_day(min(firsts), site_tz)
+                while day < site_cutoff:
+                    site_days.add(day)
+                    day += dt.timedelta(days=1)
+            listener_pairs: dict[int, set[dt.date]] = {}
+            for model in SITE_MODELS + LISTENER_MODELS:
+                model.objects.all().delete()
+            rebuild_users = set(
+                Listen.objects.filter(id__lte=last_listen_id).values_list("user_id", flat=True).distinct()
+            )
+        else:
+            # Rows inserted since the last run, and rows on dates marked dirty.
+            changed = list(
+                Listen.objects.filter(
+                    Q(id__gt=state.last_listen_id, id__lte=last_listen_id)
+                    | (_utc_days_q("listened_at", dirty_utc) & Q(id__lte=last_listen_id))
+                )
+                .values_list("user_id", TruncDate("listened_at", tzinfo=UTC))
+                .distinct()
+            )
+            new_plays = (
+                Play.objects.filter(id__gt=state.last_play_id)
+                .values_list(TruncDate("started_at", tzinfo=UTC), flat=True)
+                .distinct()
+            )
+            # The days completed since the last run (plays are updated while they play, so they
+            # are rolled up once their day is over, like the listens).
+            completed: list[tuple[int, dt.date]] = []
+            if now > state.watermark:
+                completed = list(
+                    Listen.objects.filter(
+                        listened_at__gte=state.watermark - dt.timedelta(days=2),
+                        listened_at__lt=now + dt.timedelta(days=1),
+                        id__lte=last_listen_id,
+                    )
+                    .values_list("user_id", TruncDate("listened_at", tzinfo=UTC))
+                    .distinct()
+                )
+            site_days = set()
+            for day in {day for _, day in changed} | set(new_plays) | dirty_utc:
+                site_days |= _local_days_of_utc_day(day, site_tz)
+            day = local_day(state.watermark, site_tz)
+            while day < site_cutoff:
+                site_days.add(day)
+                day += dt.timedelta(days=1)
+            site_days = {day for day in site_days if day < site_cutoff}
+            listener_pairs = defaultdict(set)
+            for user_id, day in changed:
+                listener_pairs[user_id].add(day)
+            for user_id, day in completed:
+                completed_pairs[user_id].add(day)
+            # Listeners whose time zone changed since their rollups were computed.
+            rebuild_users = set(
+                User.objects.filter(analytics_rollup_state__isnull=False)
+                .exclude(analytics_rollup_state__time_zone=F("time_zone"))
+                .values_list("id", flat=True)
+            )
+
+        zones = dict(
+            User.objects.filter(
+                id__in=list(rebuild_users | set(listener_pairs) | set(completed_pairs))
+            ).values_list("id", "time_zone")
+        )
+        # Convert UTC dates to each listener's local days; listeners with many become rebuilds.
+        by_zone_days: dict[str, dict[int, set[dt.date]]] = defaultdict(dict)
+        for user_id in set(listener_pairs) | set(completed_pairs):
+            if user_id in rebuild_users:
+                continue
+            tz = zone(zones.get(user_id))
+            cutoff = local_day(now, tz)
+            local = set()
+            for day in listener_pairs.get(user_id, ()):
+                local |= _local_days_of_utc_day(day, tz)
+            if user_id in completed_pairs:
+                previous_cutoff = local_day(state.watermark, tz)
+                for day in completed_pairs[user_id]:
+                    local |= {d for d in _local_days_of_utc_day(day, tz) if d >= previous_cutoff}
+            local = {day for day in local if day < cutoff}
+            if len(local) > LISTENER_REBUILD_AFTER_DAYS:
+                rebuild_users.add(user_id)
+            elif local:
+                by_zone_days[zones.get(user_id) or "UTC"][user_id] = local
+        by_zone_rebuild: dict[str, list[int]] = defaultdict(list)
+        for user_id in rebuild_users:
+            by_zone_rebuild[zones.get(user_id) or "UTC"].append(user_id)
+
+        site_runs = _runs(site_days, SITE_CHUNK_DAYS)
+        steps = len(site_runs) + len(by_zone_days) + len(by_zone_rebuild)
+        done = 0
+        if progress:
+            progress(0, steps)
+        for first, last in site_runs:
+            _site_chunk(first, last, tz=site_tz, last_listen_id=last_listen_id)
+            done += 1
+            if progress:
+                progress(done, steps)
+
+        listener_days = 0
+        for name, user_ids in by_zone_rebuild.items():
+            tz = zone(name)
+            listener_days += _listeners_rebuild(
+                sorted(user_ids), tz=tz, cutoff=local_day(now, tz), last_listen_id=last_listen_id
+            )
+            done += 1
+            if progress:
+                progress(done, steps)
+        for name, pairs in by_zone_days.items():
+            listener_days += _listener_days(pairs, tz=zone(name), last_listen_id=last_listen_id)
+            done += 1
+            if progress:
+                progress(done, steps)
+        touched = set(rebuild_users) | {u for pairs in by_zone_days.values() for u in pairs}
+        _states_save({u: zones.get(u) or "UTC" for u in touched}, now)
+
+        models.DirtyDay.objects.filter(day__in=dirty_utc).delete()
+        seconds = time.monotonic() - began
+        state.watermark = now
+        state.last_listen_id = last_listen_id
+        state.last_play_id = last_play_id
+        state.last_started_at = timezone.now() - dt.timedelta(seconds=seconds)
+        state.last_finished_at = timezone.now()
+        state.last_duration_ms = int(seconds * 1000)
+        state.last_site_days = len(site_days)
+        state.last_listener_days = listener_days
+        state.last_full = full
+        state.save()
+    return RollupSummary(
+        full=full,
+        site_days=len(site_days),
+        listener_days=listener_days,
+        listeners_rebuilt=len(rebuild_users),
+        seconds=seconds,
+    )
+
+
+def listener_rollup_rebuild(*, user) -> int:
+    """Rebuild one listener's rollups in their current time zone, up to the current watermark.
+
+    Used when their time zone changed since the last run; returns the days written.
+    """
+    with transaction.atomic():
+        state = _state_for_update()
+        if state.watermark is None:
+            return 0
+        tz = zone(user.time_zone)
+        written = _listeners_rebuild(
+            [user.pk], tz=tz, cutoff=local_day(state.watermark, tz), last_listen_id=state.last_listen_id
+        )
+        _states_save({user.pk: user.time_zone or "UTC"}, timezone.now())
+    return written
