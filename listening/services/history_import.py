@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files import File
@@ -24,6 +25,9 @@ from .. import importers, tasks
 from ..importers import IgnoredRecord, ImportedListen, ImportedSkip, ImportProblem, Record
 from ..models import HistoryImport, Play, Source
 from .listens import ListenRecord, ListensWritten, listens_write
+
+# analytics.tasks.ROLLUP_TASK_NAME (tests/analytics checks that the two agree).
+ANALYTICS_ROLLUP_TASK = "analytics.rollup"
 
 __all__ = [
     "CHUNK_SIZE",
@@ -188,8 +192,10 @@ def history_import_run(
 def _after_history_import(*, user, summary: HistoryImportSummary) -> None:
     """Run what depends on a user's whole history once an import has added to it.
 
-    The place for the analytics rollups' refresh (a later issue), queued with transaction.on_commit.
+    Queues the analytics rollups (by task name: listening does not import analytics).
     """
+    if summary.imported:
+        transaction.on_commit(lambda: current_app.send_task(ANALYTICS_ROLLUP_TASK))
 
 
 def _count(parser, files: Iterable[tuple[Path, str]]) -> int:
