@@ -4,7 +4,9 @@ B is dense over the items it covers, so EASE covers at most ``max_items`` items 
 a 400 MB float32 matrix and about a minute of LAPACK on 2 cores), chosen by popularity among items
 with at least ``min_users`` listeners; items outside get no EASE score (-inf). When there are fewer
 users than covered items, P comes from the users x users dual (Woodbury identity), which gives the
-same B for a fraction of the work.
+same B for a fraction of the work. Either way the dense arrays are items x items over the
+covered items (or users x users, fewer): memory is bounded by ``max_items``, never by the catalogue
+or by users x items.
 """
 
 import numpy as np
@@ -14,6 +16,9 @@ from scipy.linalg import lapack
 from ..data import Interactions
 from ..features import ItemFeatures
 from .base import Recommender
+
+# The dual solution's work array (users x a block of items, float64) stays within this.
+DUAL_BLOCK_BYTES = 64 * 2**20
 
 
 class EASE(Recommender):
@@ -118,12 +123,21 @@ def ease_weights(matrix: sp.csr_matrix, lam: float) -> np.ndarray:
     if n_items == 0:
         return np.zeros((0, 0), np.float32)
     if n_users < n_items:
-        # P = (X'X + lam I)^-1 = (I - X' (XX' + lam I)^-1 X) / lam
+        # P = (X'X + lam I)^-1 = (I - X' (XX' + lam I)^-1 X) / lam, a block of item columns at a
+        # time so that no dense users x items array is built (K X is users x block).
         gram = (matrix @ matrix.T).toarray()
         gram[np.diag_indices(n_users)] += lam
-        kernel_x = _spd_inverse(gram) @ matrix  # users x items, dense
-        precision = -np.asarray(matrix.T @ kernel_x)
-        del kernel_x
+        kernel = _spd_inverse(gram)
+        del gram
+        by_item = matrix.T.tocsr()
+        columns = matrix.tocsc()
+        precision = np.empty((n_items, n_items))
+        block = max(1, min(n_items, DUAL_BLOCK_BYTES // (8 * n_users)))
+        for start in range(0, n_items, block):
+            stop = min(n_items, start + block)
+            kernel_x = np.asarray((columns[:, start:stop].T @ kernel).T)  # users x block
+            precision[:, start:stop] = -(by_item @ kernel_x)
+        del kernel
         precision[np.diag_indices(n_items)] += 1.0
         precision /= lam
     else:
