@@ -145,3 +145,22 @@ class TastePick(models.Model):
 
     def __str__(self) -> str:
         return f"Taste picks of {self.user_id}"
+
+
+class RunLock(models.Model):
+    """A named lock held by one recommendation run; a lock past ``expires_at`` may be taken over.
+
+    The primary key makes taking it atomic on every database (SQLite included), and the expiry
+    frees it when the run holding it was killed.
+    """
+
+    name = models.CharField(max_length=100, primary_key=True)
+    run = models.ForeignKey(
+        RecommendationRun, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    token = models.CharField(max_length=64)
+    acquired_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} (until {self.expires_at:%Y-%m-%d %H:%M})"

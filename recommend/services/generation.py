@@ -1,0 +1,671 @@
+"""Generation: per chunk of listeners, recommendations with reasons, a Discover playlist and up to
+six Daily Mixes, swapped in atomically.
+
+Everything heavy is batched over the chunk: one scoring pass of the model, reasons and taste
+clusters as batched array products over item embeddings, and a fixed number of queries per chunk
+(never per listener). Each listener's old generated playlists and recommendations are replaced in
+the chunk's single transaction, reusing the playlists' rows (and so their uids and links); if
+anything fails the transaction rolls back and the old ones stay.
+"""
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from listening.models import Playlist, PlaylistTrack
+from streamapp.bulk import insert_rows
+
+from ..models import Recommendation, RecommendationRun
+from . import frames
+from .training import TrainedModel
+
+logger = logging.getLogger(__name__)
+
+RECOMMENDATIONS_PER_USER = 200
+POOL_SIZE = 400  # unplayed candidates scored per listener; recommendations, Discover and mixes draw on them
+DISCOVER_LENGTH = 30
+DISCOVER_PER_ARTIST = 2
+MAX_MIXES = 6
+MIX_LENGTH = 40
+MIX_PER_ARTIST = 6
+MIX_MIN_FAVOURITES = 3
+HISTORY_ITEMS = 100  # a listener's heaviest items that define their taste clusters
+REASON_SOURCES = 40  # ... and the heaviest of those that may explain a recommendation
+KMEANS_ITERATIONS = 8
+COLD_START_POPULARITY = 0.15  # weight of popularity beside the content match for taste picks
+GENERATED_KINDS = (Playlist.Kind.DISCOVER, Playlist.Kind.DAILY_MIX)
+
+
+@dataclass
+class Mix:
+    tracks: list[int]
+    name: str
+    description: str
+
+
+@dataclass
+class UserLists:
+    """What one listener gets (track ids, not item indices)."""
+
+    user_id: int
+    recommendations: list[tuple[int, float, str, int | None]]  # track, score, reason, seed track
+    discover: list[int]
+    mixes: list[Mix] = field(default_factory=list)
+
+
+@dataclass
+class ChunkResult:
+    listeners: int = 0
+    playlists: int = 0
+    recommendations: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "listeners": self.listeners,
+            "playlists": self.playlists,
+            "recommendations": self.recommendations,
+            "skipped": self.skipped,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+# -- scoring -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Profiles:
+    """The chunk's listeners on the model's item index."""
+
+    user_ids: list
+    pool_items: object  # users x POOL_SIZE item indices (-1 padded), best first
+    pool_scores: object
+    history: list  # per user: (item indices, weights), heaviest first
+    picks: dict  # user id -> (genre ids, artist ids) for listeners without history
+
+
+def _exclusions(trained: TrainedModel, user_ids, recent, dislikes):
+    """Return a CSR (len(user_ids) x items) of pairs that must never be generated."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    rows_by_user = {u: i for i, u in enumerate(user_ids)}
+    parts_rows, parts_cols = [], []
+    for frame in (recent, dislikes):
+        if len(frame):
+            rows = frame["user_id"].map(rows_by_user).to_numpy()
+            cols = trained.interactions.item_index(frame["item_id"].to_numpy())
+            ok = ~np.isnan(rows.astype(float)) & (cols >= 0)
+            parts_rows.append(rows[ok].astype(np.int64))
+            parts_cols.append(cols[ok])
+    shape = (len(user_ids), trained.interactions.n_items)
+    if not parts_rows:
+        return sp.csr_matrix(shape, dtype=np.float32)
+    rows, cols = np.concatenate(parts_rows), np.concatenate(parts_cols)
+    matrix = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=shape)
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def _heaviest(matrix, limit: int) -> list:
+    """Return each row's (columns, weights), heaviest first, at most ``limit``."""
+    import numpy as np
+
+    out = []
+    for row in range(matrix.shape[0]):
+        start, stop = matrix.indptr[row], matrix.indptr[row + 1]
+        cols, weights = matrix.indices[start:stop], matrix.data[start:stop]
+        keep = weights > 0
+        cols, weights = cols[keep], weights[keep]
+        order = np.argsort(-weights, kind="stable")[:limit]
+        out.append((cols[order].astype(np.int64), weights[order].astype(np.float32)))
+    return out
+
+
+def _score_chunk(trained: TrainedModel, user_ids: Sequence[int]) -> _Profiles:
+    """Score the chunk's listeners (a fixed number of queries for the whole chunk)."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from recommend.engine.benchmark import PRESETS
+    from recommend.engine.data import build_interactions
+
+    interactions = trained.interactions
+    model = trained.model
+    user_ids = [int(u) for u in user_ids]
+    index = interactions.user_index(np.asarray(user_ids, dtype=np.int64))
+    fitted = [u for u, i in zip(user_ids, index, strict=True) if i >= 0]
+    unfitted = [u for u, i in zip(user_ids, index, strict=True) if i < 0]
+    # Plays since training must not be recommended back; listeners unknown to the model get their
+    # whole history read here (new since the nightly run).
+    recent = frames.events_frame(user_ids=fitted, since=trained.reference_time - 1) if fitted else None
+    new_events = frames.events_frame(user_ids=unfitted) if unfitted else None
+    new_likes = frames.likes_frame(user_ids=unfitted) if unfitted else None
+    dislikes = frames.dislikes_frame(user_ids=user_ids)
+
+    n = len(user_ids)
+    pool_items = np.full((n, POOL_SIZE), -1, np.int64)
+    pool_scores = np.full((n, POOL_SIZE), -np.inf, np.float32)
+    history: list = [(np.array([], np.int64), np.array([], np.float32))] * n
+    position = {u: i for i, u in enumerate(user_ids)}
+    candidates = np.asarray(trained.candidates)
+
+    if fitted:
+        rows = np.array([position[u] for u in fitted])
+        users = index[rows]
+        exclude = _exclusions(trained, fitted, recent, dislikes[dislikes["user_id"].isin(fitted)])
+        items, scores = model.recommend(users, n=POOL_SIZE, exclude=exclude, candidates=candidates)
+        pool_items[rows], pool_scores[rows] = items, scores
+        for row, entry in zip(rows, _heaviest(interactions.matrix[users], HISTORY_ITEMS), strict=True):
+            history[row] = entry
+
+    with_history = []
+    if unfitted:
+        active = set(new_events["user_id"].tolist()) | set(new_likes["user_id"].tolist())
+        with_history = [u for u in unfitted if u in active]
+    if with_history:
+        weighting = PRESETS["streamapp"].weighting
+        own = build_interactions(
+            new_events[new_events["user_id"].isin(with_history)],
+            likes=new_likes[new_likes["user_id"].isin(with_history)],
+            dislikes=dislikes[dislikes["user_id"].isin(with_history)],
+            user_ids=with_history,
+            item_ids=interactions.item_ids,
+            weighting=weighting,
+            now=trained.reference_time,
+        )
+        items, scores = model.recommend_rows(
+            own.matrix, n=POOL_SIZE, negative=own.negative, candidates=candidates
+        )
+        seen = own.seen()
+        rows = np.array([position[u] for u in with_history])
+        for local, row in enumerate(rows):
+            played = set(seen.indices[seen.indptr[local] : seen.indptr[local + 1]].tolist())
+            keep = np.array([i >= 0 and i not in played for i in items[local]], dtype=bool)
+            kept = items[local][keep]
+            pool_items[row, : len(kept)] = kept
+            pool_scores[row, : len(kept)] = scores[local][keep]
+        for row, entry in zip(rows, _heaviest(own.matrix, HISTORY_ITEMS), strict=True):
+            history[row] = entry
+
+    picks = {}
+    cold = [u for u in unfitted if u not in set(with_history)]
+    if cold:
+        genre_picks, artist_picks = frames.taste_frames(cold)
+        for u in cold:
+            genres = genre_picks.loc[genre_picks["user_id"] == u, "genre_id"].tolist()
+            artists = artist_picks.loc[artist_picks["user_id"] == u, "artist_id"].tolist()
+            if genres or artists:
+                picks[u] = (genres, artists)
+    if picks:
+        users = list(picks)
+        features = trained.features
+        profiles = sp.vstack(
+            [
+                features.encode(
+                    [f"genre_ids:{g}" for g in picks[u][0]] + [f"artist_id:{a}" for a in picks[u][1]]
+                )
+                for u in users
+            ]
+        ).tocsr()
+        vectors = features.matrix[candidates]
+        scores = np.asarray((vectors @ profiles.T).toarray().T, dtype=np.float32)
+        popularity = np.log1p(np.asarray(trained.popularity, dtype=np.float32)[candidates])
+        if popularity.size and popularity.max() > 0:
+            scores += COLD_START_POPULARITY * popularity / popularity.max()
+        exclude = _exclusions(trained, users, dislikes.iloc[:0], dislikes[dislikes["user_id"].isin(users)])
+        if exclude.nnz:
+            dense = exclude[:, candidates].toarray() > 0
+            scores[dense] = -np.inf
+        from recommend.engine.models.base import top_k
+
+        top, values = top_k(scores, POOL_SIZE)
+        rows = np.array([position[u] for u in users])
+        pool_items[rows] = np.where(top >= 0, candidates[np.maximum(top, 0)], -1)
+        pool_scores[rows] = values
+    return _Profiles(
+        user_ids=user_ids, pool_items=pool_items, pool_scores=pool_scores, history=history, picks=picks
+    )
+
+
+# -- reasons and taste clusters -------------------------------------------------------------------
+
+
+def _padded(history: list, limit: int):
+    import numpy as np
+
+    items = np.zeros((len(history), limit), np.int64)
+    weights = np.zeros((len(history), limit), np.float32)
+    for row, (cols, values) in enumerate(history):
+        count = min(limit, len(cols))
+        items[row, :count], weights[row, :count] = cols[:count], values[:count]
+    return items, weights
+
+
+def _seeds(embeddings, history: list, pool_items):
+    """Return, per (listener, pool item), the history item that argues most for it (-1: none).
+
+    The argument of played item i for j is the listener's weight on i times cos(e_i, e_j), over
+    their REASON_SOURCES heaviest items: a cheap stand-in for each item's share of the score.
+    """
+    import numpy as np
+
+    sources, weights = _padded(history, REASON_SOURCES)
+    targets = np.maximum(pool_items, 0)
+    similarity = np.matmul(embeddings[sources], np.transpose(embeddings[targets], (0, 2, 1)))
+    argument = similarity * weights[:, :, None]
+    argument[sources[:, :, None] == targets[:, None, :]] = 0.0
+    best = argument.argmax(axis=1)
+    value = np.take_along_axis(argument, best[:, None, :], axis=1)[:, 0, :]
+    seeds = np.take_along_axis(sources, best, axis=1)
+    return np.where((value > 0) & (pool_items >= 0), seeds, -1)
+
+
+def _clusters(embeddings, history: list):
+    """Cluster each listener's heaviest items by taste: batched spherical k-means over embeddings.
+
+    Returns (centroids users x K x d, valid users x K, history assignment users x HISTORY_ITEMS).
+    Each listener gets k = history items // 8 clusters (at least 1 with 3 items, at most 6),
+    seeded farthest-first from their heaviest item so that runs are deterministic.
+    """
+    import numpy as np
+
+    items, weights = _padded(history, HISTORY_ITEMS)
+    present = weights > 0
+    counts = present.sum(axis=1)
+    k = np.clip(counts // 8, np.where(counts >= MIX_MIN_FAVOURITES, 1, 0), MAX_MIXES)
+    n_users, size = items.shape
+    dims = embeddings.shape[1]
+    vectors = embeddings[items] * present[:, :, None]
+    centroids = np.zeros((n_users, MAX_MIXES, dims), np.float32)
+    centroids[:, 0] = vectors[:, 0]
+    closest = np.einsum("umd,ud->um", vectors, centroids[:, 0])
+    for j in range(1, MAX_MIXES):
+        farthest = np.where(present, closest, np.inf).argmin(axis=1)
+        centroids[:, j] = vectors[np.arange(n_users), farthest]
+        closest = np.maximum(closest, np.einsum("umd,ud->um", vectors, centroids[:, j]))
+    valid = np.arange(MAX_MIXES)[None, :] < k[:, None]
+    assign = np.zeros((n_users, size), np.int64)
+    for _ in range(KMEANS_ITERATIONS):
+        similarity = np.einsum("umd,ukd->umk", vectors, centroids)
+        similarity[~np.broadcast_to(valid[:, None, :], similarity.shape)] = -np.inf
+        assign = similarity.argmax(axis=2)
+        membership = (assign[:, :, None] == np.arange(MAX_MIXES)[None, None, :]) * weights[:, :, None]
+        sums = np.einsum("umk,umd->ukd", membership, vectors)
+        norms = np.linalg.norm(sums, axis=2, keepdims=True)
+        centroids = np.where(norms > 0, sums / np.where(norms > 0, norms, 1.0), centroids).astype(np.float32)
+    return centroids, valid, assign
+
+
+def _assign_pool(embeddings, pool_items, centroids, valid):
+    import numpy as np
+
+    similarity = np.einsum("upd,ukd->upk", embeddings[np.maximum(pool_items, 0)], centroids)
+    similarity[~np.broadcast_to(valid[:, None, :], similarity.shape)] = -np.inf
+    return similarity.argmax(axis=2)
+
+
+# -- assembling the lists -------------------------------------------------------------------------
+
+
+class _Catalog:
+    """Names and groupings of items, read from the trained model's arrays."""
+
+    def __init__(self, trained: TrainedModel):
+        import numpy as np
+
+        self.trained = trained
+        self.item_ids = np.asarray(trained.item_ids)
+        self.artist = np.asarray(trained.item_artist)
+        self.album = np.asarray(trained.item_album)
+        self.available = np.asarray(trained.item_available, dtype=bool)
+        self.titles = trained.item_titles
+        self.genres = trained.item_genres
+        self.genre_names = list(trained.genre_names)
+        self.genre_index = {int(g): i for i, g in enumerate(trained.genre_ids)}
+        self.artist_names = trained.artist_names
+
+    def artist_name(self, item: int) -> str:
+        return self.artist_names.get(int(self.artist[item]), "")
+
+    def item_genres(self, item: int) -> list[int]:
+        return self.genres.indices[self.genres.indptr[item] : self.genres.indptr[item + 1]].tolist()
+
+    def main_genre(self, item: int) -> str | None:
+        genres = self.item_genres(item)
+        return self.genre_names[genres[0]] if genres else None
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _reason(catalog: _Catalog, item: int, seed: int, picks) -> str:
+    if seed >= 0:
+        return _cut(f"Because you listened to {catalog.titles[seed]} by {catalog.artist_name(seed)}", 200)
+    if picks:
+        genres, artists = picks
+        if int(catalog.artist[item]) in artists:
+            return _cut(f"Because you picked {catalog.artist_name(item)}", 200)
+        picked = {catalog.genre_index.get(g) for g in genres}
+        for genre in catalog.item_genres(item):
+            if genre in picked:
+                return _cut(f"Because you like {catalog.genre_names[genre]}", 200)
+    genre = catalog.main_genre(item)
+    return _cut(f"Popular in {genre}" if genre else "Popular with listeners like you", 200)
+
+
+def _capped(items, per_artist: int, catalog: _Catalog, limit: int, taken: Counter | None = None) -> list[int]:
+    taken = Counter() if taken is None else taken
+    out = []
+    for item in items:
+        artist = int(catalog.artist[item])
+        if taken[artist] >= per_artist:
+            continue
+        taken[artist] += 1
+        out.append(int(item))
+        if len(out) == limit:
+            break
+    return out
+
+
+def _discover(pool: list[int], groups: list[int], catalog: _Catalog) -> list[int]:
+    """Pick DISCOVER_LENGTH unplayed items, at most 2 per artist, taking turns across taste groups
+    (best first within each) so that every side of the listener's taste is represented."""
+    by_group: dict[int, list[int]] = {}
+    for item, group in zip(pool, groups, strict=True):
+        by_group.setdefault(group, []).append(item)
+    queues = [list(reversed(items)) for items in by_group.values()]
+    taken, chosen, used_albums = Counter(), [], set()
+    while queues and len(chosen) < DISCOVER_LENGTH:
+        for queue in list(queues):
+            while queue:
+                item = queue.pop()
+                artist, album = int(catalog.artist[item]), int(catalog.album[item])
+                if taken[artist] >= DISCOVER_PER_ARTIST or album in used_albums:
+                    continue
+                taken[artist] += 1
+                used_albums.add(album)
+                chosen.append(item)
+                break
+            if not queue:
+                queues.remove(queue)
+            if len(chosen) == DISCOVER_LENGTH:
+                break
+    if len(chosen) < DISCOVER_LENGTH:  # album variety ran out before the pool did
+        rest = [item for item in pool if item not in set(chosen)]
+        chosen += _capped(rest, DISCOVER_PER_ARTIST, catalog, DISCOVER_LENGTH - len(chosen), taken)
+    return chosen
+
+
+def _title(number: int, favourites: list[int], weights: list[float], others: list[int], catalog: _Catalog):
+    """Return a Daily Mix's name and description from its main genres and artists."""
+    genre_weight: Counter = Counter()
+    artist_weight: Counter = Counter()
+    basis = list(zip(favourites, weights, strict=True)) or [(item, 1.0) for item in others]
+    for item, weight in basis:
+        for genre in catalog.item_genres(item):
+            genre_weight[catalog.genre_names[genre]] += weight
+        artist_weight[catalog.artist_name(item)] += weight
+    genres = [name for name, _ in genre_weight.most_common(2) if name]
+    artists = [name for name, _ in artist_weight.most_common(3) if name]
+    lead = (genres[:1] + artists[:1]) if genres else artists[:2]
+    name = _cut(f"Daily Mix {number}: {', '.join(lead)} and more" if lead else f"Daily Mix {number}", 200)
+    description = "Favourites and new finds"
+    if genres or artists:
+        description += (
+            ": " + " and ".join(genres) + (" with " if genres and artists else "") + ", ".join(artists)
+        )
+    return name, _cut(description, 2000)
+
+
+def _interleave(favourites: list[int], new: list[int], catalog: _Catalog) -> list[int]:
+    order, fav, fresh = [], iter(favourites), iter(new)
+    exhausted = 0
+    while exhausted < 2 and len(order) < MIX_LENGTH * 2:
+        exhausted = 0
+        for source in (fav, fresh):
+            item = next(source, None)
+            if item is None:
+                exhausted += 1
+            else:
+                order.append(item)
+    return _capped(order, MIX_PER_ARTIST, catalog, MIX_LENGTH)
+
+
+def assemble(trained: TrainedModel, profiles: _Profiles) -> list[UserLists]:
+    """Turn the chunk's scores into recommendations, Discover and Daily Mixes per listener."""
+    import numpy as np
+
+    catalog = _Catalog(trained)
+    embeddings = np.asarray(trained.embeddings)
+    pool_items = profiles.pool_items
+    seeds = _seeds(embeddings, profiles.history, pool_items[:, :RECOMMENDATIONS_PER_USER])
+    centroids, valid, history_assign = _clusters(embeddings, profiles.history)
+    pool_assign = _assign_pool(embeddings, pool_items, centroids, valid)
+    out = []
+    for row, user_id in enumerate(profiles.user_ids):
+        pool_mask = pool_items[row] >= 0
+        pool = pool_items[row][pool_mask]
+        if not len(pool):
+            continue
+        scores = profiles.pool_scores[row][pool_mask]
+        picks = profiles.picks.get(user_id)
+        recommendations = []
+        for rank in range(min(RECOMMENDATIONS_PER_USER, len(pool))):
+            item = int(pool[rank])
+            seed = int(seeds[row, rank]) if rank < seeds.shape[1] else -1
+            recommendations.append(
+                (
+                    int(catalog.item_ids[item]),
+                    float(scores[rank]) if np.isfinite(scores[rank]) else 0.0,
+                    _reason(catalog, item, seed, picks),
+                    int(catalog.item_ids[seed]) if seed >= 0 else None,
+                )
+            )
+        if picks:
+            groups = _pick_groups(pool, picks, catalog)
+        else:
+            groups = pool_assign[row][pool_mask].tolist()
+        discover = _discover(pool.tolist(), groups, catalog)
+        lists = UserLists(
+            user_id=user_id,
+            recommendations=recommendations,
+            discover=[int(catalog.item_ids[i]) for i in discover],
+        )
+        lists.mixes = _mixes(
+            row, pool, groups, set(discover), profiles, history_assign, valid, picks, catalog
+        )
+        out.append(lists)
+    return out
+
+
+def _pick_groups(pool, picks, catalog: _Catalog) -> list[int]:
+    """Group a cold-start pool by the pick each item matches (artists first, then genres)."""
+    genres, artists = picks
+    keys = [("artist", a) for a in artists] + [("genre", catalog.genre_index.get(g)) for g in genres]
+    groups = []
+    for item in pool:
+        artist, item_genres = int(catalog.artist[item]), set(catalog.item_genres(int(item)))
+        group = len(keys)
+        for position, (kind, value) in enumerate(keys):
+            if (kind == "artist" and value == artist) or (kind == "genre" and value in item_genres):
+                group = position
+                break
+        groups.append(group)
+    return groups
+
+
+def _mixes(row, pool, groups, in_discover, profiles, history_assign, valid, picks, catalog) -> list[Mix]:
+    history_items, history_weights = profiles.history[row]
+    new_by_group: dict[int, list[int]] = {}
+    for item, group in zip(pool.tolist(), groups, strict=True):
+        if item not in in_discover:
+            new_by_group.setdefault(group, []).append(item)
+    clusters = []
+    if picks:
+        matched = len(picks[0]) + len(picks[1])  # the last group holds items matching no pick
+        for group, items in new_by_group.items():
+            if group < matched and len(items) >= MIX_MIN_FAVOURITES:
+                clusters.append((float(len(items)), [], [], items))
+    else:
+        assigned = history_assign[row][: len(history_items)]
+        for group in range(valid.shape[1]):
+            if not valid[row, group]:
+                continue
+            members = assigned == group
+            favourites = [int(i) for i in history_items[members] if catalog.available[i]]
+            if len(favourites) < MIX_MIN_FAVOURITES:
+                continue
+            weights = history_weights[members][: len(favourites)].tolist()
+            clusters.append((float(sum(weights)), favourites, weights, new_by_group.get(group, [])))
+    clusters.sort(key=lambda cluster: -cluster[0])
+    mixes = []
+    for _, favourites, weights, new in clusters[:MAX_MIXES]:
+        tracks = _interleave(favourites, new, catalog)
+        if len(tracks) < MIX_MIN_FAVOURITES:
+            continue
+        name, description = _title(len(mixes) + 1, favourites, weights, tracks, catalog)
+        mixes.append(
+            Mix(tracks=[int(catalog.item_ids[i]) for i in tracks], name=name, description=description)
+        )
+    return mixes
+
+
+# -- writing --------------------------------------------------------------------------------------
+
+
+def _write(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
+    """Swap in the listeners' generated playlists and recommendations in one transaction.
+
+    Existing Discover and Daily Mix rows are reused in order (their uids and links survive); extra
+    old mixes are deleted. Returns (playlists, recommendations) written.
+    """
+    if not lists:
+        return 0, 0
+    now = timezone.now()
+    user_ids = [entry.user_id for entry in lists]
+    existing: dict[tuple[int, str], list[int]] = {}
+    for pk, owner, kind in (
+        Playlist.objects.filter(owner_id__in=user_ids, kind__in=GENERATED_KINDS)
+        .order_by("id")
+        .values_list("id", "owner_id", "kind")
+    ):
+        existing.setdefault((owner, kind), []).append(pk)
+
+    updates, creates, contents = [], [], []  # contents: (Playlist object, track ids)
+    keep_ids = set()
+    for entry in lists:
+        wanted = [(Playlist.Kind.DISCOVER, "Discover", _discover_description(), entry.discover)]
+        wanted += [(Playlist.Kind.DAILY_MIX, mix.name, mix.description, mix.tracks) for mix in entry.mixes]
+        reuse = {kind: list(existing.get((entry.user_id, kind), [])) for kind in GENERATED_KINDS}
+        for kind, name, description, tracks in wanted:
+            if not tracks:
+                continue
+            if reuse[kind]:
+                playlist = Playlist(
+                    pk=reuse[kind].pop(0),
+                    owner_id=entry.user_id,
+                    kind=kind,
+                    name=name,
+                    description=description,
+                )
+                playlist.updated_at = now
+                updates.append(playlist)
+                keep_ids.add(playlist.pk)
+            else:
+                playlist = Playlist(owner_id=entry.user_id, kind=kind, name=name, description=description)
+                creates.append(playlist)
+            contents.append((playlist, tracks))
+    old_ids = [pk for pks in existing.values() for pk in pks]
+    surplus = [pk for pk in old_ids if pk not in keep_ids]
+
+    with transaction.atomic():
+        if old_ids:
+            PlaylistTrack.objects.filter(playlist_id__in=old_ids).delete()
+        if surplus:
+            Playlist.objects.filter(pk__in=surplus).delete()
+        if updates:
+            Playlist.objects.bulk_update(updates, ["name", "description", "updated_at"], batch_size=500)
+        if creates:
+            Playlist.objects.bulk_create(creates, batch_size=500)
+        insert_rows(
+            PlaylistTrack._meta.db_table,
+            ["playlist_id", "track_id", "position", "added_at"],
+            (
+                (playlist.pk, track, position, now)
+                for playlist, tracks in contents
+                for position, track in enumerate(tracks)
+            ),
+        )
+        Recommendation.objects.filter(user_id__in=user_ids).delete()
+        written = insert_rows(
+            Recommendation._meta.db_table,
+            ["user_id", "track_id", "rank", "score", "reason", "seed_track_id", "run_id"],
+            (
+                (entry.user_id, track, rank, score, reason, seed, run_id)
+                for entry in lists
+                for rank, (track, score, reason, seed) in enumerate(entry.recommendations, start=1)
+            ),
+        )
+    return len(contents), written
+
+
+def _discover_description() -> str:
+    return "Thirty tracks you have never played, picked from what you listen to. Renewed every night."
+
+
+def generate_chunk(
+    trained: TrainedModel, user_ids: Sequence[int], *, run_id: int | None = None
+) -> ChunkResult:
+    """Generate and swap in the lists of a chunk of listeners; return the counts.
+
+    A fixed number of queries for the whole chunk. Listeners with nothing to recommend (no
+    history and no taste picks) keep whatever they had.
+    """
+    started = time.perf_counter()
+    profiles = _score_chunk(trained, user_ids)
+    lists = assemble(trained, profiles)
+    playlists, recommendations = _write(lists, run_id=run_id)
+    return ChunkResult(
+        listeners=len(lists),
+        playlists=playlists,
+        recommendations=recommendations,
+        skipped=len(user_ids) - len(lists),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def generate_for_user(user) -> ChunkResult:
+    """Generate one listener's lists now (cold start after taste picks, or after new plays).
+
+    Uses the newest nightly model; before any nightly run, trains one on the current history in
+    this process (quick on a new site) without persisting it.
+    """
+    from .training import latest_trained, train
+
+    trained = latest_trained()
+    if trained is None:
+        trained = train(persist=False, evaluate=False, write_similar=False)
+    return generate_chunk(trained, [user.pk], run_id=None)
+
+
+def generated_playlists(user) -> list[Playlist]:
+    """Return the listener's generated playlists: Discover first, then the Daily Mixes in order."""
+    playlists = list(Playlist.objects.filter(owner=user, kind__in=GENERATED_KINDS).order_by("id"))
+    return sorted(playlists, key=lambda p: (p.kind != Playlist.Kind.DISCOVER, p.pk))
+
+
+def run_counts_update(run: RecommendationRun, result: ChunkResult) -> None:
+    """Add a chunk's counts to its run (atomic increments: chunks finish concurrently)."""
+    from django.db.models import F
+
+    RecommendationRun.objects.filter(pk=run.pk).update(
+        listeners=F("listeners") + result.listeners, playlists=F("playlists") + result.playlists
+    )

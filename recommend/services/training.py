@@ -1,0 +1,535 @@
+"""Training: read the listening history in bulk, fit the production model, write item neighbours,
+and persist everything the generation chunks need (on other machines too) to one file.
+
+The file (``<STREAMAPP_RECOMMEND_DIR>/run-<id>.joblib``, by default under MEDIA_ROOT/var, which
+nginx does not serve) holds the fitted model with its interactions, the item embeddings, the
+content vectors and the catalog facts that titles and reasons need. It is written uncompressed so
+every worker memory-maps its arrays instead of loading a copy. Deployments with several machines
+point STREAMAPP_RECOMMEND_DIR at shared storage.
+"""
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import Artist, Track
+from streamapp.bulk import insert_rows
+
+from ..models import RecommendationRun, SimilarArtist, SimilarTrack
+from . import frames
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """The production model: a registry name or a hybrid's component weights, on a preset."""
+
+    preset: str
+    weights: dict[str, float]
+    params: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        if len(self.weights) == 1:
+            return next(iter(self.weights))
+        return "hybrid(" + ", ".join(f"{name} {weight:g}" for name, weight in self.weights.items()) + ")"
+
+
+# The one constant to change when the evaluation (README, evaluate_recommender) picks another
+# model. RP3beta gives the item neighbours and most of the accuracy; ALS adds the embeddings that
+# Daily Mixes cluster and reasons compare. 100 neighbours keep RP3beta's fit within budget at
+# 200,000 tracks.
+PRODUCTION_MODEL = ModelSpec(
+    preset="streamapp",
+    weights={"rp3beta": 1.0, "als": 0.5},
+    params={"rp3beta": {"neighbours": 100}, "als": {"factors": 48, "iterations": 6}},
+)
+TRACK_NEIGHBOURS = 30
+ARTIST_NEIGHBOURS = 30
+# Recommendations are drawn from at most this many playable tracks (the most listened to): the
+# scoring work grows with candidates, and tracks below that rank have too little evidence anyway.
+MAX_CANDIDATES = 40_000
+# The run's offline evaluation fits the model again on a sample of this many listeners.
+EVALUATION_USERS = 2_000
+EMBEDDING_DIMENSIONS = 48
+
+
+@dataclass(eq=False)
+class TrainedModel:
+    """A fitted model and the catalog facts generation needs, aligned on the model's item index."""
+
+    model: object  # engine Recommender, fitted (holds the Interactions)
+    model_name: str
+    reference_time: float  # Unix seconds: "now" for recency weights
+    candidates: object  # item indices that may be recommended (sorted)
+    embeddings: object  # items x d float32, unit rows
+    features: object  # engine ItemFeatures (genres, artist, album) for cold start
+    item_artist: object  # artist id per item
+    item_album: object
+    item_available: object  # bool per item
+    item_titles: object  # title per item
+    item_genres: object  # CSR items x genres (binary)
+    genre_ids: object  # genre id per genre column
+    genre_names: object
+    artist_names: dict  # artist id -> name
+    popularity: object  # listeners per item
+    run_id: int | None = None
+    metrics: dict = field(default_factory=dict)
+    path: str = ""
+
+    @property
+    def interactions(self):
+        return self.model.interactions
+
+    @property
+    def item_ids(self):
+        return self.interactions.item_ids
+
+
+def artifact_dir() -> Path:
+    """Return the folder where trained models are persisted (created on demand)."""
+    folder = Path(
+        getattr(settings, "STREAMAPP_RECOMMEND_DIR", "") or Path(settings.MEDIA_ROOT) / "var" / "recommend"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def artifact_path(run_id: int) -> Path:
+    return artifact_dir() / f"run-{run_id}.joblib"
+
+
+def build_model(spec: ModelSpec = PRODUCTION_MODEL):
+    """Return the unfitted production model with its preset's parameters."""
+    from recommend.engine.benchmark import PRESETS
+    from recommend.engine.models import Hybrid, make_model
+
+    preset = PRESETS[spec.preset]
+    components = {
+        name: make_model(name, **{**preset.params.get(name, {}), **spec.params.get(name, {})})
+        for name in spec.weights
+    }
+    if len(components) == 1:
+        return next(iter(components.values()))
+    return Hybrid(components, dict(spec.weights))
+
+
+def _components(model) -> dict:
+    return getattr(model, "components", None) or {model.name: model}
+
+
+@dataclass
+class TrainingData:
+    events: object
+    likes: object
+    dislikes: object
+    tracks: object
+    track_genres: object
+    genres: object
+    artists: object
+    user_ids: object
+    reference_time: float
+
+
+def load_training_data(*, user_ids=None) -> TrainingData:
+    """Read every listening event, like, dislike and the catalog into DataFrames (bulk reads).
+
+    ``user_ids`` restricts the listeners (the whole history otherwise).
+    """
+    import numpy as np
+
+    events = frames.events_frame(user_ids=user_ids)
+    likes = frames.likes_frame(user_ids=user_ids)
+    dislikes = frames.dislikes_frame(user_ids=user_ids)
+    tracks, track_genres, genres, artists = frames.catalog_frames()
+    users = np.unique(np.concatenate([events["user_id"].to_numpy(), likes["user_id"].to_numpy()]))
+    return TrainingData(
+        events=events,
+        likes=likes,
+        dislikes=dislikes,
+        tracks=tracks,
+        track_genres=track_genres,
+        genres=genres,
+        artists=artists,
+        user_ids=users,
+        reference_time=timezone.now().timestamp(),
+    )
+
+
+def _items_frame(data: TrainingData):
+    """Return the engine's items frame (item_id, artist_id, album_id, genre_ids lists)."""
+    genre_lists = data.track_genres.groupby("item_id")["genre_id"].agg(list)
+    items = data.tracks[["item_id", "artist_id", "album_id"]].copy()
+    items["genre_ids"] = items["item_id"].map(genre_lists)
+    items["genre_ids"] = [value if isinstance(value, list) else [] for value in items["genre_ids"]]
+    return items
+
+
+def _embeddings(model, interactions, dimensions: int = EMBEDDING_DIMENSIONS):
+    """Return unit item embeddings: ALS item factors when the model has them, else a truncated SVD."""
+    import numpy as np
+
+    factors = None
+    for component in _components(model).values():
+        if hasattr(component, "item_factors"):
+            factors = np.asarray(component.item_factors, dtype=np.float32)
+            break
+    if factors is None:
+        from sklearn.decomposition import TruncatedSVD
+
+        by_item = interactions.matrix.T.tocsr()
+        k = max(1, min(dimensions, min(by_item.shape) - 1))
+        if min(by_item.shape) > 1:
+            factors = TruncatedSVD(n_components=k, random_state=0).fit_transform(by_item).astype(np.float32)
+        else:
+            factors = np.ones((by_item.shape[0], 1), np.float32)
+    norms = np.linalg.norm(factors, axis=1, keepdims=True)
+    return np.ascontiguousarray(factors / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+
+
+def candidate_items(popularity, available, limit: int = MAX_CANDIDATES):
+    """Return the sorted item indices that may be recommended: playable, the most listened first."""
+    import numpy as np
+
+    playable = np.flatnonzero(available)
+    if len(playable) > limit:
+        playable = playable[np.argsort(-popularity[playable], kind="stable")[:limit]]
+    return np.sort(playable)
+
+
+def fit_trained_model(
+    data: TrainingData, *, spec: ModelSpec = PRODUCTION_MODEL, step: Callable[[str], None] | None = None
+) -> TrainedModel:
+    """Fit the production model on training data and collect what generation needs."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from recommend.engine.benchmark import PRESETS, streamapp_item_features
+    from recommend.engine.data import build_interactions
+
+    step = step or (lambda _name: None)
+    tracks = data.tracks
+    item_ids = tracks["item_id"].to_numpy()
+    interactions = build_interactions(
+        data.events,
+        likes=data.likes,
+        dislikes=data.dislikes,
+        user_ids=data.user_ids,
+        item_ids=item_ids,
+        weighting=PRESETS[spec.preset].weighting,
+        now=data.reference_time,
+    )
+    step("interactions")
+    items = _items_frame(data)
+    features = streamapp_item_features(items)
+    model = build_model(spec)
+    model.fit(interactions, features)
+    step("fit")
+    genre_ids = data.genres["genre_id"].to_numpy()
+    genre_names = data.genres["name"].to_numpy()
+    genre_column = {gid: column for column, gid in enumerate(genre_ids)}
+    rows = interactions.item_index(data.track_genres["item_id"].to_numpy())
+    cols = np.array(
+        [genre_column.get(g, -1) for g in data.track_genres["genre_id"].to_numpy()], dtype=np.int64
+    )
+    ok = (rows >= 0) & (cols >= 0)
+    item_genres = sp.csr_matrix(
+        (np.ones(ok.sum(), np.float32), (rows[ok], cols[ok])), shape=(len(item_ids), len(genre_ids))
+    )
+    item_genres.data[:] = 1.0
+    popularity = interactions.item_user_counts().astype(np.float32)
+    available = tracks["is_available"].to_numpy(dtype=bool)
+    trained = TrainedModel(
+        model=model,
+        model_name=spec.name,
+        reference_time=data.reference_time,
+        candidates=candidate_items(popularity, available),
+        embeddings=_embeddings(model, interactions),
+        features=features,
+        item_artist=tracks["artist_id"].to_numpy(dtype=np.int64),
+        item_album=tracks["album_id"].to_numpy(dtype=np.int64),
+        item_available=available,
+        item_titles=tracks["title"].to_numpy(dtype=object),
+        item_genres=item_genres,
+        genre_ids=genre_ids,
+        genre_names=genre_names,
+        artist_names=dict(
+            zip(data.artists["artist_id"].tolist(), data.artists["name"].tolist(), strict=True)
+        ),
+        popularity=popularity,
+    )
+    step("embeddings")
+    return trained
+
+
+def evaluate_trained(
+    data: TrainingData, *, spec: ModelSpec = PRODUCTION_MODEL, users: int = EVALUATION_USERS
+) -> dict:
+    """Return offline figures of the production model on a sample of listeners (time split).
+
+    The last 20% of each sampled listener's plays are held out and the model is fitted on the rest
+    of the sample's history: HR@10, NDCG@10, Recall@50, coverage and diversity (as in
+    ``evaluate_recommender``), beside the popularity baseline. Empty when there is too little data.
+    """
+    import numpy as np
+
+    from recommend.engine.benchmark import streamapp_split
+    from recommend.engine.evaluation import evaluate
+    from recommend.engine.models import Popularity
+
+    events = data.events
+    counts = events.groupby("user_id").size()
+    eligible = counts.index[counts >= 5].to_numpy()
+    if len(eligible) < 5:
+        return {}
+    rng = np.random.default_rng(0)
+    sample = np.sort(rng.choice(eligible, min(users, len(eligible)), replace=False))
+    part = events[events["user_id"].isin(sample)]
+    items = _items_frame(data)
+    split = streamapp_split(
+        part,
+        items,
+        likes=data.likes[data.likes["user_id"].isin(sample)].assign(timestamp=data.reference_time),
+        dislikes=data.dislikes[data.dislikes["user_id"].isin(sample)].assign(timestamp=data.reference_time),
+    )
+    if not split.test_targets.nnz:
+        return {}
+    figures = {"users": int(len(sample))}
+    for label, model in (("model", build_model(spec)), ("popularity", Popularity())):
+        started = time.perf_counter()
+        model.fit(split.test_train, split.item_features)
+        result = evaluate(
+            model,
+            split.test_targets,
+            diversity_vectors=split.diversity_vectors,
+            fit_seconds=time.perf_counter() - started,
+        )
+        prefix = "" if label == "model" else "popularity_"
+        figures.update({prefix + name: round(value, 4) for name, value in result.metrics.items()})
+        figures[prefix + "coverage@10"] = round(result.coverage, 4)
+        if label == "model":
+            figures["diversity@10"] = round(float(result.diversity), 4)
+            figures["evaluated_users"] = int(result.users)
+    return figures
+
+
+def save_trained(trained: TrainedModel, path: Path) -> Path:
+    """Write the trained model to ``path`` (uncompressed, so readers memory-map its arrays)."""
+    import joblib
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    joblib.dump(trained, partial, compress=0)
+    os.replace(partial, path)  # readers never see half a file
+    trained.path = str(path)
+    return path
+
+
+_loaded: dict[str, TrainedModel] = {}
+
+
+def load_trained(run_id: int) -> TrainedModel:
+    """Return the trained model of a run, memory-mapped from its file (cached per process)."""
+    import joblib
+
+    path = str(artifact_path(run_id))
+    if path not in _loaded:
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"no trained model for run {run_id} at {path}")
+        trained = joblib.load(path, mmap_mode="r")
+        trained.path = path
+        _loaded.clear()  # keep one model per process
+        _loaded[path] = trained
+    return _loaded[path]
+
+
+def remember_trained(trained: TrainedModel) -> None:
+    """Cache a model trained in this process so its chunks need not read the file back."""
+    if trained.path:
+        _loaded.clear()
+        _loaded[trained.path] = trained
+
+
+def latest_trained() -> TrainedModel | None:
+    """Return the model of the newest succeeded run whose file still exists, or None."""
+    runs = RecommendationRun.objects.filter(status=RecommendationRun.Status.SUCCEEDED).values_list(
+        "pk", flat=True
+    )
+    for run_id in runs[:3]:
+        if artifact_path(run_id).exists():
+            return load_trained(run_id)
+    return None
+
+
+def remove_old_artifacts(*, keep: set[int]) -> int:
+    """Delete persisted models of runs other than ``keep``; return how many files went."""
+    removed = 0
+    for path in artifact_dir().glob("run-*.joblib"):
+        try:
+            run_id = int(path.stem.removeprefix("run-"))
+        except ValueError:
+            continue
+        if run_id not in keep:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+# -- item neighbours ----------------------------------------------------------------------------
+
+
+def track_neighbours(trained: TrainedModel, n: int = TRACK_NEIGHBOURS):
+    """Return (track_ids, similar_ids, ranks, scores) arrays of each track's n nearest playable tracks.
+
+    From the model's sparse item-item similarity when it has one (top-k rows, no dense work), else
+    from the embeddings against the candidate tracks.
+    """
+    import numpy as np
+    import scipy.sparse as sp
+
+    from recommend.engine.models.base import batches, top_k
+    from recommend.engine.models.itemknn import top_k_per_row
+
+    available = np.asarray(trained.item_available, dtype=bool)
+    item_ids = np.asarray(trained.item_ids)
+    similarity = None
+    for component in _components(trained.model).values():
+        if getattr(component, "similarity", None) is not None:
+            similarity = sp.csr_matrix(component.similarity)
+            break
+    if similarity is not None:
+        similarity = similarity @ sp.diags(available.astype(np.float32))  # drop unplayable targets
+        similarity = sp.csr_matrix(similarity)
+        similarity.eliminate_zeros()
+        keep = top_k_per_row(similarity.indptr, similarity.data.astype(np.float64), n)
+        rows = np.repeat(np.arange(similarity.shape[0]), np.diff(similarity.indptr))[keep]
+        cols, scores = similarity.indices[keep], similarity.data[keep]
+        order = np.lexsort((-scores, rows))
+        rows, cols, scores = rows[order], cols[order], scores[order]
+        starts = np.searchsorted(rows, rows, side="left")
+        ranks = np.arange(len(rows)) - starts + 1
+    else:
+        embeddings = np.asarray(trained.embeddings)
+        targets = np.asarray(trained.candidates)
+        sources = np.flatnonzero(trained.popularity > 0)
+        parts = []
+        for part in batches(len(sources), 2048):
+            batch = sources[part]
+            scores_block = embeddings[batch] @ embeddings[targets].T
+            scores_block[batch[:, None] == targets[None, :]] = -np.inf
+            top, values = top_k(scores_block, n)
+            valid = top >= 0
+            parts.append(
+                (
+                    np.repeat(batch, n).reshape(-1, n)[valid],
+                    targets[np.maximum(top, 0)][valid],
+                    np.tile(np.arange(1, n + 1), (len(batch), 1))[valid],
+                    values[valid],
+                )
+            )
+        if not parts:
+            return (np.array([], np.int64),) * 3 + (np.array([], np.float32),)
+        rows, cols, ranks, scores = (np.concatenate(p) for p in zip(*parts, strict=True))
+    return item_ids[rows], item_ids[cols], ranks.astype(np.int64), scores.astype(np.float32)
+
+
+def artist_neighbours(trained: TrainedModel, n: int = ARTIST_NEIGHBOURS):
+    """Return (artist_ids, similar_ids, ranks, scores): cosine over who listens to each artist."""
+    import numpy as np
+    import pandas as pd
+    import scipy.sparse as sp
+
+    from recommend.engine.models.itemknn import item_similarity
+
+    artists, item_artist = np.unique(np.asarray(trained.item_artist), return_inverse=True)
+    one_hot = sp.csr_matrix(
+        (np.ones(len(item_artist), np.float32), (np.arange(len(item_artist)), item_artist)),
+        shape=(len(item_artist), len(artists)),
+    )
+    by_artist = sp.csr_matrix(trained.interactions.matrix @ one_hot)
+    similarity = item_similarity(by_artist, neighbours=n, alpha=0.5, binary=True)
+    rows = np.repeat(np.arange(similarity.shape[0]), np.diff(similarity.indptr))
+    frame = pd.DataFrame({"row": rows, "col": similarity.indices, "score": similarity.data})
+    frame = frame.sort_values(["row", "score"], ascending=[True, False], kind="stable")
+    frame["rank"] = frame.groupby("row").cumcount() + 1
+    return (
+        artists[frame["row"].to_numpy()],
+        artists[frame["col"].to_numpy()],
+        frame["rank"].to_numpy(np.int64),
+        frame["score"].to_numpy(np.float32),
+    )
+
+
+@transaction.atomic
+def write_neighbours(trained: TrainedModel) -> tuple[int, int]:
+    """Replace every SimilarTrack and SimilarArtist row with the trained model's; return the counts.
+
+    One transaction: readers keep seeing the previous neighbours until it commits.
+    """
+    tracks = track_neighbours(trained)
+    artists = artist_neighbours(trained)
+    SimilarTrack.objects.all().delete()
+    SimilarArtist.objects.all().delete()
+    track_count = insert_rows(
+        SimilarTrack._meta.db_table,
+        ["track_id", "similar_id", "rank", "score"],
+        zip(*(column.tolist() for column in tracks), strict=True),
+        adapt=False,
+    )
+    artist_count = insert_rows(
+        SimilarArtist._meta.db_table,
+        ["artist_id", "similar_id", "rank", "score"],
+        zip(*(column.tolist() for column in artists), strict=True),
+        adapt=False,
+    )
+    return track_count, artist_count
+
+
+def train(
+    *,
+    run: RecommendationRun | None = None,
+    persist: bool = True,
+    evaluate: bool = True,
+    write_similar: bool = True,
+    timings: dict | None = None,
+) -> TrainedModel:
+    """Load the history, fit the production model, evaluate it on a sample, write item neighbours,
+    and (``persist``) save it for the generation chunks of ``run``. Records stage timings in ``timings``.
+    """
+    timings = {} if timings is None else timings
+    clock = {"last": time.perf_counter()}
+
+    def step(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(timings.get(name, 0.0) + now - clock["last"], 3)
+        clock["last"] = now
+
+    data = load_training_data()
+    step("load")
+    trained = fit_trained_model(data, step=step)
+    trained.run_id = run.pk if run else None
+    if evaluate:
+        trained.metrics = evaluate_trained(data)
+        step("evaluate")
+    del data
+    if write_similar:
+        write_neighbours(trained)
+        step("neighbours")
+    if persist and run is not None:
+        save_trained(trained, artifact_path(run.pk))
+        remember_trained(trained)
+        step("save")
+    return trained
+
+
+def catalog_counts() -> tuple[int, int]:
+    """Return (tracks, artists) in the catalog (for run summaries)."""
+    return Track.objects.count(), Artist.objects.count()

@@ -1,0 +1,190 @@
+"""The nightly rebuild: start a run (taking the lock), train, generate per chunk of listeners, finish.
+
+The same stage functions serve both ways of running it: the Celery workflow in ``tasks.py``
+(train task, then a chord of chunk tasks that any worker may take, then the finish task) and
+``run_sync`` (in process, for ``manage.py rebuild_recommendations`` and the benchmark).
+"""
+
+import logging
+import time
+import traceback
+from collections.abc import Callable, Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import RecommendationRun
+from . import frames, generation, lock, training
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 500
+
+Progress = Callable[[str, int, int], None]
+
+
+def run_create(*, trigger: str = RecommendationRun.Trigger.SCHEDULE) -> RecommendationRun:
+    """Record a pending run (the admin's "rebuild now" shows it at once)."""
+    return RecommendationRun.objects.create(trigger=trigger, model_name=training.PRODUCTION_MODEL.name)
+
+
+def run_start(run: RecommendationRun) -> lock.Lease:
+    """Take the lock for the run and mark it running; raise LockHeld (run marked failed) if taken."""
+    try:
+        lease = lock.lock_acquire(run=run)
+    except lock.LockHeld as error:
+        run_fail(run, str(error))
+        raise
+    run.status = RecommendationRun.Status.RUNNING
+    run.started_at = timezone.now()
+    run.save(update_fields=["status", "started_at"])
+    return lease
+
+
+def run_fail(run: RecommendationRun, error: str) -> None:
+    """Mark the run failed with the error (the previous playlists stay in place)."""
+    RecommendationRun.objects.filter(pk=run.pk).update(
+        status=RecommendationRun.Status.FAILED, finished_at=timezone.now(), error=error[:20_000]
+    )
+    lease = lock.lease_for_run(run.pk)
+    if lease:
+        lock.lock_release(lease)
+
+
+def chunked(user_ids: Sequence[int], size: int = CHUNK_SIZE) -> list[list[int]]:
+    return [list(user_ids[start : start + size]) for start in range(0, len(user_ids), size)]
+
+
+def train_stage(
+    run: RecommendationRun, *, user_ids: Sequence[int] | None = None
+) -> tuple[training.TrainedModel, list[list[int]]]:
+    """Train and persist the run's model, write item neighbours; return it and the listener chunks.
+
+    ``user_ids`` restricts generation to those listeners (the model always learns from everyone).
+    """
+    timings: dict = {}
+    trained = training.train(run=run, timings=timings)
+    listeners = frames.listener_ids() if user_ids is None else sorted(int(u) for u in user_ids)
+    tracks = int(len(trained.item_ids))
+    RecommendationRun.objects.filter(pk=run.pk).update(
+        stage_timings=timings, metrics=trained.metrics, tracks=tracks, model_name=trained.model_name
+    )
+    run.stage_timings, run.metrics, run.tracks = timings, trained.metrics, tracks
+    lease = lock.lease_for_run(run.pk)
+    if lease:
+        lock.lock_refresh(lease)
+    return trained, chunked(listeners)
+
+
+def chunk_stage(
+    run_id: int, user_ids: Sequence[int], *, trained: training.TrainedModel | None = None
+) -> dict:
+    """Generate one chunk of the run; return its counts (``{"skipped_run": True}`` if the run is gone).
+
+    A chunk of a run that lost its lock (killed and taken over) does nothing: a newer run owns
+    the playlists now. A failure is reported in the result, not raised, so the other chunks and
+    the finish still run; the chunk's listeners keep their previous lists.
+    """
+    lease = lock.lease_for_run(run_id)
+    if lease is None or not lock.lock_refresh(lease):
+        return {"skipped_run": True}
+    try:
+        trained = trained or training.load_trained(run_id)
+        result = generation.generate_chunk(trained, user_ids, run_id=run_id)
+    except Exception as error:  # noqa: BLE001 - reported in the run, the chunk's old lists stay
+        logger.exception("recommendation run %s: a chunk of %d listeners failed", run_id, len(user_ids))
+        return {"failed": len(user_ids), "error": f"{type(error).__name__}: {error}"}
+    from django.db.models import F
+
+    RecommendationRun.objects.filter(pk=run_id).update(
+        listeners=F("listeners") + result.listeners, playlists=F("playlists") + result.playlists
+    )
+    return result.as_dict()
+
+
+def finish_stage(run_id: int, results: Sequence[dict] | None = None) -> RecommendationRun:
+    """Record the run's outcome from its chunks' results, release the lock, drop old model files."""
+    results = [r or {} for r in (results or [])]
+    with transaction.atomic():
+        run = RecommendationRun.objects.select_for_update().get(pk=run_id)
+        now = timezone.now()
+        failed = sum(r.get("failed", 0) for r in results)
+        errors = sorted({r["error"] for r in results if r.get("error")})
+        lost = any(r.get("skipped_run") for r in results)
+        timings = dict(run.stage_timings)
+        train_seconds = sum(v for k, v in timings.items() if k != "generate")
+        if run.started_at:
+            timings["generate"] = round(max(0.0, (now - run.started_at).total_seconds() - train_seconds), 3)
+        timings["generate_cpu"] = round(sum(r.get("seconds", 0.0) for r in results), 3)
+        run.stage_timings = timings
+        run.finished_at = now
+        if failed or lost:
+            run.status = RecommendationRun.Status.FAILED
+            parts = []
+            if failed:
+                parts.append(f"{failed} listeners kept their previous lists: " + "; ".join(errors))
+            if lost:
+                parts.append("the run lost its lock before every chunk ran")
+            run.error = ". ".join(parts)[:20_000]
+        else:
+            run.status = RecommendationRun.Status.SUCCEEDED
+        run.save(update_fields=["stage_timings", "finished_at", "status", "error"])
+    lease = lock.lease_for_run(run_id)
+    if lease:
+        lock.lock_release(lease)
+    if run.status == RecommendationRun.Status.SUCCEEDED:
+        keep = set(
+            RecommendationRun.objects.filter(status=RecommendationRun.Status.SUCCEEDED).values_list(
+                "pk", flat=True
+            )[:1]
+        )
+        running = RecommendationRun.objects.filter(
+            status__in=[RecommendationRun.Status.RUNNING, RecommendationRun.Status.PENDING]
+        ).values_list("pk", flat=True)
+        training.remove_old_artifacts(keep=keep | set(running))
+    return run
+
+
+def fail_with_traceback(run_id: int, error: BaseException) -> None:
+    """Record a stage's exception on the run (with its traceback) and free the lock."""
+    text = f"{type(error).__name__}: {error}\n\n" + "".join(traceback.format_exception(error))[-8000:]
+    run = RecommendationRun.objects.filter(pk=run_id).first()
+    if run is not None:
+        run_fail(run, text)
+
+
+def run_sync(
+    progress: Progress | None = None,
+    *,
+    user_ids: Sequence[int] | None = None,
+    trigger: str = RecommendationRun.Trigger.COMMAND,
+    chunk_size: int = CHUNK_SIZE,
+) -> RecommendationRun:
+    """Run the whole rebuild in this process and return the finished run.
+
+    ``progress(stage, done, total)`` is called as stages advance ("train" 0/1, 1/1, then
+    "generate" with listeners done). Raises LockHeld if another run is in progress.
+    """
+    report = progress or (lambda _stage, _done, _total: None)
+    run = run_create(trigger=trigger)
+    run_start(run)
+    try:
+        report("train", 0, 1)
+        trained, chunks = train_stage(run, user_ids=user_ids)
+        report("train", 1, 1)
+        if chunk_size != CHUNK_SIZE:
+            chunks = chunked([u for c in chunks for u in c], chunk_size)
+        total = sum(len(c) for c in chunks)
+        done = 0
+        report("generate", 0, total)
+        results = []
+        for chunk in chunks:
+            started = time.perf_counter()
+            results.append(chunk_stage(run.pk, chunk, trained=trained))
+            done += len(chunk)
+            logger.debug("chunk of %d in %.1fs", len(chunk), time.perf_counter() - started)
+            report("generate", done, total)
+    except Exception as error:
+        fail_with_traceback(run.pk, error)
+        raise
+    return finish_stage(run.pk, results)

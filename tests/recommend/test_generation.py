@@ -1,0 +1,340 @@
+"""Generation on a small history with taste structure: what each listener gets, and how it is written."""
+
+import re
+
+import pytest
+
+from catalog.models import Genre, Track
+from listening.models import Play, Playlist, PlaylistTrack
+from recommend.models import (
+    Recommendation,
+    RecommendationRun,
+    SimilarArtist,
+    SimilarTrack,
+    TastePick,
+    TrackDislike,
+)
+from recommend.services import generation, training, workflow
+from tests.recommend.pipeline_data import build_catalog, build_history, played_track_ids
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def history():
+    by_genre = build_catalog()
+    users = build_history(by_genre)
+    return by_genre, users
+
+
+@pytest.fixture
+def run(history):
+    return workflow.run_sync()
+
+
+def test_run_succeeds_and_records_its_figures(run, history):
+    _, users = history
+    run.refresh_from_db()
+    assert run.status == RecommendationRun.Status.SUCCEEDED, run.error
+    assert run.listeners == len(users)
+    assert run.tracks == Track.objects.count()
+    assert run.playlists >= len(users)
+    assert {"load", "fit", "neighbours", "generate"} <= set(run.stage_timings)
+    assert "ndcg@10" in run.metrics and "popularity_ndcg@10" in run.metrics
+    assert run.model_name == training.PRODUCTION_MODEL.name
+    assert run.finished_at >= run.started_at
+
+
+def test_discover_has_30_tracks_never_played_at_most_two_per_artist(run, history):
+    _, users = history
+    for user in users:
+        discover = Playlist.objects.get(owner=user, kind=Playlist.Kind.DISCOVER)
+        tracks = list(Track.objects.filter(playlist_items__playlist=discover))
+        assert len(tracks) == generation.DISCOVER_LENGTH
+        assert not {t.pk for t in tracks} & played_track_ids(user)
+        per_artist = {}
+        for track in tracks:
+            per_artist[track.artist_id] = per_artist.get(track.artist_id, 0) + 1
+        assert max(per_artist.values()) <= 2
+        positions = list(discover.items.order_by("position").values_list("position", flat=True))
+        assert positions == list(range(len(tracks)))
+
+
+def test_discover_spans_the_listeners_genres(run, history):
+    by_genre, users = history
+    two_genre_listener = users[0]  # fans 0, 3, 6... follow two genres
+    discover = Playlist.objects.get(owner=two_genre_listener, kind=Playlist.Kind.DISCOVER)
+    genres = set(
+        Genre.objects.filter(tracks__playlist_items__playlist=discover).values_list("name", flat=True)
+    )
+    assert len(genres) >= 2
+
+
+def test_daily_mixes_are_titled_by_genre_and_artist_and_at_most_six(run, history):
+    _, users = history
+    for user in users:
+        mixes = list(Playlist.objects.filter(owner=user, kind=Playlist.Kind.DAILY_MIX).order_by("id"))
+        assert 1 <= len(mixes) <= generation.MAX_MIXES
+        played = played_track_ids(user)
+        for number, mix in enumerate(mixes, start=1):
+            assert re.fullmatch(rf"Daily Mix {number}: .+ and more", mix.name), mix.name
+            genre_names = set(Genre.objects.values_list("name", flat=True))
+            assert any(name in mix.name for name in genre_names), mix.name
+            tracks = list(mix.items.values_list("track_id", flat=True))
+            assert len(tracks) >= generation.MIX_MIN_FAVOURITES
+            assert len(set(tracks)) == len(tracks)
+            assert set(tracks) & played, "a mix brings favourites"
+        all_mixed = set(PlaylistTrack.objects.filter(playlist__in=mixes).values_list("track_id", flat=True))
+        assert all_mixed - played, "mixes bring new tracks too"
+
+
+def test_two_genre_listener_gets_a_mix_per_taste(run, history):
+    _, users = history
+    mixes = Playlist.objects.filter(owner=users[0], kind=Playlist.Kind.DAILY_MIX)
+    assert mixes.count() >= 2
+
+
+def test_recommendations_are_unplayed_ranked_and_explained(run, history):
+    _, users = history
+    user = users[1]
+    recommendations = list(Recommendation.objects.filter(user=user).order_by("rank"))
+    assert recommendations
+    assert [r.rank for r in recommendations] == list(range(1, len(recommendations) + 1))
+    assert not {r.track_id for r in recommendations} & played_track_ids(user)
+    assert all(r.reason for r in recommendations)
+    scores = [r.score for r in recommendations]
+    assert scores == sorted(scores, reverse=True)
+    seeded = [r for r in recommendations if r.seed_track_id]
+    assert seeded, "some recommendations are explained by a played track"
+    for r in seeded[:10]:
+        assert r.seed_track_id in played_track_ids(user)
+        seed = Track.objects.select_related("artist").get(pk=r.seed_track_id)
+        assert r.reason == f"Because you listened to {seed.title} by {seed.artist.name}"
+    assert all(r.run_id == run.pk for r in recommendations)
+
+
+def test_similar_tracks_and_artists_are_written(run, history):
+    track = Play.objects.filter(track__genres__name="Jazz").order_by("id").first().track
+    similar = list(SimilarTrack.objects.filter(track=track).order_by("rank"))
+    assert similar and similar[0].rank == 1
+    assert len(similar) <= training.TRACK_NEIGHBOURS
+    assert all(s.similar_id != track.pk for s in similar)
+    artist_links = SimilarArtist.objects.filter(artist=track.artist)
+    assert artist_links.exists()
+    assert not artist_links.filter(similar=track.artist).exists()
+
+
+def test_disliked_tracks_are_never_generated(history):
+    by_genre, users = history
+    user = users[2]
+    first = workflow.run_sync()
+    assert first.status == RecommendationRun.Status.SUCCEEDED
+    top = Recommendation.objects.filter(user=user).order_by("rank")[:3]
+    disliked = [r.track for r in top]
+    TrackDislike.objects.bulk_create([TrackDislike(user=user, track=t) for t in disliked])
+    workflow.run_sync()
+    generated = set(PlaylistTrack.objects.filter(playlist__owner=user).values_list("track_id", flat=True))
+    generated |= set(Recommendation.objects.filter(user=user).values_list("track_id", flat=True))
+    assert not generated & {t.pk for t in disliked}
+
+
+def test_rerun_is_idempotent_and_keeps_playlist_links(history):
+    _, users = history
+    workflow.run_sync()
+    before = {
+        user.pk: list(Playlist.objects.filter(owner=user).order_by("id").values_list("uid", "name"))
+        for user in users
+    }
+    counts = (Playlist.objects.count(), PlaylistTrack.objects.count(), Recommendation.objects.count())
+    tracks_before = list(
+        PlaylistTrack.objects.order_by("playlist_id", "position").values_list("playlist_id", "track_id")
+    )
+    second = workflow.run_sync()
+    assert second.status == RecommendationRun.Status.SUCCEEDED
+    after = {
+        user.pk: list(Playlist.objects.filter(owner=user).order_by("id").values_list("uid", "name"))
+        for user in users
+    }
+    assert after == before
+    assert (Playlist.objects.count(), PlaylistTrack.objects.count(), Recommendation.objects.count()) == counts
+    tracks_after = list(
+        PlaylistTrack.objects.order_by("playlist_id", "position").values_list("playlist_id", "track_id")
+    )
+    assert tracks_after == tracks_before
+
+
+def test_plays_since_training_are_not_recommended(history):
+    by_genre, users = history
+    user = users[4]
+    workflow.run_sync()
+    trained = training.latest_trained()
+    discover_tracks = list(
+        PlaylistTrack.objects.filter(playlist__owner=user, playlist__kind=Playlist.Kind.DISCOVER).values_list(
+            "track_id", flat=True
+        )
+    )
+    from django.utils import timezone
+
+    Play.objects.create(
+        user=user,
+        track_id=discover_tracks[0],
+        play_id="00000000-0000-0000-0000-000000000001",
+        started_at=timezone.now(),
+        ms_played=180_000,
+        skipped=False,
+    )
+    generation.generate_chunk(trained, [user.pk])
+    generated = set(
+        PlaylistTrack.objects.filter(playlist__owner=user).values_list("track_id", flat=True)
+    ) - set(
+        PlaylistTrack.objects.filter(
+            playlist__owner=user, playlist__kind=Playlist.Kind.DAILY_MIX
+        ).values_list("track_id", flat=True)
+    )
+    assert discover_tracks[0] not in generated
+    assert not Recommendation.objects.filter(user=user, track_id=discover_tracks[0]).exists()
+
+
+def test_a_failing_chunk_leaves_the_old_playlists(history, monkeypatch):
+    _, users = history
+    workflow.run_sync()
+    user_ids = [u.pk for u in users[:5]]
+    before = list(
+        PlaylistTrack.objects.filter(playlist__owner_id__in=user_ids)
+        .order_by("playlist_id", "position")
+        .values_list("playlist_id", "track_id", "position")
+    )
+    playlists_before = list(
+        Playlist.objects.filter(owner_id__in=user_ids).order_by("id").values_list("id", "name")
+    )
+    recommendations_before = Recommendation.objects.filter(user_id__in=user_ids).count()
+    real_insert = generation.insert_rows
+
+    def insert_then_fail(table, columns, rows, **kwargs):
+        real_insert(table, columns, rows, **kwargs)
+        if table == Recommendation._meta.db_table:
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(generation, "insert_rows", insert_then_fail)
+    trained = training.latest_trained()
+    with pytest.raises(RuntimeError, match="disk full"):
+        generation.generate_chunk(trained, user_ids)
+    after = list(
+        PlaylistTrack.objects.filter(playlist__owner_id__in=user_ids)
+        .order_by("playlist_id", "position")
+        .values_list("playlist_id", "track_id", "position")
+    )
+    assert after == before
+    assert list(Playlist.objects.filter(owner_id__in=user_ids).order_by("id").values_list("id", "name")) == (
+        playlists_before
+    )
+    assert Recommendation.objects.filter(user_id__in=user_ids).count() == recommendations_before
+
+
+def test_a_failing_chunk_fails_the_run_but_not_the_others(history, monkeypatch):
+    _, users = history
+    workflow.run_sync()
+    victim = users[0]
+    old_tracks = list(PlaylistTrack.objects.filter(playlist__owner=victim).values_list("id", flat=True))
+    real_generate = generation.generate_chunk
+
+    def failing_for_victim(trained, user_ids, *, run_id=None):
+        if victim.pk in user_ids:
+            raise RuntimeError("worker lost its database connection")
+        return real_generate(trained, user_ids, run_id=run_id)
+
+    monkeypatch.setattr(generation, "generate_chunk", failing_for_victim)
+    run = workflow.run_sync(chunk_size=5)
+    assert run.status == RecommendationRun.Status.FAILED
+    assert "worker lost its database connection" in run.error
+    assert (
+        list(PlaylistTrack.objects.filter(playlist__owner=victim).values_list("id", flat=True)) == old_tracks
+    )
+    assert run.listeners == len(users) - 5
+    other = users[-1]
+    assert Recommendation.objects.filter(user=other, run=run).exists()
+
+
+def test_chunk_query_count_does_not_grow_with_listeners(history, django_assert_max_num_queries):
+    _, users = history
+    workflow.run_sync()
+    trained = training.latest_trained()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        generation.generate_chunk(trained, [u.pk for u in users[:2]])
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        generation.generate_chunk(trained, [u.pk for u in users])
+
+
+def test_cold_start_listener_gets_mixes_from_taste_picks(history, django_user_model):
+    by_genre, _ = history
+    workflow.run_sync()
+    newcomer = django_user_model.objects.create_user(username="newcomer", password="x")
+    pick = TastePick.objects.create(user=newcomer)
+    pick.genres.set(Genre.objects.filter(name__in=["Metal", "Folk"]))
+    metal_artist = by_genre["Metal"][0].artist
+    pick.artists.set([metal_artist])
+    result = generation.generate_for_user(newcomer)
+    assert result.listeners == 1
+    discover = Playlist.objects.get(owner=newcomer, kind=Playlist.Kind.DISCOVER)
+    assert discover.items.count() == generation.DISCOVER_LENGTH
+    mixes = list(Playlist.objects.filter(owner=newcomer, kind=Playlist.Kind.DAILY_MIX).order_by("id"))
+    assert 2 <= len(mixes) <= generation.MAX_MIXES
+    assert any("Metal" in mix.name for mix in mixes)
+    genres = set(
+        Genre.objects.filter(tracks__playlist_items__playlist__owner=newcomer).values_list("name", flat=True)
+    )
+    assert {"Metal", "Folk"} <= genres
+    reasons = set(Recommendation.objects.filter(user=newcomer).values_list("reason", flat=True))
+    assert f"Because you picked {metal_artist.name}" in reasons
+    assert any(reason.startswith("Because you like ") for reason in reasons)
+
+
+def test_cold_start_works_before_any_nightly_run(history, django_user_model):
+    newcomer = django_user_model.objects.create_user(username="newcomer", password="x")
+    pick = TastePick.objects.create(user=newcomer)
+    pick.genres.set(Genre.objects.filter(name="Jazz"))
+    assert not RecommendationRun.objects.exists()
+    generation.generate_for_user(newcomer)
+    mixes = Playlist.objects.filter(owner=newcomer, kind=Playlist.Kind.DAILY_MIX)
+    assert mixes.exists()
+    assert all("Jazz" in name for name in mixes.values_list("name", flat=True))
+
+
+def test_listener_with_new_history_gets_lists_without_a_nightly_run(history, django_user_model):
+    by_genre, _ = history
+    workflow.run_sync()
+    newcomer = django_user_model.objects.create_user(username="newcomer", password="x")
+    from django.utils import timezone
+
+    Play.objects.bulk_create(
+        Play(
+            user=newcomer,
+            track=track,
+            play_id=f"00000000-0000-0000-0000-{n:012d}",
+            started_at=timezone.now(),
+            ms_played=180_000,
+            skipped=False,
+        )
+        for n, track in enumerate(by_genre["Folk"][:12])
+    )
+    generation.generate_for_user(newcomer)
+    played = {t.pk for t in by_genre["Folk"][:12]}
+    discover = set(
+        PlaylistTrack.objects.filter(
+            playlist__owner=newcomer, playlist__kind=Playlist.Kind.DISCOVER
+        ).values_list("track_id", flat=True)
+    )
+    assert len(discover) == generation.DISCOVER_LENGTH
+    assert not discover & played
+    assert Playlist.objects.filter(owner=newcomer, kind=Playlist.Kind.DAILY_MIX).exists()
+
+
+def test_listener_with_nothing_keeps_nothing_and_gets_nothing(history, django_user_model):
+    workflow.run_sync()
+    nobody = django_user_model.objects.create_user(username="nobody", password="x")
+    result = generation.generate_for_user(nobody)
+    assert result.listeners == 0
+    assert not Playlist.objects.filter(owner=nobody).exists()
