@@ -1,0 +1,973 @@
+"""Site-wide figures for the staff dashboard, the staff API and the CSV downloads (reads only).
+
+Every figure covers site days (``settings.TIME_ZONE``) in a ``DateRange``. Days before the rollups'
+watermark day (``RollupState``) come from the ``Daily*`` rollup tables; the watermark day and later (the
+day so far) are counted directly from ``Listen`` and ``Play`` with the rollups' conventions (listens and
+minutes from Listen, a listen without a duration counting its track's; plays, skips, contexts and
+quality from Play), so a figure equals a direct count of the same days. A listen inserted since the
+watermark for an earlier day (an import) shows once the rollups have run again: the import queues them.
+
+Each public function runs a fixed number of queries whatever the range or the data. Counts of distinct
+listeners over several days (weekly and monthly actives, cohorts) cannot be added up from daily rows, so
+they run in SQL over the union of the rollups' (listener, day) rows and the live days' ones.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, F, IntegerField, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from analytics.models import (
+    DailyArtistStats,
+    DailyContextStats,
+    DailyGenreStats,
+    DailyListenerActivity,
+    DailyQualityStats,
+    DailyTrackStats,
+    RollupState,
+)
+from catalog.models import Artist, Genre, Track
+from listening.models import Listen, Play, Playlist
+
+MAX_RANGE_DAYS = 731
+TOP_LIMIT = 50
+SKIP_LIMIT = 20
+COHORT_WEEKS = 12
+# Before any listen: the start of "all time", and of the live count when the rollups never ran.
+EPOCH = datetime.date(1970, 1, 1)
+
+
+# ------------------------------------------------------------------------------ days and ranges
+def site_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def site_today() -> datetime.date:
+    return timezone.now().astimezone(site_zone()).date()
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    """Return the aware instant a site day starts."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=site_zone())
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Site days from ``start`` to ``end``, both included."""
+
+    start: datetime.date
+    end: datetime.date
+
+    @classmethod
+    def last(cls, days: int, *, end: datetime.date | None = None) -> DateRange:
+        end = end or site_today()
+        return cls(end - datetime.timedelta(days=days - 1), end)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def each_day(self) -> list[datetime.date]:
+        return [self.start + datetime.timedelta(days=i) for i in range(self.days)]
+
+    def previous(self) -> DateRange:
+        """Return the range of the same length just before this one (for trends)."""
+        end = self.start - datetime.timedelta(days=1)
+        return DateRange(end - datetime.timedelta(days=self.days - 1), end)
+
+
+@dataclass(frozen=True)
+class RollupBounds:
+    """What the rollups hold: site days before ``live_from``, listens and plays up to these ids."""
+
+    live_from: datetime.date
+    last_listen_id: int = 0
+    last_play_id: int = 0
+
+
+def rollup_bounds() -> RollupBounds:
+    """Return the rollups' bounds (every day is live when they never ran)."""
+    state = (
+        RollupState.objects.filter(name="default", watermark__isnull=False)
+        .values("watermark", "last_listen_id", "last_play_id")
+        .first()
+    )
+    if state is None:
+        return RollupBounds(EPOCH)
+    return RollupBounds(
+        state["watermark"].astimezone(site_zone()).date(), state["last_listen_id"], state["last_play_id"]
+    )
+
+
+@dataclass(frozen=True)
+class _Split:
+    """How a range divides between the rollups and a direct count.
+
+    Rollups give the days before ``bounds.live_from``; the direct count adds every listen and play of the
+    days from then on, and the listens and plays of earlier days inserted after the rollups ran.
+    """
+
+    range: DateRange
+    bounds: RollupBounds
+
+    @property
+    def rollup_end(self) -> datetime.date | None:
+        end = min(self.range.end, self.bounds.live_from - datetime.timedelta(days=1))
+        return end if end >= self.range.start else None
+
+    @property
+    def live_start(self) -> datetime.date | None:
+        start = max(self.range.start, self.bounds.live_from)
+        return start if start <= self.range.end else None
+
+    def rollup_filter(self) -> Q:
+        if self.rollup_end is None:
+            return Q(pk__in=[])
+        return Q(day__gte=self.range.start, day__lte=self.rollup_end)
+
+    def _extra(self, column: str, last_id: int) -> Q:
+        end = day_start(self.range.end + datetime.timedelta(days=1))
+        extra = Q(pk__in=[])
+        if self.live_start is not None:
+            extra |= Q(**{f"{column}__gte": day_start(self.live_start), f"{column}__lt": end})
+        if self.rollup_end is not None:
+            extra |= Q(
+                **{
+                    "pk__gt": last_id,
+                    f"{column}__gte": day_start(self.range.start),
+                    f"{column}__lt": day_start(self.rollup_end + datetime.timedelta(days=1)),
+                }
+            )
+        return extra
+
+    def extra_listens(self):
+        """Listens of the range that the rollups do not hold."""
+        return Listen.objects.filter(self._extra("listened_at", self.bounds.last_listen_id))
+
+    def extra_plays(self):
+        """Plays of the range that the rollups do not hold."""
+        return Play.objects.filter(self._extra("started_at", self.bounds.last_play_id))
+
+
+def _split(date_range: DateRange, bounds: RollupBounds | None = None) -> _Split:
+    return _Split(date_range, rollup_bounds() if bounds is None else bounds)
+
+
+def _listen_ms():
+    return Coalesce(F("ms_played"), F("track__duration_ms"), Value(0), output_field=IntegerField())
+
+
+def _site_day(column: str):
+    return TruncDate(column, tzinfo=site_zone())
+
+
+def _as_date(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value[:10])
+    return value
+
+
+# ------------------------------------------------------------------------------ SQL helpers
+def _compile(queryset) -> tuple[str, list]:
+    sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+    return sql, list(params)
+
+
+def _day_number_sql(column: str) -> str:
+    """SQL for the number of days from a date parameter to a date column (the parameter comes first)."""
+    if connection.vendor == "postgresql":
+        return f"({column} - %s::date)"
+    return f"CAST(julianday({column}) - julianday(%s) AS INTEGER)"
+
+
+def _date_param(day: datetime.date):
+    return day if connection.vendor == "postgresql" else day.isoformat()
+
+
+def _active_pairs_sql(split: _Split) -> tuple[str, list]:
+    """SQL selecting (user_id, day) for every listener active on a day of the range (may repeat)."""
+    parts, params = [], []
+    if split.rollup_end is not None:
+        table = DailyListenerActivity._meta.db_table
+        parts.append(f"SELECT user_id, day FROM {table} WHERE day >= %s AND day <= %s")  # noqa: S608
+        params += [_date_param(split.range.start), _date_param(split.rollup_end)]
+    listens = split.extra_listens().annotate(day=_site_day("listened_at")).values_list("user_id", "day")
+    plays = split.extra_plays().annotate(day=_site_day("started_at")).values_list("user_id", "day")
+    for queryset in (listens, plays):
+        sql, sql_params = _compile(queryset)
+        parts.append(sql)
+        params += sql_params
+    if not parts:
+        return "SELECT user_id, day FROM " + DailyListenerActivity._meta.db_table + " WHERE 1 = 0", []  # noqa: S608
+    return " UNION ALL ".join(parts), params
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _distinct_users_by_bucket(split: _Split, origin: datetime.date, bucket_sql: str) -> dict[int, int]:
+    """Count distinct active listeners per bucket; ``bucket_sql`` maps ``dn`` (days since origin)."""
+    pairs_sql, params = _active_pairs_sql(split)
+    sql = (
+        f"SELECT {bucket_sql} AS bucket, COUNT(DISTINCT user_id) FROM "  # noqa: S608
+        f"(SELECT user_id, {_day_number_sql('day')} AS dn FROM ({pairs_sql}) pairs) numbered "
+        "GROUP BY bucket"
+    )
+    return {int(bucket): count for bucket, count in _fetch(sql, [_date_param(origin), *params])}
+
+
+def _threshold_case(thresholds: list[int]) -> str:
+    """SQL: the index of the first threshold that ``dn`` is below (thresholds ascending)."""
+    if not thresholds:
+        return "0"
+    whens = " ".join(f"WHEN dn < {int(limit)} THEN {index}" for index, limit in enumerate(thresholds))
+    return f"CASE {whens} ELSE {len(thresholds)} END"
+
+
+# ------------------------------------------------------------------------------ listeners
+@dataclass(frozen=True)
+class DayActivity:
+    day: datetime.date
+    active: int
+    new: int
+    listens: int
+    ms_played: int
+    plays: int
+    skips: int
+
+    @property
+    def returning(self) -> int:
+        return self.active - self.new
+
+    @property
+    def minutes(self) -> float:
+        return self.ms_played / 60000
+
+
+@dataclass(frozen=True)
+class PeriodActive:
+    """Distinct active listeners in one calendar week or month (clipped to the range)."""
+
+    start: datetime.date
+    end: datetime.date
+    active: int
+
+
+@dataclass
+class ActivityOverview:
+    range: DateRange
+    days: list[DayActivity]
+    weeks: list[PeriodActive]
+    months: list[PeriodActive]
+    wau: int  # distinct listeners in the 7 days ending with the range's last day
+    mau: int  # ... in the 30 days ending with it
+
+    @property
+    def listens(self) -> int:
+        return sum(day.listens for day in self.days)
+
+    @property
+    def minutes(self) -> float:
+        return sum(day.ms_played for day in self.days) / 60000
+
+    @property
+    def plays(self) -> int:
+        return sum(day.plays for day in self.days)
+
+    @property
+    def new(self) -> int:
+        return sum(day.new for day in self.days)
+
+    @property
+    def dau_average(self) -> float:
+        return sum(day.active for day in self.days) / len(self.days) if self.days else 0.0
+
+    @property
+    def dau_last(self) -> int:
+        return self.days[-1].active if self.days else 0
+
+    @property
+    def stickiness(self) -> float | None:
+        """Average daily actives over monthly actives, in percent."""
+        return 100 * self.dau_average / self.mau if self.mau else None
+
+
+def _first_days(split: _Split) -> dict[datetime.date, int]:
+    """Count the listeners whose first active day ever falls on each day of the range."""
+    everything = _Split(DateRange(EPOCH, split.range.end), split.bounds)
+    pairs_sql, params = _active_pairs_sql(everything)
+    sql = (
+        f"SELECT first_day, COUNT(*) FROM (SELECT user_id, MIN(day) AS first_day FROM ({pairs_sql}) pairs "  # noqa: S608
+        f"GROUP BY user_id) firsts WHERE first_day >= %s GROUP BY first_day"
+    )
+    rows = _fetch(sql, [*params, _date_param(split.range.start)])
+    return {_as_date(day): count for day, count in rows}
+
+
+def activity_overview(*, date_range: DateRange) -> ActivityOverview:
+    """Return daily actives (new and returning), listens, minutes and plays, weekly and monthly actives."""
+    split = _split(date_range)
+    by_day: dict[datetime.date, dict] = defaultdict(lambda: defaultdict(int))
+    rollup = (
+        DailyListenerActivity.objects.filter(split.rollup_filter())
+        .values("day")
+        .annotate(
+            active=Count("id"),
+            listens=Sum("listens"),
+            ms=Sum("ms_played"),
+            plays=Sum("plays"),
+            skips=Sum("skips"),
+        )
+    )
+    for row in rollup:
+        target = by_day[_as_date(row["day"])]
+        for key in ("active", "listens", "ms", "plays", "skips"):
+            target[key] += row[key] or 0
+    listens = (
+        split.extra_listens()
+        .annotate(day=_site_day("listened_at"))
+        .values("day")
+        .annotate(listens=Count("id"), ms=Sum(_listen_ms()))
+    )
+    plays = (
+        split.extra_plays()
+        .annotate(day=_site_day("started_at"))
+        .values("day")
+        .annotate(plays=Count("id"), skips=Count("id", filter=Q(skipped=True)))
+    )
+    for row in [*listens, *plays]:
+        target = by_day[_as_date(row["day"])]
+        for key in ("listens", "ms", "plays", "skips"):
+            target[key] += row.get(key) or 0
+    # Listeners active on a day only through rows the rollups do not hold yet.
+    extra = _Split(date_range, split.bounds)
+    extra_pairs = set()
+    for queryset in (
+        extra.extra_listens().annotate(day=_site_day("listened_at")).values_list("user_id", "day"),
+        extra.extra_plays().annotate(day=_site_day("started_at")).values_list("user_id", "day"),
+    ):
+        extra_pairs |= {(user_id, _as_date(day)) for user_id, day in queryset.distinct()}
+    late_days = {day for _, day in extra_pairs if split.rollup_end and day <= split.rollup_end}
+    known = set()
+    if late_days:
+        known = {
+            (user_id, _as_date(day))
+            for user_id, day in DailyListenerActivity.objects.filter(
+                day__in=late_days, user_id__in={user_id for user_id, _ in extra_pairs}
+            ).values_list("user_id", "day")
+        }
+    for _user_id, day in extra_pairs - known:
+        by_day[day]["active"] += 1
+    firsts = _first_days(split)
+    days = [
+        DayActivity(
+            day=day,
+            active=by_day[day]["active"],
+            new=firsts.get(day, 0),
+            listens=by_day[day]["listens"],
+            ms_played=by_day[day]["ms"],
+            plays=by_day[day]["plays"],
+            skips=by_day[day]["skips"],
+        )
+        for day in date_range.each_day()
+    ]
+
+    # Calendar weeks (Monday first) and months, clipped to the range.
+    origin = date_range.start - datetime.timedelta(days=date_range.start.weekday())
+    week_counts = _distinct_users_by_bucket(split, origin, "(dn / 7)")
+    weeks = []
+    monday = origin
+    index = 0
+    while monday <= date_range.end:
+        weeks.append(
+            PeriodActive(
+                max(monday, date_range.start),
+                min(monday + datetime.timedelta(days=6), date_range.end),
+                week_counts.get(index, 0),
+            )
+        )
+        monday += datetime.timedelta(days=7)
+        index += 1
+    month_starts = []
+    first = date_range.start.replace(day=1)
+    while first <= date_range.end:
+        month_starts.append(first)
+        first = (first + datetime.timedelta(days=32)).replace(day=1)
+    thresholds = [(start - date_range.start).days for start in month_starts[1:]]
+    month_counts = _distinct_users_by_bucket(split, date_range.start, _threshold_case(thresholds))
+    months = [
+        PeriodActive(
+            max(start, date_range.start),
+            min(
+                (start + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1),
+                date_range.end,
+            ),
+            month_counts.get(index, 0),
+        )
+        for index, start in enumerate(month_starts)
+    ]
+
+    # WAU and MAU at the range's last day, in one query over the last 30 days.
+    last30 = _Split(DateRange.last(30, end=date_range.end), split.bounds)
+    recent = _distinct_users_by_bucket(last30, last30.range.start, _threshold_case([23]))
+    pairs_sql, params = _active_pairs_sql(last30)
+    [(mau,)] = _fetch(f"SELECT COUNT(DISTINCT user_id) FROM ({pairs_sql}) p", params)  # noqa: S608
+    return ActivityOverview(
+        range=date_range, days=days, weeks=weeks, months=months, wau=recent.get(1, 0), mau=mau or 0
+    )
+
+
+# ------------------------------------------------------------------------------ retention
+@dataclass
+class Cohort:
+    week: datetime.date  # the Monday of the week of the listeners' first active day
+    size: int
+    retained: list[int]  # listeners active in week 0, 1, 2, ... (only weeks that have started)
+
+    @property
+    def percents(self) -> list[float]:
+        return [100 * count / self.size if self.size else 0.0 for count in self.retained]
+
+
+@dataclass
+class Retention:
+    range: DateRange
+    cohorts: list[Cohort]
+    weeks: int  # columns: weeks since the first active week
+
+
+def retention_cohorts(*, date_range: DateRange, max_cohorts: int = COHORT_WEEKS) -> Retention:
+    """Return weekly cohorts (by first active week) that start in the range, and their retention.
+
+    Week k of a cohort counts its listeners active in the k-th calendar week after their first one,
+    up to the range's end; at most the last ``max_cohorts`` cohorts.
+    """
+    split = _split(date_range)
+    last_monday = date_range.end - datetime.timedelta(days=date_range.end.weekday())
+    first_monday = date_range.start - datetime.timedelta(days=date_range.start.weekday())
+    first_monday = max(first_monday, last_monday - datetime.timedelta(weeks=max_cohorts - 1))
+    everything = _Split(DateRange(EPOCH, date_range.end), split.bounds)
+    pairs_sql, params = _active_pairs_sql(everything)
+    dn = _day_number_sql("day")
+    first_dn = _day_number_sql("first_day")
+    sql = (
+        f"WITH pairs AS ({pairs_sql}), "  # noqa: S608
+        f"firsts AS (SELECT user_id, MIN(day) AS first_day FROM pairs GROUP BY user_id) "
+        f"SELECT cohort, week, COUNT(DISTINCT user_id) FROM ("
+        f"  SELECT pairs.user_id, ({first_dn}) / 7 AS cohort, ({dn}) / 7 AS week "
+        f"  FROM pairs JOIN firsts ON firsts.user_id = pairs.user_id "
+        f"  WHERE firsts.first_day >= %s AND pairs.day >= %s"
+        f") numbered GROUP BY cohort, week"
+    )
+    origin = _date_param(first_monday)
+    rows = _fetch(sql, [*params, origin, origin, origin, origin])
+    matrix: dict[int, dict[int, int]] = defaultdict(dict)
+    for cohort, week, count in rows:
+        matrix[int(cohort)][int(week)] = count
+    total_weeks = (last_monday - first_monday).days // 7 + 1
+    cohorts = []
+    for index in range(total_weeks):
+        counts = matrix.get(index, {})
+        size = counts.get(index, 0)
+        cohorts.append(
+            Cohort(
+                week=first_monday + datetime.timedelta(weeks=index),
+                size=size,
+                retained=[counts.get(week, 0) for week in range(index, total_weeks)],
+            )
+        )
+    return Retention(range=date_range, cohorts=cohorts, weeks=total_weeks)
+
+
+# ------------------------------------------------------------------------------ catalogue items
+@dataclass
+class ItemRow:
+    """Figures of one track, artist or genre over a range, with its listens in the previous range."""
+
+    item_id: int
+    name: str
+    subtitle: str
+    listens: int
+    ms_played: int
+    plays: int
+    skips: int
+    previous_listens: int = 0
+    url: str = ""
+
+    @property
+    def minutes(self) -> float:
+        return self.ms_played / 60000
+
+    @property
+    def skip_rate(self) -> float | None:
+        return 100 * self.skips / self.plays if self.plays else None
+
+    @property
+    def change(self) -> float | None:
+        """Change in listens against the previous range, in percent (None when it had none: new)."""
+        if not self.previous_listens:
+            return None
+        return 100 * (self.listens - self.previous_listens) / self.previous_listens
+
+
+_ITEMS = {
+    "track": (DailyTrackStats, "track_id"),
+    "artist": (DailyArtistStats, "artist_id"),
+    "genre": (DailyGenreStats, "genre_id"),
+}
+
+
+def _live_item_figures(kind: str, split: _Split) -> tuple[dict[int, dict], dict[int, dict]]:
+    """Return {item: {listens, ms}} from Listen and {item: {plays, skips}} from Play not in the rollups."""
+    key = {"track": "track_id", "artist": "track__artist_id", "genre": "track__genres"}[kind]
+    listens = (
+        split.extra_listens()
+        .filter(**{f"{key}__isnull": False})
+        .values(item=F(key))
+        .annotate(listens=Count("id"), ms=Sum(_listen_ms()))
+    )
+    plays = (
+        split.extra_plays()
+        .filter(**{f"{key}__isnull": False})
+        .values(item=F(key))
+        .annotate(plays=Count("id"), skips=Count("id", filter=Q(skipped=True)))
+    )
+    return {row["item"]: row for row in listens}, {row["item"]: row for row in plays}
+
+
+def item_totals(*, kind: str, date_range: DateRange, bounds: RollupBounds | None = None) -> dict[int, dict]:
+    """Return {item id: {listens, ms, plays, skips}} over the range for every item with any (2-3 queries)."""
+    model, column = _ITEMS[kind]
+    split = _split(date_range, bounds)
+    totals: dict[int, dict] = defaultdict(lambda: {"listens": 0, "ms": 0, "plays": 0, "skips": 0})
+    rows = (
+        model.objects.filter(split.rollup_filter())
+        .values_list(column)
+        .annotate(Sum("listens"), Sum("ms_played"), Sum("plays"), Sum("skips"))
+    )
+    for item, listens, ms, plays, skips in rows:
+        target = totals[item]
+        target["listens"] += listens or 0
+        target["ms"] += ms or 0
+        target["plays"] += plays or 0
+        target["skips"] += skips or 0
+    live_listens, live_plays = _live_item_figures(kind, split)
+    for item, row in live_listens.items():
+        totals[item]["listens"] += row["listens"]
+        totals[item]["ms"] += row["ms"] or 0
+    for item, row in live_plays.items():
+        totals[item]["plays"] += row["plays"]
+        totals[item]["skips"] += row["skips"]
+    return dict(totals)
+
+
+def _names(kind: str, ids) -> dict[int, tuple[str, str, str]]:
+    """Return {id: (name, subtitle, url)} for items of a kind (one query)."""
+    if kind == "track":
+        tracks = Track.objects.filter(pk__in=ids).select_related("artist").only("title", "artist__name")
+        return {t.pk: (t.title, t.artist.name, t.get_absolute_url()) for t in tracks}
+    if kind == "artist":
+        return {a.pk: (a.name, "", a.get_absolute_url()) for a in Artist.objects.filter(pk__in=ids)}
+    return {g.pk: (g.name, "", g.get_absolute_url()) for g in Genre.objects.filter(pk__in=ids)}
+
+
+@dataclass
+class Coverage:
+    """How much of the catalogue was played in a range, and how concentrated the plays were."""
+
+    played_tracks: int
+    catalogue_tracks: int
+    plays: int
+    top_decile_plays: int
+    # % of plays per tenth of the catalogue's tracks, most played first.
+    decile_shares: list[float] = field(default_factory=list)
+
+    @property
+    def percent_played(self) -> float | None:
+        return 100 * self.played_tracks / self.catalogue_tracks if self.catalogue_tracks else None
+
+    @property
+    def long_tail_percent(self) -> float | None:
+        """Share of plays outside the top 10 % of the catalogue's tracks, in percent."""
+        return 100 * (self.plays - self.top_decile_plays) / self.plays if self.plays else None
+
+
+@dataclass
+class ContentOverview:
+    range: DateRange
+    top_tracks: list[ItemRow]
+    top_artists: list[ItemRow]
+    top_genres: list[ItemRow]
+    skipped_tracks: list[ItemRow]
+    genre_skips: list[ItemRow]
+    coverage: Coverage
+    min_plays: int
+
+
+def _ranked(totals, limit, key, *, min_plays=0):
+    candidates = [(item, row) for item, row in totals.items() if row["plays"] >= min_plays]
+    candidates.sort(key=lambda pair: (-key(pair[1]), pair[0]))
+    return candidates[:limit]
+
+
+def _rows(ranked, previous, names) -> list[ItemRow]:
+    rows = []
+    for item, figures in ranked:
+        name, subtitle, url = names.get(item, (f"#{item}", "", ""))
+        rows.append(
+            ItemRow(
+                item_id=item,
+                name=name,
+                subtitle=subtitle,
+                url=url,
+                listens=figures["listens"],
+                ms_played=figures["ms"],
+                plays=figures["plays"],
+                skips=figures["skips"],
+                previous_listens=previous.get(item, {}).get("listens", 0),
+            )
+        )
+    return rows
+
+
+def content_overview(
+    *,
+    date_range: DateRange,
+    limit: int = TOP_LIMIT,
+    skip_limit: int = SKIP_LIMIT,
+    min_plays: int | None = None,
+) -> ContentOverview:
+    """Return the top tracks, artists and genres (with the previous range's listens), skip rates, coverage.
+
+    Skip rates list the items with at least ``min_plays`` plays (by default 1 per 1,000 plays in the range,
+    at least 5), so a track played twice and skipped twice does not lead the list.
+    """
+    bounds = rollup_bounds()
+    previous_range = date_range.previous()
+    result = {}
+    for kind in ("track", "artist", "genre"):
+        totals = item_totals(kind=kind, date_range=date_range, bounds=bounds)
+        result[kind] = totals
+    all_plays = sum(row["plays"] for row in result["track"].values())
+    threshold = min_plays if min_plays is not None else max(5, all_plays // 1000)
+
+    def skip_key(row):
+        return row["skips"] / row["plays"] if row["plays"] else 0
+
+    def by_listens(row):
+        return row["listens"]
+
+    ranked = {
+        "track": _ranked(result["track"], limit, by_listens),
+        "artist": _ranked(result["artist"], limit, by_listens),
+        "genre": _ranked(result["genre"], limit, by_listens),
+        "track_skips": _ranked(result["track"], skip_limit, skip_key, min_plays=threshold),
+        "genre_skips": _ranked(result["genre"], skip_limit, skip_key, min_plays=threshold),
+    }
+    rows = {}
+    for kind, skip_key_name in (("track", "track_skips"), ("artist", None), ("genre", "genre_skips")):
+        ids = {item for item, _ in ranked[kind]}
+        if skip_key_name:
+            ids |= {item for item, _ in ranked[skip_key_name]}
+        previous = _previous_totals(kind, previous_range, ids, bounds)
+        names = _names(kind, ids)
+        rows[kind] = _rows(ranked[kind], previous, names)
+        if skip_key_name:
+            rows[skip_key_name] = _rows(ranked[skip_key_name], previous, names)
+
+    catalogue = Track.objects.filter(is_available=True).count()
+    play_counts = sorted((row["plays"] for row in result["track"].values() if row["plays"]), reverse=True)
+    # Deciles of the whole catalogue, unplayed tracks included (an unavailable track may still be played).
+    size = max(catalogue, len(play_counts))
+    top_n = math.ceil(size / 10)
+    total = sum(play_counts)
+    deciles = []
+    if total:
+        for decile in range(10):
+            chunk = play_counts[math.ceil(decile * size / 10) : math.ceil((decile + 1) * size / 10)]
+            deciles.append(100 * sum(chunk) / total)
+    coverage = Coverage(
+        played_tracks=sum(1 for row in result["track"].values() if row["plays"] or row["listens"]),
+        catalogue_tracks=catalogue,
+        plays=total,
+        top_decile_plays=sum(play_counts[:top_n]),
+        decile_shares=deciles,
+    )
+    return ContentOverview(
+        range=date_range,
+        top_tracks=rows["track"],
+        top_artists=rows["artist"],
+        top_genres=rows["genre"],
+        skipped_tracks=rows["track_skips"],
+        genre_skips=rows["genre_skips"],
+        coverage=coverage,
+        min_plays=threshold,
+    )
+
+
+def _previous_totals(kind: str, date_range: DateRange, ids, bounds: RollupBounds) -> dict[int, dict]:
+    """Return {item: {"listens": n}} in an earlier range for some items (1-2 queries)."""
+    if not ids:
+        return {}
+    model, column = _ITEMS[kind]
+    split = _split(date_range, bounds)
+    totals: dict[int, dict] = defaultdict(lambda: {"listens": 0})
+    rows = (
+        model.objects.filter(split.rollup_filter(), **{f"{column}__in": ids})
+        .values_list(column)
+        .annotate(Sum("listens"))
+    )
+    for item, listens in rows:
+        totals[item]["listens"] += listens or 0
+    key = {"track": "track_id", "artist": "track__artist_id", "genre": "track__genres"}[kind]
+    live = (
+        split.extra_listens().filter(**{f"{key}__in": ids}).values(item=F(key)).annotate(listens=Count("id"))
+    )
+    for row in live:
+        totals[row["item"]]["listens"] += row["listens"]
+    return dict(totals)
+
+
+# ------------------------------------------------------------------------------ generated playlists
+CONTEXT_GROUPS = (
+    ("discover", "Discover"),
+    ("daily_mix", "Daily Mixes"),
+    ("radio", "Radio"),
+    ("other", "Everything else"),
+)
+
+
+def context_group(context_type: str, kind: str) -> str:
+    if context_type == "generated":
+        return (
+            "discover" if kind == Playlist.Kind.DISCOVER else "daily_mix" if kind == "daily_mix" else "other"
+        )
+    if context_type == "radio":
+        return "radio"
+    return "other"
+
+
+@dataclass
+class ContextRow:
+    group: str
+    label: str
+    plays: int = 0
+    completions: int = 0
+    skips: int = 0
+    ms_played: int = 0
+
+    @property
+    def completion_rate(self) -> float | None:
+        return 100 * self.completions / self.plays if self.plays else None
+
+    @property
+    def skip_rate(self) -> float | None:
+        return 100 * self.skips / self.plays if self.plays else None
+
+    @property
+    def minutes_per_play(self) -> float | None:
+        return self.ms_played / 60000 / self.plays if self.plays else None
+
+
+@dataclass
+class ContextOverview:
+    range: DateRange
+    groups: list[ContextRow]
+    by_type: list[ContextRow]  # every context type (and generated kind) on its own
+    daily: dict[str, list[int]]  # group -> plays per day of the range
+
+
+def _live_context_rows(split: _Split):
+    """Live plays by (day, context_type, generated playlist kind), as the rollups count them."""
+    kinds = Playlist.objects.filter(uid__isnull=False)
+    plays = (
+        split.extra_plays()
+        .annotate(day=_site_day("started_at"))
+        .values("day", "context_type", "context_id")
+        .annotate(
+            plays=Count("id"),
+            completions=Count("id", filter=Q(skipped=False)),
+            skips=Count("id", filter=Q(skipped=True)),
+            ms=Sum("ms_played"),
+        )
+    )
+    rows = list(plays)
+    generated_ids = {
+        row["context_id"] for row in rows if row["context_type"] == "generated" and row["context_id"]
+    }
+    kind_of = {}
+    if generated_ids:
+        valid = []
+        for value in generated_ids:
+            try:
+                valid.append(str(uuid.UUID(value)))
+            except ValueError:
+                continue
+        kind_of = {str(uid): kind for uid, kind in kinds.filter(uid__in=valid).values_list("uid", "kind")}
+    for row in rows:
+        row["kind"] = kind_of.get(row["context_id"], "") if row["context_type"] == "generated" else ""
+    return rows
+
+
+def context_overview(*, date_range: DateRange) -> ContextOverview:
+    """Return plays, completions, skips and minutes from Discover, Daily Mixes, radio and the rest."""
+    split = _split(date_range)
+    days = date_range.each_day()
+    index = {day: i for i, day in enumerate(days)}
+    groups = {key: ContextRow(key, label) for key, label in CONTEXT_GROUPS}
+    by_type: dict[tuple[str, str], ContextRow] = {}
+    daily = {key: [0] * len(days) for key, _ in CONTEXT_GROUPS}
+
+    def add(day, context_type, kind, plays, completions, skips, ms):
+        group = context_group(context_type, kind)
+        for row in (groups[group], by_type.setdefault((context_type, kind), _type_row(context_type, kind))):
+            row.plays += plays
+            row.completions += completions
+            row.skips += skips
+            row.ms_played += ms
+        daily[group][index[day]] += plays
+
+    rollup = DailyContextStats.objects.filter(split.rollup_filter()).values_list(
+        "day", "context_type", "kind", "plays", "completions", "skips", "ms_played"
+    )
+    for day, context_type, kind, plays, completions, skips, ms in rollup:
+        add(_as_date(day), context_type, kind, plays, completions, skips, ms)
+    for row in _live_context_rows(split):
+        add(
+            _as_date(row["day"]),
+            row["context_type"],
+            row["kind"],
+            row["plays"],
+            row["completions"],
+            row["skips"],
+            row["ms"] or 0,
+        )
+    ordered_types = sorted(by_type.values(), key=lambda row: (-row.plays, row.label))
+    return ContextOverview(range=date_range, groups=list(groups.values()), by_type=ordered_types, daily=daily)
+
+
+_CONTEXT_LABELS = {
+    "": "No context",
+    "album": "Album",
+    "artist": "Artist",
+    "playlist": "Playlist",
+    "radio": "Radio",
+    "search": "Search",
+    "likes": "Liked songs",
+    "track": "Track",
+    "queue": "Queue",
+}
+
+
+def _type_row(context_type: str, kind: str) -> ContextRow:
+    if context_type == "generated":
+        label = {"discover": "Discover", "daily_mix": "Daily Mix"}.get(kind, "Generated playlist")
+    else:
+        label = _CONTEXT_LABELS.get(context_type, context_type.title())
+    return ContextRow(f"{context_type}/{kind}", label)
+
+
+# ------------------------------------------------------------------------------ streaming quality
+@dataclass
+class QualityRow:
+    format: str
+    plays: int = 0
+    ttfa_ms_sum: int = 0
+    ttfa_count: int = 0
+    stall_count: int = 0
+    stall_ms: int = 0
+    errors: int = 0
+
+    @property
+    def label(self) -> str:
+        return self.format.upper() if self.format else "Unknown"
+
+    @property
+    def ttfa_average(self) -> float | None:
+        return self.ttfa_ms_sum / self.ttfa_count if self.ttfa_count else None
+
+    @property
+    def stalls_per_100(self) -> float | None:
+        return 100 * self.stall_count / self.plays if self.plays else None
+
+    @property
+    def stall_ms_per_play(self) -> float | None:
+        return self.stall_ms / self.plays if self.plays else None
+
+    @property
+    def error_rate(self) -> float | None:
+        """Errors per 100 plays."""
+        return 100 * self.errors / self.plays if self.plays else None
+
+
+@dataclass
+class QualityOverview:
+    range: DateRange
+    formats: list[QualityRow]
+    total: QualityRow
+    daily: list[QualityRow]  # one per day of the range, all formats together (format = the day)
+
+
+def quality_overview(*, date_range: DateRange) -> QualityOverview:
+    """Return time to first audio, stalls and errors by audio format and per day."""
+    split = _split(date_range)
+    days = date_range.each_day()
+    formats: dict[str, QualityRow] = {}
+    daily = {day: QualityRow(day.isoformat()) for day in days}
+    total = QualityRow("all")
+
+    def add(day, fmt, plays, ttfa_sum, ttfa_count, stalls, stall_ms, errors):
+        for row in (formats.setdefault(fmt or "", QualityRow(fmt or "")), daily[day], total):
+            row.plays += plays
+            row.ttfa_ms_sum += ttfa_sum
+            row.ttfa_count += ttfa_count
+            row.stall_count += stalls
+            row.stall_ms += stall_ms
+            row.errors += errors
+
+    rollup = DailyQualityStats.objects.filter(split.rollup_filter()).values_list(
+        "day", "format", "plays", "ttfa_ms_sum", "ttfa_count", "stall_count", "stall_ms", "errors"
+    )
+    for row in rollup:
+        add(_as_date(row[0]), *row[1:])
+    live = (
+        split.extra_plays()
+        .annotate(day=_site_day("started_at"), fmt=Coalesce(F("track__audio_file__format"), Value("")))
+        .values("day", "fmt")
+        .annotate(
+            plays=Count("id"),
+            ttfa_sum=Coalesce(Sum("time_to_first_audio_ms"), Value(0)),
+            ttfa_count=Count("time_to_first_audio_ms"),
+            stalls=Sum("stall_count"),
+            stall_ms=Sum("stall_ms"),
+            errors=Sum("error_count"),
+        )
+    )
+    for row in live:
+        add(
+            _as_date(row["day"]),
+            row["fmt"],
+            row["plays"],
+            row["ttfa_sum"] or 0,
+            row["ttfa_count"],
+            row["stalls"] or 0,
+            row["stall_ms"] or 0,
+            row["errors"] or 0,
+        )
+    ordered = sorted(formats.values(), key=lambda row: (-row.plays, row.format))
+    return QualityOverview(range=date_range, formats=ordered, total=total, daily=[daily[day] for day in days])
