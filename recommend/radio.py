@@ -17,6 +17,7 @@ Scoring a batch (a fixed number of indexed queries, whatever the catalog's size)
 """
 
 import random
+import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from listening.models import ContextType, Play, PlaylistTrack
 from .models import SimilarArtist, SimilarTrack, TrackDislike
 
 RADIO_TTL_SECONDS = 6 * 3600
+SESSION_ID = re.compile(r"[0-9a-f]{32}")
 DEFAULT_BATCH = 10
 MAX_BATCH = 50
 MAX_ANCHORS = 60
@@ -110,7 +112,10 @@ def _save(session: RadioSession) -> None:
 
 def radio_get(*, user, session_id: str) -> RadioSession:
     """Return the user's radio session, or raise Http404 (unknown, expired, or someone else's)."""
-    data = cache.get(_key(str(session_id)))
+    session_id = str(session_id)
+    if not SESSION_ID.fullmatch(session_id):
+        raise Http404("No such radio session.")
+    data = cache.get(_key(session_id))
     if not data or data.get("user_id") != user.pk:
         raise Http404("No such radio session (it may have expired).")
     return RadioSession(**data)

@@ -1,0 +1,1 @@
+"""The recommend app's API: recommendations, generated playlists, radio, similar items, thumbs-down."""
