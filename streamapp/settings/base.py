@@ -229,6 +229,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "displayOperationId": True},
+    "ENUM_NAME_OVERRIDES": {
+        "LikeKindEnum": ["track", "album", "artist"],
+        "MixKindEnum": "recommend.api.serializers.MIX_KINDS",
+        "SimilarSourceEnum": "recommend.api.serializers.SIMILAR_SOURCES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "streamapp.api_schema.postprocess_error_responses",
@@ -239,6 +244,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "likes", "description": "Liked tracks, albums and artists."},
         {"name": "playlists", "description": "Playlists: create, edit, reorder, share with collaborators."},
         {"name": "player", "description": "The web player: play reports, the saved queue, play contexts."},
+        {"name": "recommendations", "description": "Recommended tracks, generated playlists, thumbs-down."},
+        {"name": "radio", "description": "Radio sessions from any seed, similar tracks and artists."},
     ],
 }
 
