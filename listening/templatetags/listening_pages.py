@@ -7,17 +7,15 @@ from listening import selectors
 register = template.Library()
 
 
-@register.simple_tag(takes_context=True)
-def liked(context, kind: str, pk) -> bool:
-    """Return whether the listener likes this track, album or artist.
+def liked_id_cache(context, kind: str) -> set:
+    """Return the ids of every track, album or artist ("kind") the listener likes, loaded once a page.
 
-    The first call on a page loads every liked id of that kind once (one query), so a tracklist of
-    any length costs the same.
+    The first call on a page runs one query; the set is kept on the request for the rest of it.
     """
     request = context.get("request")
     user = context.get("user") or getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return False
+        return set()
     cache = getattr(request, "_liked_ids", None) if request is not None else None
     if cache is None:
         cache = {}
@@ -25,7 +23,17 @@ def liked(context, kind: str, pk) -> bool:
             request._liked_ids = cache
     if kind not in cache:
         cache[kind] = selectors.liked_id_set(user=user, kind=kind)
-    return pk in cache[kind]
+    return cache[kind]
+
+
+@register.simple_tag(takes_context=True)
+def liked(context, kind: str, pk) -> bool:
+    """Return whether the listener likes this track, album or artist.
+
+    The first call on a page loads every liked id of that kind once (one query), so a tracklist of
+    any length costs the same.
+    """
+    return pk in liked_id_cache(context, kind)
 
 
 @register.inclusion_tag("listening/partials/sidebar_library.html", takes_context=True)
