@@ -20,8 +20,13 @@ TRAIN_SOFT_TIME_LIMIT = 2 * 3600
 @shared_task(
     name="recommend.rebuild", soft_time_limit=TRAIN_SOFT_TIME_LIMIT, time_limit=TRAIN_SOFT_TIME_LIMIT + 300
 )
-def rebuild(run_id: int | None = None, trigger: str = RecommendationRun.Trigger.SCHEDULE) -> dict:
-    """Start the run (``run_id`` from "rebuild now", else a new scheduled one), train, fan out."""
+def rebuild(
+    run_id: int | None = None,
+    trigger: str = RecommendationRun.Trigger.SCHEDULE,
+    chunk_size: int | None = None,
+) -> dict:
+    """Start the run (``run_id`` from "rebuild now", else a new scheduled one), train, fan out
+    chunks of ``chunk_size`` listeners (default ``workflow.CHUNK_SIZE``)."""
     run = RecommendationRun.objects.filter(pk=run_id).first() if run_id else None
     if run is None:
         run = workflow.run_create(trigger=trigger)
@@ -33,7 +38,7 @@ def rebuild(run_id: int | None = None, trigger: str = RecommendationRun.Trigger.
         logger.warning("recommendation run %s not started: %s", run.pk, error)
         return {"run": run.pk, "status": "locked"}
     try:
-        _, chunks = workflow.train_stage(run)
+        _, chunks = workflow.train_stage(run, chunk_size=chunk_size or workflow.CHUNK_SIZE)
     except Exception as error:
         workflow.fail_with_traceback(run.pk, error)
         raise

@@ -56,7 +56,7 @@ def chunked(user_ids: Sequence[int], size: int = CHUNK_SIZE) -> list[list[int]]:
 
 
 def train_stage(
-    run: RecommendationRun, *, user_ids: Sequence[int] | None = None
+    run: RecommendationRun, *, user_ids: Sequence[int] | None = None, chunk_size: int = CHUNK_SIZE
 ) -> tuple[training.TrainedModel, list[list[int]]]:
     """Train and persist the run's model, write item neighbours; return it and the listener chunks.
 
@@ -73,7 +73,7 @@ def train_stage(
     lease = lock.lease_for_run(run.pk)
     if lease:
         lock.lock_refresh(lease)
-    return trained, chunked(listeners)
+    return trained, chunked(listeners, chunk_size)
 
 
 def chunk_stage(
@@ -170,10 +170,8 @@ def run_sync(
     run_start(run)
     try:
         report("train", 0, 1)
-        trained, chunks = train_stage(run, user_ids=user_ids)
+        trained, chunks = train_stage(run, user_ids=user_ids, chunk_size=chunk_size)
         report("train", 1, 1)
-        if chunk_size != CHUNK_SIZE:
-            chunks = chunked([u for c in chunks for u in c], chunk_size)
         total = sum(len(c) for c in chunks)
         done = 0
         report("generate", 0, total)

@@ -1,0 +1,143 @@
+"""Recommend in the Django admin: the runs (read-only, with "rebuild now"), the lock, thumbs-down and
+taste picks. The 03:00 schedule is django-celery-beat's PeriodicTask "Recommend: nightly rebuild"."""
+
+from django.contrib import admin, messages
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from . import tasks
+from .models import Recommendation, RecommendationRun, RunLock, TastePick, TrackDislike
+
+
+def _queue_rebuild(request) -> RecommendationRun:
+    run = tasks.rebuild_queue(trigger=RecommendationRun.Trigger.MANUAL)
+    messages.success(request, f"Run {run.pk} queued: a worker will train and rebuild every listener's lists.")
+    return run
+
+
+@admin.register(RecommendationRun)
+class RecommendationRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "status",
+        "trigger",
+        "created_at",
+        "duration",
+        "listeners",
+        "tracks",
+        "playlists",
+        "ndcg",
+    )
+    list_filter = ("status", "trigger")
+    date_hierarchy = "created_at"
+    actions = ["rebuild_now"]
+    fields = (
+        "status",
+        "trigger",
+        "model_name",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "duration",
+        "listeners",
+        "tracks",
+        "playlists",
+        "timings",
+        "figures",
+        "error",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="duration")
+    def duration(self, run):
+        seconds = run.duration_seconds
+        return "—" if seconds is None else f"{seconds:.1f} s"
+
+    @admin.display(description="NDCG@10")
+    def ndcg(self, run):
+        value = (run.metrics or {}).get("ndcg@10")
+        return "—" if value is None else f"{value:.3f}"
+
+    @admin.display(description="time per stage")
+    def timings(self, run):
+        rows = ((stage, f"{seconds:.2f} s") for stage, seconds in (run.stage_timings or {}).items())
+        return format_html("<table>{}</table>", format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows))
+
+    @admin.display(description="evaluation")
+    def figures(self, run):
+        rows = ((name, value) for name, value in (run.metrics or {}).items())
+        return format_html("<table>{}</table>", format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows))
+
+    @admin.action(description="Rebuild now (queue a new run)")
+    def rebuild_now(self, request, queryset):
+        _queue_rebuild(request)
+
+    def get_urls(self):
+        urls = [
+            path(
+                "rebuild/",
+                self.admin_site.admin_view(self.rebuild_view),
+                name="recommend_recommendationrun_rebuild",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def rebuild_view(self, request):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_view_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        _queue_rebuild(request)
+        return HttpResponseRedirect(reverse("admin:recommend_recommendationrun_changelist"))
+
+
+@admin.register(RunLock)
+class RunLockAdmin(admin.ModelAdmin):
+    """Read-only; deleting a lock frees it for a new run (a run that is really running loses it)."""
+
+    list_display = ("name", "run", "acquired_at", "expires_at")
+    readonly_fields = ("name", "run", "token", "acquired_at", "expires_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(admin.ModelAdmin):
+    list_display = ("user", "rank", "track", "score", "reason", "run")
+    list_select_related = ("user", "track", "run")
+    raw_id_fields = ("user", "track", "seed_track", "run")
+    search_fields = ("user__username",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TrackDislike)
+class TrackDislikeAdmin(admin.ModelAdmin):
+    list_display = ("user", "track", "created_at")
+    list_select_related = ("user", "track")
+    raw_id_fields = ("user", "track")
+    search_fields = ("user__username",)
+
+
+@admin.register(TastePick)
+class TastePickAdmin(admin.ModelAdmin):
+    list_display = ("user", "created_at")
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)
+    filter_horizontal = ("genres",)
+    autocomplete_fields = ("artists",)
