@@ -502,6 +502,7 @@ class YearInReview:
     most_played_day: tuple[dt.date, int, int] | None  # (day, listens, ms)
     genre_story: GenreStory | None
     years: list[int]  # the years with listens, for navigation
+    minutes_per_month: list[tuple[dt.date, int]] = field(default_factory=list)
 
 
 def listener_years(*, user) -> list[int]:
@@ -526,12 +527,16 @@ def year_in_review(*, user, year: int, limit: int = 5, now: dt.datetime | None =
     if days:
         day = min(days, key=lambda d: (-days[d][0], -days[d][1], d))
         busiest = (day, days[day][0], days[day][1])
+    per_month: dict[int, int] = defaultdict(int)
+    for day, (_, ms) in days.items():
+        per_month[day.month] += ms
     return YearInReview(
         year=year,
         stats=stats,
         most_played_day=busiest,
         genre_story=_genre_story(source, period, stats),
         years=listener_years(user=user),
+        minutes_per_month=[(dt.date(year, month, 1), per_month[month] // 60_000) for month in range(1, 13)],
     )
 
 
