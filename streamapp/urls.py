@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("listening.listenbrainz.urls")),
     path("accounts/", include("accounts.urls")),
     path("staff/analytics/", include("analytics.urls_staff")),
+    path("", include("analytics.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("streamapp.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
