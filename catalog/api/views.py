@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from catalog import filters, selectors
 from catalog.models import Album, Artist, Genre, Track
 
+from . import examples
 from .serializers import (
     ALBUM_EXAMPLE,
     ARTIST_EXAMPLE,
@@ -92,7 +93,9 @@ class ArtistDetailApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses={200: OutputSerializer})
+    @extend_schema(
+        responses={200: OutputSerializer}, examples=[examples.ARTIST_DETAIL, examples.ARTIST_NOT_FOUND]
+    )
     def get(self, request, pk: int):
         page = selectors.artist_detail(pk=pk)
         if page is None:
@@ -145,7 +148,9 @@ class AlbumDetailApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses={200: OutputSerializer})
+    @extend_schema(
+        responses={200: OutputSerializer}, examples=[examples.ALBUM_DETAIL, examples.ALBUM_NOT_FOUND]
+    )
     def get(self, request, pk: int):
         page = selectors.album_detail(pk=pk)
         if page is None:
@@ -275,7 +280,9 @@ class GenreDetailApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses={200: OutputSerializer})
+    @extend_schema(
+        responses={200: OutputSerializer}, examples=[examples.GENRE_DETAIL, examples.GENRE_NOT_FOUND]
+    )
     def get(self, request, slug: str):
         page = selectors.genre_detail(slug=slug)
         if page is None:

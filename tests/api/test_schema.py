@@ -1,23 +1,22 @@
 """The OpenAPI schema: valid, free of warnings, complete (schemas, examples, tags, security), and public."""
 
 import re
+from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
+from jsonschema import Draft4Validator
 
 pytestmark = pytest.mark.django_db
 
 METHODS = ("get", "post", "put", "patch", "delete")
 # Operations that take no body on purpose: the path says everything.
 NO_REQUEST_BODY = {"likes_update", "playlists_duplicate_create"}
-WITH_EXAMPLES = {
-    "tracks_list", "tracks_retrieve", "albums_list", "artists_list", "genres_list", "me_listens_list",
-    "me_listens_submit", "users_listens_list", "me_likes_list", "me_now_playing_retrieve", "playlists_create",
-    "player_state_update",
-}
 
 
 @pytest.fixture(scope="module")
@@ -70,20 +69,95 @@ def test_every_operation_is_documented(schema):
     assert len(seen) >= 30
 
 
-def test_the_main_operations_have_examples(schema):
+def _examples(body: dict) -> dict:
+    """Return the examples of a request body or response, by media type and name."""
     found = {}
-    for _path, _method, operation in operations(schema):
-        bodies = [*operation["responses"].values(), operation.get("requestBody", {})]
-        found[operation["operationId"]] = any(
-            content.get("examples") for body in bodies for content in body.get("content", {}).values()
-        )
-    assert {name for name in WITH_EXAMPLES if not found.get(name)} == set()
+    for media_type, content in body.get("content", {}).items():
+        if "example" in content:
+            found[f"{media_type} example"] = content["example"]
+        for name, example in content.get("examples", {}).items():
+            found[f"{media_type} {name}"] = example["value"]
+    return found
+
+
+def missing_examples(schema) -> list[str]:
+    """List what has no example: each 2xx answer with a body, each request body, each operation."""
+    missing = []
+    for path, method, operation in operations(schema):
+        name = f"{method.upper()} {path}"
+        lacking = [
+            f"its {code} answer"
+            for code, response in operation["responses"].items()
+            if code.startswith("2") and response.get("content") and not _examples(response)
+        ]
+        if operation.get("requestBody", {}).get("content") and not _examples(operation["requestBody"]):
+            lacking.append("its request body")
+        if not lacking and not any(_examples(body) for body in [*operation["responses"].values(),
+                                                                operation.get("requestBody", {})]):
+            lacking.append("anything (a body-less answer: give an example of an error answer)")
+        if lacking:
+            missing.append(f"{name} ({operation['operationId']}): no example of {', '.join(lacking)}")
+    return missing
+
+
+def test_every_operation_has_examples(schema):
+    # Every answer with a body (2xx) and every request body has an example; an operation whose success
+    # has no body (204) has one of an error answer.
+    missing = missing_examples(schema)
+    assert not missing, f"{len(missing)} operations lack examples:\n" + "\n".join(missing)
+
+
+def _json_schema(node, strict: bool):
+    """Return an OpenAPI 3.0 schema as JSON Schema (draft 4): nullable as a type, objects closed if strict."""
+    if isinstance(node, list):
+        return [_json_schema(item, strict) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result = {key: _json_schema(value, strict) for key, value in node.items()}
+    if strict and "properties" in result and "additionalProperties" not in result:
+        result["additionalProperties"] = False
+    if result.pop("nullable", False):
+        result = {"anyOf": [result, {"type": "null"}]}
+    return result
+
+
+def _described(error) -> str:
+    where = "/".join(map(str, error.absolute_path)) or "the body"
+    if len(error.message) <= 160:
+        return f"{where}: {error.message}"
+    return f"{where}: not {error.validator} {error.validator_value!r} (a {type(error.instance).__name__})"
+
+
+def test_every_example_fits_its_schema(schema):
+    # Examples are written by hand: each must have the fields its schema requires, of their types and
+    # formats, and no field the schema does not have.
+    document = _json_schema(schema, strict=True)
+    checker = Draft4Validator.FORMAT_CHECKER
+    wrong = []
+    for path, method, operation in operations(document):
+        bodies = {f"{code} answer": body for code, body in operation["responses"].items()}
+        if "requestBody" in operation:
+            bodies["request body"] = operation["requestBody"]
+        for where, body in bodies.items():
+            for media_type, content in body.get("content", {}).items():
+                examples = _examples({"content": {media_type: content}})
+                if not examples:
+                    continue
+                validator = Draft4Validator({**content["schema"], "components": document["components"]},
+                                            format_checker=checker)
+                for name, value in examples.items():
+                    errors = [_described(error) for error in validator.iter_errors(value)]
+                    if errors:
+                        wrong.append(f"{method.upper()} {path} {where}, {name}: {'; '.join(errors[:3])}")
+    assert not wrong, f"{len(wrong)} examples do not fit their schema:\n" + "\n".join(wrong)
 
 
 def test_the_schema_names_the_areas_and_authentication(schema):
-    assert [tag["name"] for tag in schema["tags"]] == ["catalog", "history", "likes", "playlists", "player"]
+    declared = [tag["name"] for tag in schema["tags"]]
+    assert declared[:5] == ["catalog", "history", "likes", "playlists", "player"]
+    assert all(tag.get("description") for tag in schema["tags"])
     used = {tag for _path, _method, operation in operations(schema) for tag in operation["tags"]}
-    assert used == {tag["name"] for tag in schema["tags"]}
+    assert used == set(declared)
     schemes = schema["components"]["securitySchemes"]
     assert schemes["tokenAuth"] == {
         "type": "apiKey",
@@ -130,7 +204,13 @@ def _api_views(patterns, prefix=""):
 def test_every_api_view_declares_its_permissions():
     views = dict(_api_views(get_resolver().url_patterns))
     assert len(views) >= 20
+    ours = {  # the project's apps, not DRF's defaults
+        app.name.split(".")[0]
+        for app in apps.get_app_configs()
+        if Path(app.path).is_relative_to(settings.BASE_DIR)
+    }
+    assert {"catalog", "listening"} <= ours
     for route, view in views.items():
         declared = next((klass for klass in view.__mro__ if "permission_classes" in vars(klass)), None)
-        assert declared is not None and declared.__module__.split(".")[0] in {"catalog", "listening"}, route
+        assert declared is not None and declared.__module__.split(".")[0] in ours, route
         assert view.permission_classes, route

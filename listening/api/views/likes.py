@@ -18,6 +18,7 @@ from listening import selectors, services
 from listening.models import AlbumLike, ArtistLike, TrackLike
 from streamapp.api import PlayerRateThrottle
 
+from .. import examples
 from ..serializers import LikeOutput
 
 _LIKES = {
@@ -43,18 +44,18 @@ class LikeApi(APIView):
     def _answer(self, kind: str, pk: int, liked: bool) -> Response:
         return Response(LikeOutput({"kind": kind, "id": pk, "liked": liked}).data)
 
-    @extend_schema(responses={200: LikeOutput})
+    @extend_schema(responses={200: LikeOutput}, examples=examples.LIKE_GET)
     def get(self, request, kind: str, pk: int):
         self._target(kind, pk)
         return self._answer(kind, pk, pk in selectors.liked_ids(user=request.user, kind=kind, ids=[pk]))
 
-    @extend_schema(request=None, responses={200: LikeOutput})
+    @extend_schema(request=None, responses={200: LikeOutput}, examples=examples.LIKE_PUT)
     def put(self, request, kind: str, pk: int):
         target, service = self._target(kind, pk)
         service(user=request.user, **{kind: target}, liked=True)
         return self._answer(kind, pk, True)
 
-    @extend_schema(request=None, responses={200: LikeOutput})
+    @extend_schema(request=None, responses={200: LikeOutput}, examples=examples.LIKE_DELETE)
     def delete(self, request, kind: str, pk: int):
         target, service = self._target(kind, pk)
         service(user=request.user, **{kind: target}, liked=False)

@@ -2,8 +2,9 @@
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, status
+from rest_framework import serializers as fields
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -12,7 +13,7 @@ from listening import selectors, services
 from listening.models import Listen
 from streamapp.api import PlayerRateThrottle
 
-from .. import serializers
+from .. import examples, serializers
 
 
 @extend_schema(tags=["player"])
@@ -22,7 +23,11 @@ class PlayReportApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [PlayerRateThrottle]
 
-    @extend_schema(request=serializers.PlayReportInput, responses={200: serializers.PlayReportOutput})
+    @extend_schema(
+        request=serializers.PlayReportInput,
+        responses={200: serializers.PlayReportOutput},
+        examples=examples.PLAY_REPORT,
+    )
     def post(self, request):
         data = serializers.PlayReportInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -65,24 +70,26 @@ class PlayerStateApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [PlayerRateThrottle]
 
-    @extend_schema(responses={200: serializers.PlayerStateOutput})
+    @extend_schema(responses={200: serializers.PlayerStateOutput}, examples=examples.PLAYER_STATE_GET)
     def get(self, request):
         return Response(_state_output(selectors.player_state_get(user=request.user)))
 
     @extend_schema(
         request=serializers.PlayerStateInput,
-        responses={200: serializers.PlayerStateOutput, 409: OpenApiResponse(description="Stale version")},
-        examples=[
-            OpenApiExample(
-                "Playing the third track of an album",
-                value={
-                    "queue": [410, 411, 412, 413], "current_index": 2, "position_ms": 61_500,
-                    "shuffle": False, "repeat": "off", "volume": 0.8, "context_type": "album",
-                    "context_id": "57", "version": 7,
-                },
-                request_only=True,
-            )
-        ],
+        responses={
+            200: serializers.PlayerStateOutput,
+            409: OpenApiResponse(
+                inline_serializer(
+                    "PlayerStateConflict",
+                    {
+                        "version": fields.ListField(child=fields.CharField()),
+                        "state": serializers.PlayerStateOutput(),
+                    },
+                ),
+                description="Stale version: the queue changed on another device; here is the current state.",
+            ),
+        },
+        examples=examples.PLAYER_STATE_PUT,
     )
     def put(self, request):
         data = serializers.PlayerStateInput(data=request.data)
@@ -110,7 +117,9 @@ class PlayerContextApi(APIView):
     throttle_classes = [PlayerRateThrottle]
 
     @extend_schema(
-        parameters=[serializers.PlayerContextInput], responses={200: serializers.PlayerContextOutput}
+        parameters=[serializers.PlayerContextInput],
+        responses={200: serializers.PlayerContextOutput},
+        examples=examples.PLAYER_CONTEXT,
     )
     def get(self, request):
         data = serializers.PlayerContextInput(data=request.query_params)

@@ -2,7 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,7 +11,7 @@ from catalog.models import Track
 from listening import selectors, services
 from streamapp.api import WriteRateThrottle
 
-from .. import serializers
+from .. import examples, serializers
 
 
 def _summary(playlist) -> dict:
@@ -46,7 +46,7 @@ class PlaylistListApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [WriteRateThrottle]
 
-    @extend_schema(responses={200: serializers.PlaylistSummary(many=True)})
+    @extend_schema(responses={200: serializers.PlaylistSummary(many=True)}, examples=examples.PLAYLIST_LIST)
     def get(self, request):
         playlists = selectors.user_playlists(user=request.user)
         return Response(serializers.PlaylistSummary(playlists, many=True).data)
@@ -54,13 +54,7 @@ class PlaylistListApi(APIView):
     @extend_schema(
         request=serializers.PlaylistInput,
         responses={201: serializers.PlaylistDetail},
-        examples=[
-            OpenApiExample(
-                "A playlist with two tracks",
-                value={"name": "Road trip", "description": "", "is_public": False, "track_ids": [412, 415]},
-                request_only=True,
-            )
-        ],
+        examples=examples.PLAYLIST_CREATE,
     )
     def post(self, request):
         data = serializers.PlaylistInput(data=request.data)
@@ -78,11 +72,15 @@ class PlaylistDetailApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [WriteRateThrottle]
 
-    @extend_schema(responses={200: serializers.PlaylistDetail})
+    @extend_schema(responses={200: serializers.PlaylistDetail}, examples=examples.PLAYLIST_GET)
     def get(self, request, uid):
         return Response(_detail(request.user, uid))
 
-    @extend_schema(request=serializers.PlaylistUpdateInput, responses={200: serializers.PlaylistDetail})
+    @extend_schema(
+        request=serializers.PlaylistUpdateInput,
+        responses={200: serializers.PlaylistDetail},
+        examples=examples.PLAYLIST_PATCH,
+    )
     def patch(self, request, uid):
         playlist = selectors.playlist_get_visible(user=request.user, uid=uid)
         data = serializers.PlaylistUpdateInput(data=request.data)
@@ -90,7 +88,7 @@ class PlaylistDetailApi(APIView):
         services.playlist_update(playlist=playlist, actor=request.user, **data.validated_data)
         return Response(_detail(request.user, uid))
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None}, examples=examples.PLAYLIST_DELETE)
     def delete(self, request, uid):
         playlist = selectors.playlist_get_visible(user=request.user, uid=uid)
         services.playlist_delete(playlist=playlist, actor=request.user)
@@ -104,7 +102,11 @@ class PlaylistTracksApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [WriteRateThrottle]
 
-    @extend_schema(request=serializers.PlaylistAddInput, responses={200: serializers.PlaylistDetail})
+    @extend_schema(
+        request=serializers.PlaylistAddInput,
+        responses={200: serializers.PlaylistDetail},
+        examples=examples.PLAYLIST_ADD,
+    )
     def post(self, request, uid):
         playlist = selectors.playlist_get_visible(user=request.user, uid=uid)
         data = serializers.PlaylistAddInput(data=request.data)
@@ -123,7 +125,9 @@ class PlaylistItemApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [WriteRateThrottle]
 
-    @extend_schema(request=None, responses={200: serializers.PlaylistDetail})
+    @extend_schema(
+        request=None, responses={200: serializers.PlaylistDetail}, examples=examples.PLAYLIST_ITEM_DELETE
+    )
     def delete(self, request, uid, item_id: int):
         playlist = selectors.playlist_get_visible(user=request.user, uid=uid)
         services.playlist_remove_item(playlist=playlist, actor=request.user, item_id=item_id)
@@ -137,7 +141,11 @@ class PlaylistOrderApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [WriteRateThrottle]
 
-    @extend_schema(request=serializers.PlaylistOrderInput, responses={200: serializers.PlaylistDetail})
+    @extend_schema(
+        request=serializers.PlaylistOrderInput,
+        responses={200: serializers.PlaylistDetail},
+        examples=examples.PLAYLIST_ORDER_PUT,
+    )
     def put(self, request, uid):
         playlist = selectors.playlist_get_visible(user=request.user, uid=uid)
         data = serializers.PlaylistOrderInput(data=request.data)
@@ -147,7 +155,11 @@ class PlaylistOrderApi(APIView):
         )
         return Response(_detail(request.user, uid))
 
-    @extend_schema(request=serializers.PlaylistMoveInput, responses={200: serializers.PlaylistDetail})
+    @extend_schema(
+        request=serializers.PlaylistMoveInput,
+        responses={200: serializers.PlaylistDetail},
+        examples=examples.PLAYLIST_ORDER_POST,
+    )
     def post(self, request, uid):
         playlist = selectors.playlist_get_visible(user=request.user, uid=uid)
         data = serializers.PlaylistMoveInput(data=request.data)
@@ -163,7 +175,9 @@ class PlaylistDuplicateApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [WriteRateThrottle]
 
-    @extend_schema(request=None, responses={201: serializers.PlaylistDetail})
+    @extend_schema(
+        request=None, responses={201: serializers.PlaylistDetail}, examples=examples.PLAYLIST_DUPLICATE
+    )
     def post(self, request, uid):
         playlist = selectors.playlist_get_visible(user=request.user, uid=uid)
         copy = services.playlist_duplicate(playlist=playlist, actor=request.user)
@@ -185,7 +199,11 @@ class PlaylistCollaboratorsApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [WriteRateThrottle]
 
-    @extend_schema(request=serializers.CollaboratorInput, responses={200: serializers.PlaylistDetail})
+    @extend_schema(
+        request=serializers.CollaboratorInput,
+        responses={200: serializers.PlaylistDetail},
+        examples=examples.PLAYLIST_COLLABORATOR_ADD,
+    )
     def post(self, request, uid):
         playlist = selectors.playlist_get_visible(user=request.user, uid=uid)
         data = serializers.CollaboratorInput(data=request.data)
@@ -203,7 +221,14 @@ class PlaylistCollaboratorApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [WriteRateThrottle]
 
-    @extend_schema(request=None, responses={200: serializers.PlaylistDetail})
+    @extend_schema(
+        request=None,
+        responses={
+            200: OpenApiResponse(serializers.PlaylistDetail, "The owner removed them: the playlist."),
+            204: OpenApiResponse(description="A collaborator left the playlist (removed themselves)."),
+        },
+        examples=examples.PLAYLIST_COLLABORATOR_REMOVE,
+    )
     def delete(self, request, uid, username: str):
         playlist = selectors.playlist_get_visible(user=request.user, uid=uid)
         services.playlist_collaborator_remove(
