@@ -1,4 +1,5 @@
-"""Thumbs-down on a recommended track, and its undo.
+"""What a listener tells the recommender: thumbs-down on a recommended track (and its undo), and the
+genres and artists a new listener picks (cold start).
 
 A thumbs-down (TrackDislike) takes the track out of the listener's recommendations and generated
 playlists at once; the nightly training reads TrackDislike as negative evidence. What was removed is
@@ -6,16 +7,20 @@ remembered for a day (in the cache) so that an undo puts the track back where it
 place is still free (no rebuild has happened in between).
 """
 
+import logging
+
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from catalog.models import Track
 from listening.models import Playlist, PlaylistTrack
 
-from .models import Recommendation, TrackDislike
+from .models import Recommendation, TastePick, TrackDislike
 from .selectors import MIX_KINDS
 
 UNDO_TTL_SECONDS = 24 * 3600
+logger = logging.getLogger(__name__)
 
 
 def _undo_key(user_id: int, track_id: int) -> str:
@@ -87,3 +92,43 @@ def track_dislike_undo(*, user, track: Track) -> bool:
         ]
     )
     return True
+
+
+# ------------------------------------------------------------------------------ cold start
+MAX_PICKED_GENRES = 10
+MAX_PICKED_ARTISTS = 20
+
+
+@transaction.atomic
+def taste_pick_save(*, user, genres, artists) -> TastePick:
+    """Save a listener's picked genres and artists (replacing earlier picks).
+
+    Raise ValidationError when nothing, or too much, is picked.
+    """
+    genres, artists = list(genres), list(artists)
+    if not genres and not artists:
+        raise ValidationError({"genres": "Pick at least one genre or artist."})
+    if len(genres) > MAX_PICKED_GENRES:
+        raise ValidationError({"genres": f"Pick at most {MAX_PICKED_GENRES} genres."})
+    if len(artists) > MAX_PICKED_ARTISTS:
+        raise ValidationError({"artists": f"Pick at most {MAX_PICKED_ARTISTS} artists."})
+    pick, _ = TastePick.objects.get_or_create(user=user)
+    pick.genres.set(genres)
+    pick.artists.set(artists)
+    return pick
+
+
+def taste_pick_apply(*, user) -> bool:
+    """Generate the listener's mixes and recommendations now, from their picks and any history.
+
+    Return False (and log why) if generation failed: the picks are kept, and the nightly run makes
+    the mixes instead.
+    """
+    from .services.generation import generate_for_user
+
+    try:
+        result = generate_for_user(user)
+    except Exception:  # a failed generation must not lose the picks or fail the page
+        logger.exception("Generating the first mixes of %s failed", user.pk)
+        return False
+    return result.listeners > 0

@@ -1,0 +1,51 @@
+"""A listener with what a nightly run leaves: recommendations with reasons, Discover and Daily Mixes."""
+
+import datetime as dt
+import uuid
+
+from listening.models import Listen, Playlist, PlaylistTrack, Source
+from recommend.models import Recommendation, RecommendationRun
+from tests.catalog.factories import make_album, make_artist, make_genre, make_track
+
+
+def listen(user, track, when=None):
+    return Listen.objects.create(
+        user=user, track=track, listened_at=when or dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+        artist_name=track.artist.name, track_name=track.title, dedupe_key=uuid.uuid4().hex, source=Source.WEB,
+    )
+
+
+def build(user, *, recommendations: int = 12, mixes: int = 2) -> dict:
+    """Give `user` two played seed tracks, `recommendations` recommended tracks (half from each seed)
+    and a Discover playlist plus `mixes - 1` Daily Mixes holding the recommended tracks."""
+    genre = make_genre()
+    seeds = []
+    for name in ("Seed Artist A", "Seed Artist B"):
+        album = make_album(f"{name} album", artist=make_artist(name))
+        seeds.append(make_track(f"{name} hit", album=album, genres=[genre]))
+    for seed in seeds:
+        listen(user, seed)
+    run = RecommendationRun.objects.create(status=RecommendationRun.Status.SUCCEEDED)
+    tracks, rows = [], []
+    for rank in range(1, recommendations + 1):
+        album = make_album(f"Album {rank}", artist=make_artist(f"Artist {rank}"))
+        track = make_track(f"Recommended {rank}", album=album, genres=[genre])
+        seed = seeds[rank % 2]
+        tracks.append(track)
+        rows.append(Recommendation(
+            user=user, track=track, rank=rank, score=1 - rank / 100, seed_track=seed, run=run,
+            reason=f"Because you listened to {seed.title} by {seed.artist.name}",
+        ))
+    Recommendation.objects.bulk_create(rows)
+    playlists = []
+    for number in range(mixes):
+        kind = Playlist.Kind.DISCOVER if number == 0 else Playlist.Kind.DAILY_MIX
+        playlist = Playlist.objects.create(
+            owner=user, kind=kind, name="Discover" if number == 0 else f"Daily Mix {number}",
+            description="Made for you",
+        )
+        PlaylistTrack.objects.bulk_create(
+            [PlaylistTrack(playlist=playlist, track=track, position=i) for i, track in enumerate(tracks)]
+        )
+        playlists.append(playlist)
+    return {"genre": genre, "seeds": seeds, "tracks": tracks, "playlists": playlists, "run": run}
