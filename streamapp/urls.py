@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("listening.urls")),
     path("", include("listening.listenbrainz.urls")),
+    path("", include("recommend.urls")),
     path("accounts/", include("accounts.urls")),
     path("staff/analytics/", include("analytics.urls_staff")),
     path("", include("analytics.urls")),
