@@ -202,6 +202,14 @@
     });
   }
 
+  /* Other scripts add items to a menu (radio.js: Start radio, Not for me) with kit.menuExtras.push(
+     function (context, menuItem) { return [items] }); they go at `at` in the list. */
+  function extraItems(items, context, at) {
+    var extra = [];
+    (kit.menuExtras || []).forEach(function (provider) { extra = extra.concat(provider(context, menuItem) || []); });
+    Array.prototype.splice.apply(items, [at, 0].concat(extra));
+  }
+
   function openMenuFor(trigger) {
     var kind = trigger.getAttribute("data-menu");
     menuTrigger = trigger;
@@ -223,6 +231,7 @@
         "separator",
         menuItem("Go to artist", "artist", null, { href: trigger.getAttribute("data-artist-url") })
       ];
+      extraItems(items, { kind: kind, trigger: trigger, albumId: albumId }, items.length - 2);
       showMenu(items, trigger, menuHeader(albumTitle));
       return;
     }
@@ -255,6 +264,7 @@
     if (kind === "queue") {
       items.push(menuItem("Remove from queue", "close", function () { P.removeEntry(info.queueIndex); }));
     }
+    extraItems(items, { kind: kind, trigger: trigger, info: info, row: row }, items.length);
     items.push("separator");
     if (info.albumUrl) items.push(menuItem("Go to album", "disc", null, { href: info.albumUrl }));
     if (info.artistUrl) items.push(menuItem("Go to artist", "artist", null, { href: info.artistUrl }));

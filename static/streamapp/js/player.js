@@ -500,6 +500,14 @@
     scheduleSave(0);
   }
 
+  /* Add tracks at the end of the queue in their own context (the radio's next batch). */
+  function appendTracks(tracks, ctx) {
+    if (!tracks.length) return;
+    queue = queue.concat(tracks.map(function (track) { return entry(track, ctx); }));
+    render();
+    scheduleSave();
+  }
+
   function insertTracks(tracks, where) {
     if (!tracks.length) return;
     userActed = true;
@@ -1129,6 +1137,9 @@
     togglePlayback: togglePlayback,
     goTo: goTo,
     insertTracks: insertTracks,
+    startContext: startContext,
+    appendTracks: appendTracks,
+    context: function () { return context; },
     moveEntry: moveEntry,
     removeEntry: removeEntry,
     clearQueue: clearQueue,
