@@ -106,13 +106,17 @@ def events_frame(*, user_ids: Sequence[int] | None = None, since: float | None =
     return frame.astype({"skipped": bool})
 
 
+PAIR_COLUMNS = ["user_id", "item_id", "timestamp"]
+PAIR_DTYPES = {"user_id": "int64", "item_id": "int64", "timestamp": "float64"}
+
+
 def pairs_frame(model, *, user_ids: Sequence[int] | None = None):
-    """Return (user_id, item_id) pairs of a user-track model (TrackLike, TrackDislike)."""
+    """Return (user_id, item_id, timestamp) rows of a user-track model (TrackLike, TrackDislike)."""
     if user_ids is not None and not len(user_ids):
-        return _empty(["user_id", "item_id"], {"user_id": "int64", "item_id": "int64"})
+        return _empty(PAIR_COLUMNS, PAIR_DTYPES)
     where, params = _user_filter("user_id", user_ids, None, "")
-    sql = f"SELECT user_id, track_id FROM {_table(model)} WHERE 1 = 1{where}"  # noqa: S608
-    return read_frame(sql, params, ["user_id", "item_id"], {"user_id": "int64", "item_id": "int64"})
+    sql = f"SELECT user_id, track_id, {epoch('created_at')} FROM {_table(model)} WHERE 1 = 1{where}"  # noqa: S608
+    return read_frame(sql, params, PAIR_COLUMNS, PAIR_DTYPES)
 
 
 def likes_frame(*, user_ids=None):

@@ -21,7 +21,7 @@ from listening.models import Playlist, PlaylistTrack
 from streamapp.bulk import insert_rows
 
 from ..models import Recommendation, RecommendationRun
-from . import frames
+from . import frames, training
 from .training import TrainedModel
 
 logger = logging.getLogger(__name__)
@@ -133,7 +133,6 @@ def _score_chunk(trained: TrainedModel, user_ids: Sequence[int]) -> _Profiles:
     import numpy as np
     import scipy.sparse as sp
 
-    from recommend.engine.benchmark import PRESETS
     from recommend.engine.data import build_interactions
 
     interactions = trained.interactions
@@ -170,7 +169,7 @@ def _score_chunk(trained: TrainedModel, user_ids: Sequence[int]) -> _Profiles:
         active = set(new_events["user_id"].tolist()) | set(new_likes["user_id"].tolist())
         with_history = [u for u in unfitted if u in active]
     if with_history:
-        weighting = PRESETS["streamapp"].weighting
+        weighting = training.production_preset().weighting
         own = build_interactions(
             new_events[new_events["user_id"].isin(with_history)],
             likes=new_likes[new_likes["user_id"].isin(with_history)],

@@ -28,35 +28,30 @@ from . import frames
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ModelSpec:
-    """The production model: a registry name or a hybrid's component weights, on a preset."""
+def production_preset():
+    """Return the engine's production preset (``recommend.engine.benchmark.PRODUCTION_PRESET``).
 
-    preset: str
-    weights: dict[str, float]
-    params: dict[str, dict] = field(default_factory=dict)
+    That preset is the one constant to change when the evaluation (README, evaluate_recommender)
+    picks another model: components, weights, weighting and the number of candidates.
+    """
+    from recommend.engine.benchmark import PRODUCTION_PRESET
 
-    @property
-    def name(self) -> str:
-        if len(self.weights) == 1:
-            return next(iter(self.weights))
-        return "hybrid(" + ", ".join(f"{name} {weight:g}" for name, weight in self.weights.items()) + ")"
+    return PRODUCTION_PRESET
 
 
-# The one constant to change when the evaluation (README, evaluate_recommender) picks another
-# model. RP3beta gives the item neighbours and most of the accuracy; ALS adds the embeddings that
-# Daily Mixes cluster and reasons compare. 100 neighbours keep RP3beta's fit within budget at
-# 200,000 tracks.
-PRODUCTION_MODEL = ModelSpec(
-    preset="streamapp",
-    weights={"rp3beta": 1.0, "als": 0.5},
-    params={"rp3beta": {"neighbours": 100}, "als": {"factors": 48, "iterations": 6}},
-)
+def model_name(preset=None) -> str:
+    """Return a short description of the production model, e.g. "hybrid(ease 2, als 1, content 0.25)"."""
+    preset = preset or production_preset()
+    if len(preset.weights) == 1:
+        return next(iter(preset.weights))
+    return "hybrid(" + ", ".join(f"{name} {weight:g}" for name, weight in preset.weights.items()) + ")"
+
+
 TRACK_NEIGHBOURS = 30
 ARTIST_NEIGHBOURS = 30
-# Recommendations are drawn from at most this many playable tracks (the most listened to): the
-# scoring work grows with candidates, and tracks below that rank have too little evidence anyway.
-MAX_CANDIDATES = 40_000
+# Similar tracks come from a cosine item-kNN over who played what, whatever the production model:
+# cheap at scale (sparse, top-k per item) when each listener's heaviest items count.
+NEIGHBOUR_USER_ITEMS = 100
 # The run's offline evaluation fits the model again on a sample of this many listeners.
 EVALUATION_USERS = 2_000
 EMBEDDING_DIMENSIONS = 48
@@ -105,21 +100,6 @@ def artifact_dir() -> Path:
 
 def artifact_path(run_id: int) -> Path:
     return artifact_dir() / f"run-{run_id}.joblib"
-
-
-def build_model(spec: ModelSpec = PRODUCTION_MODEL):
-    """Return the unfitted production model with its preset's parameters."""
-    from recommend.engine.benchmark import PRESETS
-    from recommend.engine.models import Hybrid, make_model
-
-    preset = PRESETS[spec.preset]
-    components = {
-        name: make_model(name, **{**preset.params.get(name, {}), **spec.params.get(name, {})})
-        for name in spec.weights
-    }
-    if len(components) == 1:
-        return next(iter(components.values()))
-    return Hybrid(components, dict(spec.weights))
 
 
 def _components(model) -> dict:
@@ -195,9 +175,12 @@ def _embeddings(model, interactions, dimensions: int = EMBEDDING_DIMENSIONS):
     return np.ascontiguousarray(factors / np.where(norms > 0, norms, 1.0), dtype=np.float32)
 
 
-def candidate_items(popularity, available, limit: int = MAX_CANDIDATES):
-    """Return the sorted item indices that may be recommended: playable, the most listened first."""
+def candidate_items(popularity, available, limit: int | None = None):
+    """Return the sorted item indices that may be recommended: playable, the most listened first,
+    at most the preset's ``max_candidates`` (the scoring work grows with candidates)."""
     import numpy as np
+
+    limit = production_preset().max_candidates if limit is None else limit
 
     playable = np.flatnonzero(available)
     if len(playable) > limit:
@@ -205,14 +188,12 @@ def candidate_items(popularity, available, limit: int = MAX_CANDIDATES):
     return np.sort(playable)
 
 
-def fit_trained_model(
-    data: TrainingData, *, spec: ModelSpec = PRODUCTION_MODEL, step: Callable[[str], None] | None = None
-) -> TrainedModel:
+def fit_trained_model(data: TrainingData, *, step: Callable[[str], None] | None = None) -> TrainedModel:
     """Fit the production model on training data and collect what generation needs."""
     import numpy as np
     import scipy.sparse as sp
 
-    from recommend.engine.benchmark import PRESETS, streamapp_item_features
+    from recommend.engine.benchmark import production_model, streamapp_item_features
     from recommend.engine.data import build_interactions
 
     step = step or (lambda _name: None)
@@ -224,13 +205,13 @@ def fit_trained_model(
         dislikes=data.dislikes,
         user_ids=data.user_ids,
         item_ids=item_ids,
-        weighting=PRESETS[spec.preset].weighting,
+        weighting=production_preset().weighting,
         now=data.reference_time,
     )
     step("interactions")
     items = _items_frame(data)
     features = streamapp_item_features(items)
-    model = build_model(spec)
+    model = production_model(production_preset())
     model.fit(interactions, features)
     step("fit")
     genre_ids = data.genres["genre_id"].to_numpy()
@@ -249,7 +230,7 @@ def fit_trained_model(
     available = tracks["is_available"].to_numpy(dtype=bool)
     trained = TrainedModel(
         model=model,
-        model_name=spec.name,
+        model_name=model_name(),
         reference_time=data.reference_time,
         candidates=candidate_items(popularity, available),
         embeddings=_embeddings(model, interactions),
@@ -270,9 +251,7 @@ def fit_trained_model(
     return trained
 
 
-def evaluate_trained(
-    data: TrainingData, *, spec: ModelSpec = PRODUCTION_MODEL, users: int = EVALUATION_USERS
-) -> dict:
+def evaluate_trained(data: TrainingData, *, users: int = EVALUATION_USERS) -> dict:
     """Return offline figures of the production model on a sample of listeners (time split).
 
     The last 20% of each sampled listener's plays are held out and the model is fitted on the rest
@@ -281,7 +260,7 @@ def evaluate_trained(
     """
     import numpy as np
 
-    from recommend.engine.benchmark import streamapp_split
+    from recommend.engine.benchmark import production_model, streamapp_split
     from recommend.engine.evaluation import evaluate
     from recommend.engine.models import Popularity
 
@@ -297,13 +276,14 @@ def evaluate_trained(
     split = streamapp_split(
         part,
         items,
-        likes=data.likes[data.likes["user_id"].isin(sample)].assign(timestamp=data.reference_time),
-        dislikes=data.dislikes[data.dislikes["user_id"].isin(sample)].assign(timestamp=data.reference_time),
+        likes=data.likes[data.likes["user_id"].isin(sample)],
+        dislikes=data.dislikes[data.dislikes["user_id"].isin(sample)],
+        weighting=production_preset().weighting,
     )
     if not split.test_targets.nnz:
         return {}
     figures = {"users": int(len(sample))}
-    for label, model in (("model", build_model(spec)), ("popularity", Popularity())):
+    for label, model in (("model", production_model(production_preset())), ("popularity", Popularity())):
         started = time.perf_counter()
         model.fit(split.test_train, split.item_features)
         result = evaluate(
@@ -387,64 +367,40 @@ def remove_old_artifacts(*, keep: set[int]) -> int:
 
 
 def track_neighbours(trained: TrainedModel, n: int = TRACK_NEIGHBOURS):
-    """Return (track_ids, similar_ids, ranks, scores) arrays of each track's n nearest playable tracks.
+    """Return (track_ids, similar_ids, ranks, scores) arrays: each track's n nearest playable tracks.
 
-    From the model's sparse item-item similarity when it has one (top-k rows, no dense work), else
-    from the embeddings against the candidate tracks.
+    Cosine over who played what (each listener's NEIGHBOUR_USER_ITEMS heaviest tracks), whatever
+    the production model: sparse, top-k per track, never items x items dense.
     """
     import numpy as np
     import scipy.sparse as sp
 
-    from recommend.engine.models.base import batches, top_k
-    from recommend.engine.models.itemknn import top_k_per_row
+    from recommend.engine.models.itemknn import cap_rows, item_similarity
 
     available = np.asarray(trained.item_available, dtype=bool)
-    item_ids = np.asarray(trained.item_ids)
-    similarity = None
-    for component in _components(trained.model).values():
-        if getattr(component, "similarity", None) is not None:
-            similarity = sp.csr_matrix(component.similarity)
-            break
-    if similarity is not None:
-        similarity = similarity @ sp.diags(available.astype(np.float32))  # drop unplayable targets
-        similarity = sp.csr_matrix(similarity)
-        similarity.eliminate_zeros()
-        keep = top_k_per_row(similarity.indptr, similarity.data.astype(np.float64), n)
-        rows = np.repeat(np.arange(similarity.shape[0]), np.diff(similarity.indptr))[keep]
-        cols, scores = similarity.indices[keep], similarity.data[keep]
-        order = np.lexsort((-scores, rows))
-        rows, cols, scores = rows[order], cols[order], scores[order]
-        starts = np.searchsorted(rows, rows, side="left")
-        ranks = np.arange(len(rows)) - starts + 1
-    else:
-        embeddings = np.asarray(trained.embeddings)
-        targets = np.asarray(trained.candidates)
-        sources = np.flatnonzero(trained.popularity > 0)
-        parts = []
-        for part in batches(len(sources), 2048):
-            batch = sources[part]
-            scores_block = embeddings[batch] @ embeddings[targets].T
-            scores_block[batch[:, None] == targets[None, :]] = -np.inf
-            top, values = top_k(scores_block, n)
-            valid = top >= 0
-            parts.append(
-                (
-                    np.repeat(batch, n).reshape(-1, n)[valid],
-                    targets[np.maximum(top, 0)][valid],
-                    np.tile(np.arange(1, n + 1), (len(batch), 1))[valid],
-                    values[valid],
-                )
-            )
-        if not parts:
-            return (np.array([], np.int64),) * 3 + (np.array([], np.float32),)
-        rows, cols, ranks, scores = (np.concatenate(p) for p in zip(*parts, strict=True))
-    return item_ids[rows], item_ids[cols], ranks.astype(np.int64), scores.astype(np.float32)
+    matrix = cap_rows(trained.interactions.matrix, NEIGHBOUR_USER_ITEMS)
+    # Unplayable tracks may have neighbours but are nobody's neighbour: drop their columns first.
+    matrix = sp.csr_matrix(matrix @ sp.diags(available.astype(np.float32)))
+    matrix.eliminate_zeros()
+    similarity = item_similarity(matrix, neighbours=n, alpha=0.5, binary=True)
+    return _ranked(similarity, np.asarray(trained.item_ids), np.asarray(trained.item_ids))
+
+
+def _ranked(similarity, row_ids, column_ids):
+    """Return (row ids, column ids, ranks from 1, scores) of a sparse top-k similarity, best first."""
+    import numpy as np
+
+    rows = np.repeat(np.arange(similarity.shape[0]), np.diff(similarity.indptr))
+    cols, scores = similarity.indices, similarity.data
+    order = np.lexsort((-scores, rows))
+    rows, cols, scores = rows[order], cols[order], scores[order]
+    ranks = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left") + 1
+    return row_ids[rows], column_ids[cols], ranks.astype(np.int64), scores.astype(np.float32)
 
 
 def artist_neighbours(trained: TrainedModel, n: int = ARTIST_NEIGHBOURS):
     """Return (artist_ids, similar_ids, ranks, scores): cosine over who listens to each artist."""
     import numpy as np
-    import pandas as pd
     import scipy.sparse as sp
 
     from recommend.engine.models.itemknn import item_similarity
@@ -456,16 +412,7 @@ def artist_neighbours(trained: TrainedModel, n: int = ARTIST_NEIGHBOURS):
     )
     by_artist = sp.csr_matrix(trained.interactions.matrix @ one_hot)
     similarity = item_similarity(by_artist, neighbours=n, alpha=0.5, binary=True)
-    rows = np.repeat(np.arange(similarity.shape[0]), np.diff(similarity.indptr))
-    frame = pd.DataFrame({"row": rows, "col": similarity.indices, "score": similarity.data})
-    frame = frame.sort_values(["row", "score"], ascending=[True, False], kind="stable")
-    frame["rank"] = frame.groupby("row").cumcount() + 1
-    return (
-        artists[frame["row"].to_numpy()],
-        artists[frame["col"].to_numpy()],
-        frame["rank"].to_numpy(np.int64),
-        frame["score"].to_numpy(np.float32),
-    )
+    return _ranked(similarity, artists, artists)
 
 
 @transaction.atomic

@@ -25,7 +25,7 @@ Progress = Callable[[str, int, int], None]
 
 def run_create(*, trigger: str = RecommendationRun.Trigger.SCHEDULE) -> RecommendationRun:
     """Record a pending run (the admin's "rebuild now" shows it at once)."""
-    return RecommendationRun.objects.create(trigger=trigger, model_name=training.PRODUCTION_MODEL.name)
+    return RecommendationRun.objects.create(trigger=trigger, model_name=training.model_name())
 
 
 def run_start(run: RecommendationRun) -> lock.Lease:
