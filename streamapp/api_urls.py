@@ -7,6 +7,7 @@ for it to user_urlpatterns below, in its own namespace.
 
 from django.urls import include, path, register_converter
 
+from analytics.api import urls as analytics_api_urls
 from listening.api import urls as listening_api_urls
 from recommend.api import urls as recommend_api_urls
 
@@ -28,11 +29,13 @@ register_converter(UsernameConverter, "username")
 user_urlpatterns = [
     path("", include((listening_api_urls.user_urlpatterns, "listening-user-api"))),
     path("", include((recommend_api_urls.user_urlpatterns, "recommend-user-api"))),
+    path("", include((analytics_api_urls.user_urlpatterns, "analytics-user-api"))),
 ]
 
 urlpatterns = [
     path("", include("catalog.api.urls")),
     path("", include("listening.api.urls")),
     path("", include("recommend.api.urls")),
+    path("", include("analytics.api.urls")),
     path("users/<username:username>/", include(user_urlpatterns)),
 ]
