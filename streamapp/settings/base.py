@@ -246,7 +246,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "player", "description": "The web player: play reports, the saved queue, play contexts."},
         {"name": "recommendations", "description": "Recommended tracks, generated playlists, thumbs-down."},
         {"name": "radio", "description": "Radio sessions from any seed, similar tracks and artists."},
-        {"name": "stats", "description": "A listener's stats: tops, minutes, listening clock, streaks, genres."},
+        {"name": "stats", "description": "A listener's stats: tops, minutes, clock, streaks, genres."},
     ],
 }
 
