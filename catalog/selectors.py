@@ -196,11 +196,12 @@ def genre_detail(
 def artist_top_tracks(*, artist: Artist, limit: int = 10) -> list[Track]:
     """Return the artist's top tracks: the one place that decides what "top" means.
 
-    Until plays are counted this is each release's opening tracks, newest release first.
+    Until plays are counted this is each release's opening tracks, newest release first. Tracks come
+    with their album (and its artist) and artist; genres are not loaded (rows don't show them).
     """
     tracks = (
         Track.objects.playable()
-        .with_related()
+        .select_related("album__artist", "artist")
         .filter(artist=artist)
         .order_by(*_opening_tracks_first())
     )

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
@@ -58,6 +58,24 @@ def liked_id_set(*, user, kind: str) -> set[int]:
     return set(model.objects.filter(user=user).values_list(field, flat=True))
 
 
+def liked_id_sets(*, user) -> dict[str, set[int]]:
+    """Return the ids of everything the user likes by kind: {"track": {...}, "album": ..., "artist": ...}.
+
+    One query (a UNION of the three like tables), so a page with like buttons of several kinds pays
+    once. Anonymous users like nothing.
+    """
+    sets: dict[str, set[int]] = {kind: set() for kind in _LIKE_MODELS}
+    if not user.is_authenticated:
+        return sets
+    parts = [
+        model.objects.filter(user=user).annotate(kind=Value(kind)).values_list("kind", field)
+        for kind, (model, field) in _LIKE_MODELS.items()
+    ]
+    for kind, pk in parts[0].union(*parts[1:], all=True):
+        sets[kind].add(pk)
+    return sets
+
+
 def liked_ids(*, user, kind: str, ids: Iterable[int]) -> set[int]:
     """Return which of the given track, album or artist ids the user likes (1 query)."""
     if not user.is_authenticated:
@@ -77,9 +95,26 @@ class HistoryDay:
     listens: list[Listen]
 
 
+# What a history row shows (listening/templatetags/tracklists.py): loading only these columns, and not
+# the album's artist, keeps a page of listens cheap to turn into objects.
+_HISTORY_FIELDS = (
+    "listened_at", "track_name", "artist_name", "release_name", "track__title", "track__album_id",
+    "track__artist_id", "track__track_number", "track__duration_ms", "track__is_available",
+    "track__album__title", "track__album__cover", "track__artist__name",
+)  # fmt: skip
+
+
 def recently_played(*, user, limit: int = 200, before: dt.datetime | None = None) -> list[HistoryDay]:
-    """Return the user's latest listens grouped by day in their time zone (1 query)."""
-    listens = Listen.objects.filter(user=user).select_related("track__album__artist", "track__artist")
+    """Return the user's latest listens grouped by day in their time zone (1 query).
+
+    Each listen has its track, the track's album and artist loaded with what a history row shows;
+    the (user, -listened_at) index serves the page, and `before` pages back from a time.
+    """
+    listens = (
+        Listen.objects.filter(user=user)
+        .select_related("track__album", "track__artist")
+        .only(*_HISTORY_FIELDS)
+    )
     if before is not None:
         listens = listens.filter(listened_at__lt=before)
     zone = user_zone(user)

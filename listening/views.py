@@ -27,7 +27,7 @@ from . import playlist_formats, selectors, services
 from .forms import CollaboratorForm, PlaylistForm, PlaylistImportForm
 from .streaming import file_response
 
-HISTORY_PAGE_SIZE = 100
+HISTORY_PAGE_SIZE = 50
 LIKED_PAGE_SIZE = 500
 
 

@@ -10,20 +10,19 @@ register = template.Library()
 def liked_id_cache(context, kind: str) -> set:
     """Return the ids of every track, album or artist ("kind") the listener likes, loaded once a page.
 
-    The first call on a page runs one query; the set is kept on the request for the rest of it.
+    The first call on a page loads every kind in one query; the sets are kept on the request for the
+    rest of it.
     """
     request = context.get("request")
     user = context.get("user") or getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return set()
-    cache = getattr(request, "_liked_ids", None) if request is not None else None
-    if cache is None:
-        cache = {}
+    sets = getattr(request, "_liked_ids", None) if request is not None else None
+    if sets is None:
+        sets = selectors.liked_id_sets(user=user)
         if request is not None:
-            request._liked_ids = cache
-    if kind not in cache:
-        cache[kind] = selectors.liked_id_set(user=user, kind=kind)
-    return cache[kind]
+            request._liked_ids = sets
+    return sets[kind]
 
 
 @register.simple_tag(takes_context=True)
