@@ -451,16 +451,18 @@ class Retention:
     weeks: int  # columns: weeks since the first active week
 
 
-def retention_cohorts(*, date_range: DateRange, max_cohorts: int = COHORT_WEEKS) -> Retention:
-    """Return weekly cohorts (by first active week) that start in the range, and their retention.
+def retention_cohorts(
+    *, date_range: DateRange, max_cohorts: int = COHORT_WEEKS, max_weeks: int = COHORT_WEEKS
+) -> Retention:
+    """Return weekly cohorts (by first active week) from the range's first week, and their retention.
 
-    Week k of a cohort counts its listeners active in the k-th calendar week after their first one,
-    up to the range's end; at most the last ``max_cohorts`` cohorts.
+    Week k of a cohort counts its listeners active in the k-th calendar week after their first one, up
+    to the range's end: at most ``max_cohorts`` cohorts and ``max_weeks`` weeks after the first.
     """
     split = _split(date_range)
     last_monday = date_range.end - datetime.timedelta(days=date_range.end.weekday())
     first_monday = date_range.start - datetime.timedelta(days=date_range.start.weekday())
-    first_monday = max(first_monday, last_monday - datetime.timedelta(weeks=max_cohorts - 1))
+    last_monday = min(last_monday, first_monday + datetime.timedelta(weeks=max_cohorts - 1 + max_weeks))
     everything = _Split(DateRange(EPOCH, date_range.end), split.bounds)
     pairs_sql, params = _active_pairs_sql(everything)
     dn = _day_number_sql("day")
@@ -480,18 +482,18 @@ def retention_cohorts(*, date_range: DateRange, max_cohorts: int = COHORT_WEEKS)
     for cohort, week, count in rows:
         matrix[int(cohort)][int(week)] = count
     total_weeks = (last_monday - first_monday).days // 7 + 1
+    columns = min(total_weeks, max_weeks + 1)
     cohorts = []
-    for index in range(total_weeks):
+    for index in range(min(total_weeks, max_cohorts)):
         counts = matrix.get(index, {})
-        size = counts.get(index, 0)
         cohorts.append(
             Cohort(
                 week=first_monday + datetime.timedelta(weeks=index),
-                size=size,
-                retained=[counts.get(week, 0) for week in range(index, total_weeks)],
+                size=counts.get(index, 0),
+                retained=[counts.get(index + k, 0) for k in range(min(columns, total_weeks - index))],
             )
         )
-    return Retention(range=date_range, cohorts=cohorts, weeks=total_weeks)
+    return Retention(range=date_range, cohorts=cohorts, weeks=columns)
 
 
 # ------------------------------------------------------------------------------ catalogue items

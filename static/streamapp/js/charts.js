@@ -54,6 +54,14 @@
     return label.length > length ? label.slice(0, length - 1) + "…" : label;
   }
 
+  // Days (YYYY-MM-DD) read as "28 Aug" on an axis; the tooltip and the table keep the full date.
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function tickLabel(label, horizontal) {
+    var day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(label));
+    if (day) return Number(day[3]) + " " + MONTHS[Number(day[2]) - 1];
+    return shorten(label, horizontal ? 26 : 14);
+  }
+
   /* ------------------------------------------------------------ theme */
   function cssVar(name, fallback) {
     var value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -119,8 +127,9 @@
     };
     scales[categoryAxis].ticks = {
       autoSkip: true,
+      autoSkipPadding: 14,
       maxRotation: 0,
-      callback: function (value) { return shorten(this.getLabelForValue(value), horizontal ? 26 : 12); },
+      callback: function (value) { return tickLabel(this.getLabelForValue(value), horizontal); },
     };
     scales[categoryAxis].grid = { display: false };
     [scales.x, scales.y].forEach(function (axis) {
