@@ -33,7 +33,7 @@ def taste_picker(request: HttpRequest) -> HttpResponse:
     """Pick a few genres and artists (cold start); the first mixes are made at once."""
     picks = selectors.taste_pick_get(user=request.user)
     initial = {"genres": list(picks.genres.all()), "artists": list(picks.artists.all())} if picks else {}
-    form = TastePickForm(request.POST or None, initial=initial)
+    form = TastePickForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         feedback.taste_pick_save(user=request.user, **form.cleaned_data)
         if feedback.taste_pick_apply(user=request.user):
@@ -43,7 +43,7 @@ def taste_picker(request: HttpRequest) -> HttpResponse:
         return redirect("recommend:made-for-you")
     chosen_genres = {int(pk) for pk in form["genres"].value() or [] if str(pk).isdigit()}
     chosen_artists = {int(pk) for pk in form["artists"].value() or [] if str(pk).isdigit()}
-    if not request.POST and picks:
+    if request.method != "POST" and picks:
         chosen_genres = {genre.pk for genre in initial["genres"]}
         chosen_artists = {artist.pk for artist in initial["artists"]}
     return render(
