@@ -279,6 +279,9 @@ STREAMAPP_BENCH_BARE_VIEW = env_bool("STREAMAPP_BENCH_BARE_VIEW", False)
 # How long the home page's genre overview (each genre's track count, cached by catalog.selectors) is
 # reused at most; library imports, seed_demo and staff edits in the admin refresh it sooner.
 STREAMAPP_GENRE_OVERVIEW_SECONDS = int(os.environ.get("STREAMAPP_GENRE_OVERVIEW_SECONDS", 3600))
+# How long a listener's sidebar library (their playlists, cached by listening.selectors) is reused at
+# most; every change through the playlist services refreshes it at once.
+STREAMAPP_LIBRARY_SECONDS = int(os.environ.get("STREAMAPP_LIBRARY_SECONDS", 600))
 
 
 def require_env(name: str) -> str:
