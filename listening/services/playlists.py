@@ -10,7 +10,7 @@ from django.db.models import Max
 from catalog.models import AudioFile, Track
 from catalog.normalize import name_key
 
-from .. import playlist_formats
+from .. import playlist_formats, selectors
 from ..models import Playlist, PlaylistCollaborator, PlaylistTrack
 
 MAX_PLAYLIST_LENGTH = 10_000
@@ -39,6 +39,12 @@ def _lock(playlist: Playlist) -> Playlist:
     return Playlist.objects.select_for_update().get(pk=playlist.pk)
 
 
+def _library_changed(playlist: Playlist, *user_ids: int) -> None:
+    """Refresh the sidebar library of everyone who sees this playlist in it (and of user_ids)."""
+    collaborators = PlaylistCollaborator.objects.filter(playlist=playlist).values_list("user_id", flat=True)
+    selectors.library_forget(user_ids=[playlist.owner_id, *collaborators, *user_ids])
+
+
 def _validate_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
@@ -58,6 +64,7 @@ def playlist_create(
     )
     if tracks:
         playlist_add_tracks(playlist=playlist, actor=owner, tracks=list(tracks))
+    selectors.library_forget(user_ids=[owner.pk])
     return playlist
 
 
@@ -79,6 +86,7 @@ def playlist_update(
     if is_public is not None:
         playlist.is_public = is_public
     playlist.save()
+    _library_changed(playlist)
     return playlist
 
 
@@ -86,6 +94,7 @@ def playlist_update(
 def playlist_delete(*, playlist: Playlist, actor) -> None:
     """Delete a playlist (owner only)."""
     _check_owner(playlist, actor)
+    _library_changed(playlist)
     playlist.delete()
 
 
@@ -112,6 +121,7 @@ def playlist_add_tracks(
         for offset, track in enumerate(tracks)
     )
     locked.save(update_fields=["updated_at"])
+    _library_changed(locked)
     return len(tracks)
 
 
@@ -124,6 +134,7 @@ def playlist_remove_item(*, playlist: Playlist, actor, item_id: int) -> None:
     if not deleted:
         raise ValidationError({"item_id": "This entry is not in the playlist."})
     locked.save(update_fields=["updated_at"])
+    _library_changed(locked)
 
 
 @transaction.atomic
@@ -145,6 +156,7 @@ def playlist_reorder(*, playlist: Playlist, actor, item_ids: list[int]) -> list[
         item.position = position
     PlaylistTrack.objects.bulk_update(ordered, ["position"], batch_size=500)
     locked.save(update_fields=["updated_at"])
+    _library_changed(locked)
     return [item.pk for item in ordered]
 
 
@@ -173,6 +185,7 @@ def playlist_duplicate(*, playlist: Playlist, actor) -> Playlist:
             playlist.items.order_by("position", "id").values_list("track_id", flat=True)
         )
     )
+    selectors.library_forget(user_ids=[actor.pk])
     return copy
 
 
@@ -183,6 +196,7 @@ def playlist_collaborator_add(*, playlist: Playlist, actor, user) -> PlaylistCol
     if user.pk == playlist.owner_id:
         raise ValidationError({"username": "The owner is already part of the playlist."})
     link, _ = PlaylistCollaborator.objects.get_or_create(playlist=playlist, user=user)
+    selectors.library_forget(user_ids=[user.pk])
     return link
 
 
@@ -192,6 +206,7 @@ def playlist_collaborator_remove(*, playlist: Playlist, actor, user) -> None:
     if actor.pk != user.pk:
         _check_owner(playlist, actor)
     PlaylistCollaborator.objects.filter(playlist=playlist, user=user).delete()
+    selectors.library_forget(user_ids=[user.pk])
 
 
 @dataclass
