@@ -732,6 +732,15 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def print_stage(stage: dict) -> None:
+    extra = {k: v for k, v in stage.items() if k not in ("stage", "seconds", "peak_mb")}
+    shown = ", ".join(f"{k}={v:,}" if isinstance(v, int) else f"{k}={v}" for k, v in extra.items())
+    print(
+        f"  {stage['stage']:<24} {stage['seconds']:8.1f} s   peak {stage['peak_mb']:6,.0f} MB   {shown}",
+        flush=True,
+    )
+
+
 def main() -> None:
     args = parse_args()
     url = bench_database_url(args.database)
@@ -764,22 +773,19 @@ def main() -> None:
         command = [sys.executable, __file__, "--child", "--database", args.database]
         if args.engine_only:
             command.append("--engine-only")
+        print(f"nightly run, {args.users:,} listeners / {args.tracks:,} tracks / {args.listens:,} listens:")
         started = time.perf_counter()
-        child = subprocess.run(command, env=os.environ, capture_output=True, text=True)
+        # The child's stage lines are shown as they come; its stderr (errors, progress) passes through.
+        with subprocess.Popen(command, env=os.environ, stdout=subprocess.PIPE, text=True) as child:
+            for line in child.stdout:
+                if line.startswith("{"):
+                    print_stage(json.loads(line))
+                else:
+                    print(line, end="", flush=True)
         wall = time.perf_counter() - started
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         if child.returncode != 0:
-            sys.stderr.write(child.stderr)
             sys.exit(f"the nightly run failed (exit {child.returncode})")
-        stages = [json.loads(line) for line in child.stdout.splitlines() if line.startswith("{")]
-        print(f"nightly run, {args.users:,} listeners / {args.tracks:,} tracks / {args.listens:,} listens:")
-        for stage in stages:
-            extra = {k: v for k, v in stage.items() if k not in ("stage", "seconds", "peak_mb")}
-            shown = ", ".join(f"{k}={v:,}" if isinstance(v, int) else f"{k}={v}" for k, v in extra.items())
-            print(
-                f"  {stage['stage']:<24} {stage['seconds']:8.1f} s   "
-                f"peak {stage['peak_mb']:6,.0f} MB   {shown}"
-            )
         print(
             f"rebuild: {args.listens:,} listens, {wall:.1f} s wall, peak memory {peak_mb:,.0f} MB "
             f"(the run's process and children; PostgreSQL's own memory not counted)"

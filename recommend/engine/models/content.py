@@ -14,6 +14,9 @@ from ..data import Interactions
 from ..features import ItemFeatures
 from .base import Recommender, batches, top_k
 
+# One block of listeners' profiles made dense over the features they use stays within this.
+DENSE_PROFILE_BYTES = 32 * 2**20
+
 
 class Content(Recommender):
     name = "content"
@@ -44,10 +47,22 @@ class Content(Recommender):
         return normalize(sp.csr_matrix(rows @ self.vectors))
 
     def score_features(self, profiles: sp.csr_matrix, items: np.ndarray | None = None) -> np.ndarray:
-        """Return item scores for profiles in feature space (e.g. ``ItemFeatures.encode`` output)."""
+        """Return item scores for profiles in feature space (e.g. ``ItemFeatures.encode`` output).
+
+        The profiles' features are made dense over the features they use, a few rows at a time, so
+        the product is sparse x dense: a sparse x sparse product whose result is nearly dense (items
+        share genres) would cost far more.
+        """
         profiles = sp.csr_matrix(profiles, dtype=np.float32)
-        vectors = self.vectors if items is None else self.vectors[items]
-        scores = np.asarray((vectors @ profiles.T).toarray().T, dtype=np.float32)
+        vectors = self._vectors(items)
+        scores = np.zeros((profiles.shape[0], vectors.shape[0]), dtype=np.float32)
+        used = np.unique(profiles.indices)
+        if len(used):
+            columns = vectors[:, used]
+            rows = max(1, DENSE_PROFILE_BYTES // (4 * len(used)))
+            for part in batches(profiles.shape[0], rows):
+                dense = profiles[part][:, used].toarray()
+                scores[part] = (columns @ dense.T).T
         if self.popularity_weight:
             scores += self.popularity_weight * (self._prior if items is None else self._prior[items])
         return scores
@@ -73,3 +88,12 @@ class Content(Recommender):
 
     def item_scores(self, items: np.ndarray) -> np.ndarray:
         return self.score_features(self.vectors[np.asarray(items)])
+
+    def _vectors(self, items: np.ndarray | None) -> sp.csr_matrix:
+        """Return the item vectors of some items (the last restriction is cached)."""
+        if items is None:
+            return self.vectors
+        key = (len(items), hash(np.asarray(items).tobytes()))
+        if getattr(self, "_vector_key", None) != key:
+            self._vector_key, self._vector_cache = key, self.vectors[np.asarray(items)]
+        return self._vector_cache

@@ -45,8 +45,13 @@ class Hybrid(Recommender):
             weight = self.weights.get(name, 0.0)
             if not weight:
                 continue
-            scaled = weight * normalize_rows(scores)
-            total = scaled if total is None else total + scaled
+            # Each component's scores are a fresh array: standardise and weigh them in place.
+            scaled = normalize_rows(scores, copy=False)
+            scaled *= np.float32(weight)
+            if total is None:
+                total = scaled
+            else:
+                total += scaled
         if total is None:
             raise ValueError("every hybrid weight is zero")
         return total
