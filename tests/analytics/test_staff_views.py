@@ -174,3 +174,9 @@ def test_today_is_counted_directly(staff_client, world, monkeypatch):
     staff_world.listen(ann, world["tracks"][0], timezone.now() - datetime.timedelta(seconds=1), 100_000)
     rows = staff_client.get("/staff/analytics/csv/activity/?preset=7d").content.decode().splitlines()
     assert rows[-1].startswith(f"{timezone.now().date().isoformat()},1,0,1,1,")
+
+
+def test_the_admin_index_links_the_dashboard(staff_client):
+    page = staff_client.get("/admin/").content.decode()
+    assert '<a href="/staff/analytics/">Dashboard: listeners, catalogue, playlists, streaming quality</a>' in page
+    assert "Site administration" in page
