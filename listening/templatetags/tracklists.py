@@ -19,17 +19,15 @@ track_row.html itself calls `track_row`, so an include of it still renders the s
 # values passed through escape() / conditional_escape() where they are interpolated (see the tests).
 
 import datetime as dt
-import functools
 from collections.abc import Iterable
 from html import escape
 
 from django import template
-from django.core.files.storage import default_storage
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from catalog.templatetags.cards import cover_html, url_pattern
 from catalog.templatetags.catalog_pages import duration, hue, initials
 from catalog.templatetags.icons import icon_html
 
@@ -37,29 +35,13 @@ from .listening_pages import liked_id_cache
 
 register = template.Library()
 
-_SAMPLE_PK = 987654321
-
-
-@functools.lru_cache(maxsize=16)
-def _patterns(script_prefix: str, urlconf) -> dict[str, tuple[str, str]]:
-    """Return (head, tail) around the pk of the catalog's detail URLs, e.g. ("/albums/", "/")."""
-    patterns = {}
-    for kind in ("track", "album", "artist"):
-        head, tail = reverse(f"catalog:{kind}", kwargs={"pk": _SAMPLE_PK}).split(str(_SAMPLE_PK))
-        patterns[kind] = (head, tail)
-    return patterns
-
-
 class _Urls:
     """The catalog's detail URLs by pk, without a reverse() per link."""
 
     __slots__ = ("track", "album", "artist")
 
     def __init__(self):
-        patterns = _patterns(get_script_prefix(), get_urlconf())
-        self.track, self.album, self.artist = (
-            f"{head}{{}}{tail}" for head, tail in (patterns["track"], patterns["album"], patterns["artist"])
-        )
+        self.track, self.album, self.artist = (url_pattern(kind) for kind in ("track", "album", "artist"))
 
 
 class _Icons:
@@ -68,20 +50,6 @@ class _Icons:
     def __init__(self):
         for name in self.__slots__:
             setattr(self, name, icon_html(name))
-
-
-def _cover_xs(album) -> str:
-    """Return catalog/partials/cover.html for an album at size xs (alt="")."""
-    title = album.title
-    image = ""
-    if album.cover:
-        url = escape(default_storage.url(album.cover.name))
-        image = f'<img src="{url}" alt="" loading="lazy" decoding="async" onerror="this.remove()">'
-    return (
-        f'<div class="cover cover-xs" style="--hue: {hue(title)}">\n'
-        f'  <span class="cover-initials" aria-hidden="true">{escape(initials(title))}</span>\n'
-        f"  {image}\n</div>"
-    )
 
 
 def _row(
@@ -117,7 +85,7 @@ def _row(
         extra += ' data-recommended="true"'
     shown_number = "" if number in (None, "", 0, False) else escape(str(number))
     disabled = "" if available else ' aria-disabled="true"'
-    cover = _cover_xs(track.album) if show_cover else ""
+    cover = cover_html(track.album, "xs") if show_cover else ""
     artist = ""
     if not album_artist_id or track.artist_id != album_artist_id:
         artist = f'<a class="track-artist" href="{artist_url}">{escape(track.artist.name)}</a>'
