@@ -1,15 +1,17 @@
 """Site-wide figures for the staff dashboard, the staff API and the CSV downloads (reads only).
 
-Every figure covers site days (``settings.TIME_ZONE``) in a ``DateRange``. Days before the rollups'
-watermark day (``RollupState``) come from the ``Daily*`` rollup tables; the watermark day and later (the
-day so far) are counted directly from ``Listen`` and ``Play`` with the rollups' conventions (listens and
-minutes from Listen, a listen without a duration counting its track's; plays, skips, contexts and
-quality from Play), so a figure equals a direct count of the same days. A listen inserted since the
-watermark for an earlier day (an import) shows once the rollups have run again: the import queues them.
+Every figure covers site days (``settings.TIME_ZONE``) in a ``DateRange``. The ``Daily*`` rollups give
+the days before the rollups' watermark day (``RollupState``); a direct count over ``Listen`` and
+``Play`` adds what they do not hold: every row of the watermark day and later (the day so far), and
+the rows of earlier days inserted after the rollups ran (ids above ``last_listen_id`` /
+``last_play_id``: an import). It uses the rollups' conventions (listens and minutes from Listen, a
+listen without a duration counting its track's; plays, skips, contexts and quality from Play), so a
+figure equals a direct count of the same days.
 
 Each public function runs a fixed number of queries whatever the range or the data. Counts of distinct
-listeners over several days (weekly and monthly actives, cohorts) cannot be added up from daily rows, so
-they run in SQL over the union of the rollups' (listener, day) rows and the live days' ones.
+listeners over several days (weekly and monthly actives, first days, cohorts) cannot be added up from
+daily rows, so they run in SQL over the union of the rollups' (listener, day) rows and the direct
+count's.
 """
 
 from __future__ import annotations
