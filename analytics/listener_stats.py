@@ -222,8 +222,13 @@ def _top(source: _Source, period: Period, key: str, *, limit: int, offset: int =
         totals[row["k"]] = [row["n"], row["ms"]]
     rolled_live = {}
     if live:
+        # One filter() call: a second one on a many-to-many path (genres) would join it again.
+        of_live = models.ListenerTrackDay.objects.filter(
+            **source.rollup_days(period), **{f"{path}__in": list(live)}
+        )
         rolled_live = {
-            row["k"]: [row["n"], row["ms"]] for row in grouped.filter(**{f"{path}__in": list(live)})
+            row["k"]: [row["n"], row["ms"]]
+            for row in of_live.values(k=F(path)).annotate(n=Sum("listens"), ms=Sum("ms_played"))
         }
     for item, (n, ms) in live.items():
         base = rolled_live.get(item, totals.get(item, [0, 0]))

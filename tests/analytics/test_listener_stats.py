@@ -108,6 +108,7 @@ def test_listening_clock_uses_the_local_weekday_and_hour(berliner, music):
 
 def test_same_figures_before_and_after_the_rollups_and_with_new_listens(berliner, music):
     _history(berliner, music)
+    listen(berliner, music["g1"], "2026-03-10 09:30")  # today, a track with two genres
     live_only = _figures(listener_stats.listener_stats(user=berliner, range_key="6m", now=NOW))
 
     rollups.rollup_run(now=at("2026-03-08 03:00"))
@@ -119,8 +120,9 @@ def test_same_figures_before_and_after_the_rollups_and_with_new_listens(berliner
     listen(berliner, music["b1"], "2026-03-02 12:00")
     listen(berliner, music["b1"], "2026-03-10 10:00")
     stats = listener_stats.listener_stats(user=berliner, range_key="6m", now=NOW)
-    assert stats.listens == 13  # 11 in six months (December included), and the two new ones
+    assert stats.listens == 14  # 12 in six months (December included), and the two new ones
     assert [(a.name, a.listens) for a in stats.top_artists][:2] == [("Alpha", 6), ("Beta", 5)]
+    assert [(g.name, g.listens) for g in stats.top_genres] == [("Rock", 8), ("Jazz", 5), ("Pop", 2)]
     rollups.rollup_run(now=NOW)
     assert _figures(listener_stats.listener_stats(user=berliner, range_key="6m", now=NOW)) == _figures(stats)
 
