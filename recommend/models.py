@@ -53,20 +53,43 @@ class RecommendationRun(models.Model):
 
 
 class Recommendation(models.Model):
-    """One of a listener's top-N recommended tracks they have not played, with its reason."""
+    """One of a listener's top-N recommended tracks they have not played, with its reason.
+
+    Derived rows, millions of them rewritten every night: their foreign keys have no database
+    constraint (a per-row check at each commit) and no index beyond (user, rank) and track.
+    Deleting a user, track or run through Django still cascades or nulls them.
+    """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recommendations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="recommendations",
+        db_constraint=False,
+        db_index=False,  # the (user, rank) unique index leads with user
     )
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+")
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     rank = models.PositiveIntegerField()
     score = models.FloatField()
     # A short explanation, e.g. "Because you listened to Song by Artist" or "Popular in Rock".
     reason = models.CharField(max_length=200, blank=True, default="")
     # The played track contributing most to the score (None for popularity/content reasons).
-    seed_track = models.ForeignKey(Track, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    seed_track = models.ForeignKey(
+        Track,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     run = models.ForeignKey(
-        RecommendationRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="recommendations"
+        RecommendationRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recommendations",
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:

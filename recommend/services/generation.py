@@ -14,11 +14,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from listening.models import Playlist, PlaylistTrack
-from streamapp.bulk import insert_rows
 
 from ..models import Recommendation, RecommendationRun
 from . import frames, training
@@ -26,12 +25,14 @@ from .training import TrainedModel
 
 logger = logging.getLogger(__name__)
 
-RECOMMENDATIONS_PER_USER = 200
+# Each listener's rows are rewritten every night: 100 recommendations, 30 Discover tracks and up to
+# 6 x 30 mix tracks keep the nightly writes within budget at 50,000 listeners.
+RECOMMENDATIONS_PER_USER = 100
 POOL_SIZE = 400  # unplayed candidates scored per listener; recommendations, Discover and mixes draw on them
 DISCOVER_LENGTH = 30
 DISCOVER_PER_ARTIST = 2
 MAX_MIXES = 6
-MIX_LENGTH = 40
+MIX_LENGTH = 30
 MIX_PER_ARTIST = 6
 MIX_MIN_FAVOURITES = 3
 HISTORY_ITEMS = 100  # a listener's heaviest items that define their taste clusters
@@ -314,30 +315,41 @@ def _assign_pool(embeddings, pool_items, centroids, valid):
 
 
 class _Catalog:
-    """Names and groupings of items, read from the trained model's arrays."""
+    """Names and groupings of items as Python lists (built once per model and process: scalar
+    lookups in memory-mapped arrays cost microseconds each)."""
 
     def __init__(self, trained: TrainedModel):
         import numpy as np
 
-        self.trained = trained
-        self.item_ids = np.asarray(trained.item_ids)
-        self.artist = np.asarray(trained.item_artist)
-        self.album = np.asarray(trained.item_album)
-        self.available = np.asarray(trained.item_available, dtype=bool)
-        self.titles = trained.item_titles
-        self.genres = trained.item_genres
+        self.item_ids = np.asarray(trained.item_ids).tolist()
+        self.artist = np.asarray(trained.item_artist).tolist()
+        self.album = np.asarray(trained.item_album).tolist()
+        self.available = np.asarray(trained.item_available, dtype=bool).tolist()
+        self.titles = list(trained.item_titles)
+        genres = trained.item_genres
+        indices = np.asarray(genres.indices).tolist()
+        bounds = np.asarray(genres.indptr).tolist()
+        self.genres = [indices[bounds[i] : bounds[i + 1]] for i in range(len(bounds) - 1)]
         self.genre_names = list(trained.genre_names)
         self.genre_index = {int(g): i for i, g in enumerate(trained.genre_ids)}
         self.artist_names = trained.artist_names
 
+    @classmethod
+    def of(cls, trained: TrainedModel) -> "_Catalog":
+        catalog = getattr(trained, "_catalog", None)
+        if catalog is None:
+            catalog = cls(trained)
+            trained._catalog = catalog
+        return catalog
+
     def artist_name(self, item: int) -> str:
-        return self.artist_names.get(int(self.artist[item]), "")
+        return self.artist_names.get(self.artist[item], "")
 
     def item_genres(self, item: int) -> list[int]:
-        return self.genres.indices[self.genres.indptr[item] : self.genres.indptr[item + 1]].tolist()
+        return self.genres[item]
 
     def main_genre(self, item: int) -> str | None:
-        genres = self.item_genres(item)
+        genres = self.genres[item]
         return self.genre_names[genres[0]] if genres else None
 
 
@@ -442,7 +454,7 @@ def assemble(trained: TrainedModel, profiles: _Profiles) -> list[UserLists]:
     """Turn the chunk's scores into recommendations, Discover and Daily Mixes per listener."""
     import numpy as np
 
-    catalog = _Catalog(trained)
+    catalog = _Catalog.of(trained)
     embeddings = np.asarray(trained.embeddings)
     pool_items = profiles.pool_items
     seeds = _seeds(embeddings, profiles.history, pool_items[:, :RECOMMENDATIONS_PER_USER])
@@ -546,6 +558,9 @@ def _write(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
     Existing Discover and Daily Mix rows are reused in order (their uids and links survive); extra
     old mixes are deleted. Returns (playlists, recommendations) written.
     """
+    import numpy as np
+    import pandas as pd
+
     if not lists:
         return 0, 0
     now = timezone.now()
@@ -584,6 +599,7 @@ def _write(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
             contents.append((playlist, tracks))
     old_ids = [pk for pks in existing.values() for pk in pks]
     surplus = [pk for pk in old_ids if pk not in keep_ids]
+    stamp = now if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now)
 
     with transaction.atomic():
         if old_ids:
@@ -591,28 +607,44 @@ def _write(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
         if surplus:
             Playlist.objects.filter(pk__in=surplus).delete()
         if updates:
-            Playlist.objects.bulk_update(updates, ["name", "description", "updated_at"], batch_size=500)
+            frames.update_rows(
+                Playlist._meta.db_table,
+                "id",
+                pd.DataFrame(
+                    {
+                        "id": [p.pk for p in updates],
+                        "name": [p.name for p in updates],
+                        "description": [p.description for p in updates],
+                        "updated_at": [stamp] * len(updates),
+                    }
+                ),
+            )
         if creates:
             Playlist.objects.bulk_create(creates, batch_size=500)
-        insert_rows(
+        sizes = [len(tracks) for _, tracks in contents]
+        frames.write_frame(
             PlaylistTrack._meta.db_table,
-            ["playlist_id", "track_id", "position", "added_at"],
-            (
-                (playlist.pk, track, position, now)
-                for playlist, tracks in contents
-                for position, track in enumerate(tracks)
+            pd.DataFrame(
+                {
+                    "playlist_id": np.repeat([playlist.pk for playlist, _ in contents], sizes),
+                    "track_id": [track for _, tracks in contents for track in tracks],
+                    "position": np.concatenate([np.arange(size) for size in sizes]) if sizes else [],
+                    "added_at": [stamp] * sum(sizes),
+                }
             ),
         )
         Recommendation.objects.filter(user_id__in=user_ids).delete()
-        written = insert_rows(
-            Recommendation._meta.db_table,
-            ["user_id", "track_id", "rank", "score", "reason", "seed_track_id", "run_id"],
-            (
-                (entry.user_id, track, rank, score, reason, seed, run_id)
-                for entry in lists
-                for rank, (track, score, reason, seed) in enumerate(entry.recommendations, start=1)
-            ),
+        rows = [
+            (entry.user_id, rank, *item)
+            for entry in lists
+            for rank, item in enumerate(entry.recommendations, 1)
+        ]
+        recommendations = pd.DataFrame(
+            rows, columns=["user_id", "rank", "track_id", "score", "reason", "seed_track_id"]
         )
+        recommendations["seed_track_id"] = recommendations["seed_track_id"].astype("Int64")
+        recommendations["run_id"] = pd.Series([run_id] * len(rows), dtype="Int64")
+        written = frames.write_frame(Recommendation._meta.db_table, recommendations)
     return len(contents), written
 
 

@@ -55,6 +55,7 @@ NEIGHBOUR_USER_ITEMS = 100
 # The run's offline evaluation fits the model again on a sample of this many listeners.
 EVALUATION_USERS = 2_000
 EMBEDDING_DIMENSIONS = 48
+CONTENT_DIMENSIONS = 16
 
 
 @dataclass(eq=False)
@@ -153,8 +154,31 @@ def _items_frame(data: TrainingData):
     return items
 
 
-def _embeddings(model, interactions, dimensions: int = EMBEDDING_DIMENSIONS):
-    """Return unit item embeddings: ALS item factors when the model has them, else a truncated SVD."""
+def _unit(vectors):
+    import numpy as np
+
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+
+def _svd(matrix, dimensions: int):
+    import numpy as np
+    from sklearn.decomposition import TruncatedSVD
+
+    k = min(dimensions, min(matrix.shape) - 1)
+    if k < 1 or not matrix.nnz:
+        return np.zeros((matrix.shape[0], 1), np.float32)
+    return TruncatedSVD(n_components=k, random_state=0).fit_transform(matrix).astype(np.float32)
+
+
+def _embeddings(model, interactions, features, dimensions: int = EMBEDDING_DIMENSIONS):
+    """Return unit item embeddings: who listens to the item (ALS item factors when the model has
+    them, else a truncated SVD of the item x listener matrix) beside what it is (a truncated SVD of
+    its genre / artist / album vector), with equal weight.
+
+    Co-listening alone is noise for rarely played tracks; content alone misses taste. Daily Mixes
+    cluster these and reasons compare them.
+    """
     import numpy as np
 
     factors = None
@@ -163,16 +187,9 @@ def _embeddings(model, interactions, dimensions: int = EMBEDDING_DIMENSIONS):
             factors = np.asarray(component.item_factors, dtype=np.float32)
             break
     if factors is None:
-        from sklearn.decomposition import TruncatedSVD
-
-        by_item = interactions.matrix.T.tocsr()
-        k = max(1, min(dimensions, min(by_item.shape) - 1))
-        if min(by_item.shape) > 1:
-            factors = TruncatedSVD(n_components=k, random_state=0).fit_transform(by_item).astype(np.float32)
-        else:
-            factors = np.ones((by_item.shape[0], 1), np.float32)
-    norms = np.linalg.norm(factors, axis=1, keepdims=True)
-    return np.ascontiguousarray(factors / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+        factors = _svd(interactions.matrix.T.tocsr(), dimensions)
+    content = _svd(features.matrix, CONTENT_DIMENSIONS)
+    return np.ascontiguousarray(_unit(np.hstack([_unit(factors), _unit(content)])))
 
 
 def candidate_items(popularity, available, limit: int | None = None):
@@ -233,7 +250,7 @@ def fit_trained_model(data: TrainingData, *, step: Callable[[str], None] | None 
         model_name=model_name(),
         reference_time=data.reference_time,
         candidates=candidate_items(popularity, available),
-        embeddings=_embeddings(model, interactions),
+        embeddings=_embeddings(model, interactions, features),
         features=features,
         item_artist=tracks["artist_id"].to_numpy(dtype=np.int64),
         item_album=tracks["album_id"].to_numpy(dtype=np.int64),
@@ -307,7 +324,10 @@ def save_trained(trained: TrainedModel, path: Path) -> Path:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
+    cached = trained.__dict__.pop("_catalog", None)  # generation's per-process lookup lists
     joblib.dump(trained, partial, compress=0)
+    if cached is not None:
+        trained._catalog = cached
     os.replace(partial, path)  # readers never see half a file
     trained.path = str(path)
     return path

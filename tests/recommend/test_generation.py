@@ -14,7 +14,7 @@ from recommend.models import (
     TastePick,
     TrackDislike,
 )
-from recommend.services import generation, training, workflow
+from recommend.services import frames, generation, training, workflow
 from tests.recommend.pipeline_data import build_catalog, build_history, played_track_ids
 
 pytestmark = pytest.mark.django_db
@@ -208,14 +208,14 @@ def test_a_failing_chunk_leaves_the_old_playlists(history, monkeypatch):
         Playlist.objects.filter(owner_id__in=user_ids).order_by("id").values_list("id", "name")
     )
     recommendations_before = Recommendation.objects.filter(user_id__in=user_ids).count()
-    real_insert = generation.insert_rows
+    real_write = frames.write_frame
 
-    def insert_then_fail(table, columns, rows, **kwargs):
-        real_insert(table, columns, rows, **kwargs)
-        if table == Recommendation._meta.db_table:
+    def write_then_fail(table, frame):
+        real_write(table, frame)
+        if table == Recommendation._meta.db_table:  # the last write of the swap
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(generation, "insert_rows", insert_then_fail)
+    monkeypatch.setattr(frames, "write_frame", write_then_fail)
     trained = training.latest_trained()
     with pytest.raises(RuntimeError, match="disk full"):
         generation.generate_chunk(trained, user_ids)
