@@ -4,7 +4,7 @@ import datetime
 
 from django import forms
 
-from analytics.staff_stats import MAX_RANGE_DAYS, DateRange, site_today
+from analytics.staff_stats import EPOCH, MAX_RANGE_DAYS, DateRange, site_today
 
 PRESETS = {"7d": 7, "30d": 30, "90d": 90, "1y": 365}
 DEFAULT_PRESET = "30d"
@@ -42,7 +42,11 @@ class DateRangeForm(forms.Form):
             start = end - datetime.timedelta(days=PRESETS[DEFAULT_PRESET] - 1)
         if end > today:
             self.add_error("to", f"The range can't end after today ({today.isoformat()}).")
-        if start > end:
+        # A range and the one before it (for trends) must stay after 1970 (and within Python's dates).
+        earliest = EPOCH + datetime.timedelta(days=MAX_RANGE_DAYS)
+        if start < earliest:
+            self.add_error("from", f"The range can't start before {earliest.isoformat()}.")
+        elif start > end:
             self.add_error("from", "The start must be on or before the end.")
         elif (end - start).days + 1 > MAX_RANGE_DAYS:
             self.add_error("from", f"The range can't be longer than {MAX_RANGE_DAYS} days.")

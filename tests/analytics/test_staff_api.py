@@ -89,6 +89,7 @@ def test_retention_catalogue_sources_and_quality_figures(staff_client, world):
         ("to=2026-02-30", "to"),
         ("to=2027-01-01", "to"),
         ("preset=forever", "preset"),
+        ("from=0001-01-01&to=0001-01-02", "from"),
     ],
 )
 def test_a_bad_range_is_a_400_naming_the_parameter(staff_client, world, query, field):
