@@ -138,10 +138,13 @@ def genre_overview_refresh() -> list[Genre]:
 
 
 def genre_overview_forget() -> None:
-    """Drop the cached genre overview once the current transaction commits (the next page recomputes it).
+    """Drop the cached genre overview, now and once the current transaction commits.
 
-    Call it after any change to tracks' availability or genres, genres, or album covers.
+    The next page recomputes it. Call it after any change to tracks' availability or genres, to
+    genres, or to album covers. (Once more on commit: another request may have cached the old rows
+    meanwhile.)
     """
+    cache.delete(GENRE_OVERVIEW_CACHE_KEY)
     transaction.on_commit(lambda: cache.delete(GENRE_OVERVIEW_CACHE_KEY))
 
 

@@ -60,15 +60,13 @@ def liked_id_set(*, user, kind: str) -> set[int]:
     return set(model.objects.filter(user=user).values_list(field, flat=True))
 
 
-def liked_id_sets(*, user) -> dict[str, set[int]]:
-    """Return the ids of everything the user likes by kind: {"track": {...}, "album": ..., "artist": ...}.
+# Every page with like buttons needs the listener's liked ids: kept in the cache per listener, forgotten
+# by the like services (likes_forget) on every change, and expiring after STREAMAPP_LIBRARY_SECONDS.
+LIKES_CACHE_KEY = "listening:likes:v1:{user_id}"
 
-    One query (a UNION of the three like tables), so a page with like buttons of several kinds pays
-    once. Anonymous users like nothing.
-    """
+
+def _liked_id_sets_query(*, user) -> dict[str, set[int]]:
     sets: dict[str, set[int]] = {kind: set() for kind in _LIKE_MODELS}
-    if not user.is_authenticated:
-        return sets
     parts = [
         model.objects.filter(user=user).annotate(kind=Value(kind)).values_list("kind", field)
         for kind, (model, field) in _LIKE_MODELS.items()
@@ -76,6 +74,33 @@ def liked_id_sets(*, user) -> dict[str, set[int]]:
     for kind, pk in parts[0].union(*parts[1:], all=True):
         sets[kind].add(pk)
     return sets
+
+
+def liked_id_sets(*, user) -> dict[str, set[int]]:
+    """Return the ids of everything the user likes by kind: {"track": {...}, "album": ..., "artist": ...}.
+
+    From the cache, else one query (a UNION of the three like tables). Anonymous users like nothing.
+    """
+    if not user.is_authenticated:
+        return {kind: set() for kind in _LIKE_MODELS}
+    key = LIKES_CACHE_KEY.format(user_id=user.pk)
+    sets = cache.get(key)
+    if sets is None:
+        sets = _liked_id_sets_query(user=user)
+        cache.set(key, sets, timeout=settings.STREAMAPP_LIBRARY_SECONDS)
+    return sets
+
+
+def _forget_now_and_on_commit(keys: list[str]) -> None:
+    # Now, so that the rest of this transaction reads its own change; again once it commits, in case
+    # another request cached the old rows in between.
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def likes_forget(*, user_id: int) -> None:
+    """Forget a user's cached liked ids, now and once the current transaction commits."""
+    _forget_now_and_on_commit([LIKES_CACHE_KEY.format(user_id=user_id)])
 
 
 def liked_ids(*, user, kind: str, ids: Iterable[int]) -> set[int]:
@@ -357,13 +382,13 @@ def library_playlists(*, user, limit: int = LIBRARY_LIMIT) -> list[Playlist]:
 
 
 def library_forget(*, user_ids: Iterable[int]) -> None:
-    """Forget the cached library of these users once the current transaction commits.
+    """Forget the cached library of these users, now and once the current transaction commits.
 
     Call it after any change to a user playlist (its name, entries, order, collaborators) for its
     owner and collaborators, and for a user who gains or loses a playlist.
     """
     keys = [LIBRARY_CACHE_KEY.format(user_id=user_id, limit=LIBRARY_LIMIT) for user_id in set(user_ids)]
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    _forget_now_and_on_commit(keys)
 
 
 def playlist_mosaics(*, playlist_ids: Iterable[int], scan: int = 40) -> dict[int, list[str]]:

@@ -1,7 +1,8 @@
-"""Likes of tracks, albums and artists (idempotent set/unset)."""
+"""Likes of tracks, albums and artists (idempotent set/unset); each change refreshes the cached likes."""
 
 from catalog.models import Album, Artist, Track
 
+from .. import selectors
 from ..models import AlbumLike, ArtistLike, TrackLike
 
 
@@ -11,6 +12,7 @@ def track_like_set(*, user, track: Track, liked: bool) -> bool:
         TrackLike.objects.get_or_create(user=user, track=track)
     else:
         TrackLike.objects.filter(user=user, track=track).delete()
+    selectors.likes_forget(user_id=user.pk)
     return liked
 
 
@@ -20,6 +22,7 @@ def album_like_set(*, user, album: Album, liked: bool) -> bool:
         AlbumLike.objects.get_or_create(user=user, album=album)
     else:
         AlbumLike.objects.filter(user=user, album=album).delete()
+    selectors.likes_forget(user_id=user.pk)
     return liked
 
 
@@ -29,4 +32,5 @@ def artist_like_set(*, user, artist: Artist, liked: bool) -> bool:
         ArtistLike.objects.get_or_create(user=user, artist=artist)
     else:
         ArtistLike.objects.filter(user=user, artist=artist).delete()
+    selectors.likes_forget(user_id=user.pk)
     return liked

@@ -91,3 +91,18 @@ def test_the_sidebar_on_a_page_follows_a_rename(user, user_client, django_captur
         )
     html = user_client.get("/").content.decode()
     assert "After" in html and "Before" not in html
+
+
+def test_liked_ids_are_cached_and_refreshed_by_every_like_and_unlike(user, django_assert_num_queries):
+    track = make_track("Song")
+    with django_assert_num_queries(1):
+        assert selectors.liked_id_sets(user=user)["track"] == set()
+    with django_assert_num_queries(0):
+        assert selectors.liked_id_sets(user=user)["track"] == set()
+    services.track_like_set(user=user, track=track, liked=True)
+    services.album_like_set(user=user, album=track.album, liked=True)
+    services.artist_like_set(user=user, artist=track.artist, liked=True)
+    sets = selectors.liked_id_sets(user=user)
+    assert (sets["track"], sets["album"], sets["artist"]) == ({track.pk}, {track.album_id}, {track.artist_id})
+    services.track_like_set(user=user, track=track, liked=False)
+    assert selectors.liked_id_sets(user=user)["track"] == set()
