@@ -1,0 +1,61 @@
+"""The rollup task: scheduled nightly, queued after a history import, run by a real Celery worker."""
+
+import datetime as dt
+import time
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from analytics import models, tasks
+from listening.models import Listen
+from listening.services import history_import
+from tests.analytics.rollup_data import listen
+from tests.catalog.factories import make_track
+
+
+@pytest.mark.django_db
+def test_the_nightly_rollup_is_scheduled_by_its_registered_name():
+    from streamapp.celery import app
+
+    app.loader.import_default_modules()
+    task = PeriodicTask.objects.get(name="Analytics: nightly rollups")
+    assert task.enabled and task.task == tasks.ROLLUP_TASK_NAME
+    assert task.task in app.tasks
+    assert (task.crontab.hour, task.crontab.minute) == ("3", "20")
+    assert str(task.crontab.timezone) == settings.TIME_ZONE
+    # listening queues it by name (it may not import analytics): the two names agree.
+    assert history_import.ANALYTICS_ROLLUP_TASK == tasks.ROLLUP_TASK_NAME
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_history_import_queues_the_rollup_and_the_worker_runs_it(celery_worker, user):
+    track = make_track()
+    for day in (1, 2, 3):
+        listen(user, track, f"2025-05-0{day} 20:00")
+    # Imported a while ago: the worker's rollup waits STREAMAPP_ANALYTICS_ROLLUP_LAG_SECONDS for them.
+    Listen.objects.update(inserted_at=timezone.now() - dt.timedelta(hours=1))
+
+    with transaction.atomic():
+        history_import._after_history_import(
+            user=user, summary=history_import.HistoryImportSummary(imported=3)
+        )
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not models.ListenerDayStats.objects.filter(user=user).exists():
+        time.sleep(0.3)
+    days = sorted(models.ListenerDayStats.objects.filter(user=user).values_list("day", "listens"))
+    assert days == [(dt.date(2025, 5, day), 1) for day in (1, 2, 3)]
+    assert models.DailyTrackStats.objects.filter(track=track).count() == 3
+    assert models.RollupState.objects.get().last_listen_id == Listen.objects.latest("id").id
+
+
+@pytest.mark.django_db
+def test_an_import_that_added_nothing_queues_nothing(user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        history_import._after_history_import(
+            user=user, summary=history_import.HistoryImportSummary(imported=0)
+        )
+    assert callbacks == []
