@@ -21,6 +21,8 @@ SIMILAR_ARTIST_LIMIT = 12
 # How many same-genre tracks (or artists' tracks) the content fallback looks at: bounds its cost.
 FALLBACK_SCAN = 300
 FALLBACK_PER_ARTIST = 2
+NEIGHBOURS_PER_ARTIST = 3
+NEIGHBOUR_SCAN_FACTOR = 3
 MIX_KINDS = (Playlist.Kind.DISCOVER, Playlist.Kind.DAILY_MIX)
 
 
@@ -65,16 +67,23 @@ class Similar:
 def similar_tracks(*, track: Track, limit: int = SIMILAR_LIMIT) -> Similar:
     """Return the tracks most like `track`, best first (1 query; 3 on the content fallback).
 
-    The nightly run's neighbours when it has written some for this track; else (a new catalog or a
-    track newer than the last run) playable tracks sharing its genres (or its artist, if it has no
-    genre), most listened first, at most two per artist.
+    The nightly run's neighbours when it has written some for this track (no more than three by one
+    artist while others are left); else (a new catalog, or a track newer than the last run) playable
+    tracks sharing its genres (or its artist, if it has no genre), most listened first, at most two
+    per artist.
     """
     links = (
         SimilarTrack.objects.filter(track=track, similar__is_available=True)
         .select_related("similar__album__artist", "similar__artist")
-        .order_by("rank")[:limit]
+        .order_by("rank")[: limit * NEIGHBOUR_SCAN_FACTOR]
     )
-    neighbours = [link.similar for link in links]
+    # A few per artist, so that one prolific artist does not fill the list.
+    ranked = [link.similar for link in links]
+    neighbours = _cap_per_artist(ranked, per_artist=NEIGHBOURS_PER_ARTIST, limit=limit)
+    if len(neighbours) < limit:
+        kept = {t.pk for t in neighbours}
+        extra = [t for t in ranked if t.pk not in kept][: limit - len(neighbours)]
+        neighbours = sorted(neighbours + extra, key=ranked.index)
     if neighbours:
         return Similar(items=neighbours, source="neighbours")
     return Similar(items=_content_similar_tracks(track=track, limit=limit), source="content")

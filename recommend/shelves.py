@@ -15,6 +15,7 @@ from . import selectors
 
 HOME_BECAUSE_SHELVES = 3
 HOME_BECAUSE_TRACKS = 5
+SIMILAR_ARTISTS_ON_PAGE = 6
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def home(user) -> list[shelves.Shelf]:
 
 def similar_artists(user, artist) -> shelves.Shelf | None:
     """Return the "Fans also like" section of an artist's page (1 query; 3 on a new catalog)."""
-    similar = selectors.similar_artists(artist=artist)
+    similar = selectors.similar_artists(artist=artist, limit=SIMILAR_ARTISTS_ON_PAGE)
     if not similar.items:
         return None
     return shelves.Shelf(key="similar-artists", title="Fans also like", artists=similar.items)

@@ -98,3 +98,16 @@ def test_an_artist_with_no_genres_has_no_similar_artists():
     artist = make_artist()
     make_track(album=make_album(artist=artist))
     assert selectors.similar_artists(artist=artist).items == []
+
+
+def test_neighbours_hold_three_by_one_artist_while_others_are_left():
+    seed = make_track("Seed")
+    busy, other = make_album(artist=make_artist("Busy")), make_album(artist=make_artist("Other"))
+    near = [make_track(f"Busy {n}", album=busy) for n in range(5)] + [make_track(f"Other {n}", album=other)
+                                                                     for n in range(2)]
+    SimilarTrack.objects.bulk_create(
+        [SimilarTrack(track=seed, similar=t, rank=r, score=1 - r / 10) for r, t in enumerate(near, 1)]
+    )
+    short = selectors.similar_tracks(track=seed, limit=5).items
+    assert [t.title for t in short] == ["Busy 0", "Busy 1", "Busy 2", "Other 0", "Other 1"]
+    assert [t.title for t in selectors.similar_tracks(track=seed, limit=10).items] == [t.title for t in near]
