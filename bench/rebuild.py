@@ -23,6 +23,7 @@ production model, score every listener in batches). Figures go to stdout, one li
 """
 
 import argparse
+import datetime
 import io
 import itertools
 import json
@@ -588,11 +589,38 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _report(stage: str, seconds: float, **extra) -> None:
-    print(
-        json.dumps({"stage": stage, "seconds": round(seconds, 2), "peak_mb": round(_peak_mb()), **extra}),
-        flush=True,
-    )
+def _cpu_seconds() -> float:
+    """Return the CPU time (user + system) of this process and its waited-for children so far."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+class _Stages:
+    """Time consecutive stages (wall and CPU seconds) and print each as a JSON line when it ends."""
+
+    def __init__(self):
+        self.name, self.wall, self.cpu = None, 0.0, 0.0
+        self.started_wall, self.started_cpu = time.perf_counter(), _cpu_seconds()
+
+    def start(self, name: str) -> None:
+        self.end()
+        self.name, self.wall, self.cpu = name, time.perf_counter(), _cpu_seconds()
+
+    def end(self, **extra) -> None:
+        if self.name is not None:
+            _report(self.name, time.perf_counter() - self.wall, _cpu_seconds() - self.cpu, **extra)
+        self.name = None
+
+    def total(self, name: str, **extra) -> None:
+        self.end()
+        _report(name, time.perf_counter() - self.started_wall, _cpu_seconds() - self.started_cpu, **extra)
+
+
+def _report(stage: str, seconds: float, cpu_seconds: float | None = None, **extra) -> None:
+    line = {"stage": stage, "seconds": round(seconds, 2), "peak_mb": round(_peak_mb())}
+    if cpu_seconds is not None:
+        line["cpu_s"] = round(cpu_seconds, 1)
+    print(json.dumps({**line, **extra}), flush=True)
 
 
 def run_nightly(engine_only: bool) -> None:
@@ -603,61 +631,78 @@ def run_nightly(engine_only: bool) -> None:
             from recommend.services import workflow
         except ImportError:
             workflow = None
-    if workflow is not None and hasattr(workflow, "run_sync"):
-        started = time.perf_counter()
-        run = workflow.run_sync(progress=None)
-        total = time.perf_counter() - started
-        timings = getattr(run, "stage_timings", None) or {}
-        for stage, seconds in timings.items():
-            _report(
-                stage, float(seconds) if not isinstance(seconds, dict) else float(seconds.get("seconds", 0))
-            )
-        status = getattr(run, "status", "")
-        _report("total (run_sync)", total, status=str(status), mode="workflow")
+    if workflow is None or not hasattr(workflow, "run_sync"):
+        run_engine_only()
         return
-    run_engine_only()
+    from tqdm import tqdm
+
+    stages, bar = _Stages(), None
+
+    def progress(stage: str, done: int, total: int) -> None:
+        nonlocal bar
+        if stage != stages.name:
+            stages.start(f"run_sync: {stage}")
+            if stage == "generate":
+                bar = tqdm(total=total, desc="Generating playlists", unit="listener", file=sys.stderr)
+        if bar is not None:
+            bar.update(done - bar.n)
+
+    run = workflow.run_sync(progress=progress)
+    if bar is not None:
+        bar.close()
+    stages.end()
+    for stage, seconds in (getattr(run, "stage_timings", None) or {}).items():
+        if isinstance(seconds, int | float):
+            _report(f"  of which {stage}", float(seconds))
+    stages.total(
+        "total (run_sync)",
+        status=str(getattr(run, "status", "")),
+        listeners=int(getattr(run, "listeners", 0) or 0),
+        playlists=int(getattr(run, "playlists", 0) or 0),
+    )
+    if getattr(run, "error", ""):
+        print(f"run error: {run.error[:2000]}", flush=True)
 
 
 def run_engine_only() -> None:
-    """Read the history, build the matrix, train the production model, score every listener."""
-    from recommend import evaluation_data
+    """Read the history (bulk COPY), build the matrix, train the production model, score everyone."""
     from recommend.engine import benchmark
     from recommend.engine.data import build_interactions
+    from recommend.services import training
 
-    total = time.perf_counter()
-    started = time.perf_counter()
-    frames = evaluation_data.listening_frames()
-    _report("read history (ORM)", time.perf_counter() - started, events=len(frames.events))
+    stages = _Stages()
+    stages.start("read history")
+    data = training.load_training_data()
+    stages.end(events=len(data.events))
 
-    started = time.perf_counter()
+    stages.start("build matrix")
     preset = benchmark.PRODUCTION_PRESET
     interactions = build_interactions(
-        frames.events,
-        likes=frames.likes,
-        item_ids=frames.items["item_id"].to_numpy(),
+        data.events,
+        likes=data.likes,
+        dislikes=data.dislikes,
+        user_ids=data.user_ids,
+        item_ids=data.tracks["item_id"].to_numpy(),
         weighting=preset.weighting,
+        now=data.reference_time,
     )
-    features = benchmark.streamapp_item_features(frames.items)
-    del frames
-    _report("build matrix", time.perf_counter() - started, nnz=int(interactions.matrix.nnz))
+    features = benchmark.streamapp_item_features(training._items_frame(data))
+    del data
+    stages.end(nnz=int(interactions.matrix.nnz))
 
-    started = time.perf_counter()
     model = benchmark.production_model()
-    model.fit(interactions, features)
-    _report("train", time.perf_counter() - started, model=repr(model))
+    for name, component in getattr(model, "components", {model.name: model}).items():
+        stages.start(f"train {name}")
+        component.fit(interactions, features)
+    model.fit(interactions, features, refit=False)
+    stages.end()
 
-    started = time.perf_counter()
+    stages.start("score all listeners")
     candidates = benchmark.production_candidates(interactions)
     users = np.arange(interactions.n_users)
     items, _ = model.recommend(users, n=preset.list_length, candidates=candidates)
-    _report(
-        "score all listeners",
-        time.perf_counter() - started,
-        listeners=len(users),
-        candidates=len(candidates),
-        filled=float((items >= 0).mean()),
-    )
-    _report("total (engine only)", time.perf_counter() - total, mode="engine")
+    stages.end(listeners=len(users), candidates=len(candidates), filled=round(float((items >= 0).mean()), 3))
+    stages.total("total (engine only)")
 
 
 # -- the command ----------------------------------------------------------------------------------
@@ -732,9 +777,28 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def expire_stale_locks() -> None:
+    """Let the next run take over the lock of an earlier bench run that was stopped half-way.
+
+    Only in the bench's own database; the lock's own expiry rule then marks that run failed.
+    """
+    try:
+        from recommend.models import RunLock
+    except ImportError:
+        return
+    from django.utils import timezone
+
+    expired = RunLock.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    if expired:
+        print(f"expired {expired} rebuild lock(s) left by an earlier, stopped run in this bench database")
+
+
 def print_stage(stage: dict) -> None:
     extra = {k: v for k, v in stage.items() if k not in ("stage", "seconds", "peak_mb")}
+    cpu = extra.pop("cpu_s", None)
     shown = ", ".join(f"{k}={v:,}" if isinstance(v, int) else f"{k}={v}" for k, v in extra.items())
+    if cpu is not None:
+        shown = f"cpu {cpu:7.1f} s   {shown}"
     print(
         f"  {stage['stage']:<24} {stage['seconds']:8.1f} s   peak {stage['peak_mb']:6,.0f} MB   {shown}",
         flush=True,
@@ -756,8 +820,10 @@ def main() -> None:
     from tqdm import tqdm
 
     try:
-        if not args.reuse:
-            call_command("migrate", verbosity=0, interactive=False)
+        call_command("migrate", verbosity=0, interactive=False)
+        if args.reuse:
+            expire_stale_locks()
+        else:
             with tqdm(total=args.listens, desc="Generating", unit="listen", unit_scale=True) as bar:
                 data = generate(
                     users=args.users,

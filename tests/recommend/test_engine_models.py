@@ -22,6 +22,7 @@ from recommend.engine.models import (
     make_model,
     top_k,
 )
+from recommend.engine.models.base import SCORE_BUDGET_BYTES
 
 ROCK = ["r0", "r1", "r2", "r3"]
 JAZZ = ["j0", "j1", "j2", "j3"]
@@ -282,3 +283,58 @@ def test_top_k_per_row_keeps_the_largest_positive_values_of_each_row():
         values = matrix.data[start:stop]
         expected = set(np.sort(values[values > 0])[-7:])
         assert set(values[keep[start:stop]]) == expected
+
+
+def test_ease_on_a_200k_track_catalogue_keeps_dense_weights_to_its_max_items_most_played():
+    rng = np.random.default_rng(0)
+    n_users, n_items, per_user = 3_000, 200_000, 30
+    played = (rng.zipf(1.3, n_users * per_user) - 1) % n_items
+    frame = pd.DataFrame({"user_id": np.repeat(np.arange(n_users), per_user), "item_id": played})
+    interactions = build_interactions(frame, item_ids=np.arange(n_items), weighting=BINARY)
+    tracemalloc.start()
+    try:
+        model = EASE(lam=10.0, max_items=1_000).fit(interactions)
+        _, fit_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        items, _ = model.recommend(np.arange(500), n=10)
+        _, score_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert model.weights.shape == (1_000, 1_000)
+    counts = interactions.item_user_counts()
+    uncovered = np.setdiff1d(np.arange(n_items), model.items)
+    assert counts[model.items].min() >= counts[uncovered].max()
+    assert np.isin(items[items >= 0], model.items).all()
+    # Fitting holds a few items x items float64 arrays over the covered items, scoring a batch of
+    # users x items within the score budget; all users x items would be 2.4 GB.
+    assert fit_peak < 5 * 1_000 * 1_000 * 8
+    assert score_peak < 2 * SCORE_BUDGET_BYTES < n_users * n_items * 4 / 5
+
+
+def test_ease_dual_solution_in_item_blocks_equals_the_primal_one(monkeypatch):
+    from recommend.engine.models import ease
+
+    rng = np.random.default_rng(1)
+    matrix = sp.random(60, 150, density=0.1, random_state=rng, format="csr", dtype=np.float64)
+    dense = matrix.toarray()
+    precision = np.linalg.inv(dense.T @ dense + 5.0 * np.eye(150))
+    expected = precision / -np.diag(precision)
+    np.fill_diagonal(expected, 0.0)
+    monkeypatch.setattr(ease, "DUAL_BLOCK_BYTES", 8 * 60 * 7)  # blocks of 7 items
+    assert ease.ease_weights(matrix, 5.0) == pytest.approx(expected.astype(np.float32), abs=1e-5)
+
+
+def test_production_model_is_the_presets_hybrid_and_ranks_the_missing_track(interactions, features):
+    from recommend.engine.benchmark import PRODUCTION_PRESET, production_candidates, production_model
+
+    model = production_model()
+    assert isinstance(model, Hybrid)
+    assert set(model.components) == set(PRODUCTION_PRESET.components)
+    assert model.weights == PRODUCTION_PRESET.weights
+    model.fit(interactions, features)
+    candidates = production_candidates(interactions)
+    items, _ = model.recommend(user(interactions), n=1, candidates=candidates)
+    assert ids(interactions, items) == ["r3"]
+    assert production_candidates(interactions, max_candidates=4).tolist() == sorted(
+        interactions.item_index(JAZZ).tolist()
+    )
