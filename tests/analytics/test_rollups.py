@@ -228,3 +228,47 @@ def test_command_prints_a_summary(user, catalog, capsys):
     call_command("rollup_analytics", "--full", "--no-progress")
     assert "full rebuild" in capsys.readouterr().out
     assert models.DailyTrackStats.objects.filter(track=catalog["t1"]).exists()
+
+
+def test_incremental_runs_over_random_listens_equal_direct_counts_in_every_time_zone(django_user_model):
+    import random
+    import zoneinfo
+
+    rng = random.Random(7)
+    zones = ["UTC", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata", "Pacific/Auckland"]
+    users = [
+        django_user_model.objects.create_user(username=f"tz{i}", time_zone=zone)
+        for i, zone in enumerate(zones)
+    ]
+    tracks = [make_track(genres=[make_genre()]) for _ in range(4)]
+    start = at("2026-03-26 00:00")  # across the European daylight saving change (29 March)
+    moments = [start + dt.timedelta(minutes=rng.randrange(0, 8 * 24 * 60)) for _ in range(300)]
+    # Three runs as time goes by, listens arriving in between (some of them for days already rolled up).
+    for run_at in (at("2026-03-29 06:00"), at("2026-03-31 23:59"), at("2026-04-04 00:30")):
+        for moment in moments[:100]:
+            listen(
+                rng.choice(users), rng.choice(tracks + [None]), moment, ms_played=rng.choice([None, 90_000])
+            )
+        moments = moments[100:]
+        rollups.rollup_run(now=run_at)
+    incremental = snapshot()
+
+    cutoff = at("2026-04-04 00:30")
+    expected = Counter()
+    for item in Listen.objects.select_related("user"):
+        tz = zoneinfo.ZoneInfo(item.user.time_zone)
+        day = item.listened_at.astimezone(tz).date()
+        if day < cutoff.astimezone(tz).date():
+            expected[(item.user_id, day)] += 1
+    rolled = Counter({(r.user_id, r.day): r.listens for r in models.ListenerDayStats.objects.all()})
+    assert rolled == expected
+    site = Counter(
+        item.listened_at.date() for item in Listen.objects.filter(listened_at__lt=at("2026-04-04 00:00"))
+    )
+    per_site_day = Counter()
+    for row in models.DailyListenerActivity.objects.all():
+        per_site_day[row.day] += row.listens
+    assert per_site_day == site
+
+    rollups.rollup_run(full=True, now=cutoff)
+    assert snapshot() == incremental
