@@ -4,7 +4,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 
-from analytics import staff_stats
+from analytics import staff_activity, staff_stats
 from analytics.staff_stats import DateRange
 
 
@@ -14,7 +14,7 @@ def _number(value, digits: int = 1):
 
 
 def activity_rows(date_range: DateRange) -> Iterable[list]:
-    overview = staff_stats.activity_overview(date_range=date_range)
+    overview = staff_activity.activity_overview(date_range=date_range)
     yield [
         "day",
         "active_listeners",
@@ -39,21 +39,21 @@ def activity_rows(date_range: DateRange) -> Iterable[list]:
 
 
 def weekly_active_rows(date_range: DateRange) -> Iterable[list]:
-    overview = staff_stats.activity_overview(date_range=date_range)
+    overview = staff_activity.activity_overview(date_range=date_range)
     yield ["week_start", "week_end", "active_listeners"]
     for week in overview.weeks:
         yield [week.start.isoformat(), week.end.isoformat(), week.active]
 
 
 def monthly_active_rows(date_range: DateRange) -> Iterable[list]:
-    overview = staff_stats.activity_overview(date_range=date_range)
+    overview = staff_activity.activity_overview(date_range=date_range)
     yield ["month_start", "month_end", "active_listeners"]
     for month in overview.months:
         yield [month.start.isoformat(), month.end.isoformat(), month.active]
 
 
 def retention_rows(date_range: DateRange) -> Iterable[list]:
-    retention = staff_stats.retention_cohorts(date_range=date_range)
+    retention = staff_activity.retention_cohorts(date_range=date_range)
     yield ["cohort_week", "listeners", *[f"week_{k}_percent" for k in range(retention.weeks)]]
     for cohort in retention.cohorts:
         percents = [_number(value) for value in cohort.percents]

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from analytics import charts, staff_stats
+from analytics import charts, staff_activity, staff_stats
 from analytics import csv as staff_csv
 from analytics.forms_staff import PRESETS, DateRangeForm, range_query
 from analytics.staff_stats import DateRange
@@ -83,8 +83,8 @@ def _csv_url(table: str, date_range: DateRange) -> str:
 def overview(request: HttpRequest) -> HttpResponse:
     """Listeners: daily, weekly and monthly actives, new and returning, activity per day, cohorts."""
     form, date_range, valid = _range_from(request)
-    activity = staff_stats.activity_overview(date_range=date_range)
-    retention = staff_stats.retention_cohorts(date_range=date_range)
+    activity = staff_activity.activity_overview(date_range=date_range)
+    retention = staff_activity.retention_cohorts(date_range=date_range)
     labels = [day.day.isoformat() for day in activity.days]
     context = {
         "activity": activity,

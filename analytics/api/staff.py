@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analytics import staff_stats
+from analytics import staff_activity, staff_stats
 from analytics.forms_staff import PRESETS, DateRangeForm
 
 RANGE_PARAMETERS = [
@@ -184,7 +184,7 @@ class StaffActivityApi(_StaffStatsBase):
     )
     def get(self, request):
         date_range = self.date_range(request)
-        overview = staff_stats.activity_overview(date_range=date_range)
+        overview = staff_activity.activity_overview(date_range=date_range)
 
         def periods(items):
             return [{"start": p.start, "end": p.end, "active_listeners": p.active} for p in items]
@@ -241,7 +241,7 @@ class StaffRetentionApi(_StaffStatsBase):
     )
     def get(self, request):
         date_range = self.date_range(request)
-        retention = staff_stats.retention_cohorts(date_range=date_range)
+        retention = staff_activity.retention_cohorts(date_range=date_range)
         data = {
             "range": self.range_data(date_range),
             "weeks": retention.weeks,

@@ -178,5 +178,6 @@ def test_today_is_counted_directly(staff_client, world, monkeypatch):
 
 def test_the_admin_index_links_the_dashboard(staff_client):
     page = staff_client.get("/admin/").content.decode()
-    assert '<a href="/staff/analytics/">Dashboard: listeners, catalogue, playlists, streaming quality</a>' in page
+    link = '<a href="/staff/analytics/">Dashboard: listeners, catalogue, playlists, streaming quality</a>'
+    assert link in page
     assert "Site administration" in page
