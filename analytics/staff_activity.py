@@ -25,9 +25,11 @@ from analytics.models import DailyListenerActivity
 from analytics.staff_stats import (
     COHORT_WEEKS,
     EPOCH,
+    ROLLUP_CACHE_SECONDS,
     DateRange,
     RollupBounds,
     _as_date,
+    _bounds_key,
     _date_param,
     _day_number_sql,
     _listen_ms,
@@ -35,9 +37,6 @@ from analytics.staff_stats import (
     _Split,
     _split,
 )
-
-# The index changes only when the rollups run (nightly): keep it a little longer than a day.
-INDEX_CACHE_SECONDS = 26 * 3600
 
 
 # ------------------------------------------------------------------------------ the activity index
@@ -54,7 +53,7 @@ class ActivityIndex:
 
 
 def _index_key(bounds: RollupBounds) -> str:
-    return f"analytics:staff-activity:v1:{bounds.live_from}:{bounds.last_listen_id}:{bounds.last_play_id}"
+    return f"analytics:staff-activity:v1:{_bounds_key(bounds)}"
 
 
 def _build_index() -> ActivityIndex:
@@ -97,7 +96,7 @@ def activity_index(bounds: RollupBounds) -> ActivityIndex:
     index = cache.get(key)
     if index is None:
         index = _build_index()
-        cache.set(key, index, INDEX_CACHE_SECONDS)
+        cache.set(key, index, ROLLUP_CACHE_SECONDS)
     return index
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, IntegerField, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
@@ -44,6 +45,8 @@ SKIP_LIMIT = 20
 COHORT_WEEKS = 12
 # Before any listen: the start of "all time", and of the live count when the rollups never ran.
 EPOCH = datetime.date(1970, 1, 1)
+# Figures read from the rollups are cached until they run again (nightly): a little longer than a day.
+ROLLUP_CACHE_SECONDS = 26 * 3600
 
 
 # ------------------------------------------------------------------------------ days and ranges
@@ -158,6 +161,11 @@ class _Split:
         return Play.objects.filter(self._extra("started_at", self.bounds.last_play_id))
 
 
+def _bounds_key(bounds: RollupBounds) -> str:
+    """Return a cache key part that changes whenever the rollups run."""
+    return f"{bounds.live_from}:{bounds.last_listen_id}:{bounds.last_play_id}"
+
+
 def _split(date_range: DateRange, bounds: RollupBounds | None = None) -> _Split:
     return _Split(date_range, rollup_bounds() if bounds is None else bounds)
 
@@ -251,11 +259,19 @@ def item_totals(*, kind: str, date_range: DateRange, bounds: RollupBounds | None
     model, column = _ITEMS[kind]
     split = _split(date_range, bounds)
     totals: dict[int, dict] = defaultdict(lambda: {"listens": 0, "ms": 0, "plays": 0, "skips": 0})
-    rows = (
-        model.objects.filter(split.rollup_filter())
-        .values_list(column)
-        .annotate(Sum("listens"), Sum("ms_played"), Sum("plays"), Sum("skips"))
+    # The rollups' part changes only when they run again: cached under their bounds.
+    key = (
+        f"analytics:staff-items:v1:{kind}:{split.range.start}:{split.rollup_end}:{_bounds_key(split.bounds)}"
     )
+    rows = cache.get(key)
+    if rows is None:
+        rows = [
+            (item, int(listens or 0), int(ms or 0), int(plays or 0), int(skips or 0))
+            for item, listens, ms, plays, skips in model.objects.filter(split.rollup_filter())
+            .values_list(column)
+            .annotate(Sum("listens"), Sum("ms_played"), Sum("plays"), Sum("skips"))
+        ]
+        cache.set(key, rows, ROLLUP_CACHE_SECONDS)
     for item, listens, ms, plays, skips in rows:
         target = totals[item]
         target["listens"] += listens or 0
