@@ -636,11 +636,12 @@ def run_nightly(engine_only: bool) -> None:
         return
     from tqdm import tqdm
 
-    stages, bar = _Stages(), None
+    stages, bar, current = _Stages(), None, None
 
     def progress(stage: str, done: int, total: int) -> None:
-        nonlocal bar
-        if stage != stages.name:
+        nonlocal bar, current
+        if stage != current:
+            current = stage
             stages.start(f"run_sync: {stage}")
             if stage == "generate":
                 bar = tqdm(total=total, desc="Generating playlists", unit="listener", file=sys.stderr)
