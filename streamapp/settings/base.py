@@ -276,9 +276,9 @@ STREAMAPP_UPLOAD_DIR = Path(os.environ.get("STREAMAPP_UPLOAD_DIR", VAR_DIR / "up
 STREAMAPP_ALLOW_DEMO_ACCOUNTS = True
 # bench/http.py's bare page at /bench/bare/ (streamapp/bench_views.py); never on outside a benchmark.
 STREAMAPP_BENCH_BARE_VIEW = env_bool("STREAMAPP_BENCH_BARE_VIEW", False)
-# How long the home page's genre overview (each genre's track count, cached by catalog.selectors) is
-# reused at most; library imports, seed_demo and staff edits in the admin refresh it sooner.
-STREAMAPP_GENRE_OVERVIEW_SECONDS = int(os.environ.get("STREAMAPP_GENRE_OVERVIEW_SECONDS", 3600))
+# How long cached catalog reads (an album's or artist's page, new releases, the genre overview; see
+# catalog.selectors) are reused at most; library imports, seed_demo and staff edits refresh them sooner.
+STREAMAPP_CATALOG_CACHE_SECONDS = int(os.environ.get("STREAMAPP_CATALOG_CACHE_SECONDS", 3600))
 # How long a listener's sidebar library (their playlists, cached by listening.selectors) is reused at
 # most; every change through the playlist services refreshes it at once.
 STREAMAPP_LIBRARY_SECONDS = int(os.environ.get("STREAMAPP_LIBRARY_SECONDS", 600))
