@@ -68,20 +68,20 @@ class FoldedSearchMixin:
         return Q(**{f"{relation}__in": matching})
 
 
-class ForgetsGenreOverviewMixin:
-    """Drop the pages' cached genre overview (track counts, covers) after staff change the catalog."""
+class CatalogChangedMixin:
+    """Make the pages' cached catalog reads stale after staff change the catalog."""
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        selectors.genre_overview_forget()
+        selectors.catalog_changed()
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        selectors.genre_overview_forget()
+        selectors.catalog_changed()
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
-        selectors.genre_overview_forget()
+        selectors.catalog_changed()
 
 
 class AlbumInline(admin.TabularInline):
@@ -93,7 +93,7 @@ class AlbumInline(admin.TabularInline):
 
 
 @admin.register(Artist)
-class ArtistAdmin(ForgetsGenreOverviewMixin, FoldedSearchMixin, admin.ModelAdmin):
+class ArtistAdmin(CatalogChangedMixin, FoldedSearchMixin, admin.ModelAdmin):
     list_display = ("name", "sort_name", "album_count", "track_count", "mbid")
     search_fields = ("name_key",)
     fields = ("name", "sort_name", "mbid", "name_key", "created_at", "updated_at")
@@ -150,7 +150,7 @@ class TrackInline(admin.TabularInline):
 
 
 @admin.register(Album)
-class AlbumAdmin(ForgetsGenreOverviewMixin, FoldedSearchMixin, admin.ModelAdmin):
+class AlbumAdmin(CatalogChangedMixin, FoldedSearchMixin, admin.ModelAdmin):
     list_display = ("thumbnail", "title", "artist", "album_type", "release_year", "track_count")
     list_display_links = ("thumbnail", "title")
     list_filter = ("album_type", "release_year")
@@ -213,7 +213,7 @@ class GenreFilter(admin.SimpleListFilter):
 
 
 @admin.register(Track)
-class TrackAdmin(ForgetsGenreOverviewMixin, FoldedSearchMixin, admin.ModelAdmin):
+class TrackAdmin(CatalogChangedMixin, FoldedSearchMixin, admin.ModelAdmin):
     list_display = ("title", "artist", "album", "disc_number", "track_number", "length", "is_available")
     list_select_related = ("artist", "album", "album__artist")
     list_filter = ("is_available", GenreFilter)
@@ -238,7 +238,7 @@ class TrackAdmin(ForgetsGenreOverviewMixin, FoldedSearchMixin, admin.ModelAdmin)
 
 
 @admin.register(Genre)
-class GenreAdmin(ForgetsGenreOverviewMixin, admin.ModelAdmin):
+class GenreAdmin(CatalogChangedMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "track_count")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}

@@ -1,5 +1,6 @@
 """Reads of the catalog, with the joins each caller needs so pages run a constant number of queries."""
 
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -100,16 +101,62 @@ def _discs(tracks: list[Track]) -> list[Disc]:
 
 
 def home_new_releases(*, limit: int = 12) -> list[Album]:
-    """Return the newest albums that have something to play, latest release year first."""
-    albums = Album.objects.select_related("artist").filter(_has_playable_tracks()).order_by(*_newest_first())
-    return list(albums[:limit])
+    """Return the newest albums that have something to play, latest release year first (cached)."""
+
+    def build() -> list[Album]:
+        albums = Album.objects.select_related("artist").filter(_has_playable_tracks())
+        return list(albums.order_by(*_newest_first())[:limit])
+
+    return _cached(f"new-releases:v1:{limit}", build)
 
 
-# Counting every genre's tracks joins the whole catalog (about 280 ms of database time at 200,000
-# tracks), and the answer changes only when the catalog does: it is kept in the cache, recomputed
-# after each library import and seed_demo, forgotten when staff edit the catalog, and expires anyway
-# after STREAMAPP_GENRE_OVERVIEW_SECONDS. Bump the version when what is cached changes shape.
-GENRE_OVERVIEW_CACHE_KEY = "catalog:genre-overview:v1"
+# ------------------------------------------------------------------------------
+# The cache of catalog reads. What the catalog pages show (an album, an artist, the new releases, the
+# genre overview) changes only with the catalog itself: through a library import, seed_demo or staff
+# in the admin, which call catalog_changed(). Cached reads are keyed by a catalog version that
+# catalog_changed() replaces, so they all go stale at once; they expire anyway after
+# STREAMAPP_CATALOG_CACHE_SECONDS. Bump a name's "v1" when what is cached under it changes shape.
+# ------------------------------------------------------------------------------
+CATALOG_VERSION_KEY = "catalog:version"
+
+
+def _catalog_version() -> str:
+    version = cache.get(CATALOG_VERSION_KEY)
+    if version is None:
+        cache.add(CATALOG_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(CATALOG_VERSION_KEY)  # another process may have added its own first
+    return version
+
+
+def _replace_catalog_version() -> None:
+    cache.set(CATALOG_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def catalog_changed() -> None:
+    """Make every cached catalog read stale, now and again once the current transaction commits.
+
+    Call it after any change to the catalog that pages show: tracks (availability, genres, titles),
+    albums (covers), artists, genres. Again on commit: another request may have cached the old rows
+    in between.
+    """
+    _replace_catalog_version()
+    transaction.on_commit(_replace_catalog_version)
+
+
+def _cached(name: str, build):
+    """Return build() through the cache, under the current catalog version (None is not cached)."""
+    key = f"catalog:{_catalog_version()}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        if value is not None:
+            cache.set(key, value, timeout=settings.STREAMAPP_CATALOG_CACHE_SECONDS)
+    return value
+
+
+# Counting every genre's tracks joins the whole catalog: about 280 ms of database time at 200,000
+# tracks. Imports and seed_demo recompute it right away (genre_overview_refresh), so no page waits.
+GENRE_OVERVIEW_CACHE_NAME = "genre-overview:v1"
 
 
 def _genre_overview_query() -> list[Genre]:
@@ -133,30 +180,18 @@ def _genre_overview_query() -> list[Genre]:
 def genre_overview_refresh() -> list[Genre]:
     """Recompute the genres that have playable tracks (see genre_overview), store and return them."""
     genres = _genre_overview_query()
-    cache.set(GENRE_OVERVIEW_CACHE_KEY, genres, timeout=settings.STREAMAPP_GENRE_OVERVIEW_SECONDS)
+    key = f"catalog:{_catalog_version()}:{GENRE_OVERVIEW_CACHE_NAME}"
+    cache.set(key, genres, timeout=settings.STREAMAPP_CATALOG_CACHE_SECONDS)
     return genres
-
-
-def genre_overview_forget() -> None:
-    """Drop the cached genre overview, now and once the current transaction commits.
-
-    The next page recomputes it. Call it after any change to tracks' availability or genres, to
-    genres, or to album covers. (Once more on commit: another request may have cached the old rows
-    meanwhile.)
-    """
-    cache.delete(GENRE_OVERVIEW_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(GENRE_OVERVIEW_CACHE_KEY))
 
 
 def genre_overview(*, limit: int | None = None, biggest_first: bool = False) -> list[Genre]:
     """Return the genres that have playable tracks, with `track_count` and a `cover_name` to show.
 
     `cover_name` is the storage name of one album cover in the genre, or None. Genres come by name,
-    or by most tracks first (then by name). Served from the cache: 0 queries, or 1 when it is cold.
+    or by most tracks first (then by name). From the cache: 0 queries, or 1 when it is cold.
     """
-    genres = cache.get(GENRE_OVERVIEW_CACHE_KEY)
-    if genres is None:
-        genres = genre_overview_refresh()
+    genres = _cached(GENRE_OVERVIEW_CACHE_NAME, _genre_overview_query)
     if biggest_first:
         genres = sorted(genres, key=lambda genre: -genre.track_count)  # stable: ties stay by name
     return genres[:limit] if limit else list(genres)
@@ -212,7 +247,14 @@ def artist_top_tracks(*, artist: Artist, limit: int = 10) -> list[Track]:
 
 
 def artist_detail(*, pk: int, appears_on_limit: int = 12) -> ArtistPage | None:
-    """Return an artist's page (top tracks, releases grouped by type, appearances), or None if unknown."""
+    """Return an artist's page (top tracks, releases grouped by type, appearances), or None if unknown.
+
+    From the cache of catalog reads (0 queries) once read.
+    """
+    return _cached(f"artist:v1:{pk}:{appears_on_limit}", lambda: _artist_page(pk, appears_on_limit))
+
+
+def _artist_page(pk: int, appears_on_limit: int) -> ArtistPage | None:
     artist = (
         Artist.objects.annotate(
             track_count=Count("tracks", filter=Q(tracks__is_available=True), distinct=True),
@@ -246,7 +288,14 @@ def artist_detail(*, pk: int, appears_on_limit: int = 12) -> ArtistPage | None:
 
 
 def album_detail(*, pk: int, more_limit: int = 6) -> AlbumPage | None:
-    """Return an album's page (tracklist by disc, genres, total duration, more by the artist), or None."""
+    """Return an album's page (tracklist by disc, genres, total duration, more by the artist), or None.
+
+    From the cache of catalog reads (0 queries) once read.
+    """
+    return _cached(f"album:v1:{pk}:{more_limit}", lambda: _album_page(pk, more_limit))
+
+
+def _album_page(pk: int, more_limit: int) -> AlbumPage | None:
     album = Album.objects.select_related("artist").filter(pk=pk).first()
     if album is None:
         return None

@@ -124,11 +124,15 @@ def _library_import_locked(*, root: Path, library_import: LibraryImport | None, 
     try:
         summary = importer.run()
         if summary.added or summary.updated or summary.removed:
-            # The pages' cached genre counts and covers, recomputed here rather than by a page visit.
+            selectors.catalog_changed()
+            # The genre counts, recomputed here rather than by the next visit of the home page.
             selectors.genre_overview_refresh()
         if summary.added or summary.updated:
             _announce_library_changed(summary)
     except BaseException as error:  # SoftTimeLimitExceeded and KeyboardInterrupt included
+        partial = importer.summary
+        if partial.added or partial.updated or partial.removed:
+            selectors.catalog_changed()  # the batches it committed
         if library_import:
             library_import.status = LibraryImport.Status.FAILED
             library_import.finished_at = timezone.now()

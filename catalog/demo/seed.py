@@ -259,7 +259,9 @@ def demo_catalog_scale(run: DemoRun) -> None:
                     batch = []
         finally:
             bar.close()
-    selectors.genre_overview_refresh()  # bulk inserts bypass the importer, which refreshes it otherwise
+    # Bulk inserts bypass the importer, which does this otherwise.
+    selectors.catalog_changed()
+    selectors.genre_overview_refresh()
     run.notes.append(f"Scale: {run.scaled_tracks:,} tracks added in {len(wanted)} copies of the demo.")
 
 

@@ -4,7 +4,6 @@ changes: after a library import, after seed_demo, after staff edits in the admin
 import shutil
 
 import pytest
-from django.core.cache import cache
 from django.db.models import Count, Q
 from django.urls import reverse
 
@@ -111,19 +110,35 @@ def test_staff_edits_in_the_admin_refresh_the_counts(staff_client, django_captur
     assert overview() == {} == counted_now()
 
 
-def test_an_edit_is_forgotten_at_once_and_again_when_its_transaction_commits(
-    django_capture_on_commit_callbacks,
+def test_a_change_makes_cached_reads_stale_at_once_and_again_when_it_commits(
+    django_capture_on_commit_callbacks, django_assert_num_queries
 ):
     rock = make_genre("Rock")
-    make_track("One", genres=[rock])
-    assert overview() == {"Rock": 1}
+    one, two = make_track("One", genres=[rock]), make_track("Two", genres=[rock])
+    assert overview() == {"Rock": 2}
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        selectors.genre_overview_forget()
-        assert cache.get(selectors.GENRE_OVERVIEW_CACHE_KEY) is None
-        # Another request reads the catalog before the change commits and caches what it saw.
-        make_track("Two", genres=[rock])
-        assert overview() == {"Rock": 2}
-        assert cache.get(selectors.GENRE_OVERVIEW_CACHE_KEY) is not None
+        Track.objects.filter(pk=one.pk).update(is_available=False)
+        selectors.catalog_changed()
+        # Another request reads the catalog before this change commits, and caches what it saw.
+        assert overview() == {"Rock": 1}
+    Track.objects.filter(pk=two.pk).update(is_available=False)  # (here: what the other request missed)
+    with django_assert_num_queries(0):
+        assert overview() == {"Rock": 1}
     assert len(callbacks) == 1
-    callbacks[0]()
-    assert cache.get(selectors.GENRE_OVERVIEW_CACHE_KEY) is None
+    callbacks[0]()  # the commit
+    assert overview() == {}
+
+
+def test_album_and_artist_pages_are_cached_until_the_catalog_changes(django_assert_num_queries):
+    track = make_track("Song", track_number=1)
+    assert [t.title for t in selectors.album_detail(pk=track.album_id).tracks] == ["Song"]
+    assert selectors.artist_detail(pk=track.artist_id).artist.name == track.artist.name
+    with django_assert_num_queries(0):
+        assert [t.title for t in selectors.album_detail(pk=track.album_id).tracks] == ["Song"]
+        assert [t.title for t in selectors.artist_detail(pk=track.artist_id).top_tracks] == ["Song"]
+    Track.objects.filter(pk=track.pk).update(title="Renamed")
+    with django_assert_num_queries(0):
+        assert selectors.album_detail(pk=track.album_id).tracks[0].title == "Song"
+    selectors.catalog_changed()
+    assert selectors.album_detail(pk=track.album_id).tracks[0].title == "Renamed"
+    assert selectors.album_detail(pk=0) is None
