@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Exists, F, OuterRef, TextChoices, Window
+from django.db.models import Exists, F, OuterRef, Subquery, TextChoices, Window
 from django.db.models.functions import Random, RowNumber
 from django.http import Http404
 
@@ -82,6 +82,8 @@ class RadioSession:
     artist_of: dict[int, int] = field(default_factory=dict)
     # Track id -> "play" (played to the end) or "skip".
     outcomes: dict[int, str] = field(default_factory=dict)
+    # The highest track id when the session started: random samples start at a random id below it.
+    track_id_max: int = 0
 
     @property
     def skipped(self) -> list[int]:
@@ -126,6 +128,34 @@ def _output_tracks(ids: list[int]) -> list[Track]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+def _track_id_max() -> int:
+    return Track.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _genre_sample(*, genre_ids: list[int], size: int, pivot: int) -> list[tuple[int, int]]:
+    """Return up to `size` playable (track id, artist id) in the genres, from track id `pivot` on.
+
+    A random pivot stands in for ORDER BY random(), which sorts the whole genre: this reads about
+    size x (share of the catalog outside the genres) index entries, whatever the catalog's size.
+    """
+    through = Track.genres.through
+
+    def from_id(start: int) -> list[tuple[int, int]]:
+        ids = (
+            through.objects.filter(genre_id__in=genre_ids, track_id__gte=start)
+            .order_by("track_id")
+            .values("track_id")[:size]
+        )
+        tracks = Track.objects.playable().filter(pk__in=Subquery(ids)).order_by()
+        return list(tracks.values_list("pk", "artist_id"))
+
+    found = from_id(pivot)
+    if len(found) < size and pivot > 0:  # the pivot fell near the end: go round
+        seen = {pk for pk, _ in found}
+        found += [row for row in from_id(0) if row[0] not in seen][: size - len(found)]
+    return found
+
+
 def _resolve_seed(*, user, seed_type: str, seed_id: str) -> RadioSession:
     """Build a session's seed: its anchor tracks, artists and genres (≤ 3 queries); Http404 if unknown."""
     session = RadioSession(
@@ -139,8 +169,9 @@ def _resolve_seed(*, user, seed_type: str, seed_id: str) -> RadioSession:
             raise Http404("No such genre.")
         session.title = f"{genre.name} Radio"
         session.genre_ids = [genre.pk]
-        in_genre = Track.objects.playable().filter(genres=genre).order_by(Random())
-        anchors = list(in_genre.values_list("pk", "artist_id")[:20])
+        session.track_id_max = _track_id_max()
+        pivot = random.Random(session.id).randint(0, session.track_id_max)
+        anchors = _genre_sample(genre_ids=[genre.pk], size=20, pivot=pivot)
     else:
         try:
             number = int(seed_id) if seed_type != SeedType.PLAYLIST else None
@@ -170,7 +201,8 @@ def _resolve_seed(*, user, seed_type: str, seed_id: str) -> RadioSession:
                 raise Http404("No such album.")
             session.title = f"{album.title} Radio"
             session.seed_artists = [album.artist_id]
-            anchors = list(Track.objects.playable().filter(album=album).values_list("pk", "artist_id")[:30])
+            in_album = Track.objects.playable().filter(album=album).order_by("disc_number", "pk")
+            anchors = list(in_album.values_list("pk", "artist_id")[:30])
         else:
             playlist = listening_selectors.playlist_get_visible(
                 user=user, uid=listening_selectors._uuid_or_404(seed_id)
@@ -189,6 +221,8 @@ def _resolve_seed(*, user, seed_type: str, seed_id: str) -> RadioSession:
                     .distinct()[:10]
                 )
             )
+    if not session.track_id_max:
+        session.track_id_max = _track_id_max()
     session.anchors = {pk: weight for pk, _ in anchors}
     session.artist_of = dict(anchors)
     return session
@@ -297,18 +331,15 @@ def _pick(*, session: RadioSession, user, size: int) -> list[int]:
                 pick=Window(RowNumber(), partition_by=[F("artist_id")], order_by=[Random().asc()])
             )
             .filter(pick__lte=PER_ARTIST_POOL)
+            .order_by()
             .values_list("pk", "artist_id")
         )
         candidates.update(dict(by_artist))
     genre_candidates: set[int] = set()
+    pivots = random.Random(f"{session.id}:pivot:{len(session.served)}")
     if session.genre_ids:
-        in_genres = (
-            Track.objects.playable()
-            .filter(genres__in=session.genre_ids)
-            .order_by(Random())
-            .values_list("pk", "artist_id")[:GENRE_POOL]
-        )
-        for pk, artist_id in in_genres:
+        pivot = pivots.randint(0, session.track_id_max)
+        for pk, artist_id in _genre_sample(genre_ids=session.genre_ids, size=GENRE_POOL, pivot=pivot):
             candidates[pk] = artist_id
             genre_candidates.add(pk)
     for pk in session.anchors:
@@ -317,10 +348,12 @@ def _pick(*, session: RadioSession, user, size: int) -> list[int]:
         candidates.pop(pk, None)
     if len(candidates) < size:
         # Nothing more that is like the seed: widen to the whole catalog rather than stop.
-        extra = (
-            Track.objects.playable().exclude(pk__in=list(served)).order_by(Random())
-            .values_list("pk", "artist_id")[: size * 3]
-        )
+        unplayed = Track.objects.playable().exclude(pk__in=list(served)).order_by("pk")
+        pivot = pivots.randint(0, session.track_id_max)
+        wanted = size * 3
+        extra = list(unplayed.filter(pk__gte=pivot).values_list("pk", "artist_id")[:wanted])
+        if len(extra) < wanted:
+            extra += list(unplayed.filter(pk__lt=pivot).values_list("pk", "artist_id")[: wanted - len(extra)])
         candidates.update({pk: artist_id for pk, artist_id in extra if pk not in candidates})
 
     # Playable, not thumbed down, with their artists (one query for all candidates).
@@ -328,6 +361,7 @@ def _pick(*, session: RadioSession, user, size: int) -> list[int]:
         Track.objects.playable()
         .filter(pk__in=list(candidates))
         .exclude(Exists(TrackDislike.objects.filter(user=user, track_id=OuterRef("pk"))))
+        .order_by()
         .values_list("pk", "artist_id")
     )
     jitter = random.Random(f"{session.id}:{len(session.served)}")

@@ -8,7 +8,9 @@ answers that use them stay within their query budgets and under 50 ms on a 200,0
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.expressions import RawSQL
 
 from catalog.models import Album, Artist, Genre, Track
 from listening import selectors as listening_selectors
@@ -19,7 +21,9 @@ from .models import Recommendation, SimilarArtist, SimilarTrack, TastePick, Trac
 SIMILAR_LIMIT = 10
 SIMILAR_ARTIST_LIMIT = 12
 # How many same-genre tracks (or artists' tracks) the content fallback looks at: bounds its cost.
-FALLBACK_SCAN = 300
+FALLBACK_SCAN = 150
+# Listens counted per candidate in the content fallback: ranks by popularity at a bounded cost.
+POPULARITY_CAP = 25
 FALLBACK_PER_ARTIST = 2
 NEIGHBOURS_PER_ARTIST = 3
 NEIGHBOUR_SCAN_FACTOR = 3
@@ -65,7 +69,7 @@ class Similar:
 
 
 def similar_tracks(*, track: Track, limit: int = SIMILAR_LIMIT) -> Similar:
-    """Return the tracks most like `track`, best first (1 query; 3 on the content fallback).
+    """Return the tracks most like `track`, best first (1 query; 4 on the content fallback).
 
     The nightly run's neighbours when it has written some for this track (no more than three by one
     artist while others are left); else (a new catalog, or a track newer than the last run) playable
@@ -89,24 +93,43 @@ def similar_tracks(*, track: Track, limit: int = SIMILAR_LIMIT) -> Similar:
     return Similar(items=_content_similar_tracks(track=track, limit=limit), source="content")
 
 
+def _popularity() -> RawSQL:
+    """Return a track's listens, counted up to POPULARITY_CAP (bounded cost, enough to rank)."""
+    quote = connection.ops.quote_name
+    listens, tracks = quote(Listen._meta.db_table), quote(Track._meta.db_table)
+    # Table and column names come from our own models, quoted; the cap is a bound parameter.
+    sql = (
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {listens} WHERE {listens}.{quote('track_id')} = "  # noqa: S608
+        f"{tracks}.{quote('id')} LIMIT %s) capped"
+    )
+    return RawSQL(sql, (POPULARITY_CAP,))  # noqa: S611
+
+
 def _content_similar_tracks(*, track: Track, limit: int) -> list[Track]:
     through = Track.genres.through
     genre_ids = list(through.objects.filter(track_id=track.pk).values_list("genre_id", flat=True))
     if genre_ids:
         scan = through.objects.filter(genre_id__in=genre_ids).exclude(track_id=track.pk).values("track_id")
     else:
-        scan = Track.objects.filter(artist_id=track.artist_id).exclude(pk=track.pk).values("pk")
-    candidates = (
-        _tracks()
+        scan = Track.objects.filter(artist_id=track.artist_id).exclude(pk=track.pk).order_by().values("pk")
+    ranked = (
+        Track.objects.playable()
         .filter(pk__in=Subquery(scan[:FALLBACK_SCAN]))
         .annotate(
-            listen_count=Count("listens"),
+            listen_count=_popularity(),
             same_artist=Case(When(artist_id=track.artist_id, then=Value(1)), default=Value(0),
                              output_field=IntegerField()),
         )
         .order_by("-listen_count", "-same_artist", "pk")
+        .values_list("pk", "artist_id")[: limit * 4]
     )
-    return _cap_per_artist(list(candidates[: limit * 4]), per_artist=FALLBACK_PER_ARTIST, limit=limit)
+    ids, per_artist = [], {}
+    for pk, artist_id in ranked:
+        if per_artist.get(artist_id, 0) < FALLBACK_PER_ARTIST and len(ids) < limit:
+            per_artist[artist_id] = per_artist.get(artist_id, 0) + 1
+            ids.append(pk)
+    by_id = _tracks().in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def similar_artists(*, artist: Artist, limit: int = SIMILAR_ARTIST_LIMIT) -> Similar:
@@ -148,29 +171,33 @@ def _content_similar_artists(*, artist: Artist, limit: int) -> list[Artist]:
 
 
 # ------------------------------------------------------------------------------ recommendations
-def _with_reason(row: Recommendation) -> Track:
-    track = row.track
-    track.reason = row.reason or "Picked for you"
-    track.seed_track = row.seed_track
-    track.recommendation_rank = row.rank
-    track.recommendation_score = row.score
-    return track
-
-
 def recommended_tracks(*, user, limit: int = 50) -> list[Track]:
-    """Return the user's top recommended tracks, ranked, that they have not listened to (1 query).
+    """Return the user's top recommended tracks, ranked, that they have not listened to (2 queries).
 
     Each track carries `reason`, `seed_track` (or None), `recommendation_rank` and `recommendation_score`.
-    Tracks listened to or thumbed down since the nightly run are left out.
+    Tracks listened to or thumbed down since the nightly run are left out. The rows and their tracks
+    are read apart: one query joining all of it costs more to plan than to run.
     """
-    rows = (
+    rows = list(
         Recommendation.objects.filter(user=user, track__is_available=True)
         .exclude(Exists(Listen.objects.filter(user=user, track_id=OuterRef("track_id"))))
         .exclude(Exists(TrackDislike.objects.filter(user=user, track_id=OuterRef("track_id"))))
-        .select_related("track__album__artist", "track__artist", "seed_track__artist")
-        .order_by("rank")[:limit]
+        .order_by("rank")
+        .values_list("track_id", "rank", "score", "reason", "seed_track_id")[:limit]
     )
-    return [_with_reason(row) for row in rows]
+    wanted = {row[0] for row in rows} | {row[4] for row in rows if row[4] is not None}
+    by_id = Track.objects.select_related("album__artist", "artist").in_bulk(wanted)
+    tracks = []
+    for track_id, rank, score, reason, seed_track_id in rows:
+        track = by_id.get(track_id)
+        if track is None:  # deleted meanwhile
+            continue
+        track.reason = reason or "Picked for you"
+        track.seed_track = by_id.get(seed_track_id) if seed_track_id else None
+        track.recommendation_rank = rank
+        track.recommendation_score = score
+        tracks.append(track)
+    return tracks
 
 
 @dataclass(frozen=True)
@@ -182,7 +209,7 @@ class BecauseShelf:
 def because_you_listened(
     *, user, shelves: int = 3, per_shelf: int = 6, scan: int = 120, min_tracks: int = 3
 ) -> list[BecauseShelf]:
-    """Group the user's top recommendations by the played track behind them (1 query).
+    """Group the user's top recommendations by the played track behind them (2 queries).
 
     Return up to `shelves` groups of at least `min_tracks`, the seeds with the best-ranked
     recommendations first; each track keeps its reason.

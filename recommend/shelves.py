@@ -29,7 +29,7 @@ class MixShelf(shelves.Shelf):
 
 
 def home(user) -> list[shelves.Shelf]:
-    """Return the home page's recommendation shelves (≤ 6 queries).
+    """Return the home page's recommendation shelves (≤ 7 queries).
 
     Mixes and "Because you listened to X" shelves when the nightly run (or the picker) made some;
     else, for a listener with no history and no picks, a call to pick a few genres and artists.
@@ -83,7 +83,7 @@ def similar_artists(user, artist) -> shelves.Shelf | None:
 
 
 def similar_tracks(user, track) -> shelves.Shelf | None:
-    """Return the "Similar tracks" section of a track's page (1 query; 3 on a new catalog)."""
+    """Return the "Similar tracks" section of a track's page (1 query; 4 on a new catalog)."""
     similar = selectors.similar_tracks(track=track)
     if not similar.items:
         return None

@@ -43,7 +43,7 @@ def test_a_new_catalog_falls_back_to_the_same_genres_most_listened_first(user, d
     make_track("Unavailable", genres=[jazz], is_available=False)
     for minute in range(3):
         reco_data.listen(user, loud, when=dt.datetime(2026, 3, 1, 0, minute, tzinfo=dt.UTC))
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         similar = selectors.similar_tracks(track=seed)
     assert similar.source == "content"
     assert [t.title for t in similar.items] == ["Loud", "Quiet"]
