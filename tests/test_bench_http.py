@@ -66,6 +66,8 @@ def test_bench_defaults_are_sixteen_clients_on_its_own_database(bench_http):
     assert args.workers == 2 * (os.cpu_count() or 1)
     assert args.min_listens == 1_000_000
     assert args.seconds == 10
+    assert args.cold == 3  # cold views per page, after the caches were emptied
+    assert bench_http.parse_args(["--cold", "0"]).cold == 0
 
 
 def test_bench_rejects_zero_clients(bench_http):
