@@ -126,21 +126,31 @@ class _Activity:
         return np.where(active, self.matrix.argmax(axis=1), -1)
 
 
-def _extra_pairs(split: _Split) -> set[tuple[int, datetime.date]]:
-    """(user id, day) of the listens and plays the rollups do not hold, over the split's range (2 queries)."""
-    pairs = set()
-    for queryset in (
-        split.extra_listens().annotate(day=_site_day("listened_at")).values_list("user_id", "day"),
-        split.extra_plays().annotate(day=_site_day("started_at")).values_list("user_id", "day"),
-    ):
-        pairs |= {(user_id, _as_date(day)) for user_id, day in queryset.distinct()}
-    return pairs
+def _extra_user_days(split: _Split) -> dict[tuple[int, datetime.date], list[int]]:
+    """Return {(user id, day): [listens, ms, plays, skips]} of the rows the rollups lack (2 queries)."""
+    figures: dict[tuple[int, datetime.date], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    listens = (
+        split.extra_listens()
+        .annotate(day=_site_day("listened_at"))
+        .values_list("user_id", "day")
+        .annotate(n=Count("id"), ms=Sum(_listen_ms()))
+    )
+    for user_id, day, count, ms in listens:
+        figures[(user_id, _as_date(day))][0:2] = [count, ms or 0]
+    plays = (
+        split.extra_plays()
+        .annotate(day=_site_day("started_at"))
+        .values_list("user_id", "day")
+        .annotate(n=Count("id"), skips=Count("id", filter=Q(skipped=True)))
+    )
+    for user_id, day, count, skips in plays:
+        figures[(user_id, _as_date(day))][2:4] = [count, skips]
+    return dict(figures)
 
 
-def _activity(end: datetime.date, bounds: RollupBounds) -> _Activity:
+def _activity(end: datetime.date, bounds: RollupBounds, extras) -> _Activity:
     """Return every listener's active days up to ``end``: the index and the rows it does not hold."""
     index = activity_index(bounds)
-    extras = _extra_pairs(_Split(DateRange(EPOCH, end), bounds))
     origins = [day for _, day in extras]
     if index.origin is not None:
         origins.append(index.origin)
@@ -254,10 +264,20 @@ def _months(date_range: DateRange) -> list[tuple[datetime.date, datetime.date]]:
     return months
 
 
+def listener_activity(*, date_range: DateRange) -> tuple[ActivityOverview, Retention]:
+    """Return the activity overview and the retention cohorts of a range, reading the live rows once."""
+    split = _split(date_range)
+    extras = _extra_user_days(_Split(DateRange(EPOCH, date_range.end), split.bounds))
+    activity = _activity(date_range.end, split.bounds, extras)
+    return _overview(date_range, split, activity, extras), _retention(date_range, activity)
+
+
 def activity_overview(*, date_range: DateRange) -> ActivityOverview:
     """Return daily actives (new and returning), listens, minutes and plays, weekly and monthly actives."""
-    split = _split(date_range)
-    activity = _activity(date_range.end, split.bounds)
+    return listener_activity(date_range=date_range)[0]
+
+
+def _overview(date_range: DateRange, split: _Split, activity: _Activity, extras) -> ActivityOverview:
     window = activity.window(date_range.start, date_range.end)
     start_column = activity.column(date_range.start)
     active = np.zeros(date_range.days, dtype=np.int64)
@@ -273,26 +293,11 @@ def activity_overview(*, date_range: DateRange) -> ActivityOverview:
             held = index.totals.get(day)
             if held:
                 figures[day] = list(held[1:])
-    listens = (
-        split.extra_listens()
-        .annotate(day=_site_day("listened_at"))
-        .values("day")
-        .annotate(listens=Count("id"), ms=Sum(_listen_ms()))
-    )
-    plays = (
-        split.extra_plays()
-        .annotate(day=_site_day("started_at"))
-        .values("day")
-        .annotate(plays=Count("id"), skips=Count("id", filter=Q(skipped=True)))
-    )
-    for row in listens:
-        target = figures[_as_date(row["day"])]
-        target[0] += row["listens"]
-        target[1] += row["ms"] or 0
-    for row in plays:
-        target = figures[_as_date(row["day"])]
-        target[2] += row["plays"]
-        target[3] += row["skips"]
+    for (_user_id, day), values in extras.items():
+        if date_range.start <= day <= date_range.end:
+            target = figures[day]
+            for position, value in enumerate(values):
+                target[position] += value
 
     days = [
         DayActivity(day, int(active[i]), int(new[i]), *figures.get(day, (0, 0, 0, 0)))
@@ -329,20 +334,20 @@ class Retention:
     weeks: int  # columns: weeks since the first active week
 
 
-def retention_cohorts(
-    *, date_range: DateRange, max_cohorts: int = COHORT_WEEKS, max_weeks: int = COHORT_WEEKS
-) -> Retention:
-    """Return weekly cohorts (by first active week) from the range's first week, and their retention.
+def retention_cohorts(*, date_range: DateRange) -> Retention:
+    """Return weekly cohorts (by first active week) from the range's first week, and their retention."""
+    return listener_activity(date_range=date_range)[1]
 
-    Week k of a cohort counts its listeners active in the k-th calendar week after their first one, up
-    to the range's end: at most ``max_cohorts`` cohorts and ``max_weeks`` weeks after the first.
-    """
-    split = _split(date_range)
+
+def _retention(
+    date_range: DateRange, activity: _Activity, max_cohorts: int = COHORT_WEEKS, max_weeks: int = COHORT_WEEKS
+) -> Retention:
+    """Week k of a cohort counts its listeners active in the k-th calendar week after their first one, up
+    to the range's end: at most ``max_cohorts`` cohorts and ``max_weeks`` weeks after the first."""
     first_monday = date_range.start - datetime.timedelta(days=date_range.start.weekday())
     last_monday = date_range.end - datetime.timedelta(days=date_range.end.weekday())
     last_monday = min(last_monday, first_monday + datetime.timedelta(weeks=max_cohorts - 1 + max_weeks))
     total_weeks = (last_monday - first_monday).days // 7 + 1
-    activity = _activity(date_range.end, split.bounds)
     # Weekly activity from the first Monday: users x weeks.
     weekly = np.zeros((activity.matrix.shape[0], total_weeks), dtype=bool)
     for week in range(total_weeks):

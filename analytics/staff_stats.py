@@ -15,6 +15,7 @@ Each public function runs a fixed number of queries whatever the range or the da
 from __future__ import annotations
 
 import datetime
+import heapq
 import math
 import uuid
 from collections import defaultdict
@@ -236,26 +237,54 @@ _ITEMS = {
 }
 
 
-def _live_item_figures(kind: str, split: _Split) -> tuple[dict[int, dict], dict[int, dict]]:
-    """Return {item: {listens, ms}} from Listen and {item: {plays, skips}} from Play not in the rollups."""
-    key = {"track": "track_id", "artist": "track__artist_id", "genre": "track__genres"}[kind]
+def _extra_track_figures(split: _Split) -> dict[int, list[int]]:
+    """Return {track id: [listens, ms, plays, skips]} of the rows the rollups do not hold (2 queries)."""
+    figures: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     listens = (
         split.extra_listens()
-        .filter(**{f"{key}__isnull": False})
-        .values(item=F(key))
-        .annotate(listens=Count("id"), ms=Sum(_listen_ms()))
+        .filter(track__isnull=False)
+        .values_list("track_id")
+        .annotate(n=Count("id"), ms=Sum(_listen_ms()))
     )
+    for track, count, ms in listens:
+        figures[track][0:2] = [count, ms or 0]
     plays = (
         split.extra_plays()
-        .filter(**{f"{key}__isnull": False})
-        .values(item=F(key))
-        .annotate(plays=Count("id"), skips=Count("id", filter=Q(skipped=True)))
+        .values_list("track_id")
+        .annotate(n=Count("id"), skips=Count("id", filter=Q(skipped=True)))
     )
-    return {row["item"]: row for row in listens}, {row["item"]: row for row in plays}
+    for track, count, skips in plays:
+        figures[track][2:4] = [count, skips]
+    return dict(figures)
 
 
-def item_totals(*, kind: str, date_range: DateRange, bounds: RollupBounds | None = None) -> dict[int, dict]:
-    """Return {item id: {listens, ms, plays, skips}} over the range for every item with any (2-3 queries)."""
+def _parents(track_ids) -> dict[str, dict[int, list[int]]]:
+    """Return each track's artist and genres: {"artist": {track: [artist]}, "genre": {track: [genres]}}."""
+    parents: dict[str, dict[int, list[int]]] = {"artist": {}, "genre": defaultdict(list)}
+    if not track_ids:
+        return parents
+    for track, artist in Track.objects.filter(pk__in=track_ids).values_list("pk", "artist_id"):
+        parents["artist"][track] = [artist]
+    for track, genre in Track.genres.through.objects.filter(track_id__in=track_ids).values_list(
+        "track_id", "genre_id"
+    ):
+        parents["genre"][track].append(genre)
+    return parents
+
+
+def item_totals(
+    *,
+    kind: str,
+    date_range: DateRange,
+    bounds: RollupBounds | None = None,
+    extra_tracks: dict[int, list[int]] | None = None,
+    parents: dict[str, dict[int, list[int]]] | None = None,
+) -> dict[int, dict]:
+    """Return {item id: {listens, ms, plays, skips}} over the range for every item with any.
+
+    ``extra_tracks`` and ``parents`` (from _extra_track_figures and _parents) may be given when several
+    kinds are wanted for the same range: the rows the rollups do not hold are then read once.
+    """
     model, column = _ITEMS[kind]
     split = _split(date_range, bounds)
     totals: dict[int, dict] = defaultdict(lambda: {"listens": 0, "ms": 0, "plays": 0, "skips": 0})
@@ -274,17 +303,21 @@ def item_totals(*, kind: str, date_range: DateRange, bounds: RollupBounds | None
         cache.set(key, rows, ROLLUP_CACHE_SECONDS)
     for item, listens, ms, plays, skips in rows:
         target = totals[item]
-        target["listens"] += listens or 0
-        target["ms"] += ms or 0
-        target["plays"] += plays or 0
-        target["skips"] += skips or 0
-    live_listens, live_plays = _live_item_figures(kind, split)
-    for item, row in live_listens.items():
-        totals[item]["listens"] += row["listens"]
-        totals[item]["ms"] += row["ms"] or 0
-    for item, row in live_plays.items():
-        totals[item]["plays"] += row["plays"]
-        totals[item]["skips"] += row["skips"]
+        target["listens"] += listens
+        target["ms"] += ms
+        target["plays"] += plays
+        target["skips"] += skips
+    if extra_tracks is None:
+        extra_tracks = _extra_track_figures(split)
+    if kind != "track" and parents is None:
+        parents = _parents(list(extra_tracks))
+    for track, (listens, ms, plays, skips) in extra_tracks.items():
+        for item in [track] if kind == "track" else parents[kind].get(track, []):
+            target = totals[item]
+            target["listens"] += listens
+            target["ms"] += ms
+            target["plays"] += plays
+            target["skips"] += skips
     return dict(totals)
 
 
@@ -332,9 +365,8 @@ class ContentOverview:
 
 
 def _ranked(totals, limit, key, *, min_plays=0):
-    candidates = [(item, row) for item, row in totals.items() if row["plays"] >= min_plays]
-    candidates.sort(key=lambda pair: (-key(pair[1]), pair[0]))
-    return candidates[:limit]
+    candidates = ((item, row) for item, row in totals.items() if row["plays"] >= min_plays)
+    return heapq.nsmallest(limit, candidates, key=lambda pair: (-key(pair[1]), pair[0]))
 
 
 def _rows(ranked, previous, names) -> list[ItemRow]:
@@ -371,10 +403,14 @@ def content_overview(
     """
     bounds = rollup_bounds()
     previous_range = date_range.previous()
-    result = {}
-    for kind in ("track", "artist", "genre"):
-        totals = item_totals(kind=kind, date_range=date_range, bounds=bounds)
-        result[kind] = totals
+    extra_tracks = _extra_track_figures(_split(date_range, bounds))
+    parents = _parents(list(extra_tracks))
+    result = {
+        kind: item_totals(
+            kind=kind, date_range=date_range, bounds=bounds, extra_tracks=extra_tracks, parents=parents
+        )
+        for kind in ("track", "artist", "genre")
+    }
     all_plays = sum(row["plays"] for row in result["track"].values())
     threshold = min_plays if min_plays is not None else max(5, all_plays // 1000)
 

@@ -83,8 +83,7 @@ def _csv_url(table: str, date_range: DateRange) -> str:
 def overview(request: HttpRequest) -> HttpResponse:
     """Listeners: daily, weekly and monthly actives, new and returning, activity per day, cohorts."""
     form, date_range, valid = _range_from(request)
-    activity = staff_activity.activity_overview(date_range=date_range)
-    retention = staff_activity.retention_cohorts(date_range=date_range)
+    activity, retention = staff_activity.listener_activity(date_range=date_range)
     labels = [day.day.isoformat() for day in activity.days]
     context = {
         "activity": activity,
