@@ -203,41 +203,81 @@ class _Source:
 
 
 _PATHS = {"t": "track_id", "a": "track__artist_id", "al": "track__album_id", "g": "track__genres"}
+_MONTHS = {
+    "t": (models.ListenerTrackMonth, "track_id"),
+    "a": (models.ListenerArtistMonth, "artist_id"),
+    "al": (models.ListenerAlbumMonth, "album_id"),
+    "g": (models.ListenerGenreMonth, "genre_id"),
+}
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _split(source: _Source, period: Period) -> tuple[Q | None, list[tuple[dt.date, dt.date]]]:
+    """Split the period's rolled-up days into whole months (month rows) and edge days (day rows).
+
+    A month row holds the month's rolled-up days (those before the cutoff): it is usable when all of
+    them are in the period. Returns (a filter on the month rows or None, [(first day, end day)]).
+    """
+    if source.cutoff is None:
+        return None, []
+    low = period.start
+    high = min(period.end, source.cutoff) if period.end else source.cutoff
+    if low is not None and low >= high:
+        return None, []
+    first_whole = (low if low.day == 1 else _next_month(low)) if low else None
+    head = [(low, min(first_whole, high))] if low and low < first_whole else []
+    if period.end is None or period.end >= source.cutoff:  # up to the cutoff: every later month row fits
+        return (Q(month__gte=first_whole) if first_whole else Q()), head
+    end_month = period.end.replace(day=1)
+    tail = [(end_month, period.end)] if end_month < period.end else []
+    if first_whole is None:
+        return Q(month__lt=end_month), tail
+    if first_whole < end_month:
+        return Q(month__gte=first_whole, month__lt=end_month), head + tail
+    return None, [(low, period.end)]
+
+
+def _rolled(source: _Source, period: Period, key: str, *, by_month: bool = False) -> dict:
+    """Sum the rolled-up listens of the period by item (track, artist, album or genre) [and month]."""
+    totals: dict = defaultdict(lambda: [0, 0])
+    months, edges = _split(source, period)
+    sums = {"n": Sum("listens"), "ms": Sum("ms_played")}
+    if months is not None:
+        model, field = _MONTHS[key]
+        group = {"k": F(field), **({"m": F("month")} if by_month else {})}
+        for row in model.objects.filter(months, user=source.user).values(**group).annotate(**sums):
+            entry = totals[(row["m"], row["k"]) if by_month else row["k"]]
+            entry[0] += row["n"]
+            entry[1] += row["ms"]
+    if edges:
+        days = Q(pk__in=[])
+        for first, end in edges:
+            days |= Q(day__gte=first, day__lt=end)
+        path = _PATHS[key]
+        group = {"k": F(path), **({"m": TruncMonth("day")} if by_month else {})}
+        # One filter() call: a second one on a many-to-many path (genres) would join it again.
+        rows = models.ListenerTrackDay.objects.filter(days, user=source.user, **{f"{path}__isnull": False})
+        for row in rows.values(**group).annotate(**sums):
+            entry = totals[(_month(row["m"]), row["k"]) if by_month else row["k"]]
+            entry[0] += row["n"]
+            entry[1] += row["ms"]
+    return totals
 
 
 def _top(source: _Source, period: Period, key: str, *, limit: int, offset: int = 0):
-    """Return ([(id, listens, ms)] ranked offset..offset+limit, total distinct items) for the period.
-
-    Exact with the live part: an item outside the rollups' top (offset + limit) and without live listens
-    cannot rank higher than those, so only the rollups' top and the live items are candidates.
-    """
-    path = _PATHS[key]
-    rolled = models.ListenerTrackDay.objects.filter(
-        **source.rollup_days(period), **{f"{path}__isnull": False}
+    """Return ([(id, listens, ms)] ranked offset..offset+limit, how many items) for the period."""
+    totals = _rolled(source, period, key)
+    for item, (n, ms) in source.live_counts(period, key).items():
+        totals[item][0] += n
+        totals[item][1] += ms
+    ranked = sorted(
+        ((item, n, ms) for item, (n, ms) in totals.items() if n),
+        key=lambda entry: (-entry[1], -entry[2], entry[0]),
     )
-    grouped = rolled.values(k=F(path)).annotate(n=Sum("listens"), ms=Sum("ms_played"))
-    live = source.live_counts(period, key)
-    totals: dict[int, list[int]] = {}
-    for row in grouped.order_by("-n", "-ms", "k")[: offset + limit]:
-        totals[row["k"]] = [row["n"], row["ms"]]
-    rolled_live = {}
-    if live:
-        # One filter() call: a second one on a many-to-many path (genres) would join it again.
-        of_live = models.ListenerTrackDay.objects.filter(
-            **source.rollup_days(period), **{f"{path}__in": list(live)}
-        )
-        rolled_live = {
-            row["k"]: [row["n"], row["ms"]]
-            for row in of_live.values(k=F(path)).annotate(n=Sum("listens"), ms=Sum("ms_played"))
-        }
-    for item, (n, ms) in live.items():
-        base = rolled_live.get(item, totals.get(item, [0, 0]))
-        totals[item] = [base[0] + n, base[1] + ms]
-    ranked = sorted(totals.items(), key=lambda entry: (-entry[1][0], -entry[1][1], entry[0]))
-    total = rolled.aggregate(c=Count(path, distinct=True))["c"] + sum(
-        1 for item in live if item not in rolled_live
-    )
-    return [(item, n, ms) for item, (n, ms) in ranked[offset : offset + limit]], total
+    return ranked[offset : offset + limit], len(ranked)
 
 
 def _named(kind: str, ranked: list[tuple[int, int, int]], offset: int = 0) -> list[Ranked]:
@@ -330,24 +370,20 @@ def _clock(source: _Source, period: Period) -> list[list[int]]:
 
 def _discovery(source: _Source, period: Period) -> Discovery:
     """Share of the period's listens whose artist the listener first heard within the period."""
-    in_period = Q(day__gte=period.start) if period.start else Q()
-    if period.end:
-        in_period &= Q(day__lt=period.end)
     first: dict[int, dt.date] = {}
-    listens: dict[int, int] = defaultdict(int)
-    for row in (
-        models.ListenerTrackDay.objects.filter(**source.rollup_days(Period(None, None)))
-        .values(a=F("track__artist_id"))
-        .annotate(first=Min("day"), n=Sum("listens", filter=in_period))
-    ):
-        first[row["a"]] = row["first"]
-        listens[row["a"]] += row["n"] or 0
+    if source.cutoff is not None:
+        first = dict(
+            models.ListenerArtistMonth.objects.filter(user=source.user)
+            .values("artist_id")
+            .annotate(first=Min("first_day"))
+            .values_list("artist_id", "first")
+        )
     for row in source.live:
-        if row["a"] is None:
-            continue
-        first[row["a"]] = min(first.get(row["a"], row["d"]), row["d"])
-        if period.contains(row["d"]):
-            listens[row["a"]] += row["n"]
+        if row["a"] is not None:
+            first[row["a"]] = min(first.get(row["a"], row["d"]), row["d"])
+    listens = {artist: n for artist, (n, _) in _rolled(source, period, "a").items()}
+    for artist, (n, _) in source.live_counts(period, "a").items():
+        listens[artist] = listens.get(artist, 0) + n
     heard = [artist for artist, n in listens.items() if n]
     new = [artist for artist in heard if period.start is None or first[artist] >= period.start]
     return Discovery(
@@ -370,17 +406,7 @@ def _genre_shift(source: _Source, period: Period, first_day: dt.date | None) -> 
         start = _month(first_day) if first_day else six_months_back
     start = min(_month(start), six_months_back)
     shift_period = Period(start, period.end)
-    per_month: dict[dt.date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for row in (
-        models.ListenerTrackDay.objects.filter(
-            **source.rollup_days(shift_period), track__genres__isnull=False
-        )
-        .values(m=TruncMonth("day"), g=F("track__genres"))
-        .annotate(n=Sum("listens"))
-    ):
-        per_month[_month(row["m"])][row["g"]] += row["n"]
-    for genre, month, n in _live_genre_months(source, shift_period):
-        per_month[month][genre] += n
+    per_month = _genre_months(source, shift_period)
     last = _month(min(period.end - dt.timedelta(days=1), source.today) if period.end else source.today)
     months, month = [], start
     while month <= last:
@@ -410,6 +436,16 @@ def _genre_shift(source: _Source, period: Period, first_day: dt.date | None) -> 
         ]
         series.append(("Other", other))
     return GenreShift(months=months, series=series)
+
+
+def _genre_months(source: _Source, period: Period) -> dict[dt.date, dict[int, int]]:
+    """Listens per month and genre in the period (rollups + live)."""
+    per_month: dict[dt.date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for (month, genre), (n, _) in _rolled(source, period, "g", by_month=True).items():
+        per_month[month][genre] += n
+    for genre, month, n in _live_genre_months(source, period):
+        per_month[month][genre] += n
+    return per_month
 
 
 def _live_genre_months(source: _Source, period: Period):
@@ -549,17 +585,9 @@ def _genre_story(source: _Source, period: Period, stats: ListenerStats) -> Genre
     if not stats.top_genres:
         return None
     genre = stats.top_genres[0]
-    tagged = sum(total for _, total in _genre_totals(source, period))
-    months: dict[dt.date, int] = defaultdict(int)
-    for row in (
-        models.ListenerTrackDay.objects.filter(**source.rollup_days(period), track__genres=genre.id)
-        .values(m=TruncMonth("day"))
-        .annotate(n=Sum("listens"))
-    ):
-        months[_month(row["m"])] += row["n"]
-    for genre_id, month, n in _live_genre_months(source, period):
-        if genre_id == genre.id:
-            months[month] += n
+    per_month = _genre_months(source, period)
+    tagged = sum(n for counts in per_month.values() for n in counts.values())
+    months = {month: counts.get(genre.id, 0) for month, counts in per_month.items()}
     series = [
         (dt.date(period.start.year, m, 1), months.get(dt.date(period.start.year, m, 1), 0))
         for m in range(1, 13)
@@ -573,20 +601,6 @@ def _genre_story(source: _Source, period: Period, stats: ListenerStats) -> Genre
         peak_month=peak,
         top_artists=artists,
     )
-
-
-def _genre_totals(source: _Source, period: Period):
-    rolled = (
-        models.ListenerTrackDay.objects.filter(**source.rollup_days(period), track__genres__isnull=False)
-        .values(g=F("track__genres"))
-        .annotate(n=Sum("listens"))
-    )
-    totals: dict[int, int] = defaultdict(int)
-    for row in rolled:
-        totals[row["g"]] += row["n"]
-    for genre, counts in source.live_counts(period, "g").items():
-        totals[genre] += counts[0]
-    return totals.items()
 
 
 def _top_artists_in_genre(source: _Source, period: Period, genre_id: int, limit: int = 3) -> list[Ranked]:

@@ -15,7 +15,7 @@ a skip is a play with ``skipped=True``), ``listeners`` is the number of distinct
 from django.conf import settings
 from django.db import models
 
-from catalog.models import Artist, Genre, Track
+from catalog.models import Album, Artist, Genre, Track
 
 
 class DailyItemStats(models.Model):
@@ -187,6 +187,72 @@ class ListenerTrackDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} on {self.day}: track {self.track_id} x{self.listens}"
+
+
+class ListenerMonthItem(models.Model):
+    """A listener's listens of one item in one local month (the month's first day), from ListenerTrackDay.
+
+    Long periods read these (a few thousand rows for years of listening) and the day rows only for the
+    partial months at their edges.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    listens = models.PositiveIntegerField(default=0)
+    ms_played = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ListenerTrackMonth(ListenerMonthItem):
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "month", "track"], name="ltm_unique_user_month_track")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.month:%Y-%m}: track {self.track_id} x{self.listens}"
+
+
+class ListenerArtistMonth(ListenerMonthItem):
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="+")
+    # The first local day of the month with a listen of the artist (for the discovery rate).
+    first_day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "month", "artist"], name="lam_unique_user_month_artist")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.month:%Y-%m}: artist {self.artist_id} x{self.listens}"
+
+
+class ListenerAlbumMonth(ListenerMonthItem):
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "month", "album"], name="lalm_unique_user_month_album")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.month:%Y-%m}: album {self.album_id} x{self.listens}"
+
+
+class ListenerGenreMonth(ListenerMonthItem):
+    genre = models.ForeignKey(Genre, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "month", "genre"], name="lgm_unique_user_month_genre")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.month:%Y-%m}: genre {self.genre_id} x{self.listens}"
 
 
 class ListenerRollupState(models.Model):

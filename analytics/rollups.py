@@ -30,7 +30,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Q, Sum, Value
-from django.db.models.functions import Coalesce, ExtractHour, TruncDate
+from django.db.models.functions import Coalesce, ExtractHour, TruncDate, TruncMonth
 from django.utils import timezone
 
 from analytics import models
@@ -56,6 +56,12 @@ SITE_MODELS = (
     models.DailyQualityStats,
 )
 LISTENER_MODELS = (models.ListenerDayStats, models.ListenerHourStats, models.ListenerTrackDay)
+LISTENER_MONTH_MODELS = (
+    models.ListenerTrackMonth,
+    models.ListenerArtistMonth,
+    models.ListenerAlbumMonth,
+    models.ListenerGenreMonth,
+)
 
 
 @dataclass
@@ -151,11 +157,14 @@ def rollup_mark_dirty(*, days: Iterable[dt.date]) -> int:
 # ------------------------------------------------------------------------------------- site rollups
 
 
-def _insert_aggregate(model, keys: list[str], measures: list[str], parts) -> int:
+def _insert_aggregate(
+    model, keys: list[str], measures: list[str], parts, *, minimum: tuple[str, ...] = ()
+) -> int:
     """INSERT INTO model's table the GROUP BY of several aggregate querysets, in the database.
 
     Each part is a queryset of ``values(c_<key>=...).annotate(c_<measure>=...)`` giving some of the
-    measures (the others count 0); rows with the same keys are summed. No row travels through Python,
+    measures (the others count 0); rows with the same keys are summed (the ``minimum`` measures: their
+    smallest value is kept). No row travels through Python,
     which keeps a full rebuild of millions of listens to a few statements. Returns the rows inserted.
     """
     selects, params = [], []
@@ -170,7 +179,7 @@ def _insert_aggregate(model, keys: list[str], measures: list[str], parts) -> int
         params.extend(part_params)
     quote = connection.ops.quote_name
     outer_keys = ", ".join(f"c_{key}" for key in keys)
-    outer_sums = ", ".join(f"SUM(c_{measure})" for measure in measures)
+    outer_sums = ", ".join(f"{'MIN' if measure in minimum else 'SUM'}(c_{measure})" for measure in measures)
     target = f"{quote(model._meta.db_table)} ({', '.join(quote(c) for c in keys + measures)})"
     union = " UNION ALL ".join(selects)
     statement = (
@@ -331,6 +340,9 @@ def _listener_insert(listens, tz: dt.tzinfo) -> int:
 def _listener_delete(**lookup) -> None:
     for model in LISTENER_MODELS:
         model.objects.filter(**lookup).delete()
+    if "day" not in lookup:  # a whole listener: their months too (a day's months are redone after)
+        for model in LISTENER_MONTH_MODELS:
+            model.objects.filter(**lookup).delete()
 
 
 def _listeners_rebuild(user_ids: list[int], *, tz: dt.tzinfo, cutoff: dt.date, last_listen_id: int) -> int:
@@ -343,7 +355,51 @@ def _listeners_rebuild(user_ids: list[int], *, tz: dt.tzinfo, cutoff: dt.date, l
             user_id__in=batch, listened_at__lt=day_start(cutoff, tz), id__lte=last_listen_id
         )
         written += _listener_insert(listens, tz)
+        _listener_months(batch, months=None)
     return written
+
+
+def _listener_months(user_ids: list[int], *, months: list[dt.date] | None) -> None:
+    """Recompute these listeners' month rows (all of them, or the given months) from their day rows."""
+    lookup: dict = {"user_id__in": user_ids}
+    if months is not None:
+        lookup["month__in"] = months
+    for model in LISTENER_MONTH_MODELS:
+        model.objects.filter(**lookup).delete()
+    days = models.ListenerTrackDay.objects.filter(user_id__in=user_ids)
+    if months is not None:
+        condition = Q(pk__in=[])
+        for month in months:
+            condition |= Q(day__gte=month, day__lt=_next_month(month))
+        days = days.filter(condition)
+    counts = {"c_listens": Sum("listens"), "c_ms_played": Sum("ms_played")}
+    keys = {"c_user_id": F("user_id"), "c_month": TruncMonth("day")}
+    for model, field, path in (
+        (models.ListenerTrackMonth, "track_id", "track_id"),
+        (models.ListenerAlbumMonth, "album_id", "track__album_id"),
+        (models.ListenerGenreMonth, "genre_id", "track__genres"),
+    ):
+        _insert_aggregate(
+            model,
+            ["user_id", "month", field],
+            ["listens", "ms_played"],
+            [
+                days.filter(**{f"{path}__isnull": False})
+                .values(**keys, **{f"c_{field}": F(path)})
+                .annotate(**counts)
+            ],
+        )
+    _insert_aggregate(
+        models.ListenerArtistMonth,
+        ["user_id", "month", "artist_id"],
+        ["listens", "ms_played", "first_day"],
+        [days.values(**keys, c_artist_id=F("track__artist_id")).annotate(**counts, c_first_day=Min("day"))],
+        minimum=("first_day",),
+    )
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
 def _listener_days(pairs: dict[int, set[dt.date]], *, tz: dt.tzinfo, last_listen_id: int) -> int:
@@ -364,6 +420,12 @@ def _listener_days(pairs: dict[int, set[dt.date]], *, tz: dt.tzinfo, last_listen
                 id__lte=last_listen_id,
             )
             written += _listener_insert(listens, tz)
+    by_month: dict[dt.date, set[int]] = defaultdict(set)
+    for user_id, days in pairs.items():
+        for day in days:
+            by_month[day.replace(day=1)].add(user_id)
+    for month, user_ids in sorted(by_month.items()):
+        _listener_months(sorted(user_ids), months=[month])
     return written
 
 
@@ -423,7 +485,7 @@ def rollup_run(
                     site_days.add(day)
                     day += dt.timedelta(days=1)
             listener_pairs: dict[int, set[dt.date]] = {}
-            for model in SITE_MODELS + LISTENER_MODELS:
+            for model in SITE_MODELS + LISTENER_MODELS + LISTENER_MONTH_MODELS:
                 model.objects.all().delete()
             rebuild_users = set(
                 Listen.objects.filter(id__lte=last_listen_id).values_list("user_id", flat=True).distinct()

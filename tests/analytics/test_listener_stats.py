@@ -206,3 +206,49 @@ def test_stats_run_a_constant_number_of_queries(berliner, music, django_assert_m
     rollups.rollup_run(now=at("2026-03-08 00:00"))
     with django_assert_max_num_queries(30):
         listener_stats.listener_stats(user=berliner, range_key="6m", now=NOW)
+
+
+def test_random_history_rolled_up_in_steps_agrees_with_a_direct_count(django_user_model):
+    import random
+
+    from analytics import models
+
+    rng = random.Random(11)
+    genres = [make_genre() for _ in range(4)]
+    tracks = [make_track(genres=rng.sample(genres, rng.choice([1, 2]))) for _ in range(12)]
+    listener = django_user_model.objects.create_user(username="random", time_zone="America/Sao_Paulo")
+    now = at("2026-05-20 12:00")
+    moments = [now - dt.timedelta(minutes=rng.randrange(0, 400 * 24 * 60)) for _ in range(400)]
+    for run_at in (at("2025-09-01 00:00"), at("2026-02-28 23:00"), at("2026-05-20 02:00")):
+        for moment in moments[:120]:
+            listen(listener, rng.choice(tracks + [None]), moment, ms_played=rng.choice([None, 61_000]))
+        moments = moments[120:]
+        rollups.rollup_run(now=run_at)
+    for moment in moments:  # after the last run: live
+        listen(listener, rng.choice(tracks), moment)
+
+    def everything():
+        figures = {
+            key: _figures(listener_stats.listener_stats(user=listener, range_key=key, now=now))
+            for key in listener_stats.RANGES
+        }
+        review = listener_stats.year_in_review(user=listener, year=2025, now=now)
+        figures["year"] = (
+            _figures(review.stats),
+            review.most_played_day,
+            review.minutes_per_month,
+            review.genre_story.months,
+            review.genre_story.share,
+        )
+        for name in listener_stats.LB_RANGES:
+            for entity in listener_stats.LB_ENTITIES:
+                page = listener_stats.lb_entity_stats(
+                    user=listener, entity=entity, range_name=name, count=5, offset=1, now=now
+                )
+                figures[(name, entity)] = ([(i.name, i.listens) for i in page.items], page.total)
+        return figures
+
+    rolled = everything()
+    assert models.ListenerTrackMonth.objects.exists()
+    models.RollupState.objects.all().delete()  # no watermark: every figure is counted from the listens
+    assert everything() == rolled

@@ -21,7 +21,7 @@ D = dt.date
 def snapshot():
     """Every rollup row without its id, for comparing two runs."""
     tables = {}
-    for model in rollups.SITE_MODELS + rollups.LISTENER_MODELS:
+    for model in rollups.SITE_MODELS + rollups.LISTENER_MODELS + rollups.LISTENER_MONTH_MODELS:
         rows = model.objects.values()
         tables[model.__name__] = sorted(
             tuple(sorted((k, v) for k, v in r.items() if k != "id")) for r in rows
