@@ -595,25 +595,53 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def _database_cpu_seconds() -> tuple[int, float] | None:
+    """Return (backend pid, CPU seconds) of the PostgreSQL backend serving this process's
+    connection, when the server runs on this machine (read from /proc), else None."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class _Stages:
-    """Time consecutive stages (wall and CPU seconds) and print each as a JSON line when it ends."""
+    """Time consecutive stages (wall, CPU and database CPU seconds) and print each as a JSON line."""
 
     def __init__(self):
-        self.name, self.wall, self.cpu = None, 0.0, 0.0
-        self.started_wall, self.started_cpu = time.perf_counter(), _cpu_seconds()
+        self.name = None
+        self.started = self._clocks()
+
+    @staticmethod
+    def _clocks() -> tuple:
+        return time.perf_counter(), _cpu_seconds(), _database_cpu_seconds()
 
     def start(self, name: str) -> None:
         self.end()
-        self.name, self.wall, self.cpu = name, time.perf_counter(), _cpu_seconds()
+        self.name, self.clocks = name, self._clocks()
+
+    def _emit(self, name: str, since: tuple, **extra) -> None:
+        now = self._clocks()
+        # Only when the same backend served the whole stage (a reconnection starts a new one).
+        if now[2] is not None and since[2] is not None and now[2][0] == since[2][0]:
+            extra = {"db_cpu_s": round(now[2][1] - since[2][1], 1), **extra}
+        _report(name, now[0] - since[0], now[1] - since[1], **extra)
 
     def end(self, **extra) -> None:
         if self.name is not None:
-            _report(self.name, time.perf_counter() - self.wall, _cpu_seconds() - self.cpu, **extra)
+            self._emit(self.name, self.clocks, **extra)
         self.name = None
 
     def total(self, name: str, **extra) -> None:
         self.end()
-        _report(name, time.perf_counter() - self.started_wall, _cpu_seconds() - self.started_cpu, **extra)
+        self._emit(name, self.started, **extra)
 
 
 def _report(stage: str, seconds: float, cpu_seconds: float | None = None, **extra) -> None:
@@ -796,8 +824,10 @@ def expire_stale_locks() -> None:
 
 def print_stage(stage: dict) -> None:
     extra = {k: v for k, v in stage.items() if k not in ("stage", "seconds", "peak_mb")}
-    cpu = extra.pop("cpu_s", None)
+    cpu, database_cpu = extra.pop("cpu_s", None), extra.pop("db_cpu_s", None)
     shown = ", ".join(f"{k}={v:,}" if isinstance(v, int) else f"{k}={v}" for k, v in extra.items())
+    if database_cpu is not None:
+        shown = f"database cpu {database_cpu:7.1f} s   {shown}"
     if cpu is not None:
         shown = f"cpu {cpu:7.1f} s   {shown}"
     print(
