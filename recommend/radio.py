@@ -35,6 +35,7 @@ from .models import SimilarArtist, SimilarTrack, TrackDislike
 
 RADIO_TTL_SECONDS = 6 * 3600
 SESSION_ID = re.compile(r"[0-9a-f]{32}")
+TRACK_ID_MAX_TTL_SECONDS = 300
 DEFAULT_BATCH = 10
 MAX_BATCH = 50
 MAX_ANCHORS = 60
@@ -129,7 +130,12 @@ def _output_tracks(ids: list[int]) -> list[Track]:
 
 
 def _track_id_max() -> int:
-    return Track.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    """Return the highest track id, as of at most a few minutes ago (it only bounds random pivots)."""
+    return cache.get_or_set(
+        "recommend:radio:track-id-max",
+        lambda: Track.objects.order_by("-pk").values_list("pk", flat=True).first() or 0,
+        TRACK_ID_MAX_TTL_SECONDS,
+    )
 
 
 def _genre_sample(*, genre_ids: list[int], size: int, pivot: int) -> list[tuple[int, int]]:
@@ -237,15 +243,8 @@ def radio_start(*, user, seed_type: str, seed_id: str, size: int = DEFAULT_BATCH
     if seed_type not in SeedType.values:
         raise Http404("Radio starts from a track, artist, album, genre or playlist.")
     session = _resolve_seed(user=user, seed_type=seed_type, seed_id=seed_id)
-    first: list[int] = []
-    if seed_type == SeedType.TRACK:
-        seed_pk = next(iter(session.anchors), None)
-        playable = Track.objects.playable().filter(pk=seed_pk)
-        disliked = TrackDislike.objects.filter(user=user, track_id=seed_pk)
-        if seed_pk is not None and playable.exists() and not disliked.exists():
-            first = [seed_pk]
-            session.served.append(seed_pk)
-    ids = first + _pick(session=session, user=user, size=size - len(first))
+    first = next(iter(session.anchors), None) if seed_type == SeedType.TRACK else None
+    ids = _pick(session=session, user=user, size=size, first=first)
     _save(session)
     return RadioBatch(session=session, tracks=_output_tracks(ids))
 
@@ -278,8 +277,11 @@ def radio_next(
     return RadioBatch(session=session, tracks=_output_tracks(ids))
 
 
-def _pick(*, session: RadioSession, user, size: int) -> list[int]:
-    """Choose the next `size` tracks of a session and record them as served (5 or 6 queries)."""
+def _pick(*, session: RadioSession, user, size: int, first: int | None = None) -> list[int]:
+    """Choose the next `size` tracks of a session and record them as served (5 or 6 queries).
+
+    `first` (a track seed) comes first when it is playable and not thumbed down.
+    """
     if size <= 0:
         return []
     served = set(session.served)
@@ -381,6 +383,8 @@ def _pick(*, session: RadioSession, user, size: int) -> list[int]:
         )
         scored.append((score, pk, artist_id))
     scored.sort(key=lambda item: (-item[0], item[1]))
+    if first is not None:
+        scored.sort(key=lambda item: item[1] != first)  # stable: the rest keep their order
 
     chosen: list[int] = []
     per_artist: dict[int, int] = defaultdict(int)

@@ -166,3 +166,14 @@ def test_a_batch_runs_a_fixed_number_of_queries(user, catalog, django_assert_max
     batch = radio.radio_start(user=user, seed_type="track", seed_id=str(catalog["tracks"]["a1"].pk), size=2)
     with django_assert_max_num_queries(8):
         radio.radio_next(user=user, session_id=batch.session.id, size=9, skipped=[catalog["tracks"]["y1"].pk])
+
+
+def test_a_thumbed_down_or_missing_seed_track_is_not_played(user, catalog):
+    tracks = catalog["tracks"]
+    TrackDislike.objects.create(user=user, track=tracks["a1"])
+    batch = radio.radio_start(user=user, seed_type="track", seed_id=str(tracks["a1"].pk), size=3)
+    assert tracks["a1"] not in batch.tracks and titles(batch)[0] == "Yann 1"
+    tracks["z1"].is_available = False
+    tracks["z1"].save()
+    batch = radio.radio_start(user=user, seed_type="track", seed_id=str(tracks["z1"].pk), size=3)
+    assert tracks["z1"] not in batch.tracks and len(batch.tracks) == 3
