@@ -106,8 +106,12 @@ class Recommendation(models.Model):
 class SimilarTrack(models.Model):
     """A track's nearest neighbour at ``rank`` (1 = most similar), written by the nightly run."""
 
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="similar_links")
-    similar = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+")
+    # Millions of derived rows rewritten nightly: no per-row FK check, and the (track, rank) unique
+    # index serves lookups by track. Deleting a track through Django still cascades.
+    track = models.ForeignKey(
+        Track, on_delete=models.CASCADE, related_name="similar_links", db_constraint=False, db_index=False
+    )
+    similar = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     rank = models.PositiveIntegerField()
     score = models.FloatField()
 
@@ -124,8 +128,10 @@ class SimilarTrack(models.Model):
 class SimilarArtist(models.Model):
     """An artist's nearest neighbour at ``rank`` (1 = most similar), written by the nightly run."""
 
-    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="similar_links")
-    similar = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="+")
+    artist = models.ForeignKey(
+        Artist, on_delete=models.CASCADE, related_name="similar_links", db_constraint=False, db_index=False
+    )
+    similar = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     rank = models.PositiveIntegerField()
     score = models.FloatField()
 

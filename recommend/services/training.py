@@ -20,7 +20,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Artist, Track
-from streamapp.bulk import insert_rows
 
 from ..models import RecommendationRun, SimilarArtist, SimilarTrack
 from . import frames
@@ -336,19 +335,24 @@ def save_trained(trained: TrainedModel, path: Path) -> Path:
 _loaded: dict[str, TrainedModel] = {}
 
 
-def load_trained(run_id: int) -> TrainedModel:
-    """Return the trained model of a run, memory-mapped from its file (cached per process)."""
+def load_trained_path(path: str) -> TrainedModel:
+    """Return the trained model saved at ``path``, memory-mapped (cached per process)."""
     import joblib
 
-    path = str(artifact_path(run_id))
     if path not in _loaded:
-        if not os.path.exists(path):
-            raise FileNotFoundError(f"no trained model for run {run_id} at {path}")
         trained = joblib.load(path, mmap_mode="r")
         trained.path = path
         _loaded.clear()  # keep one model per process
         _loaded[path] = trained
     return _loaded[path]
+
+
+def load_trained(run_id: int) -> TrainedModel:
+    """Return the trained model of a run, memory-mapped from its file (cached per process)."""
+    path = artifact_path(run_id)
+    if str(path) not in _loaded and not path.exists():
+        raise FileNotFoundError(f"no trained model for run {run_id} at {path}")
+    return load_trained_path(str(path))
 
 
 def remember_trained(trained: TrainedModel) -> None:
@@ -441,21 +445,19 @@ def write_neighbours(trained: TrainedModel) -> tuple[int, int]:
 
     One transaction: readers keep seeing the previous neighbours until it commits.
     """
+    import pandas as pd
+
     tracks = track_neighbours(trained)
     artists = artist_neighbours(trained)
     SimilarTrack.objects.all().delete()
     SimilarArtist.objects.all().delete()
-    track_count = insert_rows(
+    track_count = frames.write_frame(
         SimilarTrack._meta.db_table,
-        ["track_id", "similar_id", "rank", "score"],
-        zip(*(column.tolist() for column in tracks), strict=True),
-        adapt=False,
+        pd.DataFrame(dict(zip(["track_id", "similar_id", "rank", "score"], tracks, strict=True))),
     )
-    artist_count = insert_rows(
+    artist_count = frames.write_frame(
         SimilarArtist._meta.db_table,
-        ["artist_id", "similar_id", "rank", "score"],
-        zip(*(column.tolist() for column in artists), strict=True),
-        adapt=False,
+        pd.DataFrame(dict(zip(["artist_id", "similar_id", "rank", "score"], artists, strict=True))),
     )
     return track_count, artist_count
 

@@ -232,3 +232,16 @@ def test_worker_runs_the_whole_workflow_from_the_admin_button(celery_worker, sta
     assert set(Playlist.objects.values_list("uid", flat=True)) == uids
     assert second.listeners == len(users)
     assert Recommendation.objects.filter(run=second).values("user").distinct().count() == len(users)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_run_sync_shares_chunks_between_worker_processes_on_postgres():
+    by_genre = build_catalog()
+    users = build_history(by_genre, listeners=12)
+    assert workflow._processes(2, 3) == 2
+    run = workflow.run_sync(chunk_size=4, processes=2)
+    assert run.status == RecommendationRun.Status.SUCCEEDED, run.error
+    assert run.listeners == len(users)
+    assert Recommendation.objects.filter(run=run).values("user").distinct().count() == len(users)
+    assert Playlist.objects.filter(kind=Playlist.Kind.DISCOVER).count() == len(users)

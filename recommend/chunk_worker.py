@@ -1,0 +1,29 @@
+"""The entry points of ``recommend.services.workflow.run_sync``'s chunk worker processes (spawned).
+
+Spawned processes import this module before Django is set up, so it imports nothing of Django or
+of the apps at module level: ``setup`` configures Django first, then loads the workflow.
+"""
+
+_state: dict = {}
+
+
+def setup(database_name: str, artifact: str) -> None:
+    """Set up Django on the parent's database (e.g. a test database) and memory-map its model."""
+    import django
+    from django.conf import settings
+
+    django.setup()
+    settings.DATABASES["default"]["NAME"] = database_name
+    from threadpoolctl import threadpool_limits
+
+    from recommend.services import training
+
+    threadpool_limits(1)  # one BLAS thread per worker: the workers already share the cores
+    _state["trained"] = training.load_trained_path(artifact)
+
+
+def generate(run_id: int, user_ids: list[int]) -> tuple[dict, int]:
+    """Generate one chunk of the run; return its result and its size."""
+    from recommend.services import workflow
+
+    return workflow.chunk_stage(run_id, user_ids, trained=_state["trained"]), len(user_ids)
