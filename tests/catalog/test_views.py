@@ -447,7 +447,9 @@ def test_shelves_are_ordered_and_empty_ones_hidden(user):
     shelves.register("test-empty", order=0)(lambda user: shelves.Shelf(key="empty", title="Empty"))
     shelves.register("test-none", order=0)(lambda user: None)
     try:
-        assert [shelf.key for shelf in shelves.shelves_for(user)] == ["a", "b"]
+        # Only this test's providers: the apps register their own (recommend's taste picker, ...).
+        ours = {"a", "b", "empty", "none"}
+        assert [shelf.key for shelf in shelves.shelves_for(user) if shelf.key in ours] == ["a", "b"]
     finally:
         for key in ("test-a", "test-b", "test-empty", "test-none"):
             shelves.unregister(key)
