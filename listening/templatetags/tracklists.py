@@ -11,8 +11,8 @@ the same markup from precomputed URL patterns and icons read once, in some 20-40
     {% track_row track number=1 show_cover=True %}                            one row
 
 track_row.html itself calls `track_row`, so an include of it still renders the same row. The options
-(documented there) are those of that include. The like state comes from the page's liked-ids cache
-(listening_pages.liked_id_cache: one query per page, whatever the number of rows).
+(documented there) are those of that include. The like state comes from the listener's liked ids
+(listening_pages.liked_id_cache: cached, or one query per page, whatever the number of rows).
 """
 
 # ruff: noqa: S308 -- rows are assembled from constant markup, icons read from our own templates, and
@@ -34,6 +34,7 @@ from catalog.templatetags.icons import icon_html
 from .listening_pages import liked_id_cache
 
 register = template.Library()
+
 
 class _Urls:
     """The catalog's detail URLs by pk, without a reverse() per link."""
