@@ -237,39 +237,40 @@ _ITEMS = {
 }
 
 
-def _extra_track_figures(split: _Split) -> dict[int, list[int]]:
-    """Return {track id: [listens, ms, plays, skips]} of the rows the rollups do not hold (2 queries)."""
+def _extra_track_figures(split: _Split) -> tuple[dict[int, list[int]], dict[str, dict[int, list[int]]]]:
+    """Return the rows the rollups lack, per track: ({track id: [listens, ms, plays, skips]}, its parents).
+
+    The parents map each track to its artist and genres ({"artist": {track: [artist]}, "genre": {...}}),
+    for adding the same rows to artists and genres (3 queries).
+    """
     figures: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    parents: dict[str, dict[int, list[int]]] = {"artist": {}, "genre": defaultdict(list)}
     listens = (
         split.extra_listens()
         .filter(track__isnull=False)
-        .values_list("track_id")
+        .values_list("track_id", "track__artist_id")
         .annotate(n=Count("id"), ms=Sum(_listen_ms()))
+        .order_by()
     )
-    for track, count, ms in listens:
+    for track, artist, count, ms in listens:
         figures[track][0:2] = [count, ms or 0]
+        parents["artist"][track] = [artist]
     plays = (
         split.extra_plays()
-        .values_list("track_id")
+        .values_list("track_id", "track__artist_id")
         .annotate(n=Count("id"), skips=Count("id", filter=Q(skipped=True)))
+        .order_by()
     )
-    for track, count, skips in plays:
+    for track, artist, count, skips in plays:
         figures[track][2:4] = [count, skips]
-    return dict(figures)
-
-
-def _parents(track_ids) -> dict[str, dict[int, list[int]]]:
-    """Return each track's artist and genres: {"artist": {track: [artist]}, "genre": {track: [genres]}}."""
-    parents: dict[str, dict[int, list[int]]] = {"artist": {}, "genre": defaultdict(list)}
-    if not track_ids:
-        return parents
-    for track, artist in Track.objects.filter(pk__in=track_ids).values_list("pk", "artist_id"):
         parents["artist"][track] = [artist]
-    for track, genre in Track.genres.through.objects.filter(track_id__in=track_ids).values_list(
-        "track_id", "genre_id"
-    ):
-        parents["genre"][track].append(genre)
-    return parents
+    if figures:
+        pairs = Track.genres.through.objects.filter(track_id__in=list(figures)).values_list(
+            "track_id", "genre_id"
+        )
+        for track, genre in pairs:
+            parents["genre"][track].append(genre)
+    return dict(figures), parents
 
 
 def item_totals(
@@ -282,8 +283,8 @@ def item_totals(
 ) -> dict[int, dict]:
     """Return {item id: {listens, ms, plays, skips}} over the range for every item with any.
 
-    ``extra_tracks`` and ``parents`` (from _extra_track_figures and _parents) may be given when several
-    kinds are wanted for the same range: the rows the rollups do not hold are then read once.
+    ``extra_tracks`` and ``parents`` (from _extra_track_figures) may be given when several kinds are wanted
+    for the same range: the rows the rollups do not hold are then read once.
     """
     model, column = _ITEMS[kind]
     split = _split(date_range, bounds)
@@ -308,9 +309,7 @@ def item_totals(
         target["plays"] += plays
         target["skips"] += skips
     if extra_tracks is None:
-        extra_tracks = _extra_track_figures(split)
-    if kind != "track" and parents is None:
-        parents = _parents(list(extra_tracks))
+        extra_tracks, parents = _extra_track_figures(split)
     for track, (listens, ms, plays, skips) in extra_tracks.items():
         for item in [track] if kind == "track" else parents[kind].get(track, []):
             target = totals[item]
@@ -324,7 +323,9 @@ def item_totals(
 def _names(kind: str, ids) -> dict[int, tuple[str, str, str]]:
     """Return {id: (name, subtitle, url)} for items of a kind (one query)."""
     if kind == "track":
-        tracks = Track.objects.filter(pk__in=ids).select_related("artist").only("title", "artist__name")
+        tracks = (
+            Track.objects.filter(pk__in=ids).select_related("artist").only("title", "artist__name").order_by()
+        )
         return {t.pk: (t.title, t.artist.name, t.get_absolute_url()) for t in tracks}
     if kind == "artist":
         return {a.pk: (a.name, "", a.get_absolute_url()) for a in Artist.objects.filter(pk__in=ids)}
@@ -403,8 +404,7 @@ def content_overview(
     """
     bounds = rollup_bounds()
     previous_range = date_range.previous()
-    extra_tracks = _extra_track_figures(_split(date_range, bounds))
-    parents = _parents(list(extra_tracks))
+    extra_tracks, parents = _extra_track_figures(_split(date_range, bounds))
     result = {
         kind: item_totals(
             kind=kind, date_range=date_range, bounds=bounds, extra_tracks=extra_tracks, parents=parents
