@@ -673,17 +673,26 @@ def generate_chunk(
     )
 
 
+# Before the first nightly run, a model trained in this process serves cold starts for a while.
+ADHOC_MODEL_SECONDS = 3600
+_adhoc: dict = {}
+
+
 def generate_for_user(user) -> ChunkResult:
     """Generate one listener's lists now (cold start after taste picks, or after new plays).
 
-    Uses the newest nightly model; before any nightly run, trains one on the current history in
-    this process (quick on a new site) without persisting it.
+    Uses the newest nightly model (memory-mapped, read once per process). Before any nightly run,
+    trains one on the current history in this process (quick on a new site), without persisting
+    it, and keeps it for an hour.
     """
     from .training import latest_trained, train
 
     trained = latest_trained()
     if trained is None:
-        trained = train(persist=False, evaluate=False, write_similar=False)
+        if _adhoc.get("until", 0.0) < time.monotonic():
+            _adhoc["trained"] = train(persist=False, evaluate=False, write_similar=False)
+            _adhoc["until"] = time.monotonic() + ADHOC_MODEL_SECONDS
+        trained = _adhoc["trained"]
     return generate_chunk(trained, [user.pk], run_id=None)
 
 

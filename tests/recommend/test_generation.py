@@ -20,6 +20,14 @@ from tests.recommend.pipeline_data import build_catalog, build_history, played_t
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_adhoc_model():
+    """Each test starts without the in-process model that cold starts keep before a nightly run."""
+    generation._adhoc.clear()
+    yield
+    generation._adhoc.clear()
+
+
 @pytest.fixture
 def history():
     by_genre = build_catalog()
