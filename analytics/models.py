@@ -7,6 +7,11 @@ triggers a rebuild. Both are written only by ``analytics.rollups`` (delete and i
 transaction), for days before the day of the last run's watermark (``RollupState``); pages add the
 day so far (and anything inserted since the watermark) with a live query.
 
+The foreign keys have no database constraint (``db_constraint=False``): the rows are derived data,
+written in bulk, and the per-row constraint checks at commit doubled the insert time. Deleting a user or
+a catalogue item still deletes their rows (Django's CASCADE); indexes on a key are left out where a
+unique constraint or index already starts with it.
+
 Conventions: ``listens`` and ``ms_played`` come from Listen (scrobbles; a listen without a duration
 counts its track's duration), ``plays`` and ``skips`` from Play (every playback in the web player;
 a skip is a play with ``skipped=True``), ``listeners`` is the number of distinct users with a listen.
@@ -36,7 +41,13 @@ class DailyListenerActivity(models.Model):
     """One row per listener per site day on which they listened or played anything."""
 
     day = models.DateField()
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     listens = models.PositiveIntegerField(default=0)
     ms_played = models.PositiveBigIntegerField(default=0)
     plays = models.PositiveIntegerField(default=0)
@@ -52,7 +63,9 @@ class DailyListenerActivity(models.Model):
 
 
 class DailyTrackStats(DailyItemStats):
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+")
+    track = models.ForeignKey(
+        Track, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "track"], name="dts_unique_day_track")]
@@ -64,7 +77,9 @@ class DailyTrackStats(DailyItemStats):
 
 
 class DailyArtistStats(DailyItemStats):
-    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="+")
+    artist = models.ForeignKey(
+        Artist, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "artist"], name="das_unique_day_artist")]
@@ -76,7 +91,9 @@ class DailyArtistStats(DailyItemStats):
 
 
 class DailyGenreStats(DailyItemStats):
-    genre = models.ForeignKey(Genre, on_delete=models.CASCADE, related_name="+")
+    genre = models.ForeignKey(
+        Genre, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "genre"], name="dgs_unique_day_genre")]
@@ -138,7 +155,13 @@ class DailyQualityStats(models.Model):
 class ListenerDayStats(models.Model):
     """A listener's listens on one day of their own time zone (unmatched listens included)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     day = models.DateField()
     listens = models.PositiveIntegerField(default=0)
     ms_played = models.PositiveBigIntegerField(default=0)
@@ -154,7 +177,13 @@ class ListenerDayStats(models.Model):
 class ListenerHourStats(models.Model):
     """A listener's listens in one local hour (0-23) of one local day: the listening clock."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     day = models.DateField()
     hour = models.PositiveSmallIntegerField()
     listens = models.PositiveIntegerField(default=0)
@@ -173,9 +202,15 @@ class ListenerHourStats(models.Model):
 class ListenerTrackDay(models.Model):
     """A listener's listens of one catalogue track on one local day (the source of their top lists)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     day = models.DateField()
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+")
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     listens = models.PositiveIntegerField(default=0)
     ms_played = models.PositiveBigIntegerField(default=0)
 
@@ -196,7 +231,13 @@ class ListenerMonthItem(models.Model):
     partial months at their edges.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     month = models.DateField()
     listens = models.PositiveIntegerField(default=0)
     ms_played = models.PositiveBigIntegerField(default=0)
@@ -206,7 +247,7 @@ class ListenerMonthItem(models.Model):
 
 
 class ListenerTrackMonth(ListenerMonthItem):
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+")
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+", db_constraint=False)
 
     class Meta:
         constraints = [
@@ -218,7 +259,7 @@ class ListenerTrackMonth(ListenerMonthItem):
 
 
 class ListenerArtistMonth(ListenerMonthItem):
-    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="+")
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     # The first local day of the month with a listen of the artist (for the discovery rate).
     first_day = models.DateField()
 
@@ -232,7 +273,7 @@ class ListenerArtistMonth(ListenerMonthItem):
 
 
 class ListenerAlbumMonth(ListenerMonthItem):
-    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="+")
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="+", db_constraint=False)
 
     class Meta:
         constraints = [
@@ -244,7 +285,7 @@ class ListenerAlbumMonth(ListenerMonthItem):
 
 
 class ListenerGenreMonth(ListenerMonthItem):
-    genre = models.ForeignKey(Genre, on_delete=models.CASCADE, related_name="+")
+    genre = models.ForeignKey(Genre, on_delete=models.CASCADE, related_name="+", db_constraint=False)
 
     class Meta:
         constraints = [
