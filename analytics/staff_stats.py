@@ -405,6 +405,7 @@ def content_overview(
     bounds = rollup_bounds()
     previous_range = date_range.previous()
     extra_tracks, parents = _extra_track_figures(_split(date_range, bounds))
+    previous_extra_tracks, previous_parents = _extra_track_figures(_split(previous_range, bounds))
     result = {
         kind: item_totals(
             kind=kind, date_range=date_range, bounds=bounds, extra_tracks=extra_tracks, parents=parents
@@ -432,7 +433,13 @@ def content_overview(
         ids = {item for item, _ in ranked[kind]}
         if skip_key_name:
             ids |= {item for item, _ in ranked[skip_key_name]}
-        previous = _previous_totals(kind, previous_range, ids, bounds)
+        previous = item_totals(
+            kind=kind,
+            date_range=previous_range,
+            bounds=bounds,
+            extra_tracks=previous_extra_tracks,
+            parents=previous_parents,
+        )
         names = _names(kind, ids)
         rows[kind] = _rows(ranked[kind], previous, names)
         if skip_key_name:
@@ -466,29 +473,6 @@ def content_overview(
         coverage=coverage,
         min_plays=threshold,
     )
-
-
-def _previous_totals(kind: str, date_range: DateRange, ids, bounds: RollupBounds) -> dict[int, dict]:
-    """Return {item: {"listens": n}} in an earlier range for some items (1-2 queries)."""
-    if not ids:
-        return {}
-    model, column = _ITEMS[kind]
-    split = _split(date_range, bounds)
-    totals: dict[int, dict] = defaultdict(lambda: {"listens": 0})
-    rows = (
-        model.objects.filter(split.rollup_filter(), **{f"{column}__in": ids})
-        .values_list(column)
-        .annotate(Sum("listens"))
-    )
-    for item, listens in rows:
-        totals[item]["listens"] += listens or 0
-    key = {"track": "track_id", "artist": "track__artist_id", "genre": "track__genres"}[kind]
-    live = (
-        split.extra_listens().filter(**{f"{key}__in": ids}).values(item=F(key)).annotate(listens=Count("id"))
-    )
-    for row in live:
-        totals[row["item"]]["listens"] += row["listens"]
-    return dict(totals)
 
 
 # ------------------------------------------------------------------------------ generated playlists
