@@ -403,7 +403,7 @@ def _next_month(month: dt.date) -> dt.date:
 
 
 def _listener_days(pairs: dict[int, set[dt.date]], *, tz: dt.tzinfo, last_listen_id: int) -> int:
-    """Recompute the given local days of these listeners (all in time zone tz)."""
+    """Recompute the given local days of these listeners (all in time zone tz), not their months."""
     by_day: dict[dt.date, list[int]] = defaultdict(list)
     for user_id, days in pairs.items():
         for day in days:
@@ -420,12 +420,6 @@ def _listener_days(pairs: dict[int, set[dt.date]], *, tz: dt.tzinfo, last_listen
                 id__lte=last_listen_id,
             )
             written += _listener_insert(listens, tz)
-    by_month: dict[dt.date, set[int]] = defaultdict(set)
-    for user_id, days in pairs.items():
-        for day in days:
-            by_month[day.replace(day=1)].add(user_id)
-    for month, user_ids in sorted(by_month.items()):
-        _listener_months(sorted(user_ids), months=[month])
     return written
 
 
@@ -586,11 +580,20 @@ def rollup_run(
             done += 1
             if progress:
                 progress(done, steps)
+        touched_months: dict[dt.date, set[int]] = defaultdict(set)
         for name, pairs in by_zone_days.items():
             listener_days += _listener_days(pairs, tz=zone(name), last_listen_id=last_listen_id)
+            for user_id, days in pairs.items():
+                for day in days:
+                    touched_months[day.replace(day=1)].add(user_id)
             done += 1
             if progress:
                 progress(done, steps)
+        # Month rows come from the (local) day rows: one pass per month, whatever the time zones.
+        for month, user_ids in sorted(touched_months.items()):
+            ordered = sorted(user_ids)
+            for offset in range(0, len(ordered), LISTENER_BATCH * 5):
+                _listener_months(ordered[offset : offset + LISTENER_BATCH * 5], months=[month])
         touched = set(rebuild_users) | {u for pairs in by_zone_days.values() for u in pairs}
         _states_save({u: zones.get(u) or "UTC" for u in touched}, now)
 
