@@ -61,7 +61,7 @@ def test_charts_draw_on_load_after_boosted_navigation_and_after_back(staff_page,
     page.click(".dash-tabs a:has-text('Catalogue')")  # an htmx-boosted link: only #main is swapped
     page.wait_for_selector("h1:has-text('Catalogue')")
     charts, canvases = _drawn(page)
-    assert charts == canvases == 5  # the listeners' charts were destroyed with their page (no skip chart here)
+    assert charts == canvases == 5  # the listeners' charts were destroyed with their page
 
     page.go_back()
     page.wait_for_selector("h1:has-text('Listeners')")
