@@ -67,13 +67,25 @@ class RecommendationRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="time per stage")
     def timings(self, run):
-        rows = ((stage, f"{seconds:.2f} s") for stage, seconds in (run.stage_timings or {}).items())
+        rows = ((stage, f"{seconds:.2f} s") for stage, seconds in run.timings_in_order())
         return format_html("<table>{}</table>", format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows))
 
     @admin.display(description="evaluation")
     def figures(self, run):
-        rows = ((name, value) for name, value in (run.metrics or {}).items())
-        return format_html("<table>{}</table>", format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows))
+        metrics = run.metrics or {}
+        if not metrics:
+            return "—"
+        names = [
+            n for n in metrics if not n.startswith("popularity_") and n not in ("users", "evaluated_users")
+        ]
+        rows = ((name, metrics[name], metrics.get(f"popularity_{name}", "—")) for name in names)
+        return format_html(
+            "<p>{} listeners sampled, {} with held-out plays (the last 20% of each history).</p>"
+            "<table><thead><tr><th>metric</th><th>model</th><th>popularity</th></tr></thead>{}</table>",
+            metrics.get("users", "—"),
+            metrics.get("evaluated_users", "—"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
 
     @admin.action(description="Rebuild now (queue a new run)")
     def rebuild_now(self, request, queryset):

@@ -45,6 +45,14 @@ class RecommendationRun(models.Model):
     def __str__(self) -> str:
         return f"Run {self.pk} ({self.status})"
 
+    STAGE_ORDER = ("load", "interactions", "fit", "embeddings", "evaluate", "neighbours", "save", "generate")
+
+    def timings_in_order(self) -> list[tuple[str, float]]:
+        """Return the stage timings in pipeline order (the database may not keep the keys' order)."""
+        timings = self.stage_timings or {}
+        known = [(stage, timings[stage]) for stage in self.STAGE_ORDER if stage in timings]
+        return known + sorted((stage, s) for stage, s in timings.items() if stage not in self.STAGE_ORDER)
+
     @property
     def duration_seconds(self) -> float | None:
         if self.started_at is None or self.finished_at is None:

@@ -38,6 +38,14 @@ def run_start(run: RecommendationRun) -> lock.Lease:
     run.status = RecommendationRun.Status.RUNNING
     run.started_at = timezone.now()
     run.save(update_fields=["status", "started_at"])
+    # Queued runs that no worker took (their message was lost) would stay pending forever.
+    RecommendationRun.objects.filter(
+        status=RecommendationRun.Status.PENDING, created_at__lt=run.started_at - lock.LOCK_TTL
+    ).update(
+        status=RecommendationRun.Status.FAILED,
+        finished_at=run.started_at,
+        error="No worker started this run; a later run replaced it.",
+    )
     return lease
 
 

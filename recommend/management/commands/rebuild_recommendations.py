@@ -61,7 +61,7 @@ class Command(BaseCommand):
         finally:
             for bar in bars.values():
                 bar.close()
-        timings = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in run.stage_timings.items())
+        timings = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in run.timings_in_order())
         summary = (
             f"Run {run.pk} {run.status}: {run.listeners:,} listeners, {run.tracks:,} tracks, "
             f"{run.playlists:,} playlists in {run.duration_seconds or 0:.1f} s ({timings})"
