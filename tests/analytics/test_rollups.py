@@ -272,3 +272,18 @@ def test_incremental_runs_over_random_listens_equal_direct_counts_in_every_time_
 
     rollups.rollup_run(full=True, now=cutoff)
     assert snapshot() == incremental
+
+
+def test_deleting_a_listener_or_a_track_deletes_their_rollup_rows(user, other_user, catalog):
+    listen(user, catalog["t1"], "2026-01-03 12:00")
+    listen(other_user, catalog["t2"], "2026-01-03 12:00")
+    rollups.rollup_run(now=at("2026-01-08 03:00"))
+    assert models.ListenerTrackMonth.objects.filter(user=user).exists()
+
+    user.delete()
+    catalog["t2"].delete()
+
+    for model in rollups.LISTENER_MODELS + rollups.LISTENER_MONTH_MODELS + (models.DailyListenerActivity,):
+        assert not model.objects.filter(user_id=user.pk).exists(), model
+    assert not models.DailyTrackStats.objects.filter(track_id=catalog["t2"].pk).exists()
+    assert not models.ListenerTrackDay.objects.filter(track_id=catalog["t2"].pk).exists()
