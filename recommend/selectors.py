@@ -8,6 +8,7 @@ answers that use them stay within their query budgets and under 50 ms on a 200,0
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.expressions import RawSQL
@@ -27,6 +28,7 @@ POPULARITY_CAP = 25
 FALLBACK_PER_ARTIST = 2
 NEIGHBOURS_PER_ARTIST = 3
 NEIGHBOUR_SCAN_FACTOR = 3
+PICKER_CACHE_SECONDS = 600
 MIX_KINDS = (Playlist.Kind.DISCOVER, Playlist.Kind.DAILY_MIX)
 
 
@@ -288,23 +290,23 @@ def picker_genres(*, limit: int = 24) -> list[Genre]:
     return catalog_selectors.genre_overview(limit=limit, biggest_first=True)
 
 
-def picker_artists(*, genre_ids: Iterable[int] = (), limit: int = 36) -> list[Artist]:
-    """Return artists to pick from, the biggest catalogues first, with `picture_name`; only those with
-    tracks in `genre_ids` when given (1 query).
+def picker_artists(*, limit: int = 36) -> list[Artist]:
+    """Return artists to pick from, the biggest catalogues first, with `picture_name` (1 query, then
+    cached for PICKER_CACHE_SECONDS: every new listener sees the same list).
 
     Bounded: only the artists of a scan of tracks are counted, so it stays quick on a big catalog.
     """
-    genre_ids = list(genre_ids)
-    tracks = Track.objects.playable()
-    if genre_ids:
-        tracks = tracks.filter(genres__in=genre_ids)
-    scan = tracks.values("pk")[: FALLBACK_SCAN * 10]
-    artists = (
-        Artist.objects.filter(tracks__pk__in=Subquery(scan))
-        .annotate(track_count=Count("tracks", distinct=True), picture_name=_artist_picture("pk"))
-        .order_by("-track_count", "name", "pk")
-    )
-    return list(artists[:limit])
+
+    def compute() -> list[Artist]:
+        scan = Track.objects.playable().order_by().values("pk")[: FALLBACK_SCAN * 10]
+        artists = (
+            Artist.objects.filter(tracks__pk__in=Subquery(scan))
+            .annotate(track_count=Count("tracks", distinct=True), picture_name=_artist_picture("pk"))
+            .order_by("-track_count", "name", "pk")
+        )
+        return list(artists[:limit])
+
+    return cache.get_or_set(f"recommend:picker-artists:{limit}", compute, PICKER_CACHE_SECONDS)
 
 
 def disliked_ids(*, user, ids: Iterable[int] | None = None) -> set[int]:
