@@ -600,6 +600,7 @@ def _write(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
     old_ids = [pk for pks in existing.values() for pk in pks]
     surplus = [pk for pk in old_ids if pk not in keep_ids]
     stamp = now if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now)
+    stamp_text = now.isoformat() if connection.vendor == "postgresql" else stamp  # COPY parses ISO 8601
 
     with transaction.atomic():
         if old_ids:
@@ -629,7 +630,7 @@ def _write(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
                     "playlist_id": np.repeat([playlist.pk for playlist, _ in contents], sizes),
                     "track_id": [track for _, tracks in contents for track in tracks],
                     "position": np.concatenate([np.arange(size) for size in sizes]) if sizes else [],
-                    "added_at": [stamp] * sum(sizes),
+                    "added_at": [stamp_text] * sum(sizes),
                 }
             ),
         )
