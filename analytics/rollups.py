@@ -147,6 +147,33 @@ def _utc_days_q(field: str, days: Iterable[dt.date]) -> Q:
     return condition
 
 
+def _changed_in_place(*, site_tz, before: dt.date, last_listen_id: int) -> set[dt.date]:
+    """Return the UTC dates of site days whose matched listens no longer add up to their rollups."""
+    counted = dict(
+        Listen.objects.filter(
+            id__lte=last_listen_id, track__isnull=False, listened_at__lt=day_start(before, site_tz)
+        )
+        .values(d=TruncDate("listened_at", tzinfo=site_tz))
+        .annotate(n=Count("id"))
+        .values_list("d", "n")
+    )
+    rolled = dict(
+        models.DailyTrackStats.objects.filter(day__lt=before)
+        .values("day")
+        .annotate(n=Sum("listens"))
+        .values_list("day", "n")
+    )
+    dates: set[dt.date] = set()
+    for day in counted.keys() | rolled.keys():
+        if counted.get(day, 0) != rolled.get(day, 0):
+            start = day_start(day, site_tz).astimezone(UTC)
+            end = day_start(day + dt.timedelta(days=1), site_tz).astimezone(UTC) - dt.timedelta(
+                microseconds=1
+            )
+            dates |= {start.date(), end.date()}
+    return dates
+
+
 def rollup_mark_dirty(*, days: Iterable[dt.date]) -> int:
     """Mark UTC dates whose listens or plays changed in place, for the next run; return how many."""
     rows = [models.DirtyDay(day=day) for day in set(days)]
@@ -438,13 +465,19 @@ def _states_save(user_zones: dict[int, str], now: dt.datetime) -> None:
 
 
 def rollup_run(
-    *, full: bool = False, now: dt.datetime | None = None, progress: Progress | None = None
+    *,
+    full: bool = False,
+    reconcile: bool = False,
+    now: dt.datetime | None = None,
+    progress: Progress | None = None,
 ) -> RollupSummary:
     """Bring every rollup up to date: the dirty days only, or everything when ``full``.
 
     ``now`` is the moment whose day the rollups stop before (default: the current time minus
     STREAMAPP_ANALYTICS_ROLLUP_LAG_SECONDS). Listens inserted in that last lag are left for the next
-    run, so rows of transactions still open are not skipped by the id watermark.
+    run, so rows of transactions still open are not skipped by the id watermark. ``reconcile`` also
+    compares each site day's matched listens with the rollups (one GROUP BY over the listens) and
+    recomputes the days that differ: listens linked to the catalogue after they were rolled up.
     """
     began = time.monotonic()
     lag = dt.timedelta(seconds=getattr(settings, "STREAMAPP_ANALYTICS_ROLLUP_LAG_SECONDS", 120))
@@ -463,6 +496,12 @@ def rollup_run(
         last_play_id = Play.objects.aggregate(m=Max("id"))["m"] or 0
         site_cutoff = local_day(now, site_tz)
         dirty_utc = set(models.DirtyDay.objects.values_list("day", flat=True))
+        if reconcile and not full and state.watermark is not None:
+            dirty_utc |= _changed_in_place(
+                site_tz=site_tz,
+                before=local_day(state.watermark, site_tz),
+                last_listen_id=state.last_listen_id,
+            )
 
         # Which site days and which (listener, local day) pairs to recompute.
         completed_pairs: dict[int, set[dt.date]] = defaultdict(set)

@@ -223,6 +223,21 @@ def test_dirty_days_recompute_listens_changed_in_place(user, catalog):
     assert not models.DirtyDay.objects.exists()
 
 
+def test_reconciling_finds_listens_linked_after_they_were_rolled_up(user, catalog):
+    unmatched = listen(user, None, "2026-01-03 12:00", artist_name="Alpha", track_name="One")
+    listen(user, catalog["t2"], "2026-01-04 12:00")
+    rollups.rollup_run(now=at("2026-01-08 03:00"))
+
+    Listen.objects.filter(pk=unmatched.pk).update(track=catalog["t1"])
+    assert rollups.rollup_run(now=at("2026-01-08 04:00")).site_days == 0  # invisible to the watermark
+    summary = rollups.rollup_run(reconcile=True, now=at("2026-01-08 05:00"))
+
+    assert summary.site_days == 1
+    assert models.DailyTrackStats.objects.get(track=catalog["t1"]).listens == 1
+    assert models.ListenerTrackMonth.objects.get(track=catalog["t1"]).listens == 1
+    assert rollups.rollup_run(reconcile=True, now=at("2026-01-08 06:00")).site_days == 0
+
+
 def test_command_prints_a_summary(user, catalog, capsys):
     listen(user, catalog["t1"], "2026-01-03 12:00")
     call_command("rollup_analytics", "--full", "--no-progress")

@@ -1,6 +1,7 @@
 """The rollup task: scheduled nightly, queued after a history import, run by a real Celery worker."""
 
 import datetime as dt
+import json
 import time
 
 import pytest
@@ -25,6 +26,7 @@ def test_the_nightly_rollup_is_scheduled_by_its_registered_name():
     assert task.enabled and task.task == tasks.ROLLUP_TASK_NAME
     assert task.task in app.tasks
     assert (task.crontab.hour, task.crontab.minute) == ("3", "20")
+    assert json.loads(task.kwargs) == {"reconcile": True}
     assert str(task.crontab.timezone) == settings.TIME_ZONE
     # listening queues it by name (it may not import analytics): the two names agree.
     assert history_import.ANALYTICS_ROLLUP_TASK == tasks.ROLLUP_TASK_NAME

@@ -29,14 +29,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--full", action="store_true", help="recompute every day, not only the changed ones"
         )
+        parser.add_argument(
+            "--reconcile",
+            action="store_true",
+            help="also recompute the days whose matched listens changed since (listens linked later)",
+        )
         parser.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
 
-    def handle(self, *args, full: bool = False, no_progress: bool = False, **options):
+    def handle(
+        self, *args, full: bool = False, reconcile: bool = False, no_progress: bool = False, **options
+    ):
         with tqdm(desc="Rolling up", unit=" steps", file=_BarStream(self.stderr), disable=no_progress) as bar:
 
             def progress(done: int, total: int) -> None:
                 bar.total = total
                 bar.update(done - bar.n)
 
-            summary = rollups.rollup_run(full=full, progress=progress)
+            summary = rollups.rollup_run(full=full, reconcile=reconcile, progress=progress)
         self.stdout.write(f"Rollups: {summary.line}")
