@@ -126,10 +126,11 @@
       maxTicksLimit: 6,
     };
     scales[categoryAxis].ticks = {
-      autoSkip: true,
+      autoSkip: !horizontal,  // bars have a row each: name every one
       autoSkipPadding: 14,
       maxRotation: 0,
       callback: function (value) { return tickLabel(this.getLabelForValue(value), horizontal); },
+      font: horizontal ? { size: 11 } : undefined,
     };
     scales[categoryAxis].grid = { display: false };
     [scales.x, scales.y].forEach(function (axis) {
