@@ -3,6 +3,9 @@
 import datetime
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from analytics import staff_stats
 from tests.analytics import staff_world
@@ -97,3 +100,29 @@ def test_a_bad_range_is_a_400_naming_the_parameter(staff_client, world, query, f
         response = staff_client.get(f"/api/v1/stats/{name}/?{query}")
         assert response.status_code == 400
         assert list(response.json()) == [field]
+
+
+@hypothesis_settings(
+    max_examples=60,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    start=st.one_of(st.none(), st.dates(), st.text(max_size=12)),
+    end=st.one_of(st.none(), st.dates(), st.text(max_size=12)),
+    preset=st.one_of(st.none(), st.sampled_from(["7d", "30d", "90d", "1y", "", "2w"]), st.text(max_size=4)),
+)
+def test_any_range_parameters_give_a_200_or_a_400(staff_client, start, end, preset):
+    params = {
+        name: str(value)
+        for name, value in (("from", start), ("to", end), ("preset", preset))
+        if value is not None
+    }
+    response = staff_client.get("/api/v1/stats/activity/", params)
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert set(response.json()) <= {"from", "to", "preset"}
+    page = staff_client.get("/staff/analytics/quality/", params)
+    assert page.status_code in (200, 400)
