@@ -43,9 +43,7 @@ def staff_required(view):
 
 def _range_from(request: HttpRequest) -> tuple[DateRangeForm, DateRange, bool]:
     """Return the range form, the range to show (the default one when the form is invalid), validity."""
-    form = DateRangeForm(request.GET or None)
-    if not request.GET:
-        form = DateRangeForm({})
+    form = DateRangeForm(request.GET)  # nothing given: valid, the last 30 days
     if form.is_valid():
         return form, form.date_range, True
     return form, DateRangeForm.default_range(), False
