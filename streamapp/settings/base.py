@@ -278,10 +278,16 @@ STREAMAPP_ALLOW_DEMO_ACCOUNTS = True
 STREAMAPP_BENCH_BARE_VIEW = env_bool("STREAMAPP_BENCH_BARE_VIEW", False)
 # How long cached catalog reads (an album's or artist's page, new releases, the genre overview; see
 # catalog.selectors) are reused at most; library imports, seed_demo and staff edits refresh them sooner.
-STREAMAPP_CATALOG_CACHE_SECONDS = int(os.environ.get("STREAMAPP_CATALOG_CACHE_SECONDS", 3600))
-# How long a listener's sidebar library (their playlists, cached by listening.selectors) is reused at
-# most; every change through the playlist services refreshes it at once.
-STREAMAPP_LIBRARY_SECONDS = int(os.environ.get("STREAMAPP_LIBRARY_SECONDS", 600))
+# Without CACHE_URL every process has its own local-memory cache, which an import run by the Celery
+# worker or the command line can't reach: the web server then keeps them for half a minute only.
+_SHARED_CACHE = CACHES["default"]["BACKEND"].endswith("RedisCache")
+STREAMAPP_CATALOG_CACHE_SECONDS = int(
+    os.environ.get("STREAMAPP_CATALOG_CACHE_SECONDS", 3600 if _SHARED_CACHE else 30)
+)
+# How long a listener's sidebar library and liked ids (cached by listening.selectors) are reused at
+# most; every change through the playlist and like services refreshes them at once (with the
+# local-memory cache, only in the process that made it: then half a minute).
+STREAMAPP_LIBRARY_SECONDS = int(os.environ.get("STREAMAPP_LIBRARY_SECONDS", 600 if _SHARED_CACHE else 30))
 
 
 def require_env(name: str) -> str:
