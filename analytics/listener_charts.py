@@ -48,7 +48,7 @@ def listening_clock(stats: ListenerStats) -> charts.Chart:
 
 
 def genre_shift(shift: GenreShift, *, description: str = "") -> charts.Chart:
-    return charts.bar_chart(
+    chart = charts.bar_chart(
         title="How your genres shift",
         x_label="Month",
         y_label="Share of genre listens",
@@ -61,6 +61,9 @@ def genre_shift(shift: GenreShift, *, description: str = "") -> charts.Chart:
         dom_id="chart-genre-shift",
         stacked=True,
     )
+    # Shares of one month add up to 100 %: keep the axis there rather than at a rounded-up 150 %.
+    chart.config["options"]["scales"]["y"]["max"] = 100
+    return chart
 
 
 def genre_story_months(review: YearInReview) -> charts.Chart | None:
