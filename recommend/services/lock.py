@@ -31,6 +31,10 @@ class LockHeld(Exception):
         )
 
 
+class LockLost(Exception):
+    """Raised when a run finds that its expired lock was taken over by another run."""
+
+
 @dataclass(frozen=True)
 class Lease:
     name: str

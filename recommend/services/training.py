@@ -19,8 +19,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Artist, Track
-
 from ..models import RecommendationRun, SimilarArtist, SimilarTrack
 from . import frames
 
@@ -469,9 +467,11 @@ def train(
     evaluate: bool = True,
     write_similar: bool = True,
     timings: dict | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> TrainedModel:
     """Load the history, fit the production model, evaluate it on a sample, write item neighbours,
-    and (``persist``) save it for the generation chunks of ``run``. Records stage timings in ``timings``.
+    and (``persist``) save it for the generation chunks of ``run``. Records stage timings in
+    ``timings`` and calls ``on_step(stage)`` after each stage (the workflow refreshes its lock).
     """
     timings = {} if timings is None else timings
     clock = {"last": time.perf_counter()}
@@ -480,6 +480,8 @@ def train(
         now = time.perf_counter()
         timings[name] = round(timings.get(name, 0.0) + now - clock["last"], 3)
         clock["last"] = now
+        if on_step:
+            on_step(name)
 
     data = load_training_data()
     step("load")
@@ -497,8 +499,3 @@ def train(
         remember_trained(trained)
         step("save")
     return trained
-
-
-def catalog_counts() -> tuple[int, int]:
-    """Return (tracks, artists) in the catalog (for run summaries)."""
-    return Track.objects.count(), Artist.objects.count()

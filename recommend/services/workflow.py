@@ -71,16 +71,19 @@ def train_stage(
     ``user_ids`` restricts generation to those listeners (the model always learns from everyone).
     """
     timings: dict = {}
-    trained = training.train(run=run, timings=timings)
+    lease = lock.lease_for_run(run.pk)
+
+    def heartbeat(stage: str) -> None:
+        if lease is not None and not lock.lock_refresh(lease):
+            raise lock.LockLost(f"the run lost its lock during {stage} (another run took it over)")
+
+    trained = training.train(run=run, timings=timings, on_step=heartbeat)
     listeners = frames.listener_ids() if user_ids is None else sorted(int(u) for u in user_ids)
     tracks = int(len(trained.item_ids))
     RecommendationRun.objects.filter(pk=run.pk).update(
         stage_timings=timings, metrics=trained.metrics, tracks=tracks, model_name=trained.model_name
     )
     run.stage_timings, run.metrics, run.tracks = timings, trained.metrics, tracks
-    lease = lock.lease_for_run(run.pk)
-    if lease:
-        lock.lock_refresh(lease)
     return trained, chunked(listeners, chunk_size)
 
 

@@ -81,6 +81,28 @@ def test_a_killed_run_keeps_the_old_playlists_and_the_next_run_completes(history
 
 
 @pytest.mark.django_db
+def test_a_run_whose_lock_was_taken_over_during_training_stops(history, monkeypatch):
+    from recommend.services import training
+
+    real_fit = training.fit_trained_model
+
+    def slow_fit(data, **kwargs):
+        # Training outlived the lock and another run took it over meanwhile.
+        RunLock.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+        lock.lock_acquire(run=RecommendationRun.objects.create())
+        return real_fit(data, **kwargs)
+
+    monkeypatch.setattr(training, "fit_trained_model", slow_fit)
+    with pytest.raises(lock.LockLost):
+        workflow.run_sync()
+    first = RecommendationRun.objects.order_by("pk").first()
+    assert first.status == RecommendationRun.Status.FAILED
+    assert "lost its lock" in first.error
+    assert not Playlist.objects.exists()
+    assert RunLock.objects.get().run_id != first.pk  # the other run's lock is untouched
+
+
+@pytest.mark.django_db
 def test_a_failing_training_marks_the_run_failed_and_frees_the_lock(history, monkeypatch):
     from recommend.services import training
 
