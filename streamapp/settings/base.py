@@ -288,6 +288,11 @@ STREAMAPP_CATALOG_CACHE_SECONDS = int(
 # most; every change through the playlist and like services refreshes them at once (with the
 # local-memory cache, only in the process that made it: then half a minute).
 STREAMAPP_LIBRARY_SECONDS = int(os.environ.get("STREAMAPP_LIBRARY_SECONDS", 600 if _SHARED_CACHE else 30))
+# The nightly recommendation rebuild: where the trained model is saved for the chunk workers (shared
+# storage when they run on several machines; empty: MEDIA_ROOT/var/recommend), and how many worker
+# processes `rebuild_recommendations` generates with on PostgreSQL (0: one per CPU).
+STREAMAPP_RECOMMEND_DIR = os.environ.get("STREAMAPP_RECOMMEND_DIR", "")
+STREAMAPP_RECOMMEND_PROCESSES = int(os.environ.get("STREAMAPP_RECOMMEND_PROCESSES", "0"))
 
 
 def require_env(name: str) -> str:
