@@ -147,7 +147,7 @@ class _Source:
         state = rollups.rollup_state()
         listener_state = models.ListenerRollupState.objects.filter(user=user).first()
         if state is not None and state.watermark is not None:
-            if listener_state is not None and listener_state.time_zone != (user.time_zone or "UTC"):
+            if listener_state is not None and listener_state.time_zone != user.time_zone:
                 # Their time zone changed since the last run: rebuild their rollups now, once.
                 rollups.listener_rollup_rebuild(user=user)
             self.cutoff: dt.date | None = rollups.local_day(state.watermark, self.tz)

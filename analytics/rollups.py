@@ -44,6 +44,8 @@ SITE_CHUNK_DAYS = 14
 LISTENER_BATCH = 200
 # A listener with more dirty days than this is rebuilt entirely (cheaper than day by day).
 LISTENER_REBUILD_AFTER_DAYS = 14
+# More listeners than this changed on one day (or month): recompute everyone's, without id lists.
+WHOLE_ZONE_AFTER = 1000
 
 Progress = Callable[[int, int], None]
 
@@ -386,14 +388,19 @@ def _listeners_rebuild(user_ids: list[int], *, tz: dt.tzinfo, cutoff: dt.date, l
     return written
 
 
-def _listener_months(user_ids: list[int], *, months: list[dt.date] | None) -> None:
-    """Recompute these listeners' month rows (all of them, or the given months) from their day rows."""
-    lookup: dict = {"user_id__in": user_ids}
+def _listener_months(user_ids: list[int] | None, *, months: list[dt.date] | None) -> None:
+    """Recompute listeners' month rows (all of them, or the given months) from their day rows.
+
+    ``user_ids=None`` recomputes every listener's rows of those months.
+    """
+    lookup: dict = {} if user_ids is None else {"user_id__in": user_ids}
     if months is not None:
         lookup["month__in"] = months
     for model in LISTENER_MONTH_MODELS:
         model.objects.filter(**lookup).delete()
-    days = models.ListenerTrackDay.objects.filter(user_id__in=user_ids)
+    days = models.ListenerTrackDay.objects.all()
+    if user_ids is not None:
+        days = days.filter(user_id__in=user_ids)
     if months is not None:
         condition = Q(pk__in=[])
         for month in months:
@@ -429,24 +436,33 @@ def _next_month(month: dt.date) -> dt.date:
     return (month.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
-def _listener_days(pairs: dict[int, set[dt.date]], *, tz: dt.tzinfo, last_listen_id: int) -> int:
-    """Recompute the given local days of these listeners (all in time zone tz), not their months."""
+def _listener_days(pairs: dict[int, set[dt.date]], *, zone_name: str, last_listen_id: int) -> int:
+    """Recompute the given local days of these listeners (all with User.time_zone == zone_name).
+
+    Not their months. When many listeners of the zone changed on a day, the whole zone's day is
+    recomputed with a join on the time zone rather than long id lists (the others' rows come out the
+    same).
+    """
+    tz = zone(zone_name)
     by_day: dict[dt.date, list[int]] = defaultdict(list)
     for user_id, days in pairs.items():
         for day in days:
             by_day[day].append(user_id)
     written = 0
     for day, user_ids in sorted(by_day.items()):
-        for offset in range(0, len(user_ids), LISTENER_BATCH * 5):
-            batch = user_ids[offset : offset + LISTENER_BATCH * 5]
+        window = {
+            "listened_at__gte": day_start(day, tz),
+            "listened_at__lt": day_start(day + dt.timedelta(days=1), tz),
+            "id__lte": last_listen_id,
+        }
+        if len(user_ids) > WHOLE_ZONE_AFTER:
+            _listener_delete(user__time_zone=zone_name, day=day)
+            written += _listener_insert(Listen.objects.filter(user__time_zone=zone_name, **window), tz)
+            continue
+        for offset in range(0, len(user_ids), WHOLE_ZONE_AFTER):
+            batch = user_ids[offset : offset + WHOLE_ZONE_AFTER]
             _listener_delete(user_id__in=batch, day=day)
-            listens = Listen.objects.filter(
-                user_id__in=batch,
-                listened_at__gte=day_start(day, tz),
-                listened_at__lt=day_start(day + dt.timedelta(days=1), tz),
-                id__lte=last_listen_id,
-            )
-            written += _listener_insert(listens, tz)
+            written += _listener_insert(Listen.objects.filter(user_id__in=batch, **window), tz)
     return written
 
 
@@ -594,10 +610,10 @@ def rollup_run(
             if len(local) > LISTENER_REBUILD_AFTER_DAYS:
                 rebuild_users.add(user_id)
             elif local:
-                by_zone_days[zones.get(user_id) or "UTC"][user_id] = local
+                by_zone_days[zones.get(user_id, "UTC")][user_id] = local
         by_zone_rebuild: dict[str, list[int]] = defaultdict(list)
         for user_id in rebuild_users:
-            by_zone_rebuild[zones.get(user_id) or "UTC"].append(user_id)
+            by_zone_rebuild[zones.get(user_id, "UTC")].append(user_id)
 
         site_runs = _runs(site_days, SITE_CHUNK_DAYS)
         steps = len(site_runs) + len(by_zone_days) + len(by_zone_rebuild)
@@ -621,7 +637,7 @@ def rollup_run(
                 progress(done, steps)
         touched_months: dict[dt.date, set[int]] = defaultdict(set)
         for name, pairs in by_zone_days.items():
-            listener_days += _listener_days(pairs, tz=zone(name), last_listen_id=last_listen_id)
+            listener_days += _listener_days(pairs, zone_name=name, last_listen_id=last_listen_id)
             for user_id, days in pairs.items():
                 for day in days:
                     touched_months[day.replace(day=1)].add(user_id)
@@ -630,11 +646,13 @@ def rollup_run(
                 progress(done, steps)
         # Month rows come from the (local) day rows: one pass per month, whatever the time zones.
         for month, user_ids in sorted(touched_months.items()):
+            if len(user_ids) > WHOLE_ZONE_AFTER:
+                _listener_months(None, months=[month])
+                continue
             ordered = sorted(user_ids)
-            for offset in range(0, len(ordered), LISTENER_BATCH * 5):
-                _listener_months(ordered[offset : offset + LISTENER_BATCH * 5], months=[month])
+            _listener_months(ordered, months=[month])
         touched = set(rebuild_users) | {u for pairs in by_zone_days.values() for u in pairs}
-        _states_save({u: zones.get(u) or "UTC" for u in touched}, now)
+        _states_save({u: zones.get(u, "UTC") for u in touched}, now)
 
         models.DirtyDay.objects.filter(day__in=dirty_utc).delete()
         seconds = time.monotonic() - began
@@ -670,5 +688,5 @@ def listener_rollup_rebuild(*, user) -> int:
         written = _listeners_rebuild(
             [user.pk], tz=tz, cutoff=local_day(state.watermark, tz), last_listen_id=state.last_listen_id
         )
-        _states_save({user.pk: user.time_zone or "UTC"}, timezone.now())
+        _states_save({user.pk: user.time_zone}, timezone.now())
     return written

@@ -245,12 +245,18 @@ def test_command_prints_a_summary(user, catalog, capsys):
     assert models.DailyTrackStats.objects.filter(track=catalog["t1"]).exists()
 
 
-def test_incremental_runs_over_random_listens_equal_direct_counts_in_every_time_zone(django_user_model):
+@pytest.mark.parametrize("whole_zone_after", [1000, 0])
+def test_incremental_runs_over_random_listens_equal_direct_counts_in_every_time_zone(
+    django_user_model, monkeypatch, whole_zone_after
+):
+    # 0: every changed day and month is recomputed for the whole time zone (the path for many listeners).
+    monkeypatch.setattr(rollups, "WHOLE_ZONE_AFTER", whole_zone_after)
     import random
     import zoneinfo
 
     rng = random.Random(7)
-    zones = ["UTC", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata", "Pacific/Auckland"]
+    # The last one is no time zone at all: its listener's days are UTC days.
+    zones = ["UTC", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata", "Pacific/Auckland", "Not/AZone"]
     users = [
         django_user_model.objects.create_user(username=f"tz{i}", time_zone=zone)
         for i, zone in enumerate(zones)
@@ -271,7 +277,7 @@ def test_incremental_runs_over_random_listens_equal_direct_counts_in_every_time_
     cutoff = at("2026-04-04 00:30")
     expected = Counter()
     for item in Listen.objects.select_related("user"):
-        tz = zoneinfo.ZoneInfo(item.user.time_zone)
+        tz = zoneinfo.ZoneInfo(item.user.time_zone if item.user.time_zone != "Not/AZone" else "UTC")
         day = item.listened_at.astimezone(tz).date()
         if day < cutoff.astimezone(tz).date():
             expected[(item.user_id, day)] += 1
