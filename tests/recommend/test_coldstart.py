@@ -7,15 +7,18 @@ from django.urls import reverse
 from catalog.models import Artist, Genre
 from listening.models import Playlist
 from recommend.models import Recommendation, TastePick
-from recommend.services import workflow
+from recommend.services import generation, workflow
 from tests.recommend.pipeline_data import build_catalog, build_history
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(monkeypatch):
     cache.clear()
+    # Before any nightly run, generation keeps a model trained in this process for an hour: each
+    # test has its own catalog, so each must train its own.
+    monkeypatch.setattr(generation, "_adhoc", {})
 
 
 @pytest.fixture
