@@ -81,8 +81,13 @@ class EASE(Recommender):
         if getattr(self, "_column_key", None) != key:
             position = np.minimum(np.searchsorted(self.items, items), max(len(self.items) - 1, 0))
             covered = np.flatnonzero((len(self.items) > 0) & (self.items[position] == items))
+            columns = position[covered]
+            if len(columns) == len(self.items) and (columns == np.arange(len(columns))).all():
+                weights = self.weights  # every covered item, in order: no 400 MB copy
+            else:
+                weights = np.ascontiguousarray(self.weights[:, columns])
             self._column_key = key
-            self._column_cache = covered, np.ascontiguousarray(self.weights[:, position[covered]])
+            self._column_cache = covered, weights
         return self._column_cache
 
     def item_scores(self, items: np.ndarray) -> np.ndarray:
