@@ -1,7 +1,7 @@
 """Training: read the listening history in bulk, fit the production model, write item neighbours,
 and persist everything the generation chunks need (on other machines too) to one file.
 
-The file (``<STREAMAPP_RECOMMEND_DIR>/run-<id>.joblib``, by default under MEDIA_ROOT/var, which
+The file (``<STREAMAPP_RECOMMEND_DIR>/run-<database>-<id>.joblib``, by default under MEDIA_ROOT/var, which
 nginx does not serve) holds the fitted model with its interactions, the item embeddings, the
 content vectors and the catalog facts that titles and reasons need. It is written uncompressed so
 every worker memory-maps its arrays instead of loading a copy. Deployments with several machines
@@ -96,8 +96,19 @@ def artifact_dir() -> Path:
     return folder
 
 
+def _artifact_prefix() -> str:
+    """Return the file name prefix of this database's models: run ids restart in every database
+    (tests, benchmarks) that may share one folder."""
+    import re
+
+    from django.db import connection
+
+    name = Path(str(connection.settings_dict["NAME"])).name
+    return "run-" + re.sub(r"[^A-Za-z0-9]+", "_", name)[:60] + "-"
+
+
 def artifact_path(run_id: int) -> Path:
-    return artifact_dir() / f"run-{run_id}.joblib"
+    return artifact_dir() / f"{_artifact_prefix()}{run_id}.joblib"
 
 
 def _components(model) -> dict:
@@ -374,9 +385,10 @@ def latest_trained() -> TrainedModel | None:
 def remove_old_artifacts(*, keep: set[int]) -> int:
     """Delete persisted models of runs other than ``keep``; return how many files went."""
     removed = 0
-    for path in artifact_dir().glob("run-*.joblib"):
+    prefix = _artifact_prefix()
+    for path in artifact_dir().glob(f"{prefix}*.joblib"):
         try:
-            run_id = int(path.stem.removeprefix("run-"))
+            run_id = int(path.stem.removeprefix(prefix))
         except ValueError:
             continue
         if run_id not in keep:
