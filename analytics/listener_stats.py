@@ -218,8 +218,9 @@ def _next_month(day: dt.date) -> dt.date:
 def _split(source: _Source, period: Period) -> tuple[Q | None, list[tuple[dt.date, dt.date]]]:
     """Split the period's rolled-up days into whole months (month rows) and edge days (day rows).
 
-    A month row holds the month's rolled-up days (those before the cutoff): it is usable when all of
-    them are in the period. Returns (a filter on the month rows or None, [(first day, end day)]).
+    Month rows exist for the complete months before the cutoff day's month; the rest of the rolled-up
+    days (the cutoff's month so far, and partial months at the period's edges) come from day rows.
+    Returns (a filter on the month rows or None, [(first day, end day)]).
     """
     if source.cutoff is None:
         return None, []
@@ -228,16 +229,14 @@ def _split(source: _Source, period: Period) -> tuple[Q | None, list[tuple[dt.dat
     if low is not None and low >= high:
         return None, []
     first_whole = (low if low.day == 1 else _next_month(low)) if low else None
-    head = [(low, min(first_whole, high))] if low and low < first_whole else []
-    if period.end is None or period.end >= source.cutoff:  # up to the cutoff: every later month row fits
-        return (Q(month__gte=first_whole) if first_whole else Q()), head
-    end_month = period.end.replace(day=1)
-    tail = [(end_month, period.end)] if end_month < period.end else []
-    if first_whole is None:
-        return Q(month__lt=end_month), tail
-    if first_whole < end_month:
-        return Q(month__gte=first_whole, month__lt=end_month), head + tail
-    return None, [(low, period.end)]
+    end_whole = min(high, source.cutoff.replace(day=1)).replace(day=1)
+    if first_whole is not None and first_whole >= end_whole:
+        return None, [(low, high)]
+    months = Q(month__lt=end_whole) & (Q(month__gte=first_whole) if first_whole else Q())
+    edges = [(low, first_whole)] if low and low < first_whole else []
+    if end_whole < high:
+        edges.append((end_whole, high))
+    return months, edges
 
 
 def _rolled(source: _Source, period: Period, key: str, *, by_month: bool = False) -> dict:
@@ -378,6 +377,16 @@ def _discovery(source: _Source, period: Period) -> Discovery:
             .annotate(first=Min("first_day"))
             .values_list("artist_id", "first")
         )
+        # The cutoff's month so far has day rows only.
+        for artist, day in (
+            models.ListenerTrackDay.objects.filter(
+                user=source.user, day__gte=source.cutoff.replace(day=1), day__lt=source.cutoff
+            )
+            .values(a=F("track__artist_id"))
+            .annotate(first=Min("day"))
+            .values_list("a", "first")
+        ):
+            first[artist] = min(first.get(artist, day), day)
     for row in source.live:
         if row["a"] is not None:
             first[row["a"]] = min(first.get(row["a"], row["d"]), row["d"])

@@ -384,23 +384,36 @@ def _listeners_rebuild(user_ids: list[int], *, tz: dt.tzinfo, cutoff: dt.date, l
             user_id__in=batch, listened_at__lt=day_start(cutoff, tz), id__lte=last_listen_id
         )
         written += _listener_insert(listens, tz)
-        _listener_months(batch, months=None)
+        _listener_months(batch, months=None, before=cutoff.replace(day=1))
     return written
 
 
-def _listener_months(user_ids: list[int] | None, *, months: list[dt.date] | None) -> None:
+def _listener_months(
+    user_ids: list[int] | None,
+    *,
+    months: list[dt.date] | None,
+    zone_name: str | None = None,
+    before: dt.date | None = None,
+) -> None:
     """Recompute listeners' month rows (all of them, or the given months) from their day rows.
 
-    ``user_ids=None`` recomputes every listener's rows of those months.
+    Month rows are kept for complete months only (before the month of the listener's cutoff day);
+    ``before`` bounds them for a rebuild. ``user_ids=None`` recomputes every listener of the time zone
+    ``zone_name``.
     """
-    lookup: dict = {} if user_ids is None else {"user_id__in": user_ids}
+    if user_ids is not None:
+        lookup: dict = {"user_id__in": user_ids}
+    else:
+        lookup = {"user__time_zone": zone_name}
     if months is not None:
         lookup["month__in"] = months
     for model in LISTENER_MONTH_MODELS:
         model.objects.filter(**lookup).delete()
-    days = models.ListenerTrackDay.objects.all()
-    if user_ids is not None:
-        days = days.filter(user_id__in=user_ids)
+    days = models.ListenerTrackDay.objects.filter(
+        **({"user_id__in": user_ids} if user_ids is not None else {"user__time_zone": zone_name})
+    )
+    if before is not None:
+        days = days.filter(day__lt=before)
     if months is not None:
         condition = Q(pk__in=[])
         for month in months:
@@ -635,22 +648,30 @@ def rollup_run(
             done += 1
             if progress:
                 progress(done, steps)
-        touched_months: dict[dt.date, set[int]] = defaultdict(set)
+        # Month rows (complete months only) of the changed days, and the months completed since.
+        touched_months: dict[tuple[str, dt.date], set[int]] = defaultdict(set)
         for name, pairs in by_zone_days.items():
             listener_days += _listener_days(pairs, zone_name=name, last_listen_id=last_listen_id)
+            current = local_day(now, zone(name)).replace(day=1)
             for user_id, days in pairs.items():
                 for day in days:
-                    touched_months[day.replace(day=1)].add(user_id)
+                    if day.replace(day=1) < current:
+                        touched_months[(name, day.replace(day=1))].add(user_id)
             done += 1
             if progress:
                 progress(done, steps)
-        # Month rows come from the (local) day rows: one pass per month, whatever the time zones.
-        for month, user_ids in sorted(touched_months.items()):
-            if len(user_ids) > WHOLE_ZONE_AFTER:
-                _listener_months(None, months=[month])
-                continue
-            ordered = sorted(user_ids)
-            _listener_months(ordered, months=[month])
+        if not full:
+            for name in User.objects.values_list("time_zone", flat=True).distinct():
+                month = local_day(state.watermark, zone(name)).replace(day=1)
+                current = local_day(now, zone(name)).replace(day=1)
+                while month < current:
+                    touched_months[(name, month)] = set()  # the whole zone
+                    month = _next_month(month)
+        for (name, month), user_ids in sorted(touched_months.items()):
+            if not user_ids or len(user_ids) > WHOLE_ZONE_AFTER:
+                _listener_months(None, months=[month], zone_name=name)
+            else:
+                _listener_months(sorted(user_ids), months=[month])
         touched = set(rebuild_users) | {u for pairs in by_zone_days.values() for u in pairs}
         _states_save({u: zones.get(u, "UTC") for u in touched}, now)
 

@@ -226,16 +226,16 @@ def test_dirty_days_recompute_listens_changed_in_place(user, catalog):
 def test_reconciling_finds_listens_linked_after_they_were_rolled_up(user, catalog):
     unmatched = listen(user, None, "2026-01-03 12:00", artist_name="Alpha", track_name="One")
     listen(user, catalog["t2"], "2026-01-04 12:00")
-    rollups.rollup_run(now=at("2026-01-08 03:00"))
+    rollups.rollup_run(now=at("2026-02-08 03:00"))
 
     Listen.objects.filter(pk=unmatched.pk).update(track=catalog["t1"])
-    assert rollups.rollup_run(now=at("2026-01-08 04:00")).site_days == 0  # invisible to the watermark
-    summary = rollups.rollup_run(reconcile=True, now=at("2026-01-08 05:00"))
+    assert rollups.rollup_run(now=at("2026-02-08 04:00")).site_days == 0  # invisible to the watermark
+    summary = rollups.rollup_run(reconcile=True, now=at("2026-02-08 05:00"))
 
     assert summary.site_days == 1
     assert models.DailyTrackStats.objects.get(track=catalog["t1"]).listens == 1
     assert models.ListenerTrackMonth.objects.get(track=catalog["t1"]).listens == 1
-    assert rollups.rollup_run(reconcile=True, now=at("2026-01-08 06:00")).site_days == 0
+    assert rollups.rollup_run(reconcile=True, now=at("2026-02-08 06:00")).site_days == 0
 
 
 def test_command_prints_a_summary(user, catalog, capsys):
@@ -298,7 +298,7 @@ def test_incremental_runs_over_random_listens_equal_direct_counts_in_every_time_
 def test_deleting_a_listener_or_a_track_deletes_their_rollup_rows(user, other_user, catalog):
     listen(user, catalog["t1"], "2026-01-03 12:00")
     listen(other_user, catalog["t2"], "2026-01-03 12:00")
-    rollups.rollup_run(now=at("2026-01-08 03:00"))
+    rollups.rollup_run(now=at("2026-02-08 03:00"))
     assert models.ListenerTrackMonth.objects.filter(user=user).exists()
 
     user.delete()
@@ -308,3 +308,18 @@ def test_deleting_a_listener_or_a_track_deletes_their_rollup_rows(user, other_us
         assert not model.objects.filter(user_id=user.pk).exists(), model
     assert not models.DailyTrackStats.objects.filter(track_id=catalog["t2"].pk).exists()
     assert not models.ListenerTrackDay.objects.filter(track_id=catalog["t2"].pk).exists()
+
+
+def test_month_rows_are_written_when_the_month_is_complete(user, catalog):
+    user.time_zone = "Pacific/Auckland"
+    user.save()
+    listen(user, catalog["t1"], "2026-01-10 12:00")
+    listen(user, catalog["t1"], "2026-01-31 12:00")  # 1 February in Auckland
+    rollups.rollup_run(now=at("2026-01-20 00:00"))
+    assert not models.ListenerTrackMonth.objects.exists()  # January is not over: day rows only
+
+    rollups.rollup_run(now=at("2026-02-02 00:00"))  # nothing new, but January is now complete
+
+    months = set(models.ListenerTrackMonth.objects.values_list("month", "listens"))
+    assert months == {(D(2026, 1, 1), 1)}
+    assert models.ListenerArtistMonth.objects.get().first_day == D(2026, 1, 11)
