@@ -203,6 +203,8 @@ class PlaylistTrack(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     added_at = models.DateTimeField(auto_now_add=True)
+    # Why the entry is there, shown beside it: a generated playlist's reason ("Because you listened to ...").
+    note = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["playlist", "position", "id"]

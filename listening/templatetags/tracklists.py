@@ -218,6 +218,13 @@ def track_rows(
     return mark_safe("".join(rows))
 
 
+def _with_reason(track, note: str):
+    """The entry's track, carrying the entry's note as its reason (a generated playlist's "why")."""
+    if note:
+        track.reason = note
+    return track
+
+
 @register.simple_tag(takes_context=True)
 def playlist_rows(context, items: Iterable, *, can_edit=False) -> SafeString:
     """Render a playlist's entries (PlaylistTrack rows with their track loaded), numbered from 1."""
@@ -225,7 +232,7 @@ def playlist_rows(context, items: Iterable, *, can_edit=False) -> SafeString:
     urls, icons = _Urls(), _Icons()
     rows = [
         _row(
-            item.track,
+            _with_reason(item.track, item.note),
             liked=item.track_id in liked_ids,
             urls=urls,
             icons=icons,

@@ -146,6 +146,19 @@ def test_playlist_rows_are_draggable_entries_for_editors(user, tracks):
     assert "draggable" not in html and f'data-item-id="{items[0].pk}"' in html
 
 
+def test_playlist_rows_show_each_entrys_note_as_its_reason(user, tracks):
+    playlist = playlist_create(owner=user, name="Discover")
+    items = [
+        PlaylistTrack.objects.create(
+            playlist=playlist, track=tracks[0], position=0, note="Because you <liked> X"
+        ),
+        PlaylistTrack.objects.create(playlist=playlist, track=tracks[1], position=1),
+    ]
+    first, second = rows(render("{% playlist_rows items %}", user, items=items))
+    assert '<span class="track-reason">Because you &lt;liked&gt; X</span>' in first
+    assert "track-reason" not in second
+
+
 def test_history_rows_show_the_local_time_and_listens_that_matched_nothing(user, tracks):
     at = dt.datetime(2024, 3, 10, 3, 30, tzinfo=dt.UTC)
     played = Listen(user=user, track=tracks[0], listened_at=at)
