@@ -204,7 +204,7 @@ class PlaylistTrack(models.Model):
     )
     added_at = models.DateTimeField(auto_now_add=True)
     # Why the entry is there, shown beside it: a generated playlist's reason ("Because you listened to ...").
-    note = models.CharField(max_length=200, blank=True, default="")
+    note = models.CharField(max_length=200, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["playlist", "position", "id"]
