@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from listening.models import Playlist, PlaylistTrack
 
-from ..models import Recommendation, RecommendationRun
+from ..models import Recommendation
 from . import frames, training
 from .training import TrainedModel
 
@@ -410,7 +410,8 @@ def _discover(pool: list[int], groups: list[int], catalog: _Catalog) -> list[int
             if len(chosen) == DISCOVER_LENGTH:
                 break
     if len(chosen) < DISCOVER_LENGTH:  # album variety ran out before the pool did
-        rest = [item for item in pool if item not in set(chosen)]
+        picked = set(chosen)
+        rest = [item for item in pool if item not in picked]
         chosen += _capped(rest, DISCOVER_PER_ARTIST, catalog, DISCOVER_LENGTH - len(chosen), taken)
     return chosen
 
@@ -701,12 +702,3 @@ def generated_playlists(user) -> list[Playlist]:
     """Return the listener's generated playlists: Discover first, then the Daily Mixes in order."""
     playlists = list(Playlist.objects.filter(owner=user, kind__in=GENERATED_KINDS).order_by("id"))
     return sorted(playlists, key=lambda p: (p.kind != Playlist.Kind.DISCOVER, p.pk))
-
-
-def run_counts_update(run: RecommendationRun, result: ChunkResult) -> None:
-    """Add a chunk's counts to its run (atomic increments: chunks finish concurrently)."""
-    from django.db.models import F
-
-    RecommendationRun.objects.filter(pk=run.pk).update(
-        listeners=F("listeners") + result.listeners, playlists=F("playlists") + result.playlists
-    )
