@@ -202,6 +202,21 @@ def test_admin_lists_and_shows_runs_read_only(history, staff_client, django_asse
 
 
 @pytest.mark.django_db
+def test_admin_rebuild_now_action_queues_a_run(staff_client, django_capture_on_commit_callbacks):
+    old = RecommendationRun.objects.create(status=RecommendationRun.Status.SUCCEEDED)
+    # The message goes out when the transaction commits (a real worker runs it in the worker test).
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = staff_client.post(
+            reverse("admin:recommend_recommendationrun_changelist"),
+            {"action": "rebuild_now", "_selected_action": [old.pk]},
+        )
+    assert response.status_code == 302
+    run = RecommendationRun.objects.exclude(pk=old.pk).get()
+    assert (run.status, run.trigger) == (RecommendationRun.Status.PENDING, RecommendationRun.Trigger.MANUAL)
+    assert len(callbacks) == 1
+
+
+@pytest.mark.django_db
 def test_admin_rebuild_button_needs_post_and_staff(client, user_client):
     url = reverse("admin:recommend_recommendationrun_rebuild")
     assert client.post(url).status_code == 302  # to the log-in page
