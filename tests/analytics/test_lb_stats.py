@@ -27,8 +27,9 @@ def history(user):
     return {"one": one, "two": two, "three": three}
 
 
-def test_artists_in_listenbrainz_shape(user_client, user, history):
-    response = user_client.get(f"/1/stats/user/{user.username}/artists")
+def test_artists_in_listenbrainz_shape(user_client, user, history, django_assert_max_num_queries):
+    with django_assert_max_num_queries(16):
+        response = user_client.get(f"/1/stats/user/{user.username}/artists")
     assert response.status_code == 200
     payload = response.json()["payload"]
     assert payload["user_id"] == user.username
