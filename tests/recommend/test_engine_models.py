@@ -338,3 +338,13 @@ def test_production_model_is_the_presets_hybrid_and_ranks_the_missing_track(inte
     assert production_candidates(interactions, max_candidates=4).tolist() == sorted(
         interactions.item_index(JAZZ).tolist()
     )
+
+
+def test_ease_gram_added_up_in_blocks_of_listeners_equals_the_whole_product():
+    from recommend.engine.models import ease
+
+    matrix = sp.random(400, 120, density=0.05, random_state=2, format="lil", dtype=np.float32)
+    matrix[7, :] = 1.0  # a listener who played everything: a block of their own
+    matrix = sp.csr_matrix(matrix)
+    gram = ease._gram(matrix, max_paths=500)
+    assert gram == pytest.approx((matrix.T @ matrix).toarray(), abs=1e-4)
