@@ -62,12 +62,13 @@ def _empty(columns, dtypes):
 
 
 EVENT_COLUMNS = ["user_id", "item_id", "timestamp", "ms_played", "duration_ms", "skipped"]
+# 4-byte ids and durations: ten million events take 25 bytes each.
 EVENT_DTYPES = {
-    "user_id": "int64",
-    "item_id": "int64",
+    "user_id": "int32",
+    "item_id": "int32",
     "timestamp": "float64",
-    "ms_played": "float64",
-    "duration_ms": "float64",
+    "ms_played": "float32",
+    "duration_ms": "float32",
     "skipped": "bool",
 }
 

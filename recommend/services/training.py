@@ -233,6 +233,7 @@ def fit_trained_model(data: TrainingData, *, step: Callable[[str], None] | None 
         weighting=production_preset().weighting,
         now=data.reference_time,
     )
+    data.events = data.likes = data.dislikes = None  # the largest frames: memory for the fit
     step("interactions")
     items = _items_frame(data)
     features = streamapp_item_features(items)
@@ -276,38 +277,51 @@ def fit_trained_model(data: TrainingData, *, step: Callable[[str], None] | None 
     return trained
 
 
-def evaluate_trained(data: TrainingData, *, users: int = EVALUATION_USERS) -> dict:
+def evaluation_sample(data: TrainingData, *, users: int = EVALUATION_USERS) -> TrainingData | None:
+    """Return the history of a random sample of listeners with 5 plays or more (None: too few).
+
+    Taken before fitting, so that the full events can be freed once the matrix is built.
+    """
+    import dataclasses
+
+    import numpy as np
+
+    counts = data.events.groupby("user_id").size()
+    eligible = counts.index[counts >= 5].to_numpy()
+    if len(eligible) < 5:
+        return None
+    rng = np.random.default_rng(0)
+    sample = np.sort(rng.choice(eligible, min(users, len(eligible)), replace=False))
+    return dataclasses.replace(
+        data,
+        events=data.events[data.events["user_id"].isin(sample)].copy(),
+        likes=data.likes[data.likes["user_id"].isin(sample)].copy(),
+        dislikes=data.dislikes[data.dislikes["user_id"].isin(sample)].copy(),
+        user_ids=sample,
+    )
+
+
+def evaluate_trained(sample: TrainingData | None) -> dict:
     """Return offline figures of the production model on a sample of listeners (time split).
 
     The last 20% of each sampled listener's plays are held out and the model is fitted on the rest
     of the sample's history: HR@10, NDCG@10, Recall@50, coverage and diversity (as in
     ``evaluate_recommender``), beside the popularity baseline. Empty when there is too little data.
     """
-    import numpy as np
-
     from recommend.engine.benchmark import production_model, streamapp_split
     from recommend.engine.evaluation import evaluate
     from recommend.engine.models import Popularity
 
-    events = data.events
-    counts = events.groupby("user_id").size()
-    eligible = counts.index[counts >= 5].to_numpy()
-    if len(eligible) < 5:
+    if sample is None:
         return {}
-    rng = np.random.default_rng(0)
-    sample = np.sort(rng.choice(eligible, min(users, len(eligible)), replace=False))
-    part = events[events["user_id"].isin(sample)]
+    data = sample
     items = _items_frame(data)
     split = streamapp_split(
-        part,
-        items,
-        likes=data.likes[data.likes["user_id"].isin(sample)],
-        dislikes=data.dislikes[data.dislikes["user_id"].isin(sample)],
-        weighting=production_preset().weighting,
+        data.events, items, likes=data.likes, dislikes=data.dislikes, weighting=production_preset().weighting
     )
     if not split.test_targets.nnz:
         return {}
-    figures = {"users": int(len(sample))}
+    figures = {"users": int(len(data.user_ids))}
     for label, model in (("model", production_model(production_preset())), ("popularity", Popularity())):
         started = time.perf_counter()
         model.fit(split.test_train, split.item_features)
@@ -497,12 +511,14 @@ def train(
 
     data = load_training_data()
     step("load")
-    trained = fit_trained_model(data, step=step)
+    sample = evaluation_sample(data) if evaluate else None
+    trained = fit_trained_model(data, step=step)  # frees data.events once the matrix is built
     trained.run_id = run.pk if run else None
-    if evaluate:
-        trained.metrics = evaluate_trained(data)
-        step("evaluate")
     del data
+    if evaluate:
+        trained.metrics = evaluate_trained(sample)
+        del sample
+        step("evaluate")
     if write_similar:
         write_neighbours(trained)
         step("neighbours")
