@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -559,13 +560,24 @@ def _write(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
     Existing Discover and Daily Mix rows are reused in order (their uids and links survive); extra
     old mixes are deleted. Returns (playlists, recommendations) written.
     """
+    if not lists:
+        return 0, 0
+    with transaction.atomic():
+        return _swap(lists, run_id=run_id)
+
+
+def _swap(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
+    """The body of ``_write``; call it inside a transaction."""
     import numpy as np
     import pandas as pd
 
-    if not lists:
-        return 0, 0
     now = timezone.now()
-    user_ids = [entry.user_id for entry in lists]
+    user_ids = sorted(entry.user_id for entry in lists)
+    # Lock the listeners' rows (in id order) so that a listener's swaps never interleave, e.g. the
+    # nightly chunk and a cold start at the same moment (a no-op on SQLite, which writes one at a time).
+    list(
+        get_user_model().objects.select_for_update().filter(pk__in=user_ids).order_by("pk").values_list("pk")
+    )
     existing: dict[tuple[int, str], list[int]] = {}
     for pk, owner, kind in (
         Playlist.objects.filter(owner_id__in=user_ids, kind__in=GENERATED_KINDS)
