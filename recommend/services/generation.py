@@ -41,6 +41,9 @@ REASON_SOURCES = 40  # ... and the heaviest of those that may explain a recommen
 KMEANS_ITERATIONS = 8
 COLD_START_POPULARITY = 0.15  # weight of popularity beside the content match for taste picks
 GENERATED_KINDS = (Playlist.Kind.DISCOVER, Playlist.Kind.DAILY_MIX)
+# Why a generated playlist's entry is there, when it is not one of the listener's recommendations.
+FAVOURITE_NOTE = "One of your favourites"
+NEW_TRACK_NOTE = "New to you, close to what you play"
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Mix:
     tracks: list[int]
     name: str
     description: str
+    favourites: set[int] = field(default_factory=set)  # the track ids the listener already plays
 
 
 @dataclass
@@ -546,7 +550,12 @@ def _mixes(row, pool, groups, in_discover, profiles, history_assign, valid, pick
             continue
         name, description = _title(len(mixes) + 1, favourites, weights, tracks, catalog)
         mixes.append(
-            Mix(tracks=[int(catalog.item_ids[i]) for i in tracks], name=name, description=description)
+            Mix(
+                tracks=[int(catalog.item_ids[i]) for i in tracks],
+                name=name,
+                description=description,
+                favourites={int(catalog.item_ids[i]) for i in favourites},
+            )
         )
     return mixes
 
@@ -586,13 +595,34 @@ def _swap(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
     ):
         existing.setdefault((owner, kind), []).append(pk)
 
-    updates, creates, contents = [], [], []  # contents: (Playlist object, track ids)
+    updates, creates, contents = [], [], []  # contents: (Playlist object, track ids, their notes)
     keep_ids = set()
     for entry in lists:
-        wanted = [(Playlist.Kind.DISCOVER, "Discover", _discover_description(), entry.discover)]
-        wanted += [(Playlist.Kind.DAILY_MIX, mix.name, mix.description, mix.tracks) for mix in entry.mixes]
+        reason_of = {track: reason for track, _score, reason, _seed in entry.recommendations}
+        wanted = [
+            (
+                Playlist.Kind.DISCOVER,
+                "Discover",
+                _discover_description(),
+                entry.discover,
+                [reason_of.get(track, NEW_TRACK_NOTE) for track in entry.discover],
+            )
+        ]
+        wanted += [
+            (
+                Playlist.Kind.DAILY_MIX,
+                mix.name,
+                mix.description,
+                mix.tracks,
+                [
+                    FAVOURITE_NOTE if track in mix.favourites else reason_of.get(track, NEW_TRACK_NOTE)
+                    for track in mix.tracks
+                ],
+            )
+            for mix in entry.mixes
+        ]
         reuse = {kind: list(existing.get((entry.user_id, kind), [])) for kind in GENERATED_KINDS}
-        for kind, name, description, tracks in wanted:
+        for kind, name, description, tracks, notes in wanted:
             if not tracks:
                 continue
             if reuse[kind]:
@@ -609,7 +639,7 @@ def _swap(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
             else:
                 playlist = Playlist(owner_id=entry.user_id, kind=kind, name=name, description=description)
                 creates.append(playlist)
-            contents.append((playlist, tracks))
+            contents.append((playlist, tracks, notes))
     old_ids = [pk for pks in existing.values() for pk in pks]
     surplus = [pk for pk in old_ids if pk not in keep_ids]
     stamp = now if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now)
@@ -635,13 +665,14 @@ def _swap(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
             )
         if creates:
             Playlist.objects.bulk_create(creates, batch_size=500)
-        sizes = [len(tracks) for _, tracks in contents]
+        sizes = [len(tracks) for _, tracks, _ in contents]
         frames.write_frame(
             PlaylistTrack._meta.db_table,
             pd.DataFrame(
                 {
-                    "playlist_id": np.repeat([playlist.pk for playlist, _ in contents], sizes),
-                    "track_id": [track for _, tracks in contents for track in tracks],
+                    "playlist_id": np.repeat([playlist.pk for playlist, _, _ in contents], sizes),
+                    "track_id": [track for _, tracks, _ in contents for track in tracks],
+                    "note": [note[:200] for _, _, notes in contents for note in notes],
                     "position": np.concatenate([np.arange(size) for size in sizes]) if sizes else [],
                     "added_at": [stamp_text] * sum(sizes),
                 }

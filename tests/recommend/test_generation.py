@@ -121,6 +121,26 @@ def test_recommendations_are_unplayed_ranked_and_explained(run, history):
     assert all(r.run_id == run.pk for r in recommendations)
 
 
+def test_every_generated_entry_says_why_it_is_there(run, history):
+    _, users = history
+    user = users[1]
+    reasons = dict(Recommendation.objects.filter(user=user).values_list("track_id", "reason"))
+    played = played_track_ids(user)
+    discover = Playlist.objects.get(owner=user, kind=Playlist.Kind.DISCOVER)
+    for track_id, note in discover.items.values_list("track_id", "note"):
+        assert note == reasons.get(track_id, generation.NEW_TRACK_NOTE)
+    entries = PlaylistTrack.objects.filter(playlist__owner=user, playlist__kind=Playlist.Kind.DAILY_MIX)
+    notes = dict(entries.values_list("track_id", "note"))
+    assert notes and all(notes.values())
+    for track_id, note in notes.items():
+        if track_id in played:
+            assert note == generation.FAVOURITE_NOTE
+        else:
+            assert note == reasons.get(track_id, generation.NEW_TRACK_NOTE)
+    response_text = [note for note in notes.values() if note.startswith("Because you listened to")]
+    assert response_text, "new tracks in a mix are explained by what the listener played"
+
+
 def test_similar_tracks_and_artists_are_written(run, history):
     track = Play.objects.filter(track__genres__name="Jazz").order_by("id").first().track
     similar = list(SimilarTrack.objects.filter(track=track).order_by("rank"))
