@@ -42,7 +42,7 @@ def track_dislike(*, user, track: Track) -> tuple[TrackDislike, bool]:
         "recommendations": list(
             recommendations.values("rank", "score", "reason", "seed_track_id", "run_id")
         ),
-        "items": list(items.values("playlist_id", "position")),
+        "items": list(items.values("playlist_id", "position", "note")),
     }
     if removed["recommendations"] or removed["items"]:
         cache.set(_undo_key(user.pk, track.pk), removed, UNDO_TTL_SECONDS)
@@ -86,7 +86,12 @@ def track_dislike_undo(*, user, track: Track) -> bool:
     )
     PlaylistTrack.objects.bulk_create(
         [
-            PlaylistTrack(playlist_id=row["playlist_id"], track=track, position=row["position"])
+            PlaylistTrack(
+                playlist_id=row["playlist_id"],
+                track=track,
+                position=row["position"],
+                note=row.get("note", ""),
+            )
             for row in removed["items"]
             if row["playlist_id"] in still_there
         ]
