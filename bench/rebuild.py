@@ -870,6 +870,15 @@ def main() -> None:
         command = [sys.executable, __file__, "--child", "--database", args.database]
         if args.engine_only:
             command.append("--engine-only")
+        if args.reuse:  # the kept database's own sizes, whatever the options say
+            from django.contrib.auth import get_user_model
+
+            from catalog.models import Track
+            from listening.models import Listen
+
+            args.users = get_user_model().objects.filter(username__startswith=USERNAME_PREFIX).count()
+            args.tracks, args.listens = Track.objects.count(), Listen.objects.count()
+            connection.close()
         print(f"nightly run, {args.users:,} listeners / {args.tracks:,} tracks / {args.listens:,} listens:")
         started = time.perf_counter()
         # The child's stage lines are shown as they come; its stderr (errors, progress) passes through.
