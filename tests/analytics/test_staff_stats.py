@@ -192,3 +192,10 @@ def test_the_activity_index_is_rebuilt_after_the_rollups_run(world, settings):
     assert before.days == after.days and (before.wau, before.mau) == (after.wau, after.mau)
     bounds = staff_stats.rollup_bounds()
     assert cache.get(staff_activity._index_key(bounds)) is not None
+
+
+def test_warming_the_caches_after_a_rollup_makes_the_first_view_cheap(world, django_assert_max_num_queries):
+    cache.clear()
+    staff_activity.warm_staff_caches()
+    with django_assert_max_num_queries(3):  # bounds, then the rows the rollups lack
+        staff_activity.activity_overview(date_range=RANGE)
