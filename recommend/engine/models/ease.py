@@ -155,7 +155,9 @@ def ease_weights(matrix: sp.csr_matrix, lam: float) -> np.ndarray:
         del gram
         by_item = matrix.T.tocsr()
         columns = matrix.tocsc()
-        precision = np.empty((n_items, n_items))
+        # Each block is computed in double precision and kept in single: half the memory of the
+        # items x items result (800 MB at 10,000 items in double).
+        precision = np.empty((n_items, n_items), np.float32)
         block = max(1, min(n_items, DUAL_BLOCK_BYTES // (8 * n_users)))
         for start in range(0, n_items, block):
             stop = min(n_items, start + block)
