@@ -240,3 +240,52 @@ def test_a_stale_player_adopts_the_queue_saved_on_another_device(
     assert page.evaluate("window.streamappPlayer.state().queue") == [third.pk]
     assert page.evaluate(f"{AUDIO}.paused") is True
     assert PlayerState.objects.get(user=user).queue == [third.pk]
+
+
+def test_a_late_saved_state_does_not_undo_what_the_listener_just_did(
+    user, audio_library, live_server, browser_page
+):
+    """The stored queue arrives after the listener started playing and their first save answered:
+    the player must keep its newer version, or a save carrying the old one gets a 409 and the player
+    adopts the stored queue, dropping what the listener did meanwhile."""
+    page = browser_page
+    held_read, held_stale_saves = [], []
+    stale_version = []
+
+    def hold(route, request):
+        if request.method == "GET":
+            response = route.fetch()  # read now (the old version), answered later
+            stale_version.append(response.json()["version"])
+            held_read.append((route, response))
+        elif stale_version and (request.post_data_json or {}).get("version") == stale_version[0]:
+            held_stale_saves.append(route)
+        else:
+            route.continue_()
+
+    def wait_until(found, rounds: int) -> None:
+        for _ in range(rounds):  # Playwright runs the route handler while it waits
+            if found:
+                return
+            page.wait_for_timeout(100)
+
+    page.route("**/api/v1/player/state/", hold)
+    page.goto(live_server.url + audio_library.album.get_absolute_url())
+    wait_until(held_read, 200)
+    assert held_read, "the player read its saved state"
+    with page.expect_response(lambda r: r.url.endswith("/player/state/") and r.request.method == "PUT"):
+        page.get_by_role("button", name="Play First Light").click()
+    wait_playing(page)
+    route, response = held_read[0]
+    route.fulfill(response=response)
+    wait_until(held_stale_saves, 10)  # a player that took the old version saves with it at once
+
+    page.get_by_role("button", name="More options for Third Rail").click()
+    page.get_by_role("menuitem", name="Play next").click()
+    for stale in held_stale_saves:
+        stale.continue_()
+    page.wait_for_timeout(1500)  # the saves and their answers
+    page.get_by_role("button", name="Queue", exact=True).click()
+    upcoming = page.locator("#queue-panel .queue-next .queue-track")
+    assert upcoming.all_inner_texts() == ["Third Rail", "Second Wind", "Third Rail"]
+    first, second, third = audio_library.tracks
+    assert PlayerState.objects.get(user=user).queue == [first.pk, third.pk, second.pk, third.pk]

@@ -341,7 +341,9 @@
       if (!answer.ok || !answer.data) return;
       if (userActed) {
         // Something started before the saved state arrived: it wins, saved over the stored one.
-        version = answer.data.version;
+        // A save of ours may have answered first with a newer version: never go back to this one
+        // (the next save would get a 409 and adopt the stored state, losing what the listener did).
+        if (version === null) version = answer.data.version;
         scheduleSave(0);
         return;
       }
