@@ -21,6 +21,9 @@ from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as `python bench/<script>.py`, this folder comes first on sys.path, and bench/http.py would then
+# shadow the standard library's http package that Django imports: take the folder off the path.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 from recommend.engine import benchmark, datasets  # noqa: E402

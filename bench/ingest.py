@@ -11,7 +11,6 @@ prints both rates and their ratio. Targets: >= 5,000 listens/s and >= 25% of the
 """
 
 import argparse
-import http.client
 import json
 import os
 import random
@@ -26,7 +25,12 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as `python bench/<script>.py`, this folder comes first on sys.path, and bench/http.py would then
+# shadow the standard library's http package that Django imports: take the folder off the path.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
+
+import http.client  # noqa: E402  (after the path fix above)
 
 TARGET_RATE = 5_000
 TARGET_RATIO = 0.25

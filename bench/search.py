@@ -22,6 +22,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as `python bench/<script>.py`, this folder comes first on sys.path, and bench/http.py would then
+# shadow the standard library's http package that Django imports: take the folder off the path.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 TARGET_P95_MS = 50.0
