@@ -25,8 +25,8 @@ class _Bar:
         pass
 
 
-def demo_run():
-    return SimpleNamespace(progress=lambda *args: _Bar(), notes=[], summary_parts=[])
+def demo_run(scale=1):
+    return SimpleNamespace(progress=lambda *args: _Bar(), notes=[], summary_parts=[], scale=scale)
 
 
 @pytest.fixture
@@ -54,3 +54,11 @@ def test_nothing_is_built_without_listens(catalog):
     run = demo_run()
     demo.rebuild_step(run)
     assert not RecommendationRun.objects.exists() and run.summary_parts == [] and run.notes == []
+
+
+def test_a_scaled_benchmark_catalog_is_left_to_its_benchmark(catalog):
+    listening_demo.seed_listeners(seed=2, listeners=3, days=10, end=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+    run = demo_run(scale=10)
+    demo.rebuild_step(run)
+    assert not RecommendationRun.objects.exists()
+    assert run.notes == ["Recommendations: run rebuild_recommendations to build the mixes at this scale."]
