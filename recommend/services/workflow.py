@@ -153,7 +153,27 @@ def finish_stage(run_id: int, results: Sequence[dict] | None = None) -> Recommen
             status__in=[RecommendationRun.Status.RUNNING, RecommendationRun.Status.PENDING]
         ).values_list("pk", flat=True)
         training.remove_old_artifacts(keep=keep | set(running))
+        _analyze_rewritten_tables()
     return run
+
+
+def _analyze_rewritten_tables() -> None:
+    """Refresh PostgreSQL's statistics of the tables a run rewrites wholesale: with stale ones the
+    planner picks slow plans for radio and similar-item reads until autovacuum gets to them."""
+    from django.db import connection
+
+    from listening.models import PlaylistTrack
+
+    from ..models import Recommendation, SimilarArtist, SimilarTrack
+
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    tables = [m._meta.db_table for m in (SimilarTrack, SimilarArtist, Recommendation, PlaylistTrack)]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+    except Exception:  # statistics are an optimisation: the run itself succeeded
+        logger.exception("ANALYZE after the recommendation run failed")
 
 
 def fail_with_traceback(run_id: int, error: BaseException) -> None:
