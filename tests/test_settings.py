@@ -36,3 +36,12 @@ def test_production_check_deploy_is_clean():
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_cache_key_prefix_changes_with_the_migrations(settings):
+    from streamapp.settings import base
+
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    assert prefix.startswith("streamapp-") and len(prefix) == len("streamapp-") + 12
+    assert "recommend/migrations/0001_initial.py" in base._MIGRATIONS
+    assert "listening/migrations/0003_playlist_entry_note.py" in base._MIGRATIONS

@@ -3,6 +3,7 @@
 See https://docs.djangoproject.com/en/6.0/ref/settings/ for each Django setting.
 """
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -123,6 +124,14 @@ if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Cached entries include pickled model objects: a release that changes the models (so adds a migration)
+# must not read the previous release's entries. The key prefix names the project's migrations, so it
+# changes with them (sessions are cached_db: they survive, read again from the database).
+_MIGRATIONS = sorted(path.relative_to(BASE_DIR).as_posix() for path in BASE_DIR.glob("*/migrations/0*.py"))
+CACHES["default"]["KEY_PREFIX"] = os.environ.get(
+    "STREAMAPP_CACHE_KEY_PREFIX",
+    "streamapp-" + hashlib.sha256("\n".join(_MIGRATIONS).encode()).hexdigest()[:12],
+)
 
 # ------------------------------------------------------------------------------
 # Passwords, i18n
