@@ -38,10 +38,11 @@ import secrets  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
-from urllib.parse import urlsplit, urlunsplit  # noqa: E402
 
 ROOT = _HERE.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import support  # noqa: E402  (after the path fix above)
 
 VAR = ROOT / "var" / "bench-analytics"
 TARGET_MS = 500.0
@@ -65,34 +66,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+
 def bench_database_url(database: str) -> str:
-    parts = urlsplit(os.environ.get("DATABASE_URL", ""))
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit(
-            "bench/analytics.py measures PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/NAME "
-            "(the run uses its own database on that server). SQLite is not supported."
-        )
-    return urlunsplit(parts._replace(path=f"/{database}"))
+    return support.bench_database_url(database, script="analytics.py")
 
 
-def create_database(url: str) -> None:
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = psycopg2.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username,
-        password=parts.password,
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
 
 
 def manage(*arguments: str, settings: str) -> None:
@@ -186,7 +164,7 @@ def time_page(client, path: str, runs: int, marker: str) -> tuple[float, list[fl
 def main() -> None:
     args = parse_args()
     url = bench_database_url(args.database)
-    create_database(url)
+    support.create_database(url)
     VAR.mkdir(parents=True, exist_ok=True)
     os.environ.update(
         {

@@ -45,16 +45,17 @@ import http.client  # noqa: E402
 import os  # noqa: E402
 import secrets  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from http.cookies import SimpleCookie  # noqa: E402
-from urllib.parse import quote, urlsplit, urlunsplit  # noqa: E402
+from urllib.parse import quote  # noqa: E402
 
 ROOT = _HERE.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import support  # noqa: E402  (after the path fix above)
 
 TARGET_P95_MS = 50.0
 BARE = "bare"
@@ -126,36 +127,11 @@ def page_list(
 
 
 # ------------------------------------------------------------------------------ database
+
 def bench_database_url(database: str) -> str:
-    """Return DATABASE_URL pointed at the benchmark's own database, or exit if it is not PostgreSQL."""
-    parts = urlsplit(os.environ.get("DATABASE_URL", ""))
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit(
-            "bench/http.py measures PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/NAME "
-            "(the run uses its own database on that server). SQLite is not supported."
-        )
-    return urlunsplit(parts._replace(path=f"/{database}"))
+    return support.bench_database_url(database, script="http.py")
 
 
-def create_database(url: str) -> None:
-    """Create the PostgreSQL database of `url` if it does not exist."""
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = psycopg2.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username,
-        password=parts.password,
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
 
 
 def manage(*arguments: str, settings: str) -> None:
@@ -298,10 +274,6 @@ def count_queries(pages: list[Page], cookies: dict[str, str]) -> dict[str, int]:
 
 
 # ------------------------------------------------------------------------------ server
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
@@ -505,7 +477,7 @@ def session_cookies(port: int, session_key: str) -> dict[str, str]:
 def main() -> None:
     args = parse_args()
     url = bench_database_url(args.database)
-    create_database(url)
+    support.create_database(url)
     VAR.mkdir(parents=True, exist_ok=True)
     # The same environment serves this process, manage.py and gunicorn: sessions made here must be
     # valid there (same SECRET_KEY, same database), and pages render with the production settings.
@@ -556,7 +528,7 @@ def main() -> None:
         flush=True,
     )
 
-    port = free_port()
+    port = support.free_port()
     server = start_gunicorn(port, args.workers)
     loaded: dict[str, Run] = {page.name: Run() for page in pages}
     alone: dict[str, Run] = {page.name: Run() for page in pages}

@@ -15,14 +15,12 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 # Run as `python bench/<script>.py`, this folder comes first on sys.path, and bench/http.py would then
@@ -31,6 +29,8 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != RO
 sys.path.insert(0, str(ROOT))
 
 import http.client  # noqa: E402  (after the path fix above)
+
+from bench import support  # noqa: E402  (after the path fix above)
 
 TARGET_RATE = 5_000
 TARGET_RATIO = 0.25
@@ -50,42 +50,13 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+
 def bench_database_url(database: str) -> str:
-    """Return DATABASE_URL pointed at the benchmark's own database, or exit if it is not PostgreSQL."""
-    url = os.environ.get("DATABASE_URL", "")
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit(
-            "bench/ingest.py measures PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/NAME "
-            "(the run uses its own database on that server). SQLite is not supported."
-        )
-    return urlunsplit(parts._replace(path=f"/{database}"))
+    return support.bench_database_url(database, script="ingest.py")
 
 
-def create_database(url: str) -> None:
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = psycopg2.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username,
-        password=parts.password,
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def setup_catalog_and_users(clients: int):
@@ -333,7 +304,7 @@ def raw_insert_same_rows() -> tuple[int, float, float]:
 def main() -> None:
     args = parse_args()
     url = bench_database_url(args.database)
-    create_database(url)
+    support.create_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "streamapp.settings.local")
     os.environ["DEBUG"] = "0"
@@ -352,7 +323,7 @@ def main() -> None:
     bodies = make_bodies(args.listens, catalog, random.Random(args.seed))
     connection.close()
 
-    port = free_port()
+    port = support.free_port()
     server = start_gunicorn(url, port, args.workers)
     try:
         workers, backends = server_pids(server.pid, args.database)

@@ -34,7 +34,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -45,6 +45,8 @@ if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().p
     sys.path[0] = str(ROOT)
 elif str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench import support  # noqa: E402  (after the path fix above)
 
 DEFAULT_DATABASE = "streamapp_bench_rebuild"
 DAYS = 90
@@ -737,14 +739,9 @@ def run_engine_only() -> None:
 # -- the command ----------------------------------------------------------------------------------
 
 
+
 def bench_database_url(database: str) -> str:
-    parts = urlsplit(os.environ.get("DATABASE_URL", ""))
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit(
-            "bench/rebuild.py measures PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/NAME "
-            "(the run creates its own database on that server)."
-        )
-    return urlunsplit(parts._replace(path=f"/{database}"))
+    return support.bench_database_url(database, script="rebuild.py")
 
 
 def _admin_connection(url: str):

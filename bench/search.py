@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
+from bench import support  # noqa: E402  (after the path fix above)
+
 TARGET_P95_MS = 50.0
 
 # Words of the demo catalog's vocabulary (catalog/demo/names.py), so they exist whatever its seed.
@@ -72,22 +74,6 @@ def bench_database_url(args: argparse.Namespace) -> str:
     )
 
 
-def create_database(url: str) -> None:
-    """Create the PostgreSQL database of `url` if it does not exist."""
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = psycopg2.connect(
-        host=parts.hostname, port=parts.port or 5432, user=parts.username, password=parts.password,
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
 
 
 def ensure_catalog(args: argparse.Namespace) -> int:
@@ -147,7 +133,7 @@ def main() -> None:
     args = parse_args()
     url = bench_database_url(args)
     if url.startswith("postgres"):
-        create_database(url)
+        support.create_database(url)
     os.environ["DATABASE_URL"] = url
     # The demo's audio and covers too stay apart from those of the database you work with.
     os.environ.setdefault("MEDIA_ROOT", str(ROOT / "var" / "bench-search" / "media"))
