@@ -11,8 +11,8 @@ the same markup from precomputed URL patterns and icons read once, in some 20-40
     {% track_row track number=1 show_cover=True %}                            one row
 
 track_row.html itself calls `track_row`, so an include of it still renders the same row. The options
-(documented there) are those of that include. The like state comes from the listener's liked ids
-(listening_pages.liked_id_cache: cached, or one query per page, whatever the number of rows).
+(documented there) are those of that include. Like buttons are written not pressed: rows are the same
+for every listener, and listening.like_state presses the listener's own once the page is rendered.
 """
 
 # ruff: noqa: S308 -- rows are assembled from constant markup, icons read from our own templates, and
@@ -30,8 +30,6 @@ from django.utils.safestring import SafeString, mark_safe
 from catalog.templatetags.cards import cover_html, url_pattern
 from catalog.templatetags.catalog_pages import duration, hue, initials
 from catalog.templatetags.icons import icon_html
-
-from .listening_pages import liked_id_cache
 
 register = template.Library()
 
@@ -56,7 +54,6 @@ class _Icons:
 def _row(
     track,
     *,
-    liked: bool,
     urls: _Urls,
     icons: _Icons,
     number="",
@@ -95,10 +92,6 @@ def _row(
     album = (
         f'<a class="track-album" href="{album_url}">{escape(track.album.title)}</a>' if show_album else ""
     )
-    if liked:
-        pressed, like_title = "true", "Remove from your likes"
-    else:
-        pressed, like_title = "false", "Save to your likes"
     length = duration(track.duration_ms)
     if played_at:
         local = timezone.localtime(played_at) if timezone.is_aware(played_at) else played_at
@@ -130,7 +123,7 @@ def _row(
         f"  {album}\n"
         f'  <span class="track-actions">\n'
         f'    <button type="button" class="icon-button like-button"\n'
-        f'  aria-pressed="{pressed}" aria-label="Like {title}" title="{like_title}"\n'
+        f'  aria-pressed="false" aria-label="Like {title}" title="Save to your likes"\n'
         f'  data-like-kind="track" data-like-id="{pk}">{icons.heart}</button>\n'
         '    <button type="button" class="icon-button track-more" aria-haspopup="menu" '
         'aria-expanded="false"\n'
@@ -169,13 +162,12 @@ def _flag(value) -> bool:
     return bool(value) and value != ""
 
 
-@register.simple_tag(takes_context=True)
-def track_row(context, track, **options) -> SafeString:
+@register.simple_tag
+def track_row(track, **options) -> SafeString:
     """Render one track row; the options are those of track_row.html (number, show_cover, ...)."""
-    liked = track.pk in liked_id_cache(context, "track")
     options = _options(options)
     options["number"] = options.get("number") or ""
-    return mark_safe(_row(track, liked=liked, urls=_Urls(), icons=_Icons(), **options))
+    return mark_safe(_row(track, urls=_Urls(), icons=_Icons(), **options))
 
 
 def _options(options: dict) -> dict:
@@ -187,9 +179,8 @@ def _options(options: dict) -> dict:
     return cleaned
 
 
-@register.simple_tag(takes_context=True)
+@register.simple_tag
 def track_rows(
-    context,
     tracks: Iterable,
     *,
     numbers: str = "counter",
@@ -200,7 +191,6 @@ def track_rows(
     current_id=None,
 ) -> SafeString:
     """Render a row per track, numbered from `start` ("counter"), or by track number ("track")."""
-    liked_ids = liked_id_cache(context, "track")
     urls, icons = _Urls(), _Icons()
     options = _options(
         {
@@ -213,8 +203,7 @@ def track_rows(
     rows = []
     for counter, track in enumerate(tracks, start=int(start)):
         number = (track.track_number or counter) if numbers == "track" else counter
-        liked = track.pk in liked_ids
-        rows.append(_row(track, liked=liked, urls=urls, icons=icons, number=number, **options))
+        rows.append(_row(track, urls=urls, icons=icons, number=number, **options))
     return mark_safe("".join(rows))
 
 
@@ -225,15 +214,13 @@ def _with_reason(track, note: str):
     return track
 
 
-@register.simple_tag(takes_context=True)
-def playlist_rows(context, items: Iterable, *, can_edit=False) -> SafeString:
+@register.simple_tag
+def playlist_rows(items: Iterable, *, can_edit=False) -> SafeString:
     """Render a playlist's entries (PlaylistTrack rows with their track loaded), numbered from 1."""
-    liked_ids = liked_id_cache(context, "track")
     urls, icons = _Urls(), _Icons()
     rows = [
         _row(
             _with_reason(item.track, item.note),
-            liked=item.track_id in liked_ids,
             urls=urls,
             icons=icons,
             number=counter,
@@ -247,10 +234,9 @@ def playlist_rows(context, items: Iterable, *, can_edit=False) -> SafeString:
     return mark_safe("".join(rows))
 
 
-@register.simple_tag(takes_context=True)
-def history_rows(context, listens: Iterable) -> SafeString:
+@register.simple_tag
+def history_rows(listens: Iterable) -> SafeString:
     """Render listens with the time they were played, in the active time zone ({% timezone %})."""
-    liked_ids = liked_id_cache(context, "track")
     urls, icons = _Urls(), _Icons()
     rows = []
     for listen in listens:
@@ -261,7 +247,6 @@ def history_rows(context, listens: Iterable) -> SafeString:
             rows.append(
                 _row(
                     track,
-                    liked=track.pk in liked_ids,
                     urls=urls,
                     icons=icons,
                     show_cover=True,

@@ -74,6 +74,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Pages are written the same for every listener (and cached so: catalog.pages); this presses the
+    # like buttons of what the logged-in listener likes, in one pass over the finished page.
+    "listening.like_state.LikeStateMiddleware",
 ]
 
 ROOT_URLCONF = "streamapp.urls"
