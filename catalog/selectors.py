@@ -107,7 +107,7 @@ def home_new_releases(*, limit: int = 12) -> list[Album]:
         albums = Album.objects.select_related("artist").filter(_has_playable_tracks())
         return list(albums.order_by(*_newest_first())[:limit])
 
-    return _cached(f"new-releases:v1:{limit}", build)
+    return cached_read(f"new-releases:v1:{limit}", build)
 
 
 # ------------------------------------------------------------------------------
@@ -120,37 +120,53 @@ def home_new_releases(*, limit: int = 12) -> list[Album]:
 CATALOG_VERSION_KEY = "catalog:version"
 
 
-def _catalog_version() -> str:
-    version = cache.get(CATALOG_VERSION_KEY)
+def cache_version(key: str) -> str:
+    """Return the version stored under `key` in the cache, storing a new one if there is none.
+
+    Cached reads name a version in their keys; replacing it (replace_cache_version) makes them all
+    stale at once.
+    """
+    version = cache.get(key)
     if version is None:
-        cache.add(CATALOG_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(CATALOG_VERSION_KEY)  # another process may have added its own first
+        cache.add(key, uuid.uuid4().hex, timeout=None)
+        version = cache.get(key)  # another process may have added its own first
     return version
 
 
-def _replace_catalog_version() -> None:
-    cache.set(CATALOG_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+def replace_cache_version(key: str) -> None:
+    """Store a new version under `key`, now and again once the current transaction commits.
+
+    Again on commit: another request may have cached the old rows in between.
+    """
+    cache.set(key, uuid.uuid4().hex, timeout=None)
+    transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, timeout=None))
+
+
+def _catalog_version() -> str:
+    return cache_version(CATALOG_VERSION_KEY)
 
 
 def catalog_changed() -> None:
     """Make every cached catalog read stale, now and again once the current transaction commits.
 
     Call it after any change to the catalog that pages show: tracks (availability, genres, titles),
-    albums (covers), artists, genres. Again on commit: another request may have cached the old rows
-    in between.
+    albums (covers), artists, genres.
     """
-    _replace_catalog_version()
-    transaction.on_commit(_replace_catalog_version)
+    replace_cache_version(CATALOG_VERSION_KEY)
 
 
-def _cached(name: str, build):
-    """Return build() through the cache, under the current catalog version (None is not cached)."""
+def cached_read(name: str, build, *, timeout: int | None = None):
+    """Return build() through the cache, under the current catalog version (None is not cached).
+
+    Kept for STREAMAPP_CATALOG_CACHE_SECONDS, or `timeout` seconds if that is shorter.
+    """
     key = f"catalog:{_catalog_version()}:{name}"
     value = cache.get(key)
     if value is None:
         value = build()
         if value is not None:
-            cache.set(key, value, timeout=settings.STREAMAPP_CATALOG_CACHE_SECONDS)
+            seconds = settings.STREAMAPP_CATALOG_CACHE_SECONDS
+            cache.set(key, value, timeout=min(seconds, timeout) if timeout else seconds)
     return value
 
 
@@ -191,7 +207,7 @@ def genre_overview(*, limit: int | None = None, biggest_first: bool = False) -> 
     `cover_name` is the storage name of one album cover in the genre, or None. Genres come by name,
     or by most tracks first (then by name). From the cache: 0 queries, or 1 when it is cold.
     """
-    genres = _cached(GENRE_OVERVIEW_CACHE_NAME, _genre_overview_query)
+    genres = cached_read(GENRE_OVERVIEW_CACHE_NAME, _genre_overview_query)
     if biggest_first:
         genres = sorted(genres, key=lambda genre: -genre.track_count)  # stable: ties stay by name
     return genres[:limit] if limit else list(genres)
@@ -251,7 +267,7 @@ def artist_detail(*, pk: int, appears_on_limit: int = 12) -> ArtistPage | None:
 
     From the cache of catalog reads (0 queries) once read.
     """
-    return _cached(f"artist:v1:{pk}:{appears_on_limit}", lambda: _artist_page(pk, appears_on_limit))
+    return cached_read(f"artist:v1:{pk}:{appears_on_limit}", lambda: _artist_page(pk, appears_on_limit))
 
 
 def _artist_page(pk: int, appears_on_limit: int) -> ArtistPage | None:
@@ -292,7 +308,7 @@ def album_detail(*, pk: int, more_limit: int = 6) -> AlbumPage | None:
 
     From the cache of catalog reads (0 queries) once read.
     """
-    return _cached(f"album:v1:{pk}:{more_limit}", lambda: _album_page(pk, more_limit))
+    return cached_read(f"album:v1:{pk}:{more_limit}", lambda: _album_page(pk, more_limit))
 
 
 def _album_page(pk: int, more_limit: int) -> AlbumPage | None:

@@ -1,20 +1,17 @@
 """Catalog pages: home, genres, artists, albums, tracks and search.
 
 Every page needs a logged-in user (LoginRequiredMiddleware); none of them changes anything, so they
-answer GET and HEAD only. Each view parses its input, calls one selector and renders.
+answer GET and HEAD only. Each view parses its input, calls one selector (or catalog.pages, which
+keeps the HTML of what every listener sees alike) and renders.
 """
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from . import selectors, shelves
+from . import pages, selectors, shelves
 from .forms import SearchForm
-from .normalize import fold
 
-HOME_NEW_RELEASES = 12
-HOME_GENRES = 12
-SEARCH_LIMIT = 20
 SUGGESTION_LIMIT = 8
 
 
@@ -25,8 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "catalog/home.html",
         {
             "shelves": shelves.shelves_for(request.user),
-            "new_releases": selectors.home_new_releases(limit=HOME_NEW_RELEASES),
-            "genres": selectors.genre_overview(limit=HOME_GENRES, biggest_first=True),
+            "catalog_part": pages.home_catalog_part(staff=request.user.is_staff),
         },
     )
 
@@ -46,18 +42,18 @@ def genre_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def artist_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    page = selectors.artist_detail(pk=pk)
-    if page is None:
+    part = pages.artist_part(pk=pk)
+    if part is None:
         raise Http404("No such artist.")
-    return render(request, "catalog/artist_detail.html", {"page": page, "artist": page.artist})
+    return render(request, "catalog/artist_detail.html", {"part": part, "artist": part.obj})
 
 
 @require_safe
 def album_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    page = selectors.album_detail(pk=pk)
-    if page is None:
+    part = pages.album_part(pk=pk)
+    if part is None:
         raise Http404("No such album.")
-    return render(request, "catalog/album_detail.html", {"page": page, "album": page.album})
+    return render(request, "catalog/album_detail.html", {"part": part})
 
 
 @require_safe
@@ -73,19 +69,7 @@ def search(request: HttpRequest) -> HttpResponse:
     query = SearchForm.query_from(request.GET)
     if not query:
         return render(request, "catalog/search.html", {"query": "", "genres": selectors.genre_overview()})
-    results = selectors.search(query=query, limit=SEARCH_LIMIT)
-    artists, albums, tracks = list(results.artists), list(results.albums), list(results.tracks)
-    return render(
-        request,
-        "catalog/search.html",
-        {
-            "query": query,
-            "artists": artists,
-            "albums": albums,
-            "tracks": tracks,
-            "top_result": top_result(query=query, artists=artists, albums=albums, tracks=tracks),
-        },
-    )
+    return render(request, "catalog/search.html", {"query": query, "part": pages.search_part(query=query)})
 
 
 @require_safe
@@ -96,22 +80,3 @@ def search_suggest(request: HttpRequest) -> HttpResponse:
     return render(
         request, "catalog/partials/suggestions.html", {"query": query, "suggestions": suggestions}
     )
-
-
-def top_result(*, query: str, artists: list, albums: list, tracks: list) -> tuple[str, object] | None:
-    """Return (kind, object) of the best match among the first artist, album and track.
-
-    Each list is already ranked; between the lists, a name equal to the query wins, then an artist,
-    an album, a track.
-    """
-    firsts = [
-        ("artist", artists[0].name, artists[0]) if artists else None,
-        ("album", albums[0].title, albums[0]) if albums else None,
-        ("track", tracks[0].title, tracks[0]) if tracks else None,
-    ]
-    present = [first for first in firsts if first]
-    if not present:
-        return None
-    wanted = fold(query)
-    kind, _name, item = next((first for first in present if fold(first[1]) == wanted), present[0])
-    return kind, item

@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 
+from catalog import selectors as catalog_selectors
 from catalog.models import Album, Artist, Genre, Track
 from listening import selectors as listening_selectors
 from listening.models import Listen, Playlist, PlaylistTrack
@@ -70,14 +71,35 @@ class Similar:
     source: str
 
 
+# The nightly run rewrites every item neighbour at once (services.training.write_neighbours) and then
+# replaces this version: similar tracks and artists are cached under it and the catalog version.
+NEIGHBOURS_VERSION_KEY = "recommend:neighbours:version"
+
+
+def neighbours_changed() -> None:
+    """Make the cached similar tracks and artists stale (now and on commit): the neighbours changed."""
+    catalog_selectors.replace_cache_version(NEIGHBOURS_VERSION_KEY)
+
+
+def _similar_cached(name: str, build) -> Similar:
+    version = catalog_selectors.cache_version(NEIGHBOURS_VERSION_KEY)
+    return catalog_selectors.cached_read(f"{name}:{version}", build)
+
+
 def similar_tracks(*, track: Track, limit: int = SIMILAR_LIMIT) -> Similar:
-    """Return the tracks most like `track`, best first (1 query; 4 on the content fallback).
+    """Return the tracks most like `track`, best first (cached; else 1 query, 4 on the content fallback).
 
     The nightly run's neighbours when it has written some for this track (no more than three by one
     artist while others are left); else (a new catalog, or a track newer than the last run) playable
     tracks sharing its genres (or its artist, if it has no genre), most listened first, at most two
     per artist.
     """
+    return _similar_cached(
+        f"similar-tracks:v1:{track.pk}:{limit}", lambda: _similar_tracks(track=track, limit=limit)
+    )
+
+
+def _similar_tracks(*, track: Track, limit: int) -> Similar:
     links = (
         SimilarTrack.objects.filter(track=track, similar__is_available=True)
         .select_related("similar__album__artist", "similar__artist")
@@ -135,11 +157,18 @@ def _content_similar_tracks(*, track: Track, limit: int) -> list[Track]:
 
 
 def similar_artists(*, artist: Artist, limit: int = SIMILAR_ARTIST_LIMIT) -> Similar:
-    """Return the artists most like `artist`, best first, each with `picture_name` (1 query; 3 on fallback).
+    """Return the artists most like `artist`, best first, each with `picture_name` (cached; else 1
+    query, 3 on the fallback).
 
     The nightly run's neighbours, else the artists with the most tracks in the genres of `artist`'s
     tracks (among a bounded scan of them).
     """
+    return _similar_cached(
+        f"similar-artists:v1:{artist.pk}:{limit}", lambda: _similar_artists(artist=artist, limit=limit)
+    )
+
+
+def _similar_artists(*, artist: Artist, limit: int) -> Similar:
     links = (
         SimilarArtist.objects.filter(artist=artist)
         .select_related("similar")

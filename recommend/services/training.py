@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from .. import selectors
 from ..models import RecommendationRun, SimilarArtist, SimilarTrack
 from . import frames
 
@@ -483,6 +484,7 @@ def write_neighbours(trained: TrainedModel) -> tuple[int, int]:
         SimilarArtist._meta.db_table,
         pd.DataFrame(dict(zip(["artist_id", "similar_id", "rank", "score"], artists, strict=True))),
     )
+    selectors.neighbours_changed()
     return track_count, artist_count
 
 

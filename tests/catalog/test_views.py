@@ -15,8 +15,8 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from catalog import selectors, shelves
 from catalog.models import Album
+from catalog.pages import top_result
 from catalog.templatetags import catalog_pages
-from catalog.views import top_result
 
 from .factories import make_album, make_artist, make_audio_file, make_genre, make_track
 
