@@ -14,10 +14,11 @@ milliseconds of template rendering.
 import hashlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from . import selectors
+from . import selectors, shelves
 from .normalize import fold
 
 HOME_NEW_RELEASES = 12
@@ -106,6 +107,22 @@ def home_catalog_part(*, staff: bool) -> PagePart:
         return _part("catalog/partials/home_catalog.html", context, title="Home")
 
     return selectors.cached_read(f"home-page:v1:{int(staff)}", build)
+
+
+def home_shelves_part(*, user) -> PagePart:
+    """Return the listener's personal shelves on the home page (catalog.shelves providers' rows).
+
+    Kept per listener until the catalog or one of the versions the providers registered changes (a
+    play, a listen, the nightly rebuild of their mixes), and for STREAMAPP_LIBRARY_SECONDS at most.
+    """
+
+    def build() -> PagePart:
+        context = {"shelves": shelves.shelves_for(user)}
+        return _part("catalog/partials/personal_shelves.html", context, title="")
+
+    digest = hashlib.sha256(shelves.versions_for(user).encode()).hexdigest()[:32]
+    name = f"home-shelves:v1:{user.pk}:{digest}"
+    return selectors.cached_read(name, build, timeout=settings.STREAMAPP_LIBRARY_SECONDS)
 
 
 def top_result(*, query: str, artists: list, albums: list, tracks: list) -> tuple[str, object] | None:

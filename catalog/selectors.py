@@ -133,13 +133,18 @@ def cache_version(key: str) -> str:
     return version
 
 
-def replace_cache_version(key: str) -> None:
-    """Store a new version under `key`, now and again once the current transaction commits.
+def replace_cache_version(*keys: str) -> None:
+    """Store a new version under each key, now and again once the current transaction commits.
 
     Again on commit: another request may have cached the old rows in between.
     """
-    cache.set(key, uuid.uuid4().hex, timeout=None)
-    transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, timeout=None))
+
+    def replace() -> None:
+        cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None)
+
+    if keys:
+        replace()
+        transaction.on_commit(replace)
 
 
 def _catalog_version() -> str:

@@ -11,6 +11,12 @@ Those apps register a provider instead, from their ``AppConfig.ready()``::
 
 A provider runs a fixed number of queries, and returns None (or an empty shelf) to stay hidden.
 
+The shelves are kept as HTML per listener (catalog.pages.home_shelves_part) until the catalog or a
+registered version changes: an app whose shelves change with what the listener does registers a
+function of the user that returns a version it replaces on each such change::
+
+    shelves.register_version("listener", lambda user: selectors.listener_version(user_id=user.pk))
+
 Catalog pages take sections the same way ("Fans also like" on an artist's page, "Similar tracks" on a
 track's): ``register_section("artist", key, order=...)`` with a provider ``(user, artist) -> Shelf``;
 the page's template shows them with ``{% page_shelves "artist" artist as sections %}``.
@@ -58,6 +64,19 @@ def register(key: str, *, order: int = 100) -> Callable[[Provider], Provider]:
 def unregister(key: str) -> None:
     """Remove a provider (tests use this to clean up)."""
     _providers.pop(key, None)
+
+
+_versions: dict[str, Callable[..., str]] = {}
+
+
+def register_version(key: str, version: Callable[..., str]) -> None:
+    """Register a function of the user whose value changes whenever a provider's shelves may change."""
+    _versions[key] = version
+
+
+def versions_for(user) -> str:
+    """Return the registered versions for a user, joined: the home shelves are kept under them."""
+    return ":".join(f"{key}={version(user)}" for key, version in sorted(_versions.items()))
 
 
 _section_providers: dict[str, dict[str, tuple[int, Provider]]] = {}

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from . import pages, selectors, shelves
+from . import pages, selectors
 from .forms import SearchForm
 
 SUGGESTION_LIMIT = 8
@@ -21,7 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "catalog/home.html",
         {
-            "shelves": shelves.shelves_for(request.user),
+            "shelves_part": pages.home_shelves_part(user=request.user),
             "catalog_part": pages.home_catalog_part(staff=request.user.is_staff),
         },
     )

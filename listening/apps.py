@@ -11,6 +11,8 @@ class ListeningConfig(AppConfig):
         from . import shelves as listening_shelves
 
         shelves.register("recently-played", order=10)(listening_shelves.recently_played)
+        # Recommend's shelves change with the same version: it calls listener_changed() too.
+        shelves.register_version("listener", listening_shelves.version)
 
         from catalog.demo import steps as demo_steps
 

@@ -91,6 +91,27 @@ def liked_id_sets(*, user) -> dict[str, set[int]]:
     return sets
 
 
+# A listener's own pages (the home page's shelves, recently played) are kept as HTML under a version
+# of what they did: listener_changed() replaces it on every new play or listen, history import and
+# linked listen, and recommend calls it when it rebuilds their recommendations or takes their feedback.
+LISTENER_VERSION_KEY = "listening:listener-version:v1:{user_id}"
+
+
+def listener_version(*, user_id: int) -> str:
+    """Return the version of a listener's plays, listens and recommendations (see listener_changed)."""
+    return catalog_selectors.cache_version(LISTENER_VERSION_KEY.format(user_id=user_id))
+
+
+def listener_changed(*, user_ids: Iterable[int]) -> None:
+    """Make the kept pages of these listeners stale, now and once the current transaction commits.
+
+    Call it after any change to their plays, listens, recommendations, mixes or taste picks.
+    """
+    catalog_selectors.replace_cache_version(
+        *(LISTENER_VERSION_KEY.format(user_id=user_id) for user_id in set(user_ids))
+    )
+
+
 def _forget_now_and_on_commit(keys: list[str]) -> None:
     # Now, so that the rest of this transaction reads its own change; again once it commits, in case
     # another request cached the old rows in between.

@@ -23,7 +23,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from catalog.models import Track
 
-from . import playlist_formats, selectors, services
+from . import pages, playlist_formats, selectors, services
 from .forms import CollaboratorForm, PlaylistForm, PlaylistImportForm
 from .streaming import file_response
 
@@ -232,22 +232,13 @@ def _parse_before(value: str) -> dt.datetime | None:
 def history(request: HttpRequest) -> HttpResponse:
     """Recently played: the listener's listens grouped by day in their time zone, and what plays now."""
     before = _parse_before(request.GET.get("before", ""))
-    days = selectors.recently_played(user=request.user, limit=HISTORY_PAGE_SIZE, before=before)
-    zone = selectors.user_zone(request.user)
-    today = dt.datetime.now(zone).date()
-    listens = [listen for day in days for listen in day.listens]
-    older = listens[-1].listened_at if len(listens) == HISTORY_PAGE_SIZE else None
     return render(
         request,
         "listening/history.html",
         {
-            "days": days,
+            "listens_part": pages.history_part(user=request.user, limit=HISTORY_PAGE_SIZE, before=before),
             "now_playing": selectors.now_playing(user=request.user) if before is None else None,
-            "zone": zone,
-            "today": today,
-            "yesterday": today - dt.timedelta(days=1),
-            "older": older,
-            "before": before,
+            "zone": selectors.user_zone(request.user),
         },
     )
 

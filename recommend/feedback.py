@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from catalog.models import Track
+from listening import selectors as listening_selectors
 from listening.models import Playlist, PlaylistTrack
 
 from .models import Recommendation, TastePick, TrackDislike
@@ -49,6 +50,7 @@ def track_dislike(*, user, track: Track) -> tuple[TrackDislike, bool]:
     recommendations.delete()
     # Delete by id: a join in a DELETE is not portable.
     PlaylistTrack.objects.filter(pk__in=list(items.values_list("pk", flat=True))).delete()
+    listening_selectors.listener_changed(user_ids=[user.pk])
     return dislike, created
 
 
@@ -59,6 +61,7 @@ def track_dislike_undo(*, user, track: Track) -> bool:
     Return whether there was a thumbs-down to take back.
     """
     deleted, _ = TrackDislike.objects.filter(user=user, track=track).delete()
+    listening_selectors.listener_changed(user_ids=[user.pk])
     removed = cache.get(_undo_key(user.pk, track.pk))
     cache.delete(_undo_key(user.pk, track.pk))
     if not deleted or not removed:
@@ -120,6 +123,7 @@ def taste_pick_save(*, user, genres, artists) -> TastePick:
     pick, _ = TastePick.objects.get_or_create(user=user)
     pick.genres.set(genres)
     pick.artists.set(artists)
+    listening_selectors.listener_changed(user_ids=[user.pk])
     return pick
 
 

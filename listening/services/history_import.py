@@ -21,7 +21,7 @@ from django.utils.text import get_valid_filename
 
 from catalog.matching import MatchQuery, match_tracks
 
-from .. import importers, tasks
+from .. import importers, selectors, tasks
 from ..importers import IgnoredRecord, ImportedListen, ImportedSkip, ImportProblem, Record
 from ..models import HistoryImport, Play, Source
 from .listens import ListenRecord, ListensWritten, listens_write
@@ -285,6 +285,8 @@ def _record_skips(*, user, skips: list[ImportedSkip]) -> None:
         if track_id is not None
     ]
     Play.objects.bulk_create(plays, ignore_conflicts=True, batch_size=1000)
+    if plays:
+        selectors.listener_changed(user_ids=[user.pk])
 
 
 def _save_counts(history_import: HistoryImport, summary: HistoryImportSummary, *extra_fields: str) -> None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from catalog.matching import MatchQuery, match_key, match_tracks
 
+from .. import selectors
 from ..models import Listen, NowPlaying, Source
 
 LISTEN_TYPES = ("single", "playing_now", "import")
@@ -119,6 +120,7 @@ def listens_write(*, user, listens: Sequence[ListenRecord], source: str) -> List
         keyed = {identity: listen for identity, listen in keyed.items() if identity not in recorded}
     if not keyed:
         return ListensWritten(new=0, unmatched=0)
+    selectors.listener_changed(user_ids=[user.pk])  # their history and home page change
     track_ids = match_tracks(
         [
             MatchQuery(
@@ -251,21 +253,24 @@ def listens_link_unmatched(*, user=None, batch_size: int = LINK_BATCH_SIZE) -> i
         rows = list(
             unmatched.filter(pk__gt=last_pk)
             .order_by("pk")
-            .values_list("pk", "artist_name", "track_name", "release_name", "recording_mbid")[:batch_size]
+            .values_list(
+                "pk", "artist_name", "track_name", "release_name", "recording_mbid", "user_id"
+            )[:batch_size]
         )
         if not rows:
             return linked
         last_pk = rows[-1][0]
         queries = [
             MatchQuery(artist_name=artist, track_name=title, release_name=release, recording_mbid=mbid)
-            for _, artist, title, release, mbid in rows
+            for _, artist, title, release, mbid, _user in rows
         ]
         found = [
-            Listen(pk=row[0], track_id=track_id)
+            (Listen(pk=row[0], track_id=track_id), row[5])
             for row, track_id in zip(rows, match_tracks(queries), strict=True)
             if track_id is not None
         ]
         if found:
             with transaction.atomic():
-                Listen.objects.bulk_update(found, ["track"], batch_size=500)
+                Listen.objects.bulk_update([listen for listen, _user in found], ["track"], batch_size=500)
+                selectors.listener_changed(user_ids={user_id for _listen, user_id in found})
             linked += len(found)

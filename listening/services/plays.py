@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalog.models import Track
 
-from .. import rules
+from .. import rules, selectors
 from ..models import ContextType, Listen, NowPlaying, Play, Source
 
 PLAY_EVENTS = ("start", "progress", "pause", "resume", "seek", "first_audio", "stall", "error", "end", "skip")
@@ -90,8 +90,10 @@ def play_report(
         play.skipped = not qualifies
     play.save()
 
+    changed = created  # a new play (recently played), or a listen recorded or moved (history)
     if qualifies:
         listen = Listen.objects.filter(play=play).first()
+        changed = changed or listen is None or listen.listened_at != play.started_at
         if listen is None:
             Listen.objects.create(
                 user=user,
@@ -111,6 +113,8 @@ def play_report(
         elif (listen.listened_at, listen.ms_played) != (play.started_at, play.ms_played):
             listen.listened_at, listen.ms_played = play.started_at, play.ms_played
             listen.save(update_fields=["listened_at", "ms_played"])
+    if changed:
+        selectors.listener_changed(user_ids=[user.pk])
     _update_now_playing(user=user, track=track, play=play, ended=play.ended_at is not None, now=now)
     return play
 

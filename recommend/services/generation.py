@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from listening import selectors as listening_selectors
 from listening.models import Playlist, PlaylistTrack
 
 from ..models import Recommendation
@@ -690,6 +691,7 @@ def _swap(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
         recommendations["seed_track_id"] = recommendations["seed_track_id"].astype("Int64")
         recommendations["run_id"] = pd.Series([run_id] * len(rows), dtype="Int64")
         written = frames.write_frame(Recommendation._meta.db_table, recommendations)
+        listening_selectors.listener_changed(user_ids=[entry.user_id for entry in lists])
     return len(contents), written
 
 

@@ -1,0 +1,45 @@
+"""A listener's own pages kept as HTML: recently played, until they play or listen to something.
+
+The history page shows 50 listens with their tracks, albums and artists: a query that builds 200
+objects and rows that take a few milliseconds to write. It changes only when the listener's listens
+do, so its listens part is rendered from a template without a request and kept under the listener's
+version (selectors.listener_version, replaced by every play, listen, import and linked listen), the
+catalog version (titles and availability), the day (for "Today" and "Yesterday") and the listener's
+time zone. What plays now is read on every view: it ends by itself.
+"""
+
+import datetime as dt
+import hashlib
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from catalog import selectors as catalog_selectors
+
+from . import selectors
+
+
+def history_part(*, user, limit: int, before: dt.datetime | None) -> SafeString:
+    """Return the listens part of the history page (days of listens and the "Older listens" link)."""
+    zone = selectors.user_zone(user)
+    today = dt.datetime.now(zone).date()
+
+    def build() -> str:
+        days = selectors.recently_played(user=user, limit=limit, before=before)
+        listens = [listen for day in days for listen in day.listens]
+        context = {
+            "days": days,
+            "zone": zone,
+            "today": today,
+            "yesterday": today - dt.timedelta(days=1),
+            "older": listens[-1].listened_at if len(listens) == limit else None,
+            "before": before,
+        }
+        return str(render_to_string("listening/partials/history_listens.html", context))
+
+    version = selectors.listener_version(user_id=user.pk)
+    page = hashlib.sha256(f"{limit}:{before.isoformat() if before else ''}:{zone}".encode()).hexdigest()[:24]
+    name = f"history-page:v1:{user.pk}:{version}:{today.isoformat()}:{page}"
+    html = catalog_selectors.cached_read(name, build, timeout=settings.STREAMAPP_LIBRARY_SECONDS)
+    return mark_safe(html)  # noqa: S308 - rendered by our own template, escaped there
