@@ -1,4 +1,5 @@
-"""A listener's own pages kept as HTML: recently played, until they play or listen to something.
+"""A listener's own pages kept as HTML: recently played until they play or listen to something, a
+playlist's entries until it changes.
 
 The history page shows 50 listens with their tracks, albums and artists: a query that builds 200
 objects and rows that take a few milliseconds to write. It changes only when the listener's listens
@@ -10,6 +11,7 @@ time zone. What plays now is read on every view: it ends by itself.
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -18,6 +20,8 @@ from django.utils.safestring import SafeString, mark_safe
 from catalog import selectors as catalog_selectors
 
 from . import selectors
+from .models import Playlist
+from .templatetags.tracklists import playlist_rows
 
 
 def history_part(*, user, limit: int, before: dt.datetime | None) -> SafeString:
@@ -43,3 +47,40 @@ def history_part(*, user, limit: int, before: dt.datetime | None) -> SafeString:
     name = f"history-page:v1:{user.pk}:{version}:{today.isoformat()}:{page}"
     html = catalog_selectors.cached_read(name, build, timeout=settings.STREAMAPP_LIBRARY_SECONDS)
     return mark_safe(html)  # noqa: S308 - rendered by our own template, escaped there
+
+
+@dataclass(frozen=True)
+class PlaylistTracks:
+    """A playlist's entries as its page shows them: the rows, their count and length, the mosaic."""
+
+    rows_html: str
+    track_count: int
+    duration_ms: int
+    mosaic: list[str]
+
+    @property
+    def rows(self) -> SafeString:
+        return mark_safe(self.rows_html)  # noqa: S308 - rendered by our own tags, escaped there
+
+
+def playlist_tracks_part(*, playlist: Playlist, can_edit: bool) -> PlaylistTracks:
+    """Return a playlist's entries for its page (editable rows for an owner or collaborator).
+
+    Kept under the playlist's updated_at (which every add, removal and reorder moves, as the nightly
+    generation does for Discover and the Daily Mixes), the catalog version and, for a generated
+    playlist, its owner's listener version (a thumbs-down takes a track out of it).
+    """
+
+    def build() -> PlaylistTracks:
+        entries = selectors.playlist_entries(playlist=playlist)
+        return PlaylistTracks(
+            rows_html=str(playlist_rows(entries.items, can_edit=can_edit)),
+            track_count=entries.track_count,
+            duration_ms=entries.duration_ms,
+            mosaic=entries.mosaic,
+        )
+
+    generated = playlist.kind != Playlist.Kind.USER
+    owner = selectors.listener_version(user_id=playlist.owner_id) if generated else ""
+    name = f"playlist-page:v1:{playlist.pk}:{playlist.updated_at.isoformat()}:{int(can_edit)}:{owner}"
+    return catalog_selectors.cached_read(name, build, timeout=settings.STREAMAPP_LIBRARY_SECONDS)

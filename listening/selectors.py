@@ -235,18 +235,44 @@ class PlaylistPage:
     mosaic: list[str]  # up to 4 distinct cover names for the automatic cover
 
 
-def playlist_page(*, user, uid) -> PlaylistPage:
-    """Return a playlist the user may see with its entries and cover mosaic (4 queries)."""
+@dataclass(frozen=True)
+class PlaylistAccess:
+    playlist: Playlist
+    collaborators: list
+    can_edit: bool
+    is_owner: bool
+
+
+@dataclass(frozen=True)
+class PlaylistEntries:
+    items: list  # PlaylistTrack rows with track, album, artist loaded
+    track_count: int
+    duration_ms: int
+    mosaic: list[str]  # up to 4 distinct cover names for the automatic cover
+
+
+def playlist_access(*, user, uid) -> PlaylistAccess:
+    """Return a playlist the user may see, its collaborators and what the user may do (2 queries).
+
+    Raise Http404 for a playlist the user may not see (as playlist_get_visible).
+    """
     playlist = playlist_get_visible(user=user, uid=uid)
-    items = list(
-        playlist.items.select_related("track__album__artist", "track__artist", "added_by").order_by(
-            "position", "id"
-        )
-    )
     collaborators = [link.user for link in playlist.collaborator_links.select_related("user")]
     is_owner = playlist.owner_id == user.pk
     can_edit = playlist.kind == Playlist.Kind.USER and (
         is_owner or any(c.pk == user.pk for c in collaborators)
+    )
+    return PlaylistAccess(
+        playlist=playlist, collaborators=collaborators, can_edit=can_edit, is_owner=is_owner
+    )
+
+
+def playlist_entries(*, playlist: Playlist) -> PlaylistEntries:
+    """Return a playlist's entries in order, their count and length, and its cover mosaic (1 query)."""
+    items = list(
+        playlist.items.select_related("track__album__artist", "track__artist", "added_by").order_by(
+            "position", "id"
+        )
     )
     covers: list[str] = []
     for item in items:
@@ -255,15 +281,27 @@ def playlist_page(*, user, uid) -> PlaylistPage:
             covers.append(name)
         if len(covers) == 4:
             break
-    return PlaylistPage(
-        playlist=playlist,
+    return PlaylistEntries(
         items=items,
-        collaborators=collaborators,
-        can_edit=can_edit,
-        is_owner=is_owner,
         track_count=len(items),
         duration_ms=sum(item.track.duration_ms for item in items),
         mosaic=covers,
+    )
+
+
+def playlist_page(*, user, uid) -> PlaylistPage:
+    """Return a playlist the user may see with its entries and cover mosaic (3 queries)."""
+    access = playlist_access(user=user, uid=uid)
+    entries = playlist_entries(playlist=access.playlist)
+    return PlaylistPage(
+        playlist=access.playlist,
+        items=entries.items,
+        collaborators=access.collaborators,
+        can_edit=access.can_edit,
+        is_owner=access.is_owner,
+        track_count=entries.track_count,
+        duration_ms=entries.duration_ms,
+        mosaic=entries.mosaic,
     )
 
 

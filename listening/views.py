@@ -91,10 +91,11 @@ def playlist_export(request: HttpRequest, uid, fmt: str) -> HttpResponse:
 @require_safe
 def playlist_detail(request: HttpRequest, uid) -> HttpResponse:
     """A playlist's page (private playlists are a 404 for everyone but owner, collaborators, staff)."""
-    page = selectors.playlist_page(user=request.user, uid=uid)
+    page = selectors.playlist_access(user=request.user, uid=uid)
     playlist = page.playlist
     context = {
         "page": page,
+        "tracks": pages.playlist_tracks_part(playlist=playlist, can_edit=page.can_edit),
         "playlist": playlist,
         "play_context": "playlist" if playlist.kind == playlist.Kind.USER else "generated",
         "edit_form": PlaylistForm(
