@@ -1,5 +1,5 @@
 """A listener's own pages kept as HTML: recently played until they play or listen to something, a
-playlist's entries until it changes.
+playlist's entries until it changes, the sidebar's library until it does.
 
 The history page shows 50 listens with their tracks, albums and artists: a query that builds 200
 objects and rows that take a few milliseconds to write. It changes only when the listener's listens
@@ -14,6 +14,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
@@ -22,6 +23,23 @@ from catalog import selectors as catalog_selectors
 from . import selectors
 from .models import Playlist
 from .templatetags.tracklists import playlist_rows
+
+
+def sidebar_part(*, user) -> SafeString:
+    """Return the sidebar's "Your library" (liked songs, recently played, the listener's playlists).
+
+    On every page: kept per listener until the playlist services forget it with the library
+    (selectors.library_forget), and for STREAMAPP_LIBRARY_SECONDS at most.
+    """
+    if not user.is_authenticated:
+        return render_to_string("listening/partials/sidebar_library.html", {"playlists": []})
+    key = selectors.SIDEBAR_CACHE_KEY.format(user_id=user.pk)
+    html = cache.get(key)
+    if html is None:
+        context = {"user": user, "playlists": selectors.library_playlists(user=user)}
+        html = str(render_to_string("listening/partials/sidebar_library.html", context))
+        cache.set(key, html, timeout=settings.STREAMAPP_LIBRARY_SECONDS)
+    return mark_safe(html)  # noqa: S308 - rendered by our own template, escaped there
 
 
 def history_part(*, user, limit: int, before: dt.datetime | None) -> SafeString:

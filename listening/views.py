@@ -263,5 +263,4 @@ def liked_songs(request: HttpRequest) -> HttpResponse:
 @require_safe
 def library_sidebar(request: HttpRequest) -> HttpResponse:
     """The sidebar's "Your library" block alone, for the player to refresh after a change."""
-    playlists = selectors.library_playlists(user=request.user)
-    return render(request, "listening/partials/sidebar_library.html", {"playlists": playlists})
+    return HttpResponse(pages.sidebar_part(user=request.user))

@@ -1,15 +1,16 @@
 """Template tags for listening's parts of every page: the sidebar's library."""
 
 from django import template
+from django.contrib.auth.models import AnonymousUser
+from django.utils.safestring import SafeString
 
-from listening import selectors
+from listening import pages
 
 register = template.Library()
 
 
-@register.inclusion_tag("listening/partials/sidebar_library.html", takes_context=True)
-def library_sidebar(context) -> dict:
-    """Render the sidebar's "Your library": liked songs and the listener's playlists (one query)."""
-    user = context.get("user")
-    playlists = selectors.library_playlists(user=user) if user and user.is_authenticated else []
-    return {"user": user, "playlists": playlists, "request": context.get("request")}
+@register.simple_tag(takes_context=True)
+def library_sidebar(context) -> SafeString:
+    """Write the sidebar's "Your library": liked songs and the listener's playlists (kept as HTML)."""
+    user = context.get("user") or getattr(context.get("request"), "user", None) or AnonymousUser()
+    return pages.sidebar_part(user=user)

@@ -40,7 +40,9 @@ def page(client, url: str) -> str:
 
 
 def play(user, track, *, played_ms: int = 0, event: str = "start"):
-    return services.play_report(user=user, play_id=uuid.uuid4(), track=track, event=event, played_ms=played_ms)
+    return services.play_report(
+        user=user, play_id=uuid.uuid4(), track=track, event=event, played_ms=played_ms
+    )
 
 
 def test_a_play_shows_on_the_home_page_at_once(client, user, tracks):
