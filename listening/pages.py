@@ -15,12 +15,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
 
 from catalog import selectors as catalog_selectors
 
 from . import selectors
+from .forms import CollaboratorForm, PlaylistForm
 from .models import Playlist
 from .templatetags.tracklists import playlist_rows
 
@@ -81,24 +84,71 @@ class PlaylistTracks:
         return mark_safe(self.rows_html)  # noqa: S308 - rendered by our own tags, escaped there
 
 
-def playlist_tracks_part(*, playlist: Playlist, can_edit: bool) -> PlaylistTracks:
+def playlist_tracks_part(*, access: selectors.PlaylistAccess) -> PlaylistTracks:
     """Return a playlist's entries for its page (editable rows for an owner or collaborator).
 
-    Kept under the playlist's updated_at (which every add, removal and reorder moves, as the nightly
-    generation does for Discover and the Daily Mixes), the catalog version and, for a generated
-    playlist, its owner's listener version (a thumbs-down takes a track out of it).
+    Kept under the playlist's version (access.version: replaced by the playlist services on every
+    change and, for a generated playlist, by its owner's listener version, which the nightly
+    generation and thumbs-downs replace), its updated_at and the catalog version.
     """
+    playlist = access.playlist
 
     def build() -> PlaylistTracks:
         entries = selectors.playlist_entries(playlist=playlist)
         return PlaylistTracks(
-            rows_html=str(playlist_rows(entries.items, can_edit=can_edit)),
+            rows_html=str(playlist_rows(entries.items, can_edit=access.can_edit)),
             track_count=entries.track_count,
             duration_ms=entries.duration_ms,
             mosaic=entries.mosaic,
         )
 
-    generated = playlist.kind != Playlist.Kind.USER
-    owner = selectors.listener_version(user_id=playlist.owner_id) if generated else ""
-    name = f"playlist-page:v1:{playlist.pk}:{playlist.updated_at.isoformat()}:{int(can_edit)}:{owner}"
+    stamp = playlist.updated_at.isoformat()
+    name = f"playlist-tracks:v1:{playlist.pk}:{access.version}:{stamp}:{int(access.can_edit)}"
+    return catalog_selectors.cached_read(name, build, timeout=settings.STREAMAPP_LIBRARY_SECONDS)
+
+
+# Forms in kept parts carry this instead of the CSRF token, and the view puts the request's token in
+# its place (with_csrf_token). The same in every process of a deployment (parts are shared through
+# the cache), and derived from SECRET_KEY, so no title or name can carry it.
+def _csrf_hole() -> str:
+    return "csrf-hole-" + salted_hmac("streamapp.kept-parts", "csrf").hexdigest()[:32]
+
+
+def with_csrf_token(request, html: str) -> SafeString:
+    """Return a kept part with the request's CSRF token in place of the hole its forms carry."""
+    return mark_safe(html.replace(_csrf_hole(), get_token(request)))  # noqa: S308 - our own part
+
+
+def playlist_main_part(*, access: selectors.PlaylistAccess, user) -> str:
+    """Return a playlist's page as `user` sees it (header, tools, entries, the owner's dialogs).
+
+    Kept under the playlist's version (see playlist_tracks_part) and the viewer: the owner and each
+    collaborator see their own tools, everyone else the same page. Its forms carry the CSRF hole:
+    pass it through with_csrf_token().
+    """
+    playlist = access.playlist
+    member = access.is_owner or any(c.pk == user.pk for c in access.collaborators)
+
+    def build() -> str:
+        context = {
+            "page": access,
+            "tracks": playlist_tracks_part(access=access),
+            "playlist": playlist,
+            "play_context": "playlist" if playlist.kind == Playlist.Kind.USER else "generated",
+            "edit_form": PlaylistForm(
+                initial={
+                    "name": playlist.name,
+                    "description": playlist.description,
+                    "is_public": playlist.is_public,
+                }
+            ),
+            "collaborator_form": CollaboratorForm(),
+            "user": user,
+            "csrf_token": _csrf_hole(),
+        }
+        return str(render_to_string("listening/partials/playlist_main.html", context))
+
+    viewer = f"member-{user.pk}" if member else "viewer"
+    stamp = playlist.updated_at.isoformat()
+    name = f"playlist-page:v1:{playlist.pk}:{access.version}:{stamp}:{viewer}"
     return catalog_selectors.cached_read(name, build, timeout=settings.STREAMAPP_LIBRARY_SECONDS)

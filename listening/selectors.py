@@ -244,6 +244,7 @@ class PlaylistAccess:
     collaborators: list
     can_edit: bool
     is_owner: bool
+    version: str  # of the playlist and, for a generated one, of its owner (see PLAYLIST_VERSION_KEY)
 
 
 @dataclass(frozen=True)
@@ -254,17 +255,47 @@ class PlaylistEntries:
     mosaic: list[str]  # up to 4 distinct cover names for the automatic cover
 
 
-def playlist_access(*, user, uid) -> PlaylistAccess:
-    """Return a playlist the user may see, its collaborators and what the user may do (2 queries).
+# A playlist's page reads the playlist and its collaborators from the cache, under a version of the
+# playlist that the playlist services replace on every change (playlist_changed); a generated playlist
+# is checked against its owner's listener version too (the nightly generation and thumbs-downs).
+PLAYLIST_VERSION_KEY = "listening:playlist-version:v1:{uid}"
 
-    Raise Http404 for a playlist the user may not see (as playlist_get_visible).
-    """
-    # The playlist and its collaborators, then who may see it: two plain queries cost less than
-    # playlist_get_visible's join of the collaborators (then a second read of them).
+
+def playlist_changed(*, uids: Iterable) -> None:
+    """Make the cached reads of these playlists (by uid) stale, now and once the transaction commits."""
+    catalog_selectors.replace_cache_version(*(PLAYLIST_VERSION_KEY.format(uid=uid) for uid in set(uids)))
+
+
+def _playlist_with_collaborators(uid) -> tuple[Playlist | None, list, str]:
+    """Return (playlist, collaborators, version) from the cache, else with 2 queries."""
+    version = catalog_selectors.cache_version(PLAYLIST_VERSION_KEY.format(uid=uid))
+    key = f"listening:playlist:v1:{uid}:{version}"
+    entry = cache.get(key)
+    if entry is not None:
+        playlist, collaborators, owner_version = entry
+        generated = playlist.kind != Playlist.Kind.USER
+        if not generated or owner_version == listener_version(user_id=playlist.owner_id):
+            return playlist, collaborators, f"{version}:{owner_version}"
+    # Two plain queries cost less than playlist_get_visible's join of the collaborators.
     playlist = Playlist.objects.select_related("owner").filter(uid=uid).first()
     if playlist is None:
-        raise Http404("No such playlist.")
+        return None, [], ""
     collaborators = [link.user for link in playlist.collaborator_links.select_related("user")]
+    generated = playlist.kind != Playlist.Kind.USER
+    owner_version = listener_version(user_id=playlist.owner_id) if generated else ""
+    cache.set(key, (playlist, collaborators, owner_version), timeout=settings.STREAMAPP_LIBRARY_SECONDS)
+    return playlist, collaborators, f"{version}:{owner_version}"
+
+
+def playlist_access(*, user, uid) -> PlaylistAccess:
+    """Return a playlist the user may see, its collaborators and what the user may do.
+
+    From the cache (see PLAYLIST_VERSION_KEY), else 2 queries. Raise Http404 for a playlist the
+    user may not see (as playlist_get_visible).
+    """
+    playlist, collaborators, version = _playlist_with_collaborators(uid)
+    if playlist is None:
+        raise Http404("No such playlist.")
     is_owner = playlist.owner_id == user.pk
     if not (user.is_staff or playlist.is_public or is_owner or any(c.pk == user.pk for c in collaborators)):
         raise Http404("No such playlist.")
@@ -272,7 +303,7 @@ def playlist_access(*, user, uid) -> PlaylistAccess:
         is_owner or any(c.pk == user.pk for c in collaborators)
     )
     return PlaylistAccess(
-        playlist=playlist, collaborators=collaborators, can_edit=can_edit, is_owner=is_owner
+        playlist=playlist, collaborators=collaborators, can_edit=can_edit, is_owner=is_owner, version=version
     )
 
 

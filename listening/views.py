@@ -91,23 +91,9 @@ def playlist_export(request: HttpRequest, uid, fmt: str) -> HttpResponse:
 @require_safe
 def playlist_detail(request: HttpRequest, uid) -> HttpResponse:
     """A playlist's page (private playlists are a 404 for everyone but owner, collaborators, staff)."""
-    page = selectors.playlist_access(user=request.user, uid=uid)
-    playlist = page.playlist
-    context = {
-        "page": page,
-        "tracks": pages.playlist_tracks_part(playlist=playlist, can_edit=page.can_edit),
-        "playlist": playlist,
-        "play_context": "playlist" if playlist.kind == playlist.Kind.USER else "generated",
-        "edit_form": PlaylistForm(
-            initial={
-                "name": playlist.name,
-                "description": playlist.description,
-                "is_public": playlist.is_public,
-            }
-        ),
-        "collaborator_form": CollaboratorForm(),
-    }
-    return render(request, "listening/playlist_detail.html", context)
+    access = selectors.playlist_access(user=request.user, uid=uid)
+    main = pages.with_csrf_token(request, pages.playlist_main_part(access=access, user=request.user))
+    return render(request, "listening/playlist_detail.html", {"playlist": access.playlist, "main": main})
 
 
 def _error_text(error: ValidationError) -> str:

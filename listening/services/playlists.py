@@ -43,6 +43,7 @@ def _library_changed(playlist: Playlist, *user_ids: int) -> None:
     """Refresh the sidebar library of everyone who sees this playlist in it (and of user_ids)."""
     collaborators = PlaylistCollaborator.objects.filter(playlist=playlist).values_list("user_id", flat=True)
     selectors.library_forget(user_ids=[playlist.owner_id, *collaborators, *user_ids])
+    selectors.playlist_changed(uids=[playlist.uid])
 
 
 def _validate_name(name: str) -> str:
@@ -197,6 +198,7 @@ def playlist_collaborator_add(*, playlist: Playlist, actor, user) -> PlaylistCol
         raise ValidationError({"username": "The owner is already part of the playlist."})
     link, _ = PlaylistCollaborator.objects.get_or_create(playlist=playlist, user=user)
     selectors.library_forget(user_ids=[user.pk])
+    selectors.playlist_changed(uids=[playlist.uid])
     return link
 
 
@@ -207,6 +209,7 @@ def playlist_collaborator_remove(*, playlist: Playlist, actor, user) -> None:
         _check_owner(playlist, actor)
     PlaylistCollaborator.objects.filter(playlist=playlist, user=user).delete()
     selectors.library_forget(user_ids=[user.pk])
+    selectors.playlist_changed(uids=[playlist.uid])
 
 
 @dataclass

@@ -2,6 +2,7 @@
 change through the services shows at once, and nothing of one listener reaches another."""
 
 import datetime as dt
+import re
 import uuid
 
 import pytest
@@ -148,3 +149,39 @@ def test_listener_changed_replaces_only_the_listeners_named(user, other_user):
     selectors.listener_changed(user_ids=[user.pk])
     assert selectors.listener_version(user_id=user.pk) != mine
     assert selectors.listener_version(user_id=other_user.pk) == theirs
+
+
+def test_the_kept_playlist_pages_forms_carry_a_working_csrf_token(user, tracks):
+    from django.test import Client
+
+    playlist = services.playlist_create(owner=user, name="Mine", tracks=[tracks[0]])
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    for _ in range(2):  # rendered, then kept
+        html = client.get(playlist.get_absolute_url()).content.decode()
+        assert "csrf-hole" not in html
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+    response = client.post(
+        f"/playlists/{playlist.uid}/edit/",
+        {"name": "Renamed", "description": "", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    assert "Renamed" in page(client, playlist.get_absolute_url())
+
+
+def test_each_collaborator_sees_their_own_tools_on_a_kept_playlist_page(
+    client, user, other_user, django_user_model, tracks
+):
+    third = django_user_model.objects.create_user(username="third", password="third-pass-1")
+    playlist = services.playlist_create(owner=user, name="Shared", tracks=[tracks[0]])
+    for member in (other_user, third):
+        services.playlist_collaborator_add(playlist=playlist, actor=user, user=member)
+    client.force_login(other_user)
+    html = page(client, playlist.get_absolute_url())
+    assert "/collaborators/someone/remove/" in html and "Leave this playlist" in html
+    client.force_login(third)
+    html = page(client, playlist.get_absolute_url())
+    assert "/collaborators/third/remove/" in html and "/collaborators/someone/remove/" not in html
+    assert "Edit details" not in html
+    client.force_login(user)
+    assert "Edit details" in page(client, playlist.get_absolute_url())
