@@ -175,15 +175,34 @@ def recently_played(*, user, limit: int = 200, before: dt.datetime | None = None
     ]
 
 
-def now_playing(*, user) -> NowPlaying | None:
+def now_playing(*, user, now: dt.datetime | None = None) -> NowPlaying | None:
     """Return what the user is playing now, if it has not expired, with its track (1 query; 2 if any).
 
     The entry first, alone: most of the time there is none, and a query joining the track, its
     album and artist costs some ten times more to build and plan than one that finds nothing.
     """
-    playing = NowPlaying.objects.filter(user=user, expires_at__gt=timezone.now()).first()
+    playing = NowPlaying.objects.filter(user=user, expires_at__gt=now or timezone.now()).first()
     if playing is not None and playing.track_id is not None:
         playing.track = Track.objects.select_related("album", "artist").filter(pk=playing.track_id).first()
+    return playing
+
+
+def now_playing_kept(*, user) -> NowPlaying | None:
+    """Return now_playing() through the cache: for the history page, on every view.
+
+    Kept under the listener's version (a new play, its end and a playing-now submission replace
+    it) until the entry expires. The APIs read now_playing() itself.
+    """
+    key = f"listening:now-playing:v1:{user.pk}:{listener_version(user_id=user.pk)}"
+    now = timezone.now()
+    kept = cache.get(key)
+    if kept is not None and (kept[0] is None or kept[0].expires_at > now):
+        return kept[0]
+    playing = now_playing(user=user, now=now)
+    seconds = settings.STREAMAPP_LIBRARY_SECONDS
+    if playing is not None:  # reports move expires_at on: read it again once the kept one passes
+        seconds = min(seconds, max(1, int((playing.expires_at - now).total_seconds())))
+    cache.set(key, (playing,), timeout=seconds)
     return playing
 
 

@@ -224,7 +224,7 @@ def history(request: HttpRequest) -> HttpResponse:
         "listening/history.html",
         {
             "listens_part": pages.history_part(user=request.user, limit=HISTORY_PAGE_SIZE, before=before),
-            "now_playing": selectors.now_playing(user=request.user) if before is None else None,
+            "now_playing": selectors.now_playing_kept(user=request.user) if before is None else None,
             "zone": selectors.user_zone(request.user),
         },
     )

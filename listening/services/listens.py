@@ -235,6 +235,7 @@ def _now_playing_set(*, user, metadata: dict) -> NowPlaying:
             "expires_at": now + duration,
         },
     )
+    selectors.listener_changed(user_ids=[user.pk])
     return now_playing
 
 

@@ -121,7 +121,9 @@ def play_report(
 
 def _update_now_playing(*, user, track: Track, play: Play, ended: bool, now: dt.datetime) -> None:
     if ended:
-        NowPlaying.objects.filter(user=user, track=track).delete()
+        deleted, _ = NowPlaying.objects.filter(user=user, track=track).delete()
+        if deleted:
+            selectors.listener_changed(user_ids=[user.pk])  # nothing plays now
         return
     remaining = max(track.duration_ms - play.ms_played, 0)
     NowPlaying.objects.update_or_create(

@@ -82,6 +82,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "streamapp.urls"
 WSGI_APPLICATION = "streamapp.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+# Django's ModelBackend, reading the session's user from the cache (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.CachedModelBackend"]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"

@@ -185,3 +185,15 @@ def test_each_collaborator_sees_their_own_tools_on_a_kept_playlist_page(
     assert "Edit details" not in html
     client.force_login(user)
     assert "Edit details" in page(client, playlist.get_absolute_url())
+
+
+def test_history_shows_what_plays_now_from_start_to_end(client, user, tracks):
+    client.force_login(user)
+    assert "Listening now" not in page(client, "/history/")
+    play_id = uuid.uuid4()
+    services.play_report(user=user, play_id=play_id, track=tracks[1], event="start")
+    html = page(client, "/history/")
+    assert "Listening now" in html and "Freddie Freeloader" in html
+    services.play_report(user=user, play_id=play_id, track=tracks[1], event="end", played_ms=300_000)
+    html = page(client, "/history/")
+    assert "Listening now" not in html and "Freddie Freeloader" in html  # now a listen
