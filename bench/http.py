@@ -7,7 +7,8 @@ Needs PostgreSQL (SQLite is refused). The run uses its own database on that serv
 its files under var/bench-http/. When that database holds fewer than --min-listens listens it is
 filled with `manage.py seed_demo --scale 200 --listeners 1900` (the demo catalog 200 times over,
 about 200,000 tracks, and 1,900 synthetic listeners with 90 days of history: a million listens),
-then vacuumed and analysed.
+then vacuumed and analysed; when it holds no recommendations yet, `manage.py rebuild_recommendations`
+runs the nightly rebuild once, so that the home and artist pages carry the recommender's shelves.
 
 It starts gunicorn on a free loopback port with the production settings (--workers sync workers,
 2 per core by default, Redis cache), logs in as the synthetic listener with the longest history who
@@ -169,6 +170,13 @@ def ensure_data(args: argparse.Namespace) -> int:
         sys.exit(
             f"{listens:,} listens after seeding, under --min-listens {args.min_listens:,}: more --listeners"
         )
+    from recommend.models import Recommendation
+
+    if not Recommendation.objects.exists():
+        print("no recommendations yet: running rebuild_recommendations (the nightly run)...", flush=True)
+        started = time.perf_counter()
+        manage("rebuild_recommendations", settings="streamapp.settings.local")
+        print(f"rebuilt recommendations in {time.perf_counter() - started:.0f} s", flush=True)
     return listens
 
 

@@ -14,23 +14,9 @@ from listening import selectors, services
 from listening.models import Playlist
 from recommend import feedback
 from recommend.models import Recommendation
-from tests.catalog.factories import make_album, make_artist, make_track
+from tests.catalog.factories import make_album, make_track
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def album():
-    artist = make_artist("Miles Davis")
-    album = make_album("Kind of Blue", artist=artist, release_year=1959)
-    for number, title in enumerate(["So What", "Freddie Freeloader", "Blue in Green"], start=1):
-        make_track(title, album=album, track_number=number, duration_ms=300_000)
-    return album
-
-
-@pytest.fixture
-def tracks(album):
-    return list(album.tracks.order_by("track_number"))
 
 
 def page(client, url: str) -> str:

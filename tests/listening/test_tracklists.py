@@ -39,20 +39,6 @@ def squeeze(html: str) -> str:
     return re.sub(r"\s+", " ", html).strip()
 
 
-@pytest.fixture
-def album():
-    artist = make_artist("Miles Davis")
-    album = make_album("Kind of Blue", artist=artist, release_year=1959)
-    for number, title in enumerate(["So What", "Freddie Freeloader", "Blue in Green"], start=1):
-        make_track(title, album=album, track_number=number, duration_ms=300_000)
-    return album
-
-
-@pytest.fixture
-def tracks(album):
-    return list(album.tracks.select_related("album", "artist").order_by("track_number"))
-
-
 def test_rows_link_the_track_album_and_artist_and_show_number_and_duration(user, tracks):
     html = render("{% track_rows tracks show_cover=True show_album=True %}", user, tracks=tracks)
     first = rows(html)[0]

@@ -13,7 +13,7 @@ from pytest_django.asserts import assertContains, assertRedirects
 
 from listening import services
 from listening.models import Listen, NowPlaying, Play, Playlist, PlaylistCollaborator
-from tests.catalog.factories import make_album, make_artist, make_track
+from tests.catalog.factories import make_album, make_track
 
 pytestmark = pytest.mark.django_db
 
@@ -29,20 +29,6 @@ def main(response) -> str:
     """Return the HTML of <main> only (the sidebar lists playlists on every page)."""
     html = response.content.decode()
     return html[html.index('<main id="main"') : html.index("</main>")]
-
-
-@pytest.fixture
-def album():
-    artist = make_artist("Miles Davis")
-    album = make_album("Kind of Blue", artist=artist, release_year=1959)
-    for number, title in enumerate(["So What", "Freddie Freeloader", "Blue in Green"], start=1):
-        make_track(title, album=album, track_number=number, duration_ms=300_000)
-    return album
-
-
-@pytest.fixture
-def tracks(album):
-    return list(album.tracks.order_by("track_number"))
 
 
 def listen(user, track=None, *, at, **fields):
