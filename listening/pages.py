@@ -150,5 +150,6 @@ def playlist_main_part(*, access: selectors.PlaylistAccess, user) -> str:
 
     viewer = f"member-{user.pk}" if member else "viewer"
     stamp = playlist.updated_at.isoformat()
-    name = f"playlist-page:v1:{playlist.pk}:{access.version}:{stamp}:{viewer}"
+    # The hole in the name too: parts kept before a SECRET_KEY change are never read after it.
+    name = f"playlist-page:v1:{playlist.pk}:{access.version}:{stamp}:{viewer}:{_csrf_hole()[-8:]}"
     return catalog_selectors.cached_read(name, build, timeout=settings.STREAMAPP_LIBRARY_SECONDS)
