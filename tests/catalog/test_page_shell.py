@@ -37,3 +37,14 @@ def test_the_shell_shows_each_user_their_own_name_token_and_staff_links(client, 
     assert "staff" not in page.split("<main")[0]
     token = client.cookies["csrftoken"].value
     assert token and 'name="csrfmiddlewaretoken"' in page
+
+
+def test_every_page_carries_the_sprite_its_icons_draw_from(client, user):
+    import re
+
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    assert html.count('class="icon-sprite"') == 1
+    symbols = set(re.findall(r'<symbol id="icon-([a-z0-9-]+)"', html))
+    used = set(re.findall(r'<use href="#icon-([a-z0-9-]+)"/>', html))
+    assert used and used <= symbols

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from catalog.templatetags.icons import icon_html
+from catalog.templatetags.icons import icon_html, icon_names, sprite_html
 from listening import selectors
 from listening.like_state import mark_liked
 from listening.models import Listen, PlaylistTrack, TrackLike
@@ -176,8 +176,13 @@ def test_a_tracklist_of_any_length_runs_no_query(user):
     assert len(rows(html)) == 2 * len(long)
 
 
-def test_the_icon_tag_writes_the_icon_file():
-    assert icon_html("play") == render_to_string("icons/play.svg")
-    assert icon_html("play").startswith("<svg") and icon_html("play") is icon_html("play")
+def test_the_icon_tag_draws_the_icon_file_from_the_pages_sprite():
+    drawing = render_to_string("icons/play.svg")
+    root = drawing[: drawing.index(">") + 1]
+    assert icon_html("play") == f'{root}<use href="#icon-play"/></svg>'  # the file's own <svg> element
+    sprite = sprite_html()
+    inner = drawing[len(root) : drawing.rindex("</svg>")]
+    assert f'<symbol id="icon-play" viewBox="0 0 24 24">{inner}</symbol>' in sprite
+    assert all(f'id="icon-{name}"' in sprite for name in icon_names()) and "heart" in icon_names()
     with pytest.raises(TemplateDoesNotExist):
         icon_html("no-such-icon")
