@@ -3,9 +3,9 @@
 `{% icon "play" %}` writes the icon file's own <svg> element (its size, class and stroke or fill
 attributes, so CSS styles it as before) holding only `<use href="#icon-play"/>`; the drawing itself
 is written once per page, in the sprite that `{% icon_sprite %}` puts at the top of base.html's
-<body> (a <symbol> per file). A tracklist row carries four icons: some 110 bytes each instead of 250
-to 300, which is a third of the bytes of a long page. Icons are read once per process; with DEBUG
-on, on each use, so an edited file shows at once.
+<body> (a <symbol> per file). A tracklist row's four icons take 612 bytes instead of 1,040 (the
+recently played page: 139 KB instead of 156). Icons are read once per process; with DEBUG on, on
+each use, so an edited file shows at once.
 """
 
 import functools
