@@ -4,6 +4,7 @@ saved queue, and its queue, menus and playlist editing work with a mouse and a k
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from listening import services
 from listening.models import Listen, Play, PlayerState, TrackLike
@@ -135,12 +136,13 @@ def test_queue_menus_likes_and_keyboard(user, audio_library, live_server, browse
     page.get_by_role("menuitem", name="Play next").click()
     page.get_by_role("button", name="Queue", exact=True).click()
     upcoming = page.locator("#queue-panel .queue-next .queue-track")
-    assert upcoming.all_inner_texts() == ["Third Rail", "Second Wind", "Third Rail"]
+    # "Play next" inserts once the track's details came from the API: wait for it, don't race it.
+    expect(upcoming).to_have_text(["Third Rail", "Second Wind", "Third Rail"])
 
     page.get_by_role("button", name="Move Second Wind up").click()
-    assert upcoming.all_inner_texts() == ["Second Wind", "Third Rail", "Third Rail"]
+    expect(upcoming).to_have_text(["Second Wind", "Third Rail", "Third Rail"])
     page.get_by_role("button", name="Remove Third Rail from the queue").first.click()
-    assert upcoming.all_inner_texts() == ["Second Wind", "Third Rail"]
+    expect(upcoming).to_have_text(["Second Wind", "Third Rail"])
 
     page.keyboard.press("Shift+ArrowRight")  # next track
     page.wait_for_function(
@@ -158,7 +160,7 @@ def test_queue_menus_likes_and_keyboard(user, audio_library, live_server, browse
     assert skipped.ended_at is not None
 
     page.get_by_role("button", name="Clear").click()
-    assert upcoming.count() == 0
+    expect(upcoming).to_have_count(0)
     page.get_by_role("button", name="Close the queue").click()
 
     # Space pauses and resumes when the focus is not on a control; Arrow keys change the volume.
