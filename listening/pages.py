@@ -6,7 +6,7 @@ objects and rows that take a few milliseconds to write. It changes only when the
 do, so its listens part is rendered from a template without a request and kept under the listener's
 version (selectors.listener_version, replaced by every play, listen, import and linked listen), the
 catalog version (titles and availability), the day (for "Today" and "Yesterday") and the listener's
-time zone. What plays now is read on every view: it ends by itself.
+time zone. What plays now is kept apart, until it expires (selectors.now_playing_kept).
 """
 
 import datetime as dt
@@ -127,7 +127,6 @@ def playlist_main_part(*, access: selectors.PlaylistAccess, user) -> str:
     pass it through with_csrf_token().
     """
     playlist = access.playlist
-    member = access.is_owner or any(c.pk == user.pk for c in access.collaborators)
 
     def build() -> str:
         context = {
@@ -148,7 +147,7 @@ def playlist_main_part(*, access: selectors.PlaylistAccess, user) -> str:
         }
         return str(render_to_string("listening/partials/playlist_main.html", context))
 
-    viewer = f"member-{user.pk}" if member else "viewer"
+    viewer = f"member-{user.pk}" if access.is_member else "viewer"
     stamp = playlist.updated_at.isoformat()
     # The hole in the name too: parts kept before a SECRET_KEY change are never read after it.
     name = f"playlist-page:v1:{playlist.pk}:{access.version}:{stamp}:{viewer}:{_csrf_hole()[-8:]}"

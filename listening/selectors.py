@@ -221,6 +221,11 @@ def visible_playlists_filter(user) -> Q:
     return Q(is_public=True) | Q(owner=user) | Q(collaborator_links__user=user)
 
 
+def _may_see(user, playlist: Playlist, *, is_member: bool) -> bool:
+    """visible_playlists_filter's rule for one playlist already loaded with its collaborators."""
+    return user.is_staff or playlist.is_public or is_member
+
+
 def playlist_get_visible(*, user, uid) -> Playlist:
     """Return a playlist the user may see, or raise Http404 (private ones are a 404 for others)."""
     playlist = (
@@ -246,23 +251,12 @@ def user_playlists(*, user) -> QuerySet[Playlist]:
 
 
 @dataclass(frozen=True)
-class PlaylistPage:
-    playlist: Playlist
-    items: list  # PlaylistTrack rows with track, album, artist loaded
-    collaborators: list
-    can_edit: bool
-    is_owner: bool
-    track_count: int
-    duration_ms: int
-    mosaic: list[str]  # up to 4 distinct cover names for the automatic cover
-
-
-@dataclass(frozen=True)
 class PlaylistAccess:
     playlist: Playlist
     collaborators: list
     can_edit: bool
     is_owner: bool
+    is_member: bool  # the owner or a collaborator
     version: str  # of the playlist and, for a generated one, of its owner (see PLAYLIST_VERSION_KEY)
 
 
@@ -292,6 +286,7 @@ def _playlist_with_collaborators(uid) -> tuple[Playlist | None, list, str]:
     entry = cache.get(key)
     if entry is not None:
         playlist, collaborators, owner_version = entry
+        # A generated playlist is rewritten by the nightly run, outside the playlist services.
         generated = playlist.kind != Playlist.Kind.USER
         if not generated or owner_version == listener_version(user_id=playlist.owner_id):
             return playlist, collaborators, f"{version}:{owner_version}"
@@ -316,13 +311,16 @@ def playlist_access(*, user, uid) -> PlaylistAccess:
     if playlist is None:
         raise Http404("No such playlist.")
     is_owner = playlist.owner_id == user.pk
-    if not (user.is_staff or playlist.is_public or is_owner or any(c.pk == user.pk for c in collaborators)):
+    is_member = is_owner or any(c.pk == user.pk for c in collaborators)
+    if not _may_see(user, playlist, is_member=is_member):
         raise Http404("No such playlist.")
-    can_edit = playlist.kind == Playlist.Kind.USER and (
-        is_owner or any(c.pk == user.pk for c in collaborators)
-    )
     return PlaylistAccess(
-        playlist=playlist, collaborators=collaborators, can_edit=can_edit, is_owner=is_owner, version=version
+        playlist=playlist,
+        collaborators=collaborators,
+        can_edit=playlist.kind == Playlist.Kind.USER and is_member,
+        is_owner=is_owner,
+        is_member=is_member,
+        version=version,
     )
 
 
@@ -345,22 +343,6 @@ def playlist_entries(*, playlist: Playlist) -> PlaylistEntries:
         track_count=len(items),
         duration_ms=sum(item.track.duration_ms for item in items),
         mosaic=covers,
-    )
-
-
-def playlist_page(*, user, uid) -> PlaylistPage:
-    """Return a playlist the user may see with its entries and cover mosaic (3 queries)."""
-    access = playlist_access(user=user, uid=uid)
-    entries = playlist_entries(playlist=access.playlist)
-    return PlaylistPage(
-        playlist=access.playlist,
-        items=entries.items,
-        collaborators=access.collaborators,
-        can_edit=access.can_edit,
-        is_owner=access.is_owner,
-        track_count=entries.track_count,
-        duration_ms=entries.duration_ms,
-        mosaic=entries.mosaic,
     )
 
 

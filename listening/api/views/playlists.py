@@ -21,13 +21,14 @@ def _summary(playlist) -> dict:
 
 
 def _detail(user, uid) -> dict:
-    page = selectors.playlist_page(user=user, uid=uid)
-    playlist = page.playlist
-    playlist.track_count = page.track_count
+    access = selectors.playlist_access(user=user, uid=uid)
+    entries = selectors.playlist_entries(playlist=access.playlist)
+    playlist = access.playlist
+    playlist.track_count = entries.track_count
     data = dict(serializers.PlaylistSummary(playlist).data)
-    data["collaborators"] = [collaborator.username for collaborator in page.collaborators]
-    data["can_edit"] = page.can_edit
-    data["items"] = serializers.PlaylistItemOutput(page.items, many=True).data
+    data["collaborators"] = [collaborator.username for collaborator in access.collaborators]
+    data["can_edit"] = access.can_edit
+    data["items"] = serializers.PlaylistItemOutput(entries.items, many=True).data
     return data
 
 
