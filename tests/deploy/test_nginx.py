@@ -89,6 +89,21 @@ def test_audio_whose_path_needs_escaping_is_served(front, tmp_path, token):
     assert (response.status, body) == (206, CONTENT[:10])
 
 
+def test_conditional_audio_requests_are_answered_by_nginx(front, tmp_path, token):
+    track = audio_track(tmp_path / "song.mp3")
+    auth = {"Authorization": f"Token {token}"}
+    first, _ = get(front, f"/stream/{track.pk}/", auth)
+    etag = first.getheader("ETag")
+
+    cached, body = get(front, f"/stream/{track.pk}/", {**auth, "If-None-Match": etag})
+    stale_range, whole = get(
+        front, f"/stream/{track.pk}/", {**auth, "Range": "bytes=0-9", "If-Range": '"stale"'}
+    )
+
+    assert (cached.status, body) == (304, b"")
+    assert (stale_range.status, whole) == (200, CONTENT)
+
+
 def test_an_anonymous_stream_is_401(front, tmp_path):
     track = audio_track(tmp_path / "song.mp3")
 
