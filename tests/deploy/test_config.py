@@ -3,6 +3,7 @@
 import os
 import re
 import runpy
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,21 @@ def test_nginx_upload_limit_is_in_step_with_djangos():
     value = nginx_directive("client_max_body_size")
     assert value.endswith("m")
     assert limit <= int(value.removesuffix("m")) * 2**20 <= limit * 1.05
+
+
+def test_nginx_conf_as_committed_passes_nginx_t_inside_debians_nginx_conf(tmp_path):
+    # As the README says: the file dropped in sites-enabled/, under Debian's stock nginx.conf.
+    stock = Path("/etc/nginx/nginx.conf")
+    if not stock.exists() or not os.path.exists("/usr/sbin/nginx"):
+        pytest.skip("Debian's nginx is missing: run `make system-packages`")
+    main = stock.read_text()
+    assert "include /etc/nginx/sites-enabled/*;" in main
+    (tmp_path / "nginx.conf").write_text(
+        main.replace("include /etc/nginx/sites-enabled/*;", f"include {DEPLOY / 'nginx.conf'};")
+        .replace("pid /run/nginx.pid;", f"pid {tmp_path / 'nginx.pid'};")
+    )
+    result = subprocess.run(
+        ["/usr/sbin/nginx", "-t", "-q", "-e", tmp_path / "error.log", "-c", tmp_path / "nginx.conf"],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
