@@ -34,6 +34,10 @@ max_requests_jitter = 100
 # Trust X-Forwarded-* headers from nginx on this machine only (unix-socket peers are always trusted).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
+# No control socket (gunicorn 25.1's gunicornc): its default path, ~/.gunicorn/gunicorn.ctl, is one for
+# every gunicorn the user runs. Signals do its work: HUP reloads, TERM stops gracefully.
+control_socket_disable = True
+
 # Both logs to stderr/stdout: systemd's journal keeps them.
 accesslog = "-"
 errorlog = "-"

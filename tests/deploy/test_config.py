@@ -40,6 +40,7 @@ def test_gunicorn_runs_two_sync_workers_per_cpu_behind_nginxs_upstream(gunicorn_
     assert gunicorn_conf["worker_class"] == "sync"
     assert gunicorn_conf["workers"] == 2 * os.cpu_count() + 1
     assert gunicorn_conf["max_requests"] > 0 and gunicorn_conf["max_requests_jitter"] > 0
+    assert gunicorn_conf["control_socket_disable"]  # one path per user: the servers would share it
     upstream = re.search(r"upstream streamapp \{\s*server ([^;]+);", (DEPLOY / "nginx.conf").read_text())
     assert upstream.group(1) == gunicorn_conf["bind"]
 
