@@ -22,7 +22,8 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 # Debian's Chromium for the browser tests and nginx for the production front's (tests/deploy/): root
-# installs what is missing; others are told the apt-get line. Nothing to do when both are there.
+# installs what is missing (Debian starts its own nginx service on port 80 when that port is free; the
+# tests run theirs); others are told the apt-get line. Nothing to do when all are there.
 SYSTEM_PACKAGES := chromium chromium-driver nginx
 system-packages:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/sbin/nginx ]; then \
