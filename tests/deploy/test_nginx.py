@@ -51,10 +51,10 @@ def gunicorn_lines(front, path: str, *, at_least: int = 0) -> list[str]:
         time.sleep(0.05)
 
 
-def audio_track(path: Path, content: bytes = CONTENT):
+def audio_track(path: Path, content: bytes = CONTENT, mime_type: str = "audio/mpeg"):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
-    audio = make_audio_file(path=str(path), size=len(content), mime_type="audio/mpeg")
+    audio = make_audio_file(path=str(path), size=len(content), mime_type=mime_type)
     return make_track(audio_file=audio)
 
 
@@ -87,6 +87,15 @@ def test_audio_whose_path_needs_escaping_is_served(front, tmp_path, token):
     )
 
     assert (response.status, body) == (206, CONTENT[:10])
+
+
+def test_audio_keeps_the_type_django_gave_it(front, tmp_path, token):
+    # nginx's mime.types knows no FLAC: the type must be Django's, not one guessed from the name.
+    track = audio_track(tmp_path / "song.flac", mime_type="audio/flac")
+
+    response, _ = get(front, f"/stream/{track.pk}/", {"Authorization": f"Token {token}"})
+
+    assert (response.status, response.getheader("Content-Type")) == (200, "audio/flac")
 
 
 def test_conditional_audio_requests_are_answered_by_nginx(front, tmp_path, token):
