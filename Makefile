@@ -1,5 +1,5 @@
 # streamapp: `make run` starts the app with demo data, `make test` runs the tests.
-# Both set up everything they need on a fresh machine (a virtualenv in .venv, packages, Chromium).
+# Both set up everything they need on a fresh machine (a virtualenv in .venv, packages, Chromium, nginx).
 
 SHELL := /bin/bash
 PORT ?= 8000
@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $(HOME)/.pyenv/versions/3.13*/b
 	$(HOME)/.pyenv/versions/3.12*/bin/python3 /usr/local/bin/python3 python3; do \
 	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; done)
 
-.PHONY: run test install install-dev browser lint migrate demo bench-search clean
+.PHONY: run test install install-dev system-packages browser lint migrate demo bench-search clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "streamapp needs Python 3.12 or newer (python3.12 not found)"; exit 1; }
@@ -21,14 +21,19 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# Debian's Chromium for the browser tests (root installs it; others: sudo apt-get install chromium).
-browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+# Debian's Chromium for the browser tests and nginx for the production front's (tests/deploy/): root
+# installs what is missing (Debian starts its own nginx service on port 80 when that port is free; the
+# tests run theirs); others are told the apt-get line. Nothing to do when all are there.
+SYSTEM_PACKAGES := chromium chromium-driver nginx
+system-packages:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/sbin/nginx ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null \
-			|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }; \
-		else echo "Chromium is missing: run 'sudo apt-get install chromium chromium-driver'"; exit 1; fi; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null \
+			|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; }; \
+		else echo "Chromium or nginx is missing: run 'sudo apt-get install $(SYSTEM_PACKAGES)'"; exit 1; fi; \
 	fi
+
+browser: system-packages
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -51,7 +56,7 @@ run: demo
 	setsid $(PY) manage.py runserver --noreload 127.0.0.1:$(PORT) & \
 	wait
 
-test: install browser
+test: install system-packages
 	$(PY) -m pytest
 
 lint: install

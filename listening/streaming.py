@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -114,9 +115,10 @@ def file_response(request: HttpRequest, *, path: Path, content_type: str, etag_s
 
     accel_prefix = settings.STREAMAPP_X_ACCEL_REDIRECT_PREFIX
     if accel_prefix:
-        # nginx serves the bytes (and the Range) itself from an internal location.
+        # nginx serves the bytes (and the Range) itself from an internal location. It decodes %XX in
+        # the header: the file name's UTF-8 bytes, spaces, '?' and '%' reach it intact.
         response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = accel_prefix.rstrip("/") + "/" + os.fspath(path).lstrip("/")
+        response["X-Accel-Redirect"] = accel_prefix.rstrip("/") + "/" + quote(os.fspath(path).lstrip("/"))
         response["ETag"] = etag
         return response
 
