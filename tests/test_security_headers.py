@@ -4,10 +4,12 @@ script anywhere) and the Permissions-Policy; the browser side is tests/e2e/test_
 import re
 
 import pytest
+from django.http import HttpResponse
 from django.utils import timezone
 
 from listening.services.playlists import playlist_create
 from recommend.models import RecommendationRun
+from streamapp.middleware import PermissionsPolicyMiddleware
 from tests.catalog.factories import make_album, make_track
 
 YEAR = timezone.now().year
@@ -104,3 +106,17 @@ def test_no_page_type_has_an_inline_script_or_event_handler(name, who, url, worl
         assert "src=" in attributes or 'type="application/json"' in attributes, attributes
     assert not re.search(r"<[a-z][^>]*\son[a-z]+\s*=", html), re.search(r"<[a-z][^>]*\son[a-z]+\s*=", html)
     assert "<style" not in html
+
+
+def test_a_response_keeps_a_permissions_policy_of_its_own(rf, settings):
+    settings.STREAMAPP_PERMISSIONS_POLICY = {"camera": [], "autoplay": ["self"]}
+    own = PermissionsPolicyMiddleware(lambda request: HttpResponse(headers={"Permissions-Policy": "usb=()"}))
+    assert own(rf.get("/"))["Permissions-Policy"] == "usb=()"
+    default = PermissionsPolicyMiddleware(lambda request: HttpResponse())
+    assert default(rf.get("/"))["Permissions-Policy"] == "camera=(), autoplay=(self)"
+
+
+def test_an_empty_permissions_policy_sends_no_header(rf, settings):
+    settings.STREAMAPP_PERMISSIONS_POLICY = {}
+    middleware = PermissionsPolicyMiddleware(lambda request: HttpResponse())
+    assert "Permissions-Policy" not in middleware(rf.get("/"))

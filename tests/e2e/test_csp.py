@@ -98,6 +98,10 @@ def test_pages_player_admin_dashboard_and_api_docs_run_under_the_csp(
 
     _log_in(page, live_server)
     assert problems == []
+    # The browser took the Permissions-Policy: the player's features on, the others off.
+    allowed = page.evaluate("document.featurePolicy.allowedFeatures()")
+    assert {"autoplay", "fullscreen"} <= set(allowed)
+    assert not {"camera", "microphone", "geolocation", "payment", "usb"} & set(allowed)
 
     # The album page, then the player: it plays, and keeps playing through boosted navigation.
     page.goto(live_server.url + album.get_absolute_url())
