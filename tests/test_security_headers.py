@@ -14,18 +14,27 @@ from tests.catalog.factories import make_album, make_track
 
 YEAR = timezone.now().year
 
-# (name, client: "user" | "staff" | "anonymous", url; {album}, {artist}, {playlist}, {run} filled in)
+# (name, client: "user" | "staff" | "anonymous", url; {album}, {artist}, {track}, {playlist}, {run} filled in)
 PAGES = [
     ("home", "user", "/"),
     ("album", "user", "/albums/{album}/"),
     ("artist", "user", "/artists/{artist}/"),
+    ("track", "user", "/tracks/{track}/"),
+    ("genres", "user", "/genres/"),
     ("search", "user", "/search/?q=blue"),
     ("history", "user", "/history/"),
     ("playlist", "user", "/playlists/{playlist}/"),
+    ("library", "user", "/playlists/"),
+    ("liked songs", "user", "/library/liked/"),
+    ("made for you", "user", "/made-for-you/"),
+    ("taste picker", "user", "/made-for-you/start/"),
     ("profile", "user", "/accounts/profile/"),
     ("stats", "user", "/stats/"),
     ("year stats", "user", f"/stats/{YEAR}/"),
     ("staff analytics", "staff", "/staff/analytics/"),
+    ("staff analytics catalogue", "staff", "/staff/analytics/catalogue/"),
+    ("staff analytics playlists", "staff", "/staff/analytics/playlists/"),
+    ("staff analytics quality", "staff", "/staff/analytics/quality/"),
     ("admin index", "staff", "/admin/"),
     ("admin changelist", "staff", "/admin/recommend/recommendationrun/"),
     ("admin change form", "staff", "/admin/recommend/recommendationrun/{run}/change/"),
@@ -38,6 +47,7 @@ PAGES = [
     ("API browsable answer", "user", "/api/v1/albums/?format=api"),
     ("404 page", "user", "/albums/999999/"),
     ("log-in page", "anonymous", "/accounts/login/"),
+    ("sign-up page", "anonymous", "/accounts/signup/"),
 ]
 
 
@@ -48,7 +58,13 @@ def world(user):
     track = make_track("So What", album=album)
     playlist = playlist_create(owner=user, name="Evening", tracks=[track])
     run = RecommendationRun.objects.create()
-    return {"album": album.pk, "artist": album.artist_id, "playlist": playlist.uid, "run": run.pk}
+    return {
+        "album": album.pk,
+        "artist": album.artist_id,
+        "track": track.pk,
+        "playlist": playlist.uid,
+        "run": run.pk,
+    }
 
 
 def _directives(header: str) -> dict[str, list[str]]:
