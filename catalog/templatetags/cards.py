@@ -51,7 +51,7 @@ def url_pattern(kind: str) -> str:
 
 def _image(name: str, alt: str = "") -> str:
     url = escape(default_storage.url(name))
-    return f'<img src="{url}" alt="{escape(alt)}" loading="lazy" decoding="async" onerror="this.remove()">'
+    return f'<img src="{url}" alt="{escape(alt)}" loading="lazy" decoding="async" data-remove-on-error>'
 
 
 def cover_html(album, size: str = "", alt: str = "") -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("STREAMAPP_VAR_DIR", BASE_DIR / "var"))
@@ -65,6 +66,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (see "Security headers" below).
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "streamapp.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -96,12 +100,59 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                # {{ csp_nonce }}: only for an inline script rendered per request, never inside a part
+                # kept across requests ({% once %}, catalog.pages): a kept nonce would be stale.
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
         },
     },
 ]
+
+# ------------------------------------------------------------------------------
+# Security headers: https://docs.djangoproject.com/en/6.0/ref/csp/
+# A strict Content-Security-Policy: scripts and style sheets come from our own files only (no inline
+# <script>, no inline event handlers, no eval: htmx's allowEval is off), never from another site.
+# Style attributes (style="--hue: 220") stay allowed: covers, tiles and heatmap cells get their colour
+# from one, written by the templates and the kept page parts; a style attribute can't run script.
+# ------------------------------------------------------------------------------
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    # CSP.NONCE appears in the header only on a page that used {{ csp_nonce }}; none does today.
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "media-src": [CSP.SELF, "blob:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Browser features no page needs are switched off for us and for anything we'd embed; the player keeps
+# autoplay (the next track starts by itself) and fullscreen. Sent by streamapp.middleware.
+STREAMAPP_PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": ["self"],
+    "browsing-topics": [],
+    "camera": [],
+    "display-capture": [],
+    "fullscreen": ["self"],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "usb": [],
+}
+# Django's defaults, named here so that they are seen: links to other sites carry no Referer, and a
+# page opened from another site gets no handle on ours (window.opener).
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # ------------------------------------------------------------------------------
 # Database: https://docs.djangoproject.com/en/6.0/ref/settings/#databases
@@ -242,7 +293,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "displayOperationId": True},
+    # No validator badge: it is an image from validator.swagger.io, which the Content-Security-Policy blocks.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "displayOperationId": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {
         "LikeKindEnum": ["track", "album", "artist"],
         "MixKindEnum": "recommend.api.serializers.MIX_KINDS",

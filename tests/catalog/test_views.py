@@ -473,7 +473,8 @@ def browser_page(live_server, monkeypatch):
             executable_path=CHROMIUM,
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        # bypass_csp: wait_for_function evaluates with eval, which the CSP forbids (tests/e2e/test_csp.py).
+        page = browser.new_page(viewport={"width": 1280, "height": 800}, bypass_csp=True)
         page.set_default_timeout(10_000)
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))

@@ -62,7 +62,9 @@ def browser_page(live_server, user, monkeypatch):
                 "--autoplay-policy=no-user-gesture-required",
             ],
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        # bypass_csp: page.wait_for_function evaluates its predicate with eval, which the site's
+        # Content-Security-Policy forbids; tests/e2e/test_csp.py checks the pages under the policy.
+        page = browser.new_page(viewport={"width": 1280, "height": 800}, bypass_csp=True)
         page.set_default_timeout(10_000)
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))

@@ -112,7 +112,7 @@ def test_the_queue_resumes_after_a_reload_and_on_another_device(
     wait_playing(page, position + 0.3)
 
     # The same account on another device picks up the same queue at the same place.
-    other = page.context.browser.new_page(viewport={"width": 390, "height": 844})
+    other = page.context.browser.new_page(viewport={"width": 390, "height": 844}, bypass_csp=True)
     other.goto(f"{live_server.url}/accounts/login/")
     other.fill("#id_username", "listener")
     other.fill("#id_password", "listener-pass-1")

@@ -1,5 +1,6 @@
 /* streamapp page behaviour: the search box's suggestions (an ARIA combobox), the navigation's current
-   section after boosted navigation, focus after a page swap, the account menu, the sign-up time zone. */
+   section after boosted navigation, focus after a page swap, the account menu, the sign-up time zone,
+   covers that fail to load. */
 (function () {
   "use strict";
 
@@ -184,9 +185,26 @@
     if (zone && select.querySelector('option[value="' + zone.replace(/"/g, "") + '"]')) select.value = zone;
   }
 
+  /* ------------------------------------------------------------ covers whose file is gone */
+  // <img data-remove-on-error>: an image that fails to load is removed, so the generated cover beneath
+  // it shows. A listener here, not onerror= in the page: the Content-Security-Policy runs no inline
+  // handler. Errors don't bubble: listen in the capture phase, and look for the images that failed
+  // before this script ran.
+  function removeIfBroken(image) {
+    if (image instanceof HTMLImageElement && image.hasAttribute("data-remove-on-error")) image.remove();
+  }
+  document.addEventListener("error", function (event) { removeIfBroken(event.target); }, true);
+
+  function removeBrokenImages() {
+    document.querySelectorAll("img[data-remove-on-error]").forEach(function (image) {
+      if (image.complete && image.naturalWidth === 0) image.remove();
+    });
+  }
+
   function start() {
     markCurrentSection();
     guessTimeZone();
+    removeBrokenImages();
   }
 
   if (document.readyState === "loading") {
