@@ -162,7 +162,7 @@ def test_a_zip_over_the_expanded_size_is_refused_by_check(settings, tmp_path):
     with open(path, "rb") as stream:
         problem = spotify.check(stream, path.name)
 
-    assert problem == "The zip expands to more than 1.0\xa0MB: at most 1.0\xa0MB can be imported."
+    assert problem == "The zip's history files expand to more than 1.0\xa0MB, the most that can be imported."
 
 
 def test_a_zip_bomb_is_not_imported(user, settings, tmp_path):

@@ -158,3 +158,27 @@ def test_an_upload_of_a_zip_bomb_is_a_form_error(user_client, settings, queued):
         response, "my_spotify_data.zip: Streaming_History_Audio_1.json is compressed more than 100:1"
     )
     assert not HistoryImport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_import_cut_short_says_so_on_the_profile(user_client, user):
+    row = HistoryImport.objects.create(
+        user=user,
+        format="spotify",
+        file_name="a.json",
+        status="done",
+        imported=3,
+        message="3 imported, 0 duplicates, 0 skipped, 0 unmatched, 0 failed. "
+        "Cut short after 3 records: at most 3 are read per import.",
+    )
+    response = user_client.get(f"{URL}{row.pk}/")
+    assertContains(response, "Cut short after 3 records: at most 3 are read per import.")
+
+
+@pytest.mark.django_db
+def test_the_upload_still_needs_its_csrf_token(client, user, queued):
+    client.force_login(user)
+    client.handler.enforce_csrf_checks = True
+    response = client.post(URL, {"format": "spotify", "files": [history()]})
+    assert response.status_code == 403
+    assert not HistoryImport.objects.exists() and not queued
