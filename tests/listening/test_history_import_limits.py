@@ -290,3 +290,15 @@ def test_the_limits_do_not_change_what_a_good_file_gives(tmp_path):
     path = write_json(tmp_path / "Streaming_History_Audio_2021.json", spotify_rows(3))
     got = list(spotify.parse(path, path.name))
     assert [type(item) for item in got] == [ImportedListen] * 3
+
+
+def test_a_row_with_a_null_character_in_any_field_is_skipped_alone(user, tmp_path):
+    rows = spotify_rows(2) + [spotify_row(ts="2021-03-01T13:00:00Z", platform="and\x00roid")]
+    path = write_json(tmp_path / "Streaming_History_Audio_2021.json", rows)
+
+    row = run(user, "spotify", path)
+
+    assert (row.status, row.imported, row.failed) == ("done", 2, 1), row.message
+    assert row.errors == [
+        {"position": f"{path.name}:3", "reason": "A text holds a null character, which cannot be stored."}
+    ]
