@@ -346,10 +346,10 @@ class _ExpandedMember:
         return data
 
     def read(self, size: int = -1) -> bytes:
-        return self._counted(self.raw.read(size if size >= 0 else READ_BYTES))
+        return self._counted(self.raw.read(size))
 
     def readline(self, size: int = -1) -> bytes:
-        return self._counted(self.raw.readline(size if size >= 0 else READ_BYTES))
+        return self._counted(self.raw.readline(size))
 
 
 def iter_zip_members(

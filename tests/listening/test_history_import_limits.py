@@ -302,3 +302,24 @@ def test_a_row_with_a_null_character_in_any_field_is_skipped_alone(user, tmp_pat
     assert row.errors == [
         {"position": f"{path.name}:3", "reason": "A text holds a null character, which cannot be stored."}
     ]
+
+
+def test_the_command_says_when_an_import_is_cut_short_or_refused(user, settings, tmp_path):
+    settings.STREAMAPP_HISTORY_MAX_ROWS_PER_DAY = 4
+    path = write_json(tmp_path / "Streaming_History_Audio_2021.json", spotify_rows(5))
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command(
+        "import_history",
+        str(path),
+        user=user.username,
+        format="spotify",
+        no_progress=True,
+        stdout=out,
+        stderr=err,
+    )
+
+    assert "Cut short after 4 records: at most 4 are read per listener in 24 hours." in err.getvalue()
+    assert "4 imported" in out.getvalue()
+    with pytest.raises(CommandError, match="Nothing was read. 4 records were read in the last 24 hours"):
+        call_command("import_history", str(path), user=user.username, format="spotify", no_progress=True)
