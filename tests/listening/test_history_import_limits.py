@@ -323,3 +323,22 @@ def test_the_command_says_when_an_import_is_cut_short_or_refused(user, settings,
     assert "4 imported" in out.getvalue()
     with pytest.raises(CommandError, match="Nothing was read. 4 records were read in the last 24 hours"):
         call_command("import_history", str(path), user=user.username, format="spotify", no_progress=True)
+
+
+def test_what_a_member_expands_to_is_counted_while_it_is_read(tmp_path):
+    # zipfile itself stops at the declared size; the count does not rely on it (nor on the declared ratio).
+    from listening.importers import common
+
+    path = write_spotify_zip(tmp_path / "a.zip", {"Streaming_History_Audio_1.json": b" " * (2 << 20)})
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("Streaming_History_Audio_1.json")
+        limits = common.ZipLimits(max_expanded_bytes=1 << 30, max_ratio=100)
+        member = common._ExpandedMember(archive.open(info), info, limits, [1 << 30])
+        with pytest.raises(common.ZipLimitError, match="compressed more than 100:1"):
+            while member.read(64 * 1024):
+                pass
+        small = common.ZipLimits(max_expanded_bytes=100_000, max_ratio=10_000)
+        member = common._ExpandedMember(archive.open(info), info, small, [100_000])
+        with pytest.raises(common.ZipLimitError, match="expand to more than"):
+            while member.readline(64 * 1024):
+                pass
