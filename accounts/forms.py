@@ -1,6 +1,7 @@
 """Sign-up and profile forms for the custom user model, and the upload of a listening history."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.template.defaultfilters import filesizeformat
@@ -9,9 +10,6 @@ from listening import services as listening_services
 from listening.models import HistoryImport
 
 from .models import time_zone_choices
-
-# The most a history upload may weigh, all files together (exports compress well: zips are small).
-HISTORY_UPLOAD_MAX_BYTES = 200 * 1024 * 1024
 
 
 class SignupForm(UserCreationForm):
@@ -68,31 +66,36 @@ class MultipleFileField(forms.FileField):
 
 
 class HistoryImportForm(forms.Form):
-    """Upload a listening-history export; each file is checked to be of the chosen format."""
+    """Upload a listening-history export; each file is checked to be of the chosen format.
+
+    too_large: the upload was refused before its files could be read (over
+    STREAMAPP_HISTORY_UPLOAD_MAX_BYTES): that is the form's only error.
+    """
 
     format = forms.ChoiceField(label="Exported from", choices=HistoryImport.Format.choices)
-    files = MultipleFileField(
-        label="Files",
-        help_text=(
+    files = MultipleFileField(label="Files")
+
+    def __init__(self, *args, too_large: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.too_large = too_large
+        if too_large:
+            for field in self.fields.values():
+                field.required = False
+        self.fields["files"].help_text = (
             "Spotify: the extended streaming history zip (or its Streaming_History_Audio_*.json files) "
             "or the basic StreamingHistory*.json; ListenBrainz: the export zip or a JSON-lines file; "
-            f"Last.fm: a scrobbles CSV. Up to {HISTORY_UPLOAD_MAX_BYTES // 2**20} MB in all. "
-            "Importing a file again adds nothing."
-        ),
-    )
+            f"Last.fm: a scrobbles CSV. Up to {filesizeformat(settings.STREAMAPP_HISTORY_UPLOAD_MAX_BYTES)} "
+            "in all. Importing a file again adds nothing."
+        )
 
     def clean(self):
         cleaned_data = super().clean()
+        if self.too_large:
+            limit = filesizeformat(settings.STREAMAPP_HISTORY_UPLOAD_MAX_BYTES)
+            self.add_error("files", f"The upload is larger than {limit}, the most a history upload may be.")
+            return cleaned_data
         files, format = cleaned_data.get("files"), cleaned_data.get("format")
         if not files or not format:
-            return cleaned_data
-        total = sum(upload.size for upload in files)
-        if total > HISTORY_UPLOAD_MAX_BYTES:
-            self.add_error(
-                "files",
-                f"The files add up to {filesizeformat(total)}: at most "
-                f"{filesizeformat(HISTORY_UPLOAD_MAX_BYTES)} can be imported at once.",
-            )
             return cleaned_data
         for upload in files:
             problem = listening_services.history_import_check_file(

@@ -32,7 +32,7 @@ def import_history(history_import_id: int) -> dict:
     finally:
         services.history_import_discard_files(history_import=history_import)
     return {
-        "status": HistoryImport.Status.DONE,
+        "status": history_import.status,  # failed when the listener's rows of the day were all read
         "imported": summary.imported,
         "duplicates": summary.duplicates,
         "skipped": summary.skipped,

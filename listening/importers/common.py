@@ -2,7 +2,9 @@
 
 Files are read as bytes and in pieces: a JSON array one item at a time, JSON lines and CSV one line
 at a time, so a large export never has to fit in memory; a line or an item over MAX_RECORD_BYTES is
-reported instead of read.
+reported instead of read, and so is one nested too deeply for the JSON decoder or holding text that
+cannot be stored (a lone surrogate, a null character). A zip is checked against ZipLimits before it
+is read, and its members are counted while they expand.
 """
 
 import datetime as dt
@@ -15,6 +17,9 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
+
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from ..listenbrainz.validation import LISTENED_AT_ALLOWED_SKEW, MIN_LISTENED_AT
 
@@ -34,6 +39,18 @@ READ_BYTES = 1 << 20
 # How much of a file check() reads to tell whether it is of the expected format.
 HEAD_BYTES = 64 * 1024
 _SPACE = re.compile(r"[ \t\r\n]*")
+# A JSON array or object's brackets and strings, to find where one too deep to decode ends.
+_BRACKET_OR_QUOTE = re.compile(r'[\[\]{}"]')
+_STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# What a lone surrogate or a null character looks like in JSON text, and once decoded: neither can be
+# stored (UTF-8 has no surrogates; PostgreSQL refuses null characters in text and jsonb).
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+DEEP_ITEM = "The item is nested too deeply to be read."
+DEEP_LINE = "The line is nested too deeply to be read."
+DEEP_FILE = "The file nests JSON too deeply to be a listening history."
+# Below this size a member's compression ratio is not checked (a small file of blanks compresses well).
+RATIO_MIN_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +103,36 @@ class ImportProblem:
 
 
 Record = ImportedListen | ImportedSkip | IgnoredRecord | ImportProblem
+
+
+@dataclass(frozen=True, slots=True)
+class BadItem:
+    """An item of a JSON array that was skipped without being decoded, and why."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ZipLimits:
+    """The most an archive's members may expand to (all together), and compress by (each)."""
+
+    max_expanded_bytes: int
+    max_ratio: int
+
+    @classmethod
+    def from_settings(cls) -> "ZipLimits":
+        return cls(
+            max_expanded_bytes=settings.STREAMAPP_HISTORY_MAX_EXPANDED_BYTES,
+            max_ratio=settings.STREAMAPP_HISTORY_MAX_COMPRESSION_RATIO,
+        )
+
+
+class ZipLimitError(Exception):
+    """A zip expands or compresses beyond its ZipLimits (declared in its headers, or found reading it)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 class FormatError(Exception):
@@ -179,7 +226,8 @@ def head_text(head: bytes) -> str | None:
 def first_json_item(text: str) -> tuple[str, Any]:
     """Return how the start of a JSON array or JSON-lines text begins and its first item.
 
-    The kind is "array", "lines", "empty" or "other"; the item is None when it does not fit in text.
+    The kind is "array", "lines", "empty", "deep" (the first item nests too deeply to be decoded) or
+    "other"; the item is None when it does not fit in text.
     """
     text = text.lstrip(" \t\r\n")
     if not text:
@@ -188,15 +236,136 @@ def first_json_item(text: str) -> tuple[str, Any]:
         rest = text[1:].lstrip(" \t\r\n")
         try:
             return "array", json.JSONDecoder().raw_decode(rest)[0]
+        except RecursionError:
+            return "deep", None
         except ValueError:
             return "array", None
     if text[0] == "{":
         line = text.split("\n", 1)[0]
         try:
             return "lines", json.loads(line)
+        except RecursionError:
+            return "deep", None
         except ValueError:
             return "lines", None
     return "other", None
+
+
+def deep_value_end(text: str, pos: int) -> int | None:
+    """Return where the JSON array or object starting at text[pos] ends, or None if text ends first.
+
+    Counts brackets outside strings, without recursion: for a value too deep for the JSON decoder.
+    """
+    depth = 0
+    while True:
+        match = _BRACKET_OR_QUOTE.search(text, pos)
+        if match is None:
+            return None
+        if match.group() == '"':
+            rest = _STRING_REST.match(text, match.end())
+            if rest is None:
+                return None
+            pos = rest.end()
+            continue
+        depth += 1 if match.group() in "[{" else -1
+        pos = match.end()
+        if depth <= 0:
+            return pos
+
+
+def unstorable_text(value: Any, text: str, start: int = 0, end: int | None = None) -> str | None:
+    """Return why a value decoded from text[start:end] holds text that cannot be stored, or None.
+
+    Only a value whose JSON has a \\uD800-\\uDFFF or \\u0000 escape is looked into (iteratively:
+    it may be nested thousands deep); a surrogate pair (an emoji written as ASCII) is fine.
+    """
+    if not _UNSTORABLE_ESCAPE.search(text, start, len(text) if end is None else end):
+        return None
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "A text holds a null character, which cannot be stored."
+            surrogate = _SURROGATE.search(item)
+            if surrogate:
+                code = ord(surrogate.group())
+                return f"A text holds a lone surrogate (\\u{code:04x}), which cannot be stored."
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+def zip_limits_problem(members: list[zipfile.ZipInfo], limits: ZipLimits) -> str | None:
+    """Return why the members of a zip, by their declared sizes, are over the limits, or None."""
+    total = 0
+    for info in members:
+        total += info.file_size
+        if _too_compressed(info, info.file_size, limits):
+            return _compressed_problem(info, limits)
+    if total > limits.max_expanded_bytes:
+        return _too_big(limits)
+    return None
+
+
+def _too_compressed(info: zipfile.ZipInfo, expanded: int, limits: ZipLimits) -> bool:
+    return expanded >= RATIO_MIN_BYTES and expanded > limits.max_ratio * max(info.compress_size, 1)
+
+
+def _compressed_problem(info: zipfile.ZipInfo, limits: ZipLimits) -> str:
+    return f"{info.filename} is compressed more than {limits.max_ratio}:1: it is not a listening history."
+
+
+def _too_big(limits: ZipLimits) -> str:
+    return (
+        f"The zip's history files expand to more than {filesizeformat(limits.max_expanded_bytes)}, "
+        "the most that can be imported."
+    )
+
+
+class _ExpandedMember:
+    """A zip member being read, counting what it expands to against the archive's allowance.
+
+    zipfile already stops at the declared size (and a CRC error follows a lie); this does not trust it.
+    """
+
+    def __init__(self, raw: IO[bytes], info: zipfile.ZipInfo, limits: ZipLimits, allowance: list[int]):
+        self.raw, self.info, self.limits, self.allowance = raw, info, limits, allowance
+        self.expanded = 0
+
+    def _counted(self, data: bytes) -> bytes:
+        self.expanded += len(data)
+        self.allowance[0] -= len(data)
+        if self.allowance[0] < 0:
+            raise ZipLimitError(_too_big(self.limits))
+        if _too_compressed(self.info, self.expanded, self.limits):
+            raise ZipLimitError(_compressed_problem(self.info, self.limits))
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        return self._counted(self.raw.read(size))
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._counted(self.raw.readline(size))
+
+
+def iter_zip_members(
+    archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], limits: ZipLimits
+) -> Iterator[tuple[zipfile.ZipInfo, IO[bytes]]]:
+    """Yield each member opened for reading; raise ZipLimitError when the zip is over its limits.
+
+    The declared sizes are checked first; what each member expands to is counted as it is read.
+    """
+    problem = zip_limits_problem(members, limits)
+    if problem:
+        raise ZipLimitError(problem)
+    allowance = [limits.max_expanded_bytes]
+    for info in members:
+        with archive.open(info) as raw:
+            yield info, _ExpandedMember(raw, info, limits, allowance)
 
 
 class _Utf8Chunks:
@@ -283,6 +452,14 @@ def iter_json_array(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
         while True:
             try:
                 value, end = decoder.raw_decode(buffer, pos)
+            except RecursionError:
+                end = deep_value_end(buffer, pos)
+                if end is None and len(buffer) - pos <= MAX_RECORD_BYTES and more():
+                    continue
+                if end is None:
+                    raise FormatError(DEEP_ITEM, number) from None
+                value = BadItem(DEEP_ITEM)
+                break
             except json.JSONDecodeError as error:
                 if len(buffer) - pos <= MAX_RECORD_BYTES and more():
                     continue
@@ -296,6 +473,9 @@ def iter_json_array(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
                 cut = following >= len(buffer) or buffer[following] not in ",]"
                 if cut and len(buffer) - pos <= MAX_RECORD_BYTES and more():
                     continue
+            problem = unstorable_text(value, buffer, pos, end)
+            if problem:
+                value = BadItem(problem)
             break
         pos = end
         yield number, value

@@ -14,11 +14,16 @@ from typing import IO, Any
 
 from ..listenbrainz.validation import ListenValidationError, validate_track_metadata
 from .common import (
+    DEEP_FILE,
+    DEEP_LINE,
     ZIP_ERRORS,
+    BadItem,
     FormatError,
     ImportedListen,
     ImportProblem,
     Record,
+    ZipLimitError,
+    ZipLimits,
     count_json_array,
     count_lines,
     first_json_item,
@@ -26,6 +31,7 @@ from .common import (
     is_zip,
     iter_json_array,
     iter_lines,
+    iter_zip_members,
     listened_at_problem,
     natural_key,
     now,
@@ -33,28 +39,40 @@ from .common import (
     position_of,
     read_head,
     shown,
+    unstorable_text,
+    zip_limits_problem,
 )
 
 LISTENS_FILE = re.compile(r"(?:^|/)listens/.+\.jsonl$")
 NO_LISTENS = "This zip has no listens/ folder of .jsonl files: it is not a ListenBrainz export."
 
 
-def check(stream: IO[bytes], name: str) -> str | None:
+def listens_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """Return the listens/ files of a ListenBrainz zip, in the order of their names (months in order)."""
+    members = [info for info in archive.infolist() if LISTENS_FILE.search(info.filename)]
+    return sorted(members, key=lambda info: natural_key(info.filename))
+
+
+def check(stream: IO[bytes], name: str, *, limits: ZipLimits | None = None) -> str | None:
     """Return why the file is not a ListenBrainz export, or None if it may be."""
     if is_zip(stream):
         try:
-            names = zipfile.ZipFile(stream).namelist()
+            members = listens_members(zipfile.ZipFile(stream))
         except ZIP_ERRORS:
             return "The zip file is damaged."
         finally:
             stream.seek(0)
-        return None if any(LISTENS_FILE.search(member) for member in names) else NO_LISTENS
+        if not members:
+            return NO_LISTENS
+        return zip_limits_problem(members, limits or ZipLimits.from_settings())
     text = head_text(read_head(stream))
     if text is None:
         return "The file is not UTF-8 text: expected a ListenBrainz export."
     kind, first = first_json_item(text)
     if kind == "empty":
         return "The file is empty."
+    if kind == "deep":
+        return DEEP_FILE
     if kind == "other":
         return "Expected a ListenBrainz export: its zip, a JSON-lines file or a JSON array of listens."
     if isinstance(first, dict) and "listened_at" not in first and "track_metadata" not in first:
@@ -62,7 +80,7 @@ def check(stream: IO[bytes], name: str) -> str | None:
     return None
 
 
-def parse(path: Path, name: str) -> Iterator[Record]:
+def parse(path: Path, name: str, *, limits: ZipLimits | None = None) -> Iterator[Record]:
     """Yield the records of a ListenBrainz export: the listens of the zip's listens/ files, or of the file."""
     clock = now()
     with open(path, "rb") as stream:
@@ -71,29 +89,33 @@ def parse(path: Path, name: str) -> Iterator[Record]:
             return
         try:
             with zipfile.ZipFile(stream) as archive:
-                members = sorted((m for m in archive.namelist() if LISTENS_FILE.search(m)), key=natural_key)
+                members = listens_members(archive)
                 if not members:
                     yield ImportProblem(name, NO_LISTENS)
-                for member in members:
-                    with archive.open(member) as member_stream:
-                        yield from _parse_lines(member_stream, f"{name}/{member}", clock)
+                for info, member_stream in iter_zip_members(
+                    archive, members, limits or ZipLimits.from_settings()
+                ):
+                    yield from _parse_lines(member_stream, f"{name}/{info.filename}", clock)
+        except ZipLimitError as error:
+            yield ImportProblem(name, error.message)
         except ZIP_ERRORS as error:
             yield ImportProblem(name, f"The zip file is damaged: {error}")
 
 
-def count(path: Path, name: str) -> int:
+def count(path: Path, name: str, *, limits: ZipLimits | None = None) -> int:
     """Return about how many records parse() yields, reading the files' structure only (for the progress)."""
     with open(path, "rb") as stream:
         if is_zip(stream):
             try:
                 with zipfile.ZipFile(stream) as archive:
                     total = 0
-                    for member in archive.namelist():
-                        if LISTENS_FILE.search(member):
-                            with archive.open(member) as member_stream:
-                                total += count_lines(member_stream)
+                    members = listens_members(archive)
+                    for _, member_stream in iter_zip_members(
+                        archive, members, limits or ZipLimits.from_settings()
+                    ):
+                        total += count_lines(member_stream)
                     return total or 1
-            except ZIP_ERRORS:
+            except (ZipLimitError, *ZIP_ERRORS):
                 return 1
         text = head_text(read_head(stream))
         kind, _ = first_json_item(text) if text is not None else ("lines", None)
@@ -110,6 +132,9 @@ def _parse_file(stream: IO[bytes], label: str, clock: float) -> Iterator[Record]
     elif kind == "array":
         try:
             for number, item in iter_json_array(stream):
+                if isinstance(item, BadItem):
+                    yield ImportProblem(position_of(label, number), item.reason)
+                    continue
                 yield parse_listen(item, position_of(label, number), now=clock)
         except FormatError as error:
             yield ImportProblem(position_of(label, error.number), error.message)
@@ -132,10 +157,14 @@ def _parse_lines(stream: IO[bytes], label: str, clock: float) -> Iterator[Record
             continue
         try:
             item = json.loads(text)
+        except RecursionError:
+            yield ImportProblem(position, DEEP_LINE)
+            continue
         except ValueError as error:
             yield ImportProblem(position, f"Not valid JSON: {getattr(error, 'msg', error)}.")
             continue
-        yield parse_listen(item, position, now=clock)
+        problem = unstorable_text(item, text)
+        yield ImportProblem(position, problem) if problem else parse_listen(item, position, now=clock)
 
 
 def parse_listen(item: Any, position: str, *, now: float) -> Record:

@@ -15,25 +15,31 @@ from pathlib import Path
 from typing import IO, Any
 
 from .common import (
+    DEEP_FILE,
     ZIP_ERRORS,
+    BadItem,
     FormatError,
     IgnoredRecord,
     ImportedListen,
     ImportedSkip,
     ImportProblem,
     Record,
+    ZipLimitError,
+    ZipLimits,
     clean_name,
     count_json_array,
     first_json_item,
     head_text,
     is_zip,
     iter_json_array,
+    iter_zip_members,
     listened_at_problem,
     natural_key,
     now,
     position_of,
     read_head,
     shown,
+    zip_limits_problem,
 )
 
 # Spotify counts a stream of 30 s or more as a play; anything shorter is a skip (PROTOCOLS.md).
@@ -55,29 +61,38 @@ NON_MUSIC_FIELDS = (
 # Kept in additional_info; IP addresses and user agents of older exports are not.
 INFO_FIELDS = ("platform", "reason_start", "reason_end", "shuffle", "skipped", "offline")
 BASIC_TIME_FORMAT = "%Y-%m-%d %H:%M"
+NO_HISTORY = (
+    "This zip holds no Spotify streaming history "
+    "(Streaming_History_Audio_*.json or StreamingHistory*.json files)."
+)
 
 
-def check(stream: IO[bytes], name: str) -> str | None:
+def history_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """Return the music history files of a Spotify zip, in the order of their names."""
+    members = [info for info in archive.infolist() if HISTORY_FILE.search(info.filename)]
+    return sorted(members, key=lambda info: natural_key(info.filename))
+
+
+def check(stream: IO[bytes], name: str, *, limits: ZipLimits | None = None) -> str | None:
     """Return why the file is not a Spotify streaming history (or a zip of them), or None if it may be."""
     if is_zip(stream):
         try:
-            names = zipfile.ZipFile(stream).namelist()
+            members = history_members(zipfile.ZipFile(stream))
         except ZIP_ERRORS:
             return "The zip file is damaged."
         finally:
             stream.seek(0)
-        if not any(HISTORY_FILE.search(member) for member in names):
-            return (
-                "This zip holds no Spotify streaming history "
-                "(Streaming_History_Audio_*.json or StreamingHistory*.json files)."
-            )
-        return None
+        if not members:
+            return NO_HISTORY
+        return zip_limits_problem(members, limits or ZipLimits.from_settings())
     text = head_text(read_head(stream))
     if text is None:
         return "The file is not UTF-8 text: expected Spotify's JSON streaming history."
     kind, first = first_json_item(text)
     if kind == "empty":
         return "The file is empty."
+    if kind == "deep":
+        return DEEP_FILE
     if kind != "array":
         return "Expected Spotify's streaming history: a JSON file that starts with [."
     if isinstance(first, dict) and "ts" not in first and "endTime" not in first:
@@ -85,7 +100,7 @@ def check(stream: IO[bytes], name: str) -> str | None:
     return None
 
 
-def parse(path: Path, name: str) -> Iterator[Record]:
+def parse(path: Path, name: str, *, limits: ZipLimits | None = None) -> Iterator[Record]:
     """Yield the records of a Spotify history file, or of each history file in a Spotify zip."""
     clock = now()
     with open(path, "rb") as stream:
@@ -94,40 +109,42 @@ def parse(path: Path, name: str) -> Iterator[Record]:
             return
         try:
             with zipfile.ZipFile(stream) as archive:
-                members = sorted((m for m in archive.namelist() if HISTORY_FILE.search(m)), key=natural_key)
+                members = history_members(archive)
                 if not members:
-                    yield ImportProblem(
-                        name,
-                        "This zip holds no Spotify streaming history "
-                        "(Streaming_History_Audio_*.json or StreamingHistory*.json files).",
-                    )
-                for member in members:
-                    with archive.open(member) as member_stream:
-                        yield from _parse_array(member_stream, f"{name}/{member}", clock)
+                    yield ImportProblem(name, NO_HISTORY)
+                for info, member_stream in iter_zip_members(
+                    archive, members, limits or ZipLimits.from_settings()
+                ):
+                    yield from _parse_array(member_stream, f"{name}/{info.filename}", clock)
+        except ZipLimitError as error:
+            yield ImportProblem(name, error.message)
         except ZIP_ERRORS as error:
             yield ImportProblem(name, f"The zip file is damaged: {error}")
 
 
-def count(path: Path, name: str) -> int:
+def count(path: Path, name: str, *, limits: ZipLimits | None = None) -> int:
     """Return how many records parse() yields, reading the files' structure only (for the progress)."""
     with open(path, "rb") as stream:
         if not is_zip(stream):
             return count_json_array(stream)
         try:
             with zipfile.ZipFile(stream) as archive:
-                members = [member for member in archive.namelist() if HISTORY_FILE.search(member)]
                 total = 0
-                for member in members:
-                    with archive.open(member) as member_stream:
-                        total += count_json_array(member_stream)
+                members = history_members(archive)
+                limits = limits or ZipLimits.from_settings()
+                for _, member_stream in iter_zip_members(archive, members, limits):
+                    total += count_json_array(member_stream)
                 return total or 1
-        except ZIP_ERRORS:
+        except (ZipLimitError, *ZIP_ERRORS):
             return 1
 
 
 def _parse_array(stream: IO[bytes], label: str, clock: float) -> Iterator[Record]:
     try:
         for number, row in iter_json_array(stream):
+            if isinstance(row, BadItem):
+                yield ImportProblem(position_of(label, number), row.reason)
+                continue
             yield parse_row(row, position_of(label, number), now=clock)
     except FormatError as error:
         yield ImportProblem(position_of(label, error.number), error.message)

@@ -5,6 +5,7 @@ from .history_import import (
     history_import_check_file,
     history_import_create,
     history_import_discard_files,
+    history_import_refusal,
     history_import_run,
     history_import_start,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "history_import_check_file",
     "history_import_create",
     "history_import_discard_files",
+    "history_import_refusal",
     "history_import_run",
     "history_import_start",
     "listen_dedupe_key",

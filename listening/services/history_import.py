@@ -3,8 +3,14 @@
 The parsing is in listening.importers; here the records are written in chunks with the same
 matching and dedupe keys as submitted listens (listens_write), so importing a file again, or a
 listen a scrobbler already sent, adds nothing.
+
+The work is bounded per listener: one upload waiting or running at a time, at most
+STREAMAPP_HISTORY_MAX_ROWS_PER_IMPORT records read per import and STREAMAPP_HISTORY_MAX_ROWS_PER_DAY
+per listener in 24 hours (an import stops there, keeping what it wrote). Zip limits are the parsers'.
 """
 
+import datetime as dt
+import itertools
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -13,9 +19,11 @@ from pathlib import Path
 
 from celery import current_app
 from django.conf import settings
-from django.core.exceptions import SuspiciousFileOperation
+from django.contrib.auth import get_user_model
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -35,6 +43,7 @@ __all__ = [
     "history_import_check_file",
     "history_import_create",
     "history_import_discard_files",
+    "history_import_refusal",
     "history_import_run",
     "history_import_start",
 ]
@@ -45,6 +54,11 @@ CHUNK_SIZE = 5_000
 MAX_STORED_ERRORS = 1_000
 # Skipped plays read from an export get ids derived from their row, so a re-import adds none.
 PLAY_ID_NAMESPACE = uuid.UUID("8a4f4e0c-6a43-4f55-9d49-3c2f4f7d1a61")
+# The window of STREAMAPP_HISTORY_MAX_ROWS_PER_DAY.
+ROWS_WINDOW = dt.timedelta(hours=24)
+# An import still waiting or running after this long was lost (a worker killed past its time limit,
+# tasks.IMPORT_SOFT_TIME_LIMIT): it no longer keeps its listener from uploading another.
+ACTIVE_IMPORT_MAX_AGE = dt.timedelta(hours=6)
 
 
 @dataclass
@@ -60,6 +74,8 @@ class HistoryImportSummary:
     total: int = 0
     # The first MAX_STORED_ERRORS problems, as {"position", "reason"}.
     errors: list[dict] = field(default_factory=list)
+    # Why the import read nothing, or stopped before the end of its files (a row cap); empty otherwise.
+    stopped: str = ""
 
     @property
     def line(self) -> str:
@@ -93,12 +109,35 @@ def history_import_create(
     )
 
 
+def history_import_refusal(*, user) -> str | None:
+    """Return why the user may not start another import now (one is under way, or the day's rows are
+    read), or None.
+    """
+    active_since = timezone.now() - ACTIVE_IMPORT_MAX_AGE
+    active = HistoryImport.objects.filter(
+        user=user,
+        status__in=[HistoryImport.Status.PENDING, HistoryImport.Status.RUNNING],
+        created_at__gte=active_since,
+    )
+    if active.exists():
+        return "A history is already being imported: wait for it to finish before starting another."
+    allowed, reason = _rows_allowed(user=user, exclude_pk=None)
+    return reason if allowed <= 0 else None
+
+
 @transaction.atomic
 def history_import_start(*, user, format: str, uploads: Sequence[File]) -> HistoryImport:
     """Save uploaded files under STREAMAPP_UPLOAD_DIR, record their import and queue it once committed.
 
-    The files should have passed history_import_check_file. The task deletes them after the import.
+    The files should have passed history_import_check_file. Raises ValidationError, saving nothing,
+    while another import of the user's waits or runs, or once their rows of the day are read. The
+    task deletes the files after the import.
     """
+    # Hold the listener's row so that two uploads at once cannot both pass the check.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+    refusal = history_import_refusal(user=user)
+    if refusal:
+        raise ValidationError(refusal, code="history_import_refused")
     folder = Path(settings.STREAMAPP_UPLOAD_DIR) / "history-imports" / str(user.pk) / uuid.uuid4().hex
     folder.mkdir(parents=True, mode=0o700)
     try:
@@ -145,23 +184,35 @@ def history_import_run(
     CHUNK_SIZE, each in its own transaction with the counts and progress on the row: a long import
     shows its progress and an interrupted one keeps what it wrote (running it again adds only the
     rest). A record that cannot be read is counted as failed and passed to on_error; the others
-    are imported. ``progress(done, total)`` is called after each chunk. Marks the row failed and
-    re-raises if the import stops on an error of its own (the database, a time limit).
+    are imported. ``progress(done, total)`` is called after each chunk. Reads at most the rows the
+    caps allow (per import, per listener in 24 hours): then stops, keeping what it wrote, and says
+    so in the message and summary.stopped (a row with none left reads nothing and is marked failed).
+    Marks the row failed and re-raises if the import stops on an error of its own (the database, a
+    time limit).
     """
     parser = importers.PARSERS[history_import.format]
     files = [(Path(item["path"]), item["name"]) for item in history_import.files]
     summary = HistoryImportSummary()
+    allowed, cap_reason = _rows_allowed(user=history_import.user, exclude_pk=history_import.pk)
     history_import.status = HistoryImport.Status.RUNNING
     history_import.started_at, history_import.finished_at = timezone.now(), None
     history_import.message = ""
+    if allowed <= 0:
+        summary.stopped = f"Nothing was read. {cap_reason}"
+        history_import.status = HistoryImport.Status.FAILED
+        history_import.finished_at = history_import.started_at
+        history_import.message = summary.stopped
+        _save_counts(history_import, summary, "status", "started_at", "finished_at", "message")
+        return summary
     _save_counts(history_import, summary, "status", "started_at", "finished_at", "message")
     try:
-        summary.total = _count(parser, files)
+        summary.total = min(_count(parser, files), allowed)
         _save_counts(history_import, summary)
         if progress:
             progress(0, summary.total)
         chunk: list[Record] = []
-        for record in _records(parser, files):
+        records = _records(parser, files)
+        for record in itertools.islice(records, allowed):
             chunk.append(record)
             if len(chunk) >= CHUNK_SIZE:
                 _write_chunk(history_import, chunk, summary, on_error)
@@ -172,6 +223,10 @@ def history_import_run(
             _write_chunk(history_import, chunk, summary, on_error)
             if progress:
                 progress(summary.done, summary.total)
+        if next(records, None) is not None:
+            records.close()
+            plural = "" if summary.done == 1 else "s"
+            summary.stopped = f"Cut short after {summary.done:,} record{plural}: {cap_reason}"
     except BaseException as error:  # SoftTimeLimitExceeded and KeyboardInterrupt included
         history_import.status = HistoryImport.Status.FAILED
         history_import.finished_at = timezone.now()
@@ -184,9 +239,30 @@ def history_import_run(
     history_import.message = summary.line
     if summary.failed > MAX_STORED_ERRORS:
         history_import.message += f" (the first {MAX_STORED_ERRORS:,} problems are listed)"
+    if summary.stopped:
+        history_import.message += f". {summary.stopped}"
     _save_counts(history_import, summary, "status", "finished_at", "message")
     _after_history_import(user=history_import.user, summary=summary)
     return summary
+
+
+def _rows_allowed(*, user, exclude_pk: int | None) -> tuple[int, str]:
+    """Return how many records the user's next import may read, and the cap that sets it (a sentence)."""
+    per_import = settings.STREAMAPP_HISTORY_MAX_ROWS_PER_IMPORT
+    per_day = settings.STREAMAPP_HISTORY_MAX_ROWS_PER_DAY
+    since = timezone.now() - ROWS_WINDOW
+    recent = HistoryImport.objects.filter(user=user, started_at__gte=since)
+    if exclude_pk is not None:
+        recent = recent.exclude(pk=exclude_pk)
+    read_today = recent.aggregate(read=Sum("progress_done"))["read"] or 0
+    if per_import <= per_day - read_today:
+        return per_import, f"at most {per_import:,} are read per import."
+    reason = f"at most {per_day:,} are read per listener in 24 hours."
+    if read_today >= per_day:
+        first = recent.order_by("started_at").values_list("started_at", flat=True).first()
+        later = f" Try again after {(first + ROWS_WINDOW):%Y-%m-%d %H:%M} UTC." if first else ""
+        reason = f"{read_today:,} records were read in the last 24 hours, and {reason}{later}"
+    return per_day - read_today, reason
 
 
 def _after_history_import(*, user, summary: HistoryImportSummary) -> None:

@@ -338,6 +338,22 @@ STREAMAPP_X_ACCEL_REDIRECT_PREFIX = os.environ.get("STREAMAPP_X_ACCEL_REDIRECT_P
 # Uploaded listening histories wait here for their import (then are deleted). Outside MEDIA_ROOT on
 # purpose: nothing under it may be served.
 STREAMAPP_UPLOAD_DIR = Path(os.environ.get("STREAMAPP_UPLOAD_DIR", VAR_DIR / "uploads"))
+# History imports: the most one upload's files may weigh together (the request may be 64 KiB more,
+# for the form's other fields; nginx's client_max_body_size should allow that: 101m for the default),
+# the most an uploaded zip may expand to and compress by (per member; real exports compress ~10-20:1),
+# the most records one import reads and one listener's imports read in 24 hours (a heavy Spotify
+# listener's ten years are a few hundred thousand rows). Beyond them an import stops with a message.
+STREAMAPP_HISTORY_UPLOAD_MAX_BYTES = int(
+    os.environ.get("STREAMAPP_HISTORY_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
+)
+STREAMAPP_HISTORY_MAX_EXPANDED_BYTES = int(
+    os.environ.get("STREAMAPP_HISTORY_MAX_EXPANDED_BYTES", 2 * 1024 * 1024 * 1024)
+)
+STREAMAPP_HISTORY_MAX_COMPRESSION_RATIO = int(os.environ.get("STREAMAPP_HISTORY_MAX_COMPRESSION_RATIO", 100))
+STREAMAPP_HISTORY_MAX_ROWS_PER_IMPORT = int(
+    os.environ.get("STREAMAPP_HISTORY_MAX_ROWS_PER_IMPORT", 1_000_000)
+)
+STREAMAPP_HISTORY_MAX_ROWS_PER_DAY = int(os.environ.get("STREAMAPP_HISTORY_MAX_ROWS_PER_DAY", 2_000_000))
 # Demo accounts (admin/admin, demo/demo) are refused in production mode.
 STREAMAPP_ALLOW_DEMO_ACCOUNTS = True
 # bench/http.py's bare page at /bench/bare/ (streamapp/bench_views.py); never on outside a benchmark.

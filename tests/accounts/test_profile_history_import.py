@@ -8,7 +8,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from accounts import forms
 from listening import tasks
 from listening.models import HistoryImport, Listen
 from tests.catalog.factories import make_album, make_artist, make_track
@@ -102,12 +101,14 @@ def test_a_bad_upload_shows_a_form_error_and_records_nothing(user_client, queued
 
 
 @pytest.mark.django_db
-def test_an_upload_over_the_size_limit_is_refused(user_client, queued, monkeypatch):
-    monkeypatch.setattr(forms, "HISTORY_UPLOAD_MAX_BYTES", 100)
+def test_an_upload_over_the_size_limit_is_refused(user_client, queued, settings):
+    settings.STREAMAPP_HISTORY_UPLOAD_MAX_BYTES = 100
     response = user_client.post(
         URL, {"format": "spotify", "files": [spotify_upload(rows=[spotify_row()] * 3)]}
     )
-    assertContains(response, "at most 100\xa0bytes can be imported at once.")
+    assertContains(
+        response, "The upload is larger than 100\xa0bytes, the most a history upload may be.", status_code=413
+    )
     assert not HistoryImport.objects.exists()
 
 

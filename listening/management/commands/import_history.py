@@ -56,6 +56,10 @@ class Command(BaseCommand):
             summary = services.history_import_run(
                 history_import=history_import, progress=progress, on_error=on_error
             )
+        if history_import.status == HistoryImport.Status.FAILED:
+            raise CommandError(history_import.message)
+        if summary.stopped:
+            self.stderr.write(summary.stopped)
         self.stdout.write(f"Imported history for {owner.get_username()}: {summary.line}")
 
     def _checked(self, file: str, format: str) -> Path:
