@@ -307,6 +307,12 @@ STREAMAPP_LIBRARY_SECONDS = int(os.environ.get("STREAMAPP_LIBRARY_SECONDS", 600 
 # processes `rebuild_recommendations` generates with on PostgreSQL (0: one per CPU).
 STREAMAPP_RECOMMEND_DIR = os.environ.get("STREAMAPP_RECOMMEND_DIR", "")
 STREAMAPP_RECOMMEND_PROCESSES = int(os.environ.get("STREAMAPP_RECOMMEND_PROCESSES", "0"))
+# A rebuild's lock is refreshed by a heartbeat this often (seconds) from the process running the
+# run's current stage; a lock whose last heartbeat is older than STREAMAPP_RECOMMEND_STALE_SECONDS
+# belongs to a dead run (its worker was killed): the next rebuild takes it over and marks that run
+# failed. Keep the stale limit several heartbeats long (a busy database may delay one).
+STREAMAPP_RECOMMEND_HEARTBEAT_SECONDS = float(os.environ.get("STREAMAPP_RECOMMEND_HEARTBEAT_SECONDS", "20"))
+STREAMAPP_RECOMMEND_STALE_SECONDS = float(os.environ.get("STREAMAPP_RECOMMEND_STALE_SECONDS", "120"))
 
 
 def require_env(name: str) -> str:
