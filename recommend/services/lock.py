@@ -40,7 +40,8 @@ def heartbeat_interval() -> float:
     return float(settings.STREAMAPP_RECOMMEND_HEARTBEAT_SECONDS)
 
 
-def _utc(moment: datetime | None) -> str:
+def utc_text(moment: datetime | None) -> str:
+    """Return the moment as text in UTC (for messages that staff read)."""
     return "never" if moment is None else f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
@@ -50,8 +51,8 @@ def lock_description(lock: RunLock, *, now: datetime | None = None) -> str:
     beat = lock.heartbeat_at or lock.acquired_at
     holder = f"run {lock.run_id}" if lock.run_id else "a run"
     return (
-        f"{holder} holds the lock since {_utc(lock.acquired_at)} "
-        f"(last heartbeat {_utc(beat)}, {max(0, int((now - beat).total_seconds()))} s ago; "
+        f"{holder} holds the lock since {utc_text(lock.acquired_at)} "
+        f"(last heartbeat {utc_text(beat)}, {max(0, int((now - beat).total_seconds()))} s ago; "
         f"it counts as dead after {int(stale_after().total_seconds())} s without one)"
     )
 
@@ -98,7 +99,7 @@ def lock_acquire(
                 status=RecommendationRun.Status.FAILED,
                 finished_at=now,
                 error=(
-                    f"The run stopped without finishing: its last heartbeat was at {_utc(beat)}, "
+                    f"The run stopped without finishing: its last heartbeat was at {utc_text(beat)}, "
                     f"{int((now - beat).total_seconds())} s before run {run.pk if run else '-'} took "
                     "the lock over, so its worker was probably killed (or lost the database)."
                 ),

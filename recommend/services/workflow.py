@@ -66,7 +66,7 @@ def rebuild_blocker() -> str | None:
     )
     if queued is not None:
         return (
-            f"Run {queued.pk} was queued at {queued.created_at:%Y-%m-%d %H:%M:%S} and waits for a worker "
+            f"Run {queued.pk} was queued at {lock.utc_text(queued.created_at)} and waits for a worker "
             "(is a Celery worker running?)."
         )
     return None
