@@ -176,3 +176,17 @@ def test_a_rebuild_process_killed_mid_training_is_detected_and_the_next_rebuild_
     assert running.status == RecommendationRun.Status.FAILED
     assert "stopped without finishing: its last heartbeat was at" in running.error
     assert not RunLock.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_notices_when_its_lock_was_taken_over(settings):
+    settings.STREAMAPP_RECOMMEND_HEARTBEAT_SECONDS = 0.1
+    first, second = RecommendationRun.objects.create(), RecommendationRun.objects.create()
+    lease = lock.lock_acquire(run=first)
+    with lock.Heartbeat(lease) as heartbeat:
+        RunLock.objects.update(expires_at=timezone.now() - timedelta(seconds=1))  # it looked dead
+        lock.lock_acquire(run=second)
+        wait_until(lambda: heartbeat.lost, timeout=10, what="the heartbeat to notice")
+        with pytest.raises(lock.LockLost, match="lost its lock during generation"):
+            heartbeat.check("generation")
+    assert RunLock.objects.get().run_id == second.pk  # the new run's lock is untouched
