@@ -6,6 +6,7 @@ whenever it is saved or deleted (receivers wired in AccountsConfig.ready: a new 
 of is_active or is_staff, a login's last_login all go through save()), and expires anyway after
 STREAMAPP_LIBRARY_SECONDS. The session's auth hash is still checked on every request against the
 kept user's password hash, as Django does, so a password change ends other sessions at once.
+With STREAMAPP_ALLOW_DEMO_ACCOUNTS off (production), the demo accounts' passwords never log in.
 """
 
 from django.conf import settings
@@ -13,10 +14,19 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import transaction
 
+from .checks import demo_credentials
+
 USER_CACHE_KEY = "accounts:user:v1:{pk}"
 
 
 class CachedModelBackend(ModelBackend):
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        # Production refuses the demo accounts' well-known passwords (admin/admin from an earlier
+        # `make run`), whatever the database holds; `check --deploy` names such accounts.
+        if not settings.STREAMAPP_ALLOW_DEMO_ACCOUNTS and demo_credentials(username, password):
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
     def get_user(self, user_id):
         key = USER_CACHE_KEY.format(pk=user_id)
         user = cache.get(key)

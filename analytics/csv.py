@@ -1,11 +1,10 @@
 """The staff dashboard's tables as CSV: one function per table, from the same selectors as the pages."""
 
-import csv
-import io
 from collections.abc import Callable, Iterable
 
 from analytics import staff_activity, staff_stats
 from analytics.staff_stats import DateRange
+from streamapp.csv_export import csv_text
 
 
 def _number(value, digits: int = 1):
@@ -203,8 +202,6 @@ TABLES: dict[str, Callable[[DateRange], Iterable[list]]] = {
 
 
 def render(table: str, date_range: DateRange) -> str:
-    """Return a table as CSV text (a header row, then one row per line)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(TABLES[table](date_range))
-    return buffer.getvalue()
+    """Return a table as CSV text (a header row, then one row per line; names that could start a
+    formula are neutralised)."""
+    return csv_text(TABLES[table](date_range))

@@ -8,9 +8,15 @@ from django.utils.html import format_html, format_html_join
 
 from . import tasks
 from .models import Recommendation, RecommendationRun, RunLock, TastePick, TrackDislike
+from .services import workflow
 
 
-def _queue_rebuild(request) -> RecommendationRun:
+def _queue_rebuild(request) -> RecommendationRun | None:
+    """Queue a rebuild, or tell staff why none can start now (rather than queue one that fails)."""
+    blocker = workflow.rebuild_blocker()
+    if blocker is not None:
+        messages.error(request, f"No rebuild was queued. {blocker}")
+        return None
     run = tasks.rebuild_queue(trigger=RecommendationRun.Trigger.MANUAL)
     messages.success(request, f"Run {run.pk} queued: a worker will train and rebuild every listener's lists.")
     return run
@@ -112,10 +118,11 @@ class RecommendationRunAdmin(admin.ModelAdmin):
 
 @admin.register(RunLock)
 class RunLockAdmin(admin.ModelAdmin):
-    """Read-only; deleting a lock frees it for a new run (a run that is really running loses it)."""
+    """Read-only; deleting a lock frees it for a new run (a run that is really running loses it).
+    A lock past ``expires_at`` (no heartbeat for STREAMAPP_RECOMMEND_STALE_SECONDS) is dead."""
 
-    list_display = ("name", "run", "acquired_at", "expires_at")
-    readonly_fields = ("name", "run", "token", "acquired_at", "expires_at")
+    list_display = ("name", "run", "acquired_at", "heartbeat_at", "expires_at")
+    readonly_fields = ("name", "run", "token", "acquired_at", "heartbeat_at", "expires_at")
 
     def has_add_permission(self, request):
         return False

@@ -187,8 +187,9 @@ class TastePick(models.Model):
 class RunLock(models.Model):
     """A named lock held by one recommendation run; a lock past ``expires_at`` may be taken over.
 
-    The primary key makes taking it atomic on every database (SQLite included), and the expiry
-    frees it when the run holding it was killed.
+    The primary key makes taking it atomic on every database (SQLite included). The run's
+    heartbeat moves ``heartbeat_at`` and ``expires_at`` on; a killed run stops beating, so its
+    lock expires a couple of minutes later (STREAMAPP_RECOMMEND_STALE_SECONDS).
     """
 
     name = models.CharField(max_length=100, primary_key=True)
@@ -197,6 +198,7 @@ class RunLock(models.Model):
     )
     token = models.CharField(max_length=64)
     acquired_at = models.DateTimeField()
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
 
     def __str__(self) -> str:

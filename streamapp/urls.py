@@ -31,6 +31,10 @@ if settings.STREAMAPP_BENCH_BARE_VIEW:
     urlpatterns.append(path("bench/bare/", bench_views.bare, name="bench-bare"))
 
 if settings.DEBUG:
+    from pathlib import Path
+
     from django.conf.urls.static import static
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Album covers are the only public media: nothing else under MEDIA_ROOT is served, even a file an
+    # earlier version (or an operator) left there.
+    urlpatterns += static(f"{settings.MEDIA_URL}covers/", document_root=Path(settings.MEDIA_ROOT) / "covers")

@@ -1,11 +1,11 @@
 """Training: read the listening history in bulk, fit the production model, write item neighbours,
 and persist everything the generation chunks need (on other machines too) to one file.
 
-The file (``<STREAMAPP_RECOMMEND_DIR>/run-<database>-<id>.joblib``, by default under MEDIA_ROOT/var, which
-nginx does not serve) holds the fitted model with its interactions, the item embeddings, the
-content vectors and the catalog facts that titles and reasons need. It is written uncompressed so
-every worker memory-maps its arrays instead of loading a copy. Deployments with several machines
-point STREAMAPP_RECOMMEND_DIR at shared storage.
+The file (``<STREAMAPP_RECOMMEND_DIR>/run-<database>-<id>.joblib``, by default under
+STREAMAPP_VAR_DIR/private, outside MEDIA_ROOT: nothing serves it) holds the fitted model with its
+interactions, the item embeddings, the content vectors and the catalog facts that titles and
+reasons need. It is written uncompressed so every worker memory-maps its arrays instead of loading a
+copy. Deployments with several machines point STREAMAPP_RECOMMEND_DIR at shared storage.
 """
 
 import logging
@@ -90,9 +90,7 @@ class TrainedModel:
 
 def artifact_dir() -> Path:
     """Return the folder where trained models are persisted (created on demand)."""
-    folder = Path(
-        getattr(settings, "STREAMAPP_RECOMMEND_DIR", "") or Path(settings.MEDIA_ROOT) / "var" / "recommend"
-    )
+    folder = Path(settings.STREAMAPP_RECOMMEND_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

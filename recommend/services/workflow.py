@@ -9,6 +9,7 @@ import logging
 import os
 import traceback
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,8 @@ from . import frames, generation, lock, training
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500
+# A queued run that no worker started in this long lost its message: a later run marks it failed.
+PENDING_TIMEOUT = timedelta(minutes=30)
 
 Progress = Callable[[str, int, int], None]
 
@@ -40,13 +43,33 @@ def run_start(run: RecommendationRun) -> lock.Lease:
     run.save(update_fields=["status", "started_at"])
     # Queued runs that no worker took (their message was lost) would stay pending forever.
     RecommendationRun.objects.filter(
-        status=RecommendationRun.Status.PENDING, created_at__lt=run.started_at - lock.LOCK_TTL
+        status=RecommendationRun.Status.PENDING, created_at__lt=run.started_at - PENDING_TIMEOUT
     ).update(
         status=RecommendationRun.Status.FAILED,
         finished_at=run.started_at,
         error="No worker started this run; a later run replaced it.",
     )
     return lease
+
+
+def rebuild_blocker() -> str | None:
+    """Return why a new rebuild can't start now (a live run holds the lock, or one is queued), or None."""
+    held = lock.live_lock()
+    if held is not None:
+        return f"Run {held.run_id} is in progress: {lock.lock_description(held)}."
+    queued = (
+        RecommendationRun.objects.filter(
+            status=RecommendationRun.Status.PENDING, created_at__gte=timezone.now() - PENDING_TIMEOUT
+        )
+        .order_by("created_at")
+        .first()
+    )
+    if queued is not None:
+        return (
+            f"Run {queued.pk} was queued at {lock.utc_text(queued.created_at)} and waits for a worker "
+            "(is a Celery worker running?)."
+        )
+    return None
 
 
 def run_fail(run: RecommendationRun, error: str) -> None:
@@ -71,14 +94,10 @@ def train_stage(
     ``user_ids`` restricts generation to those listeners (the model always learns from everyone).
     """
     timings: dict = {}
-    lease = lock.lease_for_run(run.pk)
-
-    def heartbeat(stage: str) -> None:
-        if lease is not None and not lock.lock_refresh(lease):
-            raise lock.LockLost(f"the run lost its lock during {stage} (another run took it over)")
-
-    trained = training.train(run=run, timings=timings, on_step=heartbeat)
-    listeners = frames.listener_ids() if user_ids is None else sorted(int(u) for u in user_ids)
+    with lock.Heartbeat(lock.lease_for_run(run.pk)) as heartbeat:
+        trained = training.train(run=run, timings=timings, on_step=heartbeat.check)
+        listeners = frames.listener_ids() if user_ids is None else sorted(int(u) for u in user_ids)
+        heartbeat.check("training")
     tracks = int(len(trained.item_ids))
     RecommendationRun.objects.filter(pk=run.pk).update(
         stage_timings=timings, metrics=trained.metrics, tracks=tracks, model_name=trained.model_name
@@ -100,8 +119,9 @@ def chunk_stage(
     if lease is None or not lock.lock_refresh(lease):
         return {"skipped_run": True}
     try:
-        trained = trained or training.load_trained(run_id)
-        result = generation.generate_chunk(trained, user_ids, run_id=run_id)
+        with lock.Heartbeat(lease):
+            trained = trained or training.load_trained(run_id)
+            result = generation.generate_chunk(trained, user_ids, run_id=run_id)
     except Exception as error:  # noqa: BLE001 - reported in the run, the chunk's old lists stay
         logger.exception("recommendation run %s: a chunk of %d listeners failed", run_id, len(user_ids))
         return {"failed": len(user_ids), "error": f"{type(error).__name__}: {error}"}

@@ -331,8 +331,13 @@ LOGGING = {
 # ------------------------------------------------------------------------------
 # streamapp's own settings
 # ------------------------------------------------------------------------------
-# Where the demo library's generated audio is written (it is imported like any other library).
-STREAMAPP_DEMO_LIBRARY_DIR = Path(os.environ.get("STREAMAPP_DEMO_LIBRARY_DIR", MEDIA_ROOT / "demo-library"))
+# MEDIA_ROOT holds only album covers, the one public kind of file. Everything else the app writes lives
+# outside it (streamapp.checks fails when an operator points one of these inside MEDIA_ROOT).
+# Where the demo library's generated audio is written (it is imported like any other library, and its
+# audio goes through /stream/ to logged-in listeners only).
+STREAMAPP_DEMO_LIBRARY_DIR = Path(
+    os.environ.get("STREAMAPP_DEMO_LIBRARY_DIR", VAR_DIR / "private" / "demo-library")
+)
 # Hand audio files to nginx with X-Accel-Redirect: the internal location that maps to "/".
 STREAMAPP_X_ACCEL_REDIRECT_PREFIX = os.environ.get("STREAMAPP_X_ACCEL_REDIRECT_PREFIX", "")
 # Uploaded listening histories wait here for their import (then are deleted). Outside MEDIA_ROOT on
@@ -371,10 +376,17 @@ STREAMAPP_CATALOG_CACHE_SECONDS = int(
 # local-memory cache, only in the process that made it: then half a minute).
 STREAMAPP_LIBRARY_SECONDS = int(os.environ.get("STREAMAPP_LIBRARY_SECONDS", 600 if _SHARED_CACHE else 30))
 # The nightly recommendation rebuild: where the trained model is saved for the chunk workers (shared
-# storage when they run on several machines; empty: MEDIA_ROOT/var/recommend), and how many worker
-# processes `rebuild_recommendations` generates with on PostgreSQL (0: one per CPU).
-STREAMAPP_RECOMMEND_DIR = os.environ.get("STREAMAPP_RECOMMEND_DIR", "")
+# storage when they run on several machines; the model holds every listener's plays and thumbs-down,
+# so never under MEDIA_ROOT), and how many worker processes `rebuild_recommendations` generates with
+# on PostgreSQL (0: one per CPU).
+STREAMAPP_RECOMMEND_DIR = Path(os.environ.get("STREAMAPP_RECOMMEND_DIR") or VAR_DIR / "private" / "recommend")
 STREAMAPP_RECOMMEND_PROCESSES = int(os.environ.get("STREAMAPP_RECOMMEND_PROCESSES", "0"))
+# A rebuild's lock is refreshed by a heartbeat this often (seconds) from the process running the
+# run's current stage; a lock whose last heartbeat is older than STREAMAPP_RECOMMEND_STALE_SECONDS
+# belongs to a dead run (its worker was killed): the next rebuild takes it over and marks that run
+# failed. Keep the stale limit several heartbeats long (a busy database may delay one).
+STREAMAPP_RECOMMEND_HEARTBEAT_SECONDS = float(os.environ.get("STREAMAPP_RECOMMEND_HEARTBEAT_SECONDS", "20"))
+STREAMAPP_RECOMMEND_STALE_SECONDS = float(os.environ.get("STREAMAPP_RECOMMEND_STALE_SECONDS", "120"))
 
 
 def require_env(name: str) -> str:

@@ -10,7 +10,7 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"
-STREAMAPP_DEMO_LIBRARY_DIR = MEDIA_ROOT / "demo-library"
+STREAMAPP_DEMO_LIBRARY_DIR = VAR_DIR / "test-private" / "demo-library"
 
 # The test database lives in a file (not in memory) so that a real Celery worker started by the
 # tests can open it; a worker started by the suite is told that file's name (or PostgreSQL's
