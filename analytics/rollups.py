@@ -501,17 +501,21 @@ def rollup_run(
     reconcile: bool = False,
     now: dt.datetime | None = None,
     progress: Progress | None = None,
+    lag_seconds: int | None = None,
 ) -> RollupSummary:
     """Bring every rollup up to date: the dirty days only, or everything when ``full``.
 
     ``now`` is the moment whose day the rollups stop before (default: the current time minus
     STREAMAPP_ANALYTICS_ROLLUP_LAG_SECONDS). Listens inserted in that last lag are left for the next
-    run, so rows of transactions still open are not skipped by the id watermark. ``reconcile`` also
+    run, so rows of transactions still open are not skipped by the id watermark (``lag_seconds``
+    replaces that lag when the caller knows no insert is still open). ``reconcile`` also
     compares each site day's matched listens with the rollups (one GROUP BY over the listens) and
     recomputes the days that differ: listens linked to the catalogue after they were rolled up.
     """
     began = time.monotonic()
-    lag = dt.timedelta(seconds=getattr(settings, "STREAMAPP_ANALYTICS_ROLLUP_LAG_SECONDS", 120))
+    if lag_seconds is None:
+        lag_seconds = getattr(settings, "STREAMAPP_ANALYTICS_ROLLUP_LAG_SECONDS", 120)
+    lag = dt.timedelta(seconds=lag_seconds)
     inserted_before = timezone.now() - lag
     if now is None:
         now = inserted_before
