@@ -23,6 +23,7 @@ from accounts import services as account_services
 from analytics import models, rollups
 from listening.models import Listen, Play, TrackLike
 from recommend.models import RunLock
+from recommend.services import lock
 from tests.catalog.factories import make_album, make_artist, make_genre, make_track
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -120,12 +121,13 @@ def test_twenty_writes_during_a_full_rollup_all_succeed_quickly(client, busy_sit
     began = time.monotonic()
     rollup = start_rollup()
 
-    waits = []
+    waits, during = [], []
 
     def timed(what, call):
         began = time.monotonic()
         response = call()
         waits.append((what, response.status_code, time.monotonic() - began))
+        during.append(rollup.poll() is None)
 
     for n in range(20):
         if n == 0:
@@ -155,8 +157,7 @@ def test_twenty_writes_during_a_full_rollup_all_succeed_quickly(client, busy_sit
             )
         else:
             timed("like", lambda n=n: client.put(f"/api/v1/likes/track/{tracks[n].pk}/"))
-        time.sleep(0.15)
-    still_running = rollup.poll() is None
+        time.sleep(0.08)
     out, err = rollup.communicate(timeout=300)
     seconds = time.monotonic() - began
     assert rollup.returncode == 0, err
@@ -165,10 +166,35 @@ def test_twenty_writes_during_a_full_rollup_all_succeed_quickly(client, busy_sit
     slowest = max(seconds for _, _, seconds in waits)
     print(f"rollup {seconds:.1f} s ({out.strip()}); slowest of 20 writes {slowest:.2f} s", waits)
     assert slowest < MAX_WAIT_SECONDS, waits
-    assert still_running, f"the rollup ({seconds:.1f} s) ended before the writes did"
+    # Made while the rollup ran: every one on SQLite (a full rollup of this history takes 10-20 s
+    # there); PostgreSQL is done in 2-3 s, so only the first ones.
+    overlapping = sum(during)
+    assert overlapping == 20 if connection.vendor == "sqlite" else overlapping >= 10, (overlapping, seconds)
     assert TrackLike.objects.filter(user=listener).count() == 16
     assert Listen.objects.filter(user=listener).count() == 3
     # The rollup is complete and right.
     rolled = models.DailyListenerActivity.objects.exclude(user=listener).count()
     assert rolled == LISTENERS * DAYS
-    assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_a_run_waits_for_the_running_one_and_gives_up_after_the_wait(monkeypatch):
+    held = lock.lock_acquire(run=None, name=rollups.ROLLUP_LOCK, ttl=dt.timedelta(minutes=5))
+    monkeypatch.setattr(rollups, "ROLLUP_LOCK_WAIT_SECONDS", 1)
+    began = time.monotonic()
+    with pytest.raises(lock.LockHeld):
+        rollups.rollup_run()
+    assert time.monotonic() - began >= 1
+    lock.lock_release(held)
+    assert rollups.rollup_run().full is True
+    assert not RunLock.objects.filter(name=rollups.ROLLUP_LOCK).exists()
+
+
+def test_a_killed_runs_lock_is_taken_over_once_expired():
+    RunLock.objects.create(
+        name=rollups.ROLLUP_LOCK,
+        token="dead",
+        acquired_at=timezone.now() - dt.timedelta(hours=1),
+        expires_at=timezone.now() - dt.timedelta(minutes=1),
+    )
+    assert rollups.rollup_run().full is True
+    assert models.RollupState.objects.get().watermark is not None
