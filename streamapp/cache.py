@@ -44,6 +44,7 @@ class _Breaker:
         self.down_since: float | None = None
         self.failures = 0
         self.stale_keys: set[str] = set()
+        self.stale_deleted = 0
         self.stale_overflow = False
 
 
@@ -70,13 +71,16 @@ def _guarded(fallback, *, writes_keys=None):
                 self._remember_stale(writes_keys, args, kwargs)
                 return fallback(*args, **kwargs)
             try:
-                if breaker.down_since is not None:
-                    self._recover()
-                return method(self, *args, **kwargs)
+                if breaker.stale_keys:
+                    self._stale_delete()
+                result = method(self, *args, **kwargs)
             except RedisError as error:
                 self._trip(error)
                 self._remember_stale(writes_keys, args, kwargs)
                 return fallback(*args, **kwargs)
+            if breaker.down_since is not None:
+                self._recovered()
+            return result
 
         return wrapper
 
@@ -134,25 +138,32 @@ class ResilientRedisCache(RedisCache):
             else:
                 breaker.stale_keys.update(keys)
 
-    def _recover(self) -> None:
-        """Delete what dropped writes left stale, then close the outage (raise RedisError if still down)."""
+    def _stale_delete(self) -> None:
+        """Delete the keys of writes dropped during the outage (raise RedisError if it goes on)."""
         breaker = self._breaker
         with breaker.lock:
-            keys, overflow = list(breaker.stale_keys), breaker.stale_overflow
+            keys = list(breaker.stale_keys)
         for start in range(0, len(keys), 1000):
             self._cache.delete_many(keys[start : start + 1000])
         with breaker.lock:
             breaker.stale_keys.difference_update(keys)
+            breaker.stale_deleted += len(keys)
+
+    def _recovered(self) -> None:
+        """Close the outage after a call that reached Redis (logged once)."""
+        breaker = self._breaker
+        with breaker.lock:
             if breaker.down_since is None:
                 return
             seconds = time.monotonic() - breaker.down_since
-            failures = breaker.failures
-            breaker.down_since, breaker.failures, breaker.stale_overflow = None, 0, False
+            failures, deleted, overflow = breaker.failures, breaker.stale_deleted, breaker.stale_overflow
+            breaker.down_since, breaker.failures = None, 0
+            breaker.stale_deleted, breaker.stale_overflow = 0, False
         logger.warning(
             "Cache reachable again after %.0f s (%d failed calls); %d possibly stale keys deleted%s",
             seconds,
             failures,
-            len(keys),
+            deleted,
             " (more were dropped: they expire by their timeouts)" if overflow else "",
         )
 

@@ -231,7 +231,7 @@ def redis_server(tmp_path):
 
 
 def test_the_site_keeps_working_when_redis_goes_away_and_comes_back(
-    client, production_like, listener, library, redis_server
+    client, production_like, listener, library, redis_server, caplog
 ):
     production_like.CACHES = redis_caches(redis_server.port)
     assert_all_served(exercise_the_site(client, listener, library))
@@ -257,6 +257,9 @@ def test_the_site_keeps_working_when_redis_goes_away_and_comes_back(
     cache.set("back", 1)
     assert cache.get("back") == 1
     assert_all_served(exercise_the_site(client, listener, library))
+    messages = [r.getMessage() for r in caplog.records if r.name == "streamapp.cache"]
+    assert len([m for m in messages if m.startswith("Cache unreachable")]) == 1, messages
+    assert len([m for m in messages if m.startswith("Cache reachable again")]) == 1, messages
 
 
 def test_rollup_pages_and_rate_limits_work_without_the_cache(client, production_like, listener, library):
