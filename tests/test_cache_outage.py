@@ -297,3 +297,12 @@ def test_a_redis_cache_url_selects_the_resilient_backend_with_short_timeouts():
     chosen = json.loads(result.stdout.strip().splitlines()[-1])
     assert chosen["BACKEND"] == "streamapp.cache.ResilientRedisCache"
     assert chosen["OPTIONS"] == {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
+
+
+def test_without_the_cache_a_version_is_fresh_each_time_never_a_shared_none(production_like):
+    from catalog import selectors as catalog_selectors
+
+    production_like.CACHES = redis_caches(free_port())
+    first = catalog_selectors.cache_version("catalog:version")
+    second = catalog_selectors.cache_version("catalog:version")
+    assert first and second and first != second  # nothing is read back under a made-up version
