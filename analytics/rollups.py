@@ -12,8 +12,12 @@ with nothing new changes no row. How it finds what changed:
 * a listener whose time zone changed since their rollups were computed is rebuilt entirely.
 
 Every dirty day is recomputed from scratch with GROUP BY queries: delete its rows, bulk-insert the
-aggregates. The whole run is one transaction holding the ``RollupState`` row, so runs never overlap
-and readers see either the old rollups and watermark or the new ones.
+aggregates. A run is many short transactions, one per step (a site day, or 14 on PostgreSQL; a batch
+of listeners; a listener day; a month), so that a web request's write never waits long for one (on
+SQLite, one writer at a time: see _compute_before_writing). Readers see each step's rows replaced at
+once, never a half-written day or listener; the watermark moves in the last transaction, so until then
+a day rewritten by the run may count the listens inserted since the last run twice (rolled up and
+live), for the seconds the run lasts. Runs never overlap: a lock row (ROLLUP_LOCK) is held meanwhile.
 """
 
 from __future__ import annotations
@@ -35,13 +39,18 @@ from django.utils import timezone
 
 from analytics import models
 from listening.models import ContextType, Listen, Play, Playlist
+from recommend.services import lock
 
 UTC = dt.UTC
 BATCH_SIZE = 2000
-# Site days recomputed per group of queries (a full rebuild walks the history in such chunks).
+# Site days recomputed per group of queries and transaction (a full rebuild walks the history in such
+# chunks); on SQLite one day, so that a transaction stays short (see _compute_before_writing).
 SITE_CHUNK_DAYS = 14
-# Listeners rebuilt together in one group of queries.
+SQLITE_SITE_CHUNK_DAYS = 1
+# Listeners rebuilt together in one group of queries and transaction; on SQLite only as many as have
+# this many listens together (a few tenths of a second of writing; see _compute_before_writing).
 LISTENER_BATCH = 200
+SQLITE_LISTENS_PER_TRANSACTION = 5_000
 # A listener with more dirty days than this is rebuilt entirely (cheaper than day by day).
 LISTENER_REBUILD_AFTER_DAYS = 14
 # More listeners than this changed on one day (or month): recompute everyone's, without id lists.
@@ -188,15 +197,14 @@ def rollup_mark_dirty(*, days: Iterable[dt.date]) -> int:
 # ------------------------------------------------------------------------------------- site rollups
 
 
-def _insert_aggregate(
-    model, keys: list[str], measures: list[str], parts, *, minimum: tuple[str, ...] = ()
-) -> int:
-    """INSERT INTO model's table the GROUP BY of several aggregate querysets, in the database.
+def _aggregate_select(
+    keys: list[str], measures: list[str], parts, minimum: tuple[str, ...]
+) -> tuple[str, list]:
+    """Return the SQL (and parameters) of the GROUP BY of several aggregate querysets.
 
     Each part is a queryset of ``values(c_<key>=...).annotate(c_<measure>=...)`` giving some of the
     measures (the others count 0); rows with the same keys are summed (the ``minimum`` measures: their
-    smallest value is kept). No row travels through Python,
-    which keeps a full rebuild of millions of listens to a few statements. Returns the rows inserted.
+    smallest value is kept). Its columns are the keys, then the measures.
     """
     selects, params = [], []
     for queryset in parts:
@@ -208,21 +216,100 @@ def _insert_aggregate(
         # Only our own column names are formatted in; every value stays a query parameter.
         selects.append(f"SELECT {', '.join(columns)} FROM ({sql}) part")  # noqa: S608
         params.extend(part_params)
-    quote = connection.ops.quote_name
     outer_keys = ", ".join(f"c_{key}" for key in keys)
     outer_sums = ", ".join(f"{'MIN' if measure in minimum else 'SUM'}(c_{measure})" for measure in measures)
-    target = f"{quote(model._meta.db_table)} ({', '.join(quote(c) for c in keys + measures)})"
     union = " UNION ALL ".join(selects)
-    statement = (
-        f"INSERT INTO {target} SELECT {outer_keys}, {outer_sums} FROM ({union}) parts GROUP BY {outer_keys}"  # noqa: S608
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return max(cursor.rowcount, 0)
+    return f"SELECT {outer_keys}, {outer_sums} FROM ({union}) parts GROUP BY {outer_keys}", params  # noqa: S608
+
+
+def _target(model, columns: list[str]) -> str:
+    quote = connection.ops.quote_name
+    return f"{quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)})"
+
+
+def _compute_before_writing() -> bool:
+    """Whether aggregates are computed before the write transaction rather than inside it.
+
+    SQLite has one writer for the whole file: while a transaction writes, a web request's like or
+    log-in waits (up to the busy timeout). There the GROUP BYs run first, as plain reads beside the
+    writers (WAL), and the transaction only deletes and inserts rows. PostgreSQL locks rows, not the
+    database: it computes ``INSERT ... SELECT`` in the transaction, no row travelling through Python.
+    """
+    return connection.vendor == "sqlite"
+
+
+class _Writes:
+    """One step's writes (deletes, aggregate inserts, bulk inserts), applied in order in one short
+    transaction by ``commit()``: readers see the step's rows replaced all at once, never half-written.
+
+    ``inserted`` counts the rows each model got.
+    """
+
+    def __init__(self) -> None:
+        self._steps: list[tuple[str, tuple]] = []
+        self.inserted: dict[type, int] = defaultdict(int)
+
+    def delete(self, queryset) -> None:
+        self._steps.append(("delete", (queryset,)))
+
+    def insert_aggregate(
+        self,
+        model,
+        keys: list[str],
+        measures: list[str],
+        parts,
+        *,
+        minimum: tuple[str, ...] = (),
+        reads_this_step: bool = False,
+    ) -> None:
+        """INSERT INTO model's table the GROUP BY of parts (see _aggregate_select).
+
+        ``reads_this_step``: the parts read rows this step writes first, so they are computed in the
+        transaction on every database.
+        """
+        self._steps.append(("aggregate", (model, keys, measures, parts, minimum, reads_this_step)))
+
+    def create(self, model, objects: list) -> None:
+        self._steps.append(("create", (model, objects)))
+
+    def commit(self) -> _Writes:
+        steps = []
+        for kind, args in self._steps:
+            if kind == "aggregate" and _compute_before_writing() and not args[5]:
+                model, keys, measures, parts, minimum, _ = args
+                sql, params = _aggregate_select(keys, measures, parts, minimum)
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
+                    steps.append(("rows", (model, keys + measures, cursor.fetchall())))
+            else:
+                steps.append((kind, args))
+        with transaction.atomic(), connection.cursor() as cursor:
+            for kind, args in steps:
+                if kind == "delete":
+                    args[0].delete()
+                elif kind == "aggregate":
+                    model, keys, measures, parts, minimum, _ = args
+                    sql, params = _aggregate_select(keys, measures, parts, minimum)
+                    cursor.execute(f"INSERT INTO {_target(model, keys + measures)} {sql}", params)  # noqa: S608
+                    self.inserted[model] += max(cursor.rowcount, 0)
+                elif kind == "rows":
+                    model, columns, rows = args
+                    values = ", ".join(["%s"] * len(columns))
+                    statement = f"INSERT INTO {_target(model, columns)} VALUES ({values})"  # noqa: S608
+                    for offset in range(0, len(rows), BATCH_SIZE):
+                        cursor.executemany(statement, rows[offset : offset + BATCH_SIZE])
+                    self.inserted[model] += len(rows)
+                else:
+                    model, objects = args
+                    model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+                    self.inserted[model] += len(objects)
+        self._steps = []
+        return self
 
 
 def _site_chunk(first: dt.date, last: dt.date, *, tz: dt.tzinfo, last_listen_id: int) -> None:
-    """Recompute the site rollups of the days first..last (site days)."""
+    """Recompute the site rollups of the days first..last (site days), in one short transaction."""
+    writes = _Writes()
     start, end = day_start(first, tz), day_start(last + dt.timedelta(days=1), tz)
     listens = Listen.objects.filter(listened_at__gte=start, listened_at__lt=end, id__lte=last_listen_id)
     plays = Play.objects.filter(started_at__gte=start, started_at__lt=end)
@@ -232,8 +319,8 @@ def _site_chunk(first: dt.date, last: dt.date, *, tz: dt.tzinfo, last_listen_id:
     listen_counts = {"c_listens": Count("id"), "c_ms_played": Sum(listen_ms())}
     play_counts = {"c_plays": Count("id"), "c_skips": Count("id", filter=Q(skipped=True))}
 
-    models.DailyListenerActivity.objects.filter(**window).delete()
-    _insert_aggregate(
+    writes.delete(models.DailyListenerActivity.objects.filter(**window))
+    writes.insert_aggregate(
         models.DailyListenerActivity,
         ["day", "user_id"],
         ["listens", "ms_played", "plays", "skips"],
@@ -247,8 +334,8 @@ def _site_chunk(first: dt.date, last: dt.date, *, tz: dt.tzinfo, last_listen_id:
         (models.DailyArtistStats, "artist_id", "track__artist_id"),
         (models.DailyGenreStats, "genre_id", "track__genres"),
     ):
-        model.objects.filter(**window).delete()
-        _insert_aggregate(
+        writes.delete(model.objects.filter(**window))
+        writes.insert_aggregate(
             model,
             ["day", field],
             ["listens", "listeners", "ms_played", "plays", "skips"],
@@ -281,15 +368,15 @@ def _site_chunk(first: dt.date, last: dt.date, *, tz: dt.tzinfo, last_listen_id:
         totals = contexts[(row["d"], ContextType.GENERATED.value, kinds.get(row["cid"], ""))]
         for index, key in enumerate(("n", "c", "s", "ms")):
             totals[index] += row[key] or 0
-    models.DailyContextStats.objects.filter(**window).delete()
-    models.DailyContextStats.objects.bulk_create(
+    writes.delete(models.DailyContextStats.objects.filter(**window))
+    writes.create(
+        models.DailyContextStats,
         [
             models.DailyContextStats(
                 day=d, context_type=t, kind=kind, plays=n, completions=c, skips=s, ms_played=ms
             )
             for (d, t, kind), (n, c, s, ms) in contexts.items()
         ],
-        batch_size=BATCH_SIZE,
     )
 
     # Streaming quality by audio format.
@@ -301,8 +388,9 @@ def _site_chunk(first: dt.date, last: dt.date, *, tz: dt.tzinfo, last_listen_id:
         stall_ms=Sum("stall_ms"),
         errors=Sum("error_count"),
     )
-    models.DailyQualityStats.objects.filter(**window).delete()
-    models.DailyQualityStats.objects.bulk_create(
+    writes.delete(models.DailyQualityStats.objects.filter(**window))
+    writes.create(
+        models.DailyQualityStats,
         [
             models.DailyQualityStats(
                 day=row["d"],
@@ -316,8 +404,8 @@ def _site_chunk(first: dt.date, last: dt.date, *, tz: dt.tzinfo, last_listen_id:
             )
             for row in quality
         ],
-        batch_size=BATCH_SIZE,
     )
+    writes.commit()
 
 
 def _playlist_kinds(context_ids: set[str]) -> dict[str, str]:
@@ -335,17 +423,17 @@ def _playlist_kinds(context_ids: set[str]) -> dict[str, str]:
 # --------------------------------------------------------------------------------- listener rollups
 
 
-def _listener_insert(listens, tz: dt.tzinfo) -> int:
-    """Insert the day, hour and track rows of these listens (local days of tz); return the days written."""
+def _listener_insert(writes: _Writes, listens, tz: dt.tzinfo) -> None:
+    """Add the inserts of the day, hour and track rows of these listens (local days of tz) to writes."""
     day = TruncDate("listened_at", tzinfo=tz)
     counts = {"c_listens": Count("id"), "c_ms_played": Sum(listen_ms())}
-    written = _insert_aggregate(
+    writes.insert_aggregate(
         models.ListenerDayStats,
         ["user_id", "day"],
         ["listens", "ms_played"],
         [listens.values(c_user_id=F("user_id"), c_day=day).annotate(**counts)],
     )
-    _insert_aggregate(
+    writes.insert_aggregate(
         models.ListenerHourStats,
         ["user_id", "day", "hour"],
         ["listens", "ms_played"],
@@ -355,7 +443,7 @@ def _listener_insert(listens, tz: dt.tzinfo) -> int:
             ).annotate(**counts)
         ],
     )
-    _insert_aggregate(
+    writes.insert_aggregate(
         models.ListenerTrackDay,
         ["user_id", "day", "track_id"],
         ["listens", "ms_played"],
@@ -365,28 +453,62 @@ def _listener_insert(listens, tz: dt.tzinfo) -> int:
             .annotate(**counts)
         ],
     )
-    return written
 
 
-def _listener_delete(**lookup) -> None:
+def _listener_delete(writes: _Writes, **lookup) -> None:
     for model in LISTENER_MODELS:
-        model.objects.filter(**lookup).delete()
+        writes.delete(model.objects.filter(**lookup))
     if "day" not in lookup:  # a whole listener: their months too (a day's months are redone after)
         for model in LISTENER_MONTH_MODELS:
-            model.objects.filter(**lookup).delete()
+            writes.delete(model.objects.filter(**lookup))
+
+
+def _listener_batches(user_ids: list[int], listens) -> list[list[int]]:
+    """Split listeners into batches rebuilt together: LISTENER_BATCH at a time, and on SQLite (where a
+    batch's rows are written in one transaction that every other writer waits for) as many as have
+    about SQLITE_LISTENS_PER_TRANSACTION listens together (a listener with more is a batch alone)."""
+    if not _compute_before_writing():
+        return [
+            user_ids[offset : offset + LISTENER_BATCH] for offset in range(0, len(user_ids), LISTENER_BATCH)
+        ]
+    counts: dict[int, int] = {}
+    for offset in range(0, len(user_ids), LISTENER_BATCH):
+        part = user_ids[offset : offset + LISTENER_BATCH]
+        counts.update(
+            listens.filter(user_id__in=part)
+            .values("user_id")
+            .annotate(n=Count("id"))
+            .values_list("user_id", "n")
+        )
+    batches: list[list[int]] = []
+    size = 0
+    for user_id in user_ids:
+        listened = counts.get(user_id, 0)
+        if (
+            not batches
+            or size + listened > SQLITE_LISTENS_PER_TRANSACTION
+            or len(batches[-1]) >= LISTENER_BATCH
+        ):
+            batches.append([])
+            size = 0
+        batches[-1].append(user_id)
+        size += listened
+    return batches
 
 
 def _listeners_rebuild(user_ids: list[int], *, tz: dt.tzinfo, cutoff: dt.date, last_listen_id: int) -> int:
-    """Rebuild every rollup day of these listeners (all in time zone tz); return the days written."""
+    """Rebuild every rollup day of these listeners (all in time zone tz); return the days written.
+
+    One transaction per batch of listeners: each listener's rows are replaced at once.
+    """
     written = 0
-    for offset in range(0, len(user_ids), LISTENER_BATCH):
-        batch = user_ids[offset : offset + LISTENER_BATCH]
-        _listener_delete(user_id__in=batch)
-        listens = Listen.objects.filter(
-            user_id__in=batch, listened_at__lt=day_start(cutoff, tz), id__lte=last_listen_id
-        )
-        written += _listener_insert(listens, tz)
-        _listener_months(batch, months=None, before=cutoff.replace(day=1))
+    history = Listen.objects.filter(listened_at__lt=day_start(cutoff, tz), id__lte=last_listen_id)
+    for batch in _listener_batches(user_ids, history):
+        writes = _Writes()
+        _listener_delete(writes, user_id__in=batch)
+        _listener_insert(writes, history.filter(user_id__in=batch), tz)
+        _listener_months(batch, months=None, before=cutoff.replace(day=1), writes=writes)
+        written += writes.commit().inserted[models.ListenerDayStats]
     return written
 
 
@@ -396,13 +518,16 @@ def _listener_months(
     months: list[dt.date] | None,
     zone_name: str | None = None,
     before: dt.date | None = None,
+    writes: _Writes | None = None,
 ) -> None:
     """Recompute listeners' month rows (all of them, or the given months) from their day rows.
 
     Month rows are kept for complete months only (before the month of the listener's cutoff day);
     ``before`` bounds them for a rebuild. ``user_ids=None`` recomputes every listener of the time zone
-    ``zone_name``.
+    ``zone_name``. With ``writes`` (which replaces the day rows first) they are added to its step,
+    else committed at once.
     """
+    step = writes if writes is not None else _Writes()
     if user_ids is not None:
         lookup: dict = {"user_id__in": user_ids}
     else:
@@ -410,7 +535,7 @@ def _listener_months(
     if months is not None:
         lookup["month__in"] = months
     for model in LISTENER_MONTH_MODELS:
-        model.objects.filter(**lookup).delete()
+        step.delete(model.objects.filter(**lookup))
     days = models.ListenerTrackDay.objects.filter(
         **({"user_id__in": user_ids} if user_ids is not None else {"user__time_zone": zone_name})
     )
@@ -423,12 +548,13 @@ def _listener_months(
         days = days.filter(condition)
     counts = {"c_listens": Sum("listens"), "c_ms_played": Sum("ms_played")}
     keys = {"c_user_id": F("user_id"), "c_month": TruncMonth("day")}
+    after_days = writes is not None
     for model, field, path in (
         (models.ListenerTrackMonth, "track_id", "track_id"),
         (models.ListenerAlbumMonth, "album_id", "track__album_id"),
         (models.ListenerGenreMonth, "genre_id", "track__genres"),
     ):
-        _insert_aggregate(
+        step.insert_aggregate(
             model,
             ["user_id", "month", field],
             ["listens", "ms_played"],
@@ -437,14 +563,18 @@ def _listener_months(
                 .values(**keys, **{f"c_{field}": F(path)})
                 .annotate(**counts)
             ],
+            reads_this_step=after_days,
         )
-    _insert_aggregate(
+    step.insert_aggregate(
         models.ListenerArtistMonth,
         ["user_id", "month", "artist_id"],
         ["listens", "ms_played", "first_day"],
         [days.values(**keys, c_artist_id=F("track__artist_id")).annotate(**counts, c_first_day=Min("day"))],
         minimum=("first_day",),
+        reads_this_step=after_days,
     )
+    if writes is None:
+        step.commit()
 
 
 def _next_month(month: dt.date) -> dt.date:
@@ -471,13 +601,17 @@ def _listener_days(pairs: dict[int, set[dt.date]], *, zone_name: str, last_liste
             "id__lte": last_listen_id,
         }
         if len(user_ids) > WHOLE_ZONE_AFTER:
-            _listener_delete(user__time_zone=zone_name, day=day)
-            written += _listener_insert(Listen.objects.filter(user__time_zone=zone_name, **window), tz)
+            writes = _Writes()
+            _listener_delete(writes, user__time_zone=zone_name, day=day)
+            _listener_insert(writes, Listen.objects.filter(user__time_zone=zone_name, **window), tz)
+            written += writes.commit().inserted[models.ListenerDayStats]
             continue
         for offset in range(0, len(user_ids), WHOLE_ZONE_AFTER):
             batch = user_ids[offset : offset + WHOLE_ZONE_AFTER]
-            _listener_delete(user_id__in=batch, day=day)
-            written += _listener_insert(Listen.objects.filter(user_id__in=batch, **window), tz)
+            writes = _Writes()
+            _listener_delete(writes, user_id__in=batch, day=day)
+            _listener_insert(writes, Listen.objects.filter(user_id__in=batch, **window), tz)
+            written += writes.commit().inserted[models.ListenerDayStats]
     return written
 
 
@@ -494,6 +628,47 @@ def _states_save(user_zones: dict[int, str], now: dt.datetime) -> None:
 
 # ------------------------------------------------------------------------------------------ the run
 
+ROLLUP_LOCK = "analytics.rollup"
+# A run refreshes its lock at every step; a killed run's lock expires after this.
+ROLLUP_LOCK_TTL = dt.timedelta(minutes=15)
+# How long a run waits for another one to finish (then raises lock.LockHeld).
+ROLLUP_LOCK_WAIT_SECONDS = 30 * 60
+
+
+def _lock_take() -> lock.Lease:
+    """Take the rollups' run lock, waiting while another run holds it.
+
+    A lock row (recommend's run lock), not a transaction holding the RollupState row: a run is many
+    short transactions, so that the web's writes never wait long for one (SQLite has a single writer).
+    """
+    deadline = time.monotonic() + ROLLUP_LOCK_WAIT_SECONDS
+    while True:
+        try:
+            return lock.lock_acquire(run=None, name=ROLLUP_LOCK, ttl=ROLLUP_LOCK_TTL)
+        except lock.LockHeld:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def _advance(lease: lock.Lease, progress: Progress | None, done: int, steps: int) -> None:
+    lock.lock_refresh(lease, ttl=ROLLUP_LOCK_TTL)
+    if progress:
+        progress(done, steps)
+
+
+def _full_leftovers_delete(site_days: set[dt.date], *, last_listen_id: int) -> None:
+    """Delete the rows a full rebuild did not rewrite: days outside its site days, listeners without
+    listens (the rest was replaced day by day and listener by listener)."""
+    for model in SITE_MODELS:
+        rows = model.objects.all()
+        if site_days:
+            rows = rows.exclude(day__gte=min(site_days), day__lte=max(site_days))
+        rows.delete()
+    with_listens = Listen.objects.filter(id__lte=last_listen_id).values("user_id")
+    for model in LISTENER_MODELS + LISTENER_MONTH_MODELS:
+        model.objects.exclude(user_id__in=with_listens).delete()
+
 
 def rollup_run(
     *,
@@ -501,24 +676,29 @@ def rollup_run(
     reconcile: bool = False,
     now: dt.datetime | None = None,
     progress: Progress | None = None,
+    lag_seconds: int | None = None,
 ) -> RollupSummary:
     """Bring every rollup up to date: the dirty days only, or everything when ``full``.
 
     ``now`` is the moment whose day the rollups stop before (default: the current time minus
     STREAMAPP_ANALYTICS_ROLLUP_LAG_SECONDS). Listens inserted in that last lag are left for the next
-    run, so rows of transactions still open are not skipped by the id watermark. ``reconcile`` also
+    run, so rows of transactions still open are not skipped by the id watermark (``lag_seconds``
+    replaces that lag when the caller knows no insert is still open). ``reconcile`` also
     compares each site day's matched listens with the rollups (one GROUP BY over the listens) and
     recomputes the days that differ: listens linked to the catalogue after they were rolled up.
     """
     began = time.monotonic()
-    lag = dt.timedelta(seconds=getattr(settings, "STREAMAPP_ANALYTICS_ROLLUP_LAG_SECONDS", 120))
+    if lag_seconds is None:
+        lag_seconds = getattr(settings, "STREAMAPP_ANALYTICS_ROLLUP_LAG_SECONDS", 120)
+    lag = dt.timedelta(seconds=lag_seconds)
     inserted_before = timezone.now() - lag
     if now is None:
         now = inserted_before
     site_tz = site_zone()
     User = get_user_model()
-    with transaction.atomic():
-        state = _state_for_update()
+    lease = _lock_take()
+    try:
+        state = models.RollupState.objects.get_or_create(name="default")[0]
         full = full or state.watermark is None
         # The listens inserted before `now` (ids grow with time; the lag covers open transactions).
         last_listen_id = Listen.objects.filter(
@@ -549,8 +729,8 @@ def rollup_run(
                     site_days.add(day)
                     day += dt.timedelta(days=1)
             listener_pairs: dict[int, set[dt.date]] = {}
-            for model in SITE_MODELS + LISTENER_MODELS + LISTENER_MONTH_MODELS:
-                model.objects.all().delete()
+            # Every day and listener is replaced step by step, and what no step rewrites (days before
+            # the first listen, listeners without listens) is deleted when the run ends.
             rebuild_users = set(
                 Listen.objects.filter(id__lte=last_listen_id).values_list("user_id", flat=True).distinct()
             )
@@ -630,7 +810,7 @@ def rollup_run(
         for user_id in rebuild_users:
             by_zone_rebuild[zones.get(user_id, "UTC")].append(user_id)
 
-        site_runs = _runs(site_days, SITE_CHUNK_DAYS)
+        site_runs = _runs(site_days, SQLITE_SITE_CHUNK_DAYS if _compute_before_writing() else SITE_CHUNK_DAYS)
         steps = len(site_runs) + len(by_zone_days) + len(by_zone_rebuild)
         done = 0
         if progress:
@@ -638,8 +818,7 @@ def rollup_run(
         for first, last in site_runs:
             _site_chunk(first, last, tz=site_tz, last_listen_id=last_listen_id)
             done += 1
-            if progress:
-                progress(done, steps)
+            _advance(lease, progress, done, steps)
 
         listener_days = 0
         for name, user_ids in by_zone_rebuild.items():
@@ -648,8 +827,7 @@ def rollup_run(
                 sorted(user_ids), tz=tz, cutoff=local_day(now, tz), last_listen_id=last_listen_id
             )
             done += 1
-            if progress:
-                progress(done, steps)
+            _advance(lease, progress, done, steps)
         # Month rows (complete months only) of the changed days, and the months completed since.
         touched_months: dict[tuple[str, dt.date], set[int]] = defaultdict(set)
         for name, pairs in by_zone_days.items():
@@ -660,8 +838,7 @@ def rollup_run(
                     if day.replace(day=1) < current:
                         touched_months[(name, day.replace(day=1))].add(user_id)
             done += 1
-            if progress:
-                progress(done, steps)
+            _advance(lease, progress, done, steps)
         if not full:
             for name in User.objects.values_list("time_zone", flat=True).distinct():
                 month = local_day(state.watermark, zone(name)).replace(day=1)
@@ -675,20 +852,25 @@ def rollup_run(
             else:
                 _listener_months(sorted(user_ids), months=[month])
         touched = set(rebuild_users) | {u for pairs in by_zone_days.values() for u in pairs}
-        _states_save({u: zones.get(u, "UTC") for u in touched}, now)
-
-        models.DirtyDay.objects.filter(day__in=dirty_utc).delete()
-        seconds = time.monotonic() - began
-        state.watermark = now
-        state.last_listen_id = last_listen_id
-        state.last_play_id = last_play_id
-        state.last_started_at = timezone.now() - dt.timedelta(seconds=seconds)
-        state.last_finished_at = timezone.now()
-        state.last_duration_ms = int(seconds * 1000)
-        state.last_site_days = len(site_days)
-        state.last_listener_days = listener_days
-        state.last_full = full
-        state.save()
+        with transaction.atomic():
+            if full:
+                _full_leftovers_delete(site_days, last_listen_id=last_listen_id)
+            _states_save({u: zones.get(u, "UTC") for u in touched}, now)
+            models.DirtyDay.objects.filter(day__in=dirty_utc).delete()
+            seconds = time.monotonic() - began
+            state = _state_for_update()
+            state.watermark = now
+            state.last_listen_id = last_listen_id
+            state.last_play_id = last_play_id
+            state.last_started_at = timezone.now() - dt.timedelta(seconds=seconds)
+            state.last_finished_at = timezone.now()
+            state.last_duration_ms = int(seconds * 1000)
+            state.last_site_days = len(site_days)
+            state.last_listener_days = listener_days
+            state.last_full = full
+            state.save()
+    finally:
+        lock.lock_release(lease)
     if connection.vendor == "postgresql" and (full or len(site_days) > ANALYZE_AFTER_DAYS):
         # Fresh planner statistics after a bulk rewrite: stale ones made page queries 10x slower.
         with connection.cursor() as cursor:

@@ -128,8 +128,11 @@ def cache_version(key: str) -> str:
     """
     version = cache.get(key)
     if version is None:
-        cache.add(key, uuid.uuid4().hex, timeout=None)
-        version = cache.get(key)  # another process may have added its own first
+        fresh = uuid.uuid4().hex
+        cache.add(key, fresh, timeout=None)
+        # Another process may have added its own first. None when the cache is unreachable: then the
+        # fresh version, stored nowhere, so that nothing is read or shared under a made-up one.
+        version = cache.get(key) or fresh
     return version
 
 

@@ -176,8 +176,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # CACHE_URL redis://... in production; a local-memory cache by default.
 # ------------------------------------------------------------------------------
 CACHE_URL = os.environ.get("CACHE_URL", "")
+# Redis through streamapp.cache.ResilientRedisCache: an unreachable Redis is a miss, never an error.
+# Seconds to wait for a connection, and for an answer, before counting Redis as down.
+STREAMAPP_CACHE_CONNECT_TIMEOUT = float(os.environ.get("STREAMAPP_CACHE_CONNECT_TIMEOUT", 0.5))
+STREAMAPP_CACHE_SOCKET_TIMEOUT = float(os.environ.get("STREAMAPP_CACHE_SOCKET_TIMEOUT", 1.0))
+# After a failure each process leaves Redis alone for this many seconds (then tries again).
+STREAMAPP_CACHE_RETRY_SECONDS = float(os.environ.get("STREAMAPP_CACHE_RETRY_SECONDS", 5))
+# An outage is logged (a warning) at most once per this many seconds per process.
+STREAMAPP_CACHE_OUTAGE_LOG_SECONDS = float(os.environ.get("STREAMAPP_CACHE_OUTAGE_LOG_SECONDS", 60))
 if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "streamapp.cache.ResilientRedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": STREAMAPP_CACHE_CONNECT_TIMEOUT,
+                "socket_timeout": STREAMAPP_CACHE_SOCKET_TIMEOUT,
+            },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Cached entries include pickled model objects: a release that changes the models (so adds a migration)
