@@ -202,7 +202,13 @@ def playlist_import(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error("file", _error_text(error))
     total = result.matched + len(result.unmatched) if result else 0
-    return render(request, "listening/playlist_import.html", {"form": form, "result": result, "total": total})
+    status = 400 if form.errors else 200  # a refused file is a client error, shown on the form
+    return render(
+        request,
+        "listening/playlist_import.html",
+        {"form": form, "result": result, "total": total},
+        status=status,
+    )
 
 
 def _parse_before(value: str) -> dt.datetime | None:

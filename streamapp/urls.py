@@ -5,6 +5,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+# A URL nothing matches (a non-UUID playlist id, an unknown path) is JSON under /api/ and /1/.
+handler404 = "streamapp.error_views.not_found"
+
 urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("listening.urls")),
