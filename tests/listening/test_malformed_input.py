@@ -269,6 +269,14 @@ def test_an_api_query_parameter_with_a_null_character_is_400_naming_it(api, path
     assert parameter in response.json()
 
 
+def test_removing_an_api_collaborator_named_with_a_null_character_is_400(api, playlist, other_user):
+    listening_services.playlist_collaborator_add(playlist=playlist, actor=playlist.owner, user=other_user)
+    response = api.delete(f"/api/v1/playlists/{playlist.uid}/collaborators/%00/")
+    assert response.status_code == 400
+    assert "username" in response.json()
+    assert PlaylistCollaborator.objects.filter(playlist=playlist).count() == 1
+
+
 # --- ListenBrainz submissions: a lone surrogate in any text ------------------------------------------
 
 
