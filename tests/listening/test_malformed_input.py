@@ -143,6 +143,21 @@ def test_a_page_asked_with_a_null_character_is_400_naming_the_parameter(user_cli
 
 
 @pytest.mark.parametrize(
+    "before",
+    ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00%2B23:59", "2024-13-01T00:00:00", "yesterday"],
+)
+def test_history_before_a_date_that_cant_be_one_is_400(user_client, before):
+    response = user_client.get(f"/history/?before={before}")
+    assert response.status_code == 400
+    assert "“before” is not a date and time" in response.content.decode()
+
+
+def test_history_before_a_date_with_a_wide_offset_is_read_in_utc(user_client):
+    response = user_client.get("/history/?before=2024-06-01T12:00:00%2B23:00")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
     ("filename", "content"),
     [
         ("nul.m3u8", b"#EXTM3U\n#EXTINF:300,Miles Davis - So What\n/music/so\x00what.mp3\n"),
