@@ -22,7 +22,6 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from catalog.models import Track
-from streamapp import error_views
 
 from . import pages, playlist_formats, selectors, services
 from .forms import CollaboratorForm, PlaylistForm, PlaylistImportForm
@@ -213,28 +212,26 @@ def playlist_import(request: HttpRequest) -> HttpResponse:
 
 
 def _parse_before(value: str) -> dt.datetime | None:
-    """Return ?before= as a UTC datetime (None if absent); raise ValueError if it can't be one."""
-    if not value:
+    """Return ?before= as a UTC datetime, or None (the latest listens) if absent or not one."""
+    try:
+        before = parse_datetime(value) if value else None
+    except ValueError:  # well formed but impossible, like month 13
         return None
-    before = parse_datetime(value)  # a ValueError if well formed but impossible, like month 13
     if before is None:
-        raise ValueError(value)
+        return None
     if before.tzinfo is None:
         return before.replace(tzinfo=dt.UTC)
     try:
         # In UTC, as the database compares it (PostgreSQL refuses offsets past 15:59).
         return before.astimezone(dt.UTC)
     except OverflowError:  # past year 9999 or before year 1 once in UTC
-        raise ValueError(value) from None
+        return None
 
 
 @require_safe
 def history(request: HttpRequest) -> HttpResponse:
     """Recently played: the listener's listens grouped by day in their time zone, and what plays now."""
-    try:
-        before = _parse_before(request.GET.get("before", ""))
-    except ValueError:
-        return error_views.bad_parameter(request, name="before", problem="is not a date and time (ISO 8601)")
+    before = _parse_before(request.GET.get("before", ""))
     return render(
         request,
         "listening/history.html",
