@@ -173,6 +173,15 @@ def test_importing_a_playlist_with_a_null_character_is_a_form_error(user_client,
     assert not Playlist.objects.exists()
 
 
+def test_an_m3u_in_utf16_is_read_not_refused_for_its_zero_bytes(user, user_client, tracks):
+    # Windows' Notepad saves "Unicode" as UTF-16 with a byte-order mark: every other byte is a zero.
+    content = f"#EXTM3U\n#EXTINF:300,Miles Davis - So What\nhttp://example.org/stream/{tracks[0].pk}/\n"
+    upload = SimpleUploadedFile("list.m3u", content.encode("utf-16"))
+    response = user_client.post("/playlists/import/", {"file": upload})
+    assert response.status_code == 200
+    assert [item.track for item in Playlist.objects.get(owner=user).items.all()] == [tracks[0]]
+
+
 XSPF_WITH_ENTITIES = (
     '<?xml version="1.0" encoding="{encoding}"?>\n'
     '<!DOCTYPE playlist [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n'
