@@ -1,5 +1,7 @@
 """Error answers shaped for who asks: JSON under /api/ (DRF's) and /1/ (ListenBrainz's), pages elsewhere."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import defaults
@@ -21,6 +23,23 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if area == "listenbrainz":
         return JsonResponse({"code": 404, "error": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Answer a request Django refused as it read it (a body past DATA_UPLOAD_MAX_MEMORY_SIZE, too many
+    fields): JSON for the APIs, 413 for a body too large; else Django's 400 page."""
+    area = _area(request)
+    if area == "pages":
+        return defaults.bad_request(request, exception)
+    status, message = 400, "The request can't be read."
+    if isinstance(exception, RequestDataTooBig):
+        status = 413
+        message = f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes."
+    elif isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        message = "The request sends too many fields or files."
+    if area == "api":
+        return JsonResponse({"detail": message}, status=status)
+    return JsonResponse({"code": status, "error": message}, status=status)
 
 
 def bad_parameter(request: HttpRequest, *, name: str, problem: str) -> HttpResponse:

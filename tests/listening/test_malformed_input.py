@@ -238,6 +238,15 @@ def test_json_nested_too_deep_is_400_for_every_api_write(api, method, path):
     assert rows() == before
 
 
+def test_a_json_body_past_django_s_upload_limit_is_413_in_json(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+    document = {"name": "Big", "description": "d" * 100_000}
+    response = api.post("/api/v1/playlists/", json.dumps(document), content_type="application/json")
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request body is larger than 100,000 bytes."}
+    assert not Playlist.objects.exists()
+
+
 def test_json_nested_just_past_the_limit_is_400(api):
     document = {"name": "Deep", "description": "x"}
     inner: list = []
