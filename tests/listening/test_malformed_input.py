@@ -116,6 +116,15 @@ def test_a_null_character_in_the_authorization_header_is_400(client):
     assert "Authorization" in lb_error(response)
 
 
+@pytest.mark.parametrize("path", ["/", "/api/v1/tracks/", "/1/validate-token?token=x"])
+def test_a_null_character_in_the_session_cookie_is_400(client, settings, path):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # as in production
+    response = client.get(path, HTTP_COOKIE="sessionid=abcdefghij\x00klmnopqrstuvwxyz0123")
+    assert response.status_code == 400
+    assert "sessionid cookie" in response.content.decode()
+    assert "contains a null character" in response.content.decode()
+
+
 # --- Pages: a NUL in a path or a query, and in an imported playlist ----------------------------------
 
 
