@@ -8,7 +8,7 @@ import io
 
 from rest_framework import exceptions, parsers
 
-from .text_checks import JSON_ESCAPE_OF_UNSTORABLE, find_unstorable, json_depth
+from .text_checks import JSON_MAY_HOLD_UNSTORABLE, find_unstorable, json_depth
 
 # No request of the API nests deeper than a few levels; a deeper document would exhaust Python's
 # stack in json.loads (a RecursionError, a 500) or later when it is written back out.
@@ -30,8 +30,8 @@ class JSONParser(parsers.JSONParser):
         if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and json_depth(data) > MAX_JSON_DEPTH:
             raise exceptions.ParseError(TOO_DEEP)
         encoding = (parser_context or {}).get("encoding") or "utf-8"
-        # In UTF-8, a NUL or a lone surrogate can only come from a \u escape: without one, no walk.
-        if encoding.lower().replace("-", "") != "utf8" or JSON_ESCAPE_OF_UNSTORABLE.search(body):
+        # In UTF-8, a NUL or a lone surrogate can only come from an escape (DRF decodes strictly).
+        if encoding.lower().replace("-", "") != "utf8" or JSON_MAY_HOLD_UNSTORABLE.search(body):
             found = find_unstorable(data)
             if found is not None:
                 where, problem = found

@@ -2,10 +2,11 @@
 
 PostgreSQL refuses a NUL in any string (and in jsonb), and no database driver encodes a lone surrogate
 (U+D800-U+DFFF) to UTF-8. A NUL comes from a URL (%00), a form or a JSON escape (\\u0000); a lone
-surrogate only from a JSON escape (\\ud800 without its pair: json.loads joins a real pair into one code
-point). Every input the app parses is checked with these functions before it reaches a query:
-URLs and headers by streamapp.middleware, JSON bodies by streamapp.api.JSONParser and the ListenBrainz
-validation, uploaded playlists by listening.playlist_formats.
+surrogate only from JSON: an escape \\ud800 without its pair (json.loads joins a real pair into one
+code point), or its UTF-8 bytes, which json.loads reads from bytes with "surrogatepass". Every input
+the app parses is checked with these functions before it reaches a query: URLs, headers and the
+session cookie by streamapp.middleware, JSON bodies by streamapp.api_parsers.JSONParser and the
+ListenBrainz validation, uploaded playlists by listening.playlist_formats.
 """
 
 import re
@@ -14,8 +15,9 @@ from typing import Any
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 NULL_CHARACTER = "contains a null character"
 LONE_SURROGATE = "contains a lone surrogate (half of a UTF-16 pair), which is not valid Unicode"
-# The escapes json.loads turns into a NUL or a surrogate: without one, a JSON document holds neither.
-JSON_ESCAPE_OF_UNSTORABLE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+# What json.loads turns into a NUL or a surrogate in a UTF-8 body: an escape, or a surrogate written
+# as UTF-8 bytes (ED A0..BF, read with "surrogatepass"). Without either, the document holds neither.
+JSON_MAY_HOLD_UNSTORABLE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])|\xed[\xa0-\xbf]")
 
 
 def text_problem(text: str) -> str | None:

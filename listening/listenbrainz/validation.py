@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from streamapp.text_checks import JSON_ESCAPE_OF_UNSTORABLE, NULL_CHARACTER, find_unstorable
+from streamapp.text_checks import JSON_MAY_HOLD_UNSTORABLE, NULL_CHARACTER, find_unstorable
 
 LISTEN_TYPES = ("single", "playing_now", "import")
 MAX_BODY_BYTES = 10_240_000
@@ -83,12 +83,12 @@ def parse_submission(body: bytes, *, now: float | None = None) -> Submission:
         )
     now = time.time() if now is None else now
     # Written compactly in UTF-8 a listen is never longer than in a UTF-8 body, so a small body needs
-    # no measuring; and there a null character or a lone surrogate can only be a \u escape, so without
-    # one, no search.
+    # no measuring; and there a null character or a lone surrogate can only be a \u escape or a
+    # surrogate's UTF-8 bytes (streamapp.text_checks), so without one, no search.
     utf8 = json.detect_encoding(body) == "utf-8"
     checks = {
         "check_size": not utf8 or len(body) > MAX_LISTEN_BYTES,
-        "check_text": not utf8 or JSON_ESCAPE_OF_UNSTORABLE.search(body) is not None,
+        "check_text": not utf8 or JSON_MAY_HOLD_UNSTORABLE.search(body) is not None,
     }
     listens = [validate_listen(listen, listen_type, now=now, **checks) for listen in payload]
     return Submission(listen_type, listens)

@@ -354,6 +354,28 @@ def test_submitting_a_lone_surrogate_is_400_naming_the_field(client, token, list
     assert rows() == before
 
 
+def test_submitting_a_surrogate_written_as_raw_utf8_bytes_is_400(client, token):
+    # json.loads reads bytes with "surrogatepass": ED A0 80 becomes a lone surrogate with no \u escape.
+    body = _submission("single", {"artist_name": "@"}).replace(b'"@"', b'"a\xed\xa0\x80"')
+    before = rows()
+    response = client.generic(
+        "POST",
+        "/1/submit-listens",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Token {token}"},
+    )
+    assert response.status_code == 400
+    assert "artist_name" in lb_error(response) and "surrogate" in lb_error(response)
+    assert rows() == before
+
+
+def test_an_api_body_with_a_surrogate_written_as_raw_utf8_bytes_is_400(api):
+    response = api.post("/api/v1/playlists/", b'{"name": "a\xed\xa0\x80"}', content_type="application/json")
+    assert response.status_code == 400
+    assert not Playlist.objects.exists()
+
+
 # --- Streaming: a Range header past Python's int-string conversion limit -----------------------------
 
 
