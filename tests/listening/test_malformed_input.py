@@ -256,16 +256,21 @@ def test_a_json_body_past_django_s_upload_limit_is_413_in_json(api, settings):
     assert not Playlist.objects.exists()
 
 
-def test_json_nested_just_past_the_limit_is_400(api):
-    document = {"name": "Deep", "description": "x"}
-    inner: list = []
-    document["extra"] = inner
-    for _ in range(200):
-        inner.append([])
-        inner = inner[0]
-    response = api.post("/api/v1/playlists/", json.dumps(document), content_type="application/json")
+def nested(depth: int) -> dict:
+    """Return a playlist to create whose JSON nests `depth` levels deep (the object itself is one)."""
+    extra: list = []
+    for _ in range(depth - 2):
+        extra = [extra]
+    return {"name": "Deep", "extra": extra}
+
+
+def test_json_nested_just_past_the_limit_is_400_and_at_the_limit_is_read(api):
+    response = api.post("/api/v1/playlists/", json.dumps(nested(33)), content_type="application/json")
     assert response.status_code == 400
+    assert "nested more than 32 levels" in response.json()["detail"]
     assert not Playlist.objects.exists()
+    response = api.post("/api/v1/playlists/", json.dumps(nested(32)), content_type="application/json")
+    assert response.status_code == 201
 
 
 @pytest.mark.parametrize(
