@@ -191,6 +191,14 @@ def test_an_m3u_in_utf16_is_read_not_refused_for_its_zero_bytes(user, user_clien
     assert [item.track for item in Playlist.objects.get(owner=user).items.all()] == [tracks[0]]
 
 
+def test_an_m3u_with_a_utf16_byte_order_mark_but_broken_text_is_a_form_error(user_client):
+    upload = SimpleUploadedFile("list.m3u", "#EXTM3U\n/music/a.mp3\n".encode("utf-16") + b"\x00")
+    response = user_client.post("/playlists/import/", {"file": upload})
+    assert response.status_code == 400
+    assert "not valid UTF-16 text" in response.content.decode()
+    assert not Playlist.objects.exists()
+
+
 XSPF_WITH_ENTITIES = (
     '<?xml version="1.0" encoding="{encoding}"?>\n'
     '<!DOCTYPE playlist [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n'
