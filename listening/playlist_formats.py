@@ -1,8 +1,14 @@
 """M3U8 and XSPF: writing playlists and reading them back into entries to match (pure code)."""
 
-import xml.etree.ElementTree as ET  # noqa: S405 - parsing only with defusing checks below
+import codecs
+import xml.etree.ElementTree as ET  # noqa: S405 - writing only; uploads are parsed with defusedxml
 from dataclasses import dataclass
 from urllib.parse import unquote, urlparse
+
+import defusedxml
+from defusedxml import ElementTree as DefusedET
+
+from streamapp.text_checks import text_problem
 
 XSPF_NS = "http://xspf.org/ns/0/"
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -65,20 +71,36 @@ def parse_playlist(content: bytes, *, filename: str = "") -> list[ImportEntry]:
     """Return the entries of an M3U/M3U8 or XSPF playlist, detecting the format from the content."""
     if len(content) > MAX_IMPORT_BYTES:
         raise PlaylistFormatError("The playlist file is larger than 5 MB.")
+    if _looks_like_xml(content) or filename.lower().endswith(".xspf"):
+        return _parse_xspf(content)
+    return _parse_m3u(_decode(content))
+
+
+def _looks_like_xml(content: bytes) -> bool:
+    # An XML document starts with "<" whatever its encoding: after a byte-order mark, if any, and in
+    # UTF-16 with a zero byte before or after it.
+    return content.lstrip(b"\xef\xbb\xbf\xfe\xff\x00 \t\r\n").startswith(b"<")
+
+
+def _decode(content: bytes) -> str:
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return content.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise PlaylistFormatError("This playlist is not valid UTF-16 text.") from error
     try:
-        text = content.decode("utf-8-sig")
+        return content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = content.decode("latin-1")
-    stripped = text.lstrip()
-    if stripped.startswith("<") or filename.lower().endswith(".xspf"):
-        return _parse_xspf(text)
-    return _parse_m3u(text)
+        return content.decode("latin-1")
 
 
 def _parse_m3u(text: str) -> list[ImportEntry]:
     entries: list[ImportEntry] = []
     pending_artist = pending_title = pending_album = ""
     for number, raw_line in enumerate(text.splitlines(), start=1):
+        problem = text_problem(raw_line)
+        if problem:
+            raise PlaylistFormatError(f"Line {number} {problem}.")
         line = raw_line.strip()
         if not line:
             continue
@@ -109,13 +131,13 @@ def _parse_m3u(text: str) -> list[ImportEntry]:
     return entries
 
 
-def _parse_xspf(text: str) -> list[ImportEntry]:
-    # Refuse DTDs and entities outright: that closes the billion-laughs and XXE doors without
-    # another dependency.
-    if "<!DOCTYPE" in text or "<!ENTITY" in text:
-        raise PlaylistFormatError("XSPF files with a DOCTYPE or entities are not accepted.")
+def _parse_xspf(content: bytes) -> list[ImportEntry]:
+    # The parser reads the bytes in the encoding they declare, and refuses a DTD and entities
+    # outright (billion laughs, XXE) as expat meets them, in UTF-16 as in UTF-8.
     try:
-        root = ET.fromstring(text)  # noqa: S314 - DTDs refused above
+        root = DefusedET.fromstring(content, forbid_dtd=True)
+    except defusedxml.DefusedXmlException as error:
+        raise PlaylistFormatError("XSPF files with a DOCTYPE or entities are not accepted.") from error
     except ET.ParseError as error:
         raise PlaylistFormatError(f"This is not a valid XSPF file: {error}.") from error
     if not root.tag.endswith("playlist"):

@@ -12,7 +12,10 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 
 CHUNK_SIZE = 64 * 1024
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$", re.ASCII)
+# No file is an exabyte long: a larger position means the same as this one, and int() is spared a
+# number past Python's int-string conversion limit (4,300 digits, a ValueError).
+_FAR_BEYOND_ANY_FILE = 10**18
 
 
 class UnsatisfiableRange(Exception):
@@ -42,15 +45,20 @@ def parse_range(header: str, size: int) -> ByteRange | None:
     if first == "" and last == "":
         return None
     if first == "":  # suffix: the last n bytes
-        suffix = int(last)
+        suffix = _position(last)
         if suffix == 0 or size == 0:
             raise UnsatisfiableRange
         return ByteRange(max(size - suffix, 0), size - 1)
-    start = int(first)
-    end = int(last) if last else size - 1
+    start = _position(first)
+    end = _position(last) if last else size - 1
     if start >= size or (last and end < start):
         raise UnsatisfiableRange
     return ByteRange(start, min(end, size - 1))
+
+
+def _position(digits: str) -> int:
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 18 else _FAR_BEYOND_ANY_FILE
 
 
 def _read_range(path: Path, byte_range: ByteRange) -> Iterator[bytes]:

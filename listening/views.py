@@ -202,17 +202,30 @@ def playlist_import(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error("file", _error_text(error))
     total = result.matched + len(result.unmatched) if result else 0
-    return render(request, "listening/playlist_import.html", {"form": form, "result": result, "total": total})
+    status = 400 if form.errors else 200  # a refused file is a client error, shown on the form
+    return render(
+        request,
+        "listening/playlist_import.html",
+        {"form": form, "result": result, "total": total},
+        status=status,
+    )
 
 
 def _parse_before(value: str) -> dt.datetime | None:
+    """Return ?before= as a UTC datetime, or None (the latest listens) if absent or not one."""
     try:
         before = parse_datetime(value) if value else None
     except ValueError:  # well formed but impossible, like month 13
         return None
-    if before is not None and before.tzinfo is None:
-        before = before.replace(tzinfo=dt.UTC)
-    return before
+    if before is None:
+        return None
+    if before.tzinfo is None:
+        return before.replace(tzinfo=dt.UTC)
+    try:
+        # In UTC, as the database compares it (PostgreSQL refuses offsets past 15:59).
+        return before.astimezone(dt.UTC)
+    except OverflowError:  # past year 9999 or before year 1 once in UTC
+        return None
 
 
 @require_safe

@@ -5,6 +5,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+# A URL nothing matches (a non-UUID playlist id, an unknown path), or a body too large to read, is
+# JSON under /api/ and /1/.
+handler404 = "streamapp.error_views.not_found"
+handler400 = "streamapp.error_views.bad_request"
+
 urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("listening.urls")),

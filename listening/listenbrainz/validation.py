@@ -10,6 +10,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from streamapp.text_checks import JSON_MAY_HOLD_UNSTORABLE, NULL_CHARACTER, find_unstorable
+
 LISTEN_TYPES = ("single", "playing_now", "import")
 MAX_BODY_BYTES = 10_240_000
 MAX_LISTEN_BYTES = 10_240
@@ -81,11 +83,12 @@ def parse_submission(body: bytes, *, now: float | None = None) -> Submission:
         )
     now = time.time() if now is None else now
     # Written compactly in UTF-8 a listen is never longer than in a UTF-8 body, so a small body needs
-    # no measuring; and there a null character can only be the escape \u0000, so without it, no search.
+    # no measuring; and there a null character or a lone surrogate can only be a \u escape or a
+    # surrogate's UTF-8 bytes (streamapp.text_checks), so without one, no search.
     utf8 = json.detect_encoding(body) == "utf-8"
     checks = {
         "check_size": not utf8 or len(body) > MAX_LISTEN_BYTES,
-        "check_nulls": not utf8 or b"\\u0000" in body,
+        "check_text": not utf8 or JSON_MAY_HOLD_UNSTORABLE.search(body) is not None,
     }
     listens = [validate_listen(listen, listen_type, now=now, **checks) for listen in payload]
     return Submission(listen_type, listens)
@@ -102,7 +105,7 @@ def validate_listen(
     *,
     now: float | None = None,
     check_size: bool = True,
-    check_nulls: bool = True,
+    check_text: bool = True,
 ) -> dict:
     """Return a checked, normalised copy of one listen of the given type."""
     if not isinstance(listen, dict):
@@ -133,7 +136,7 @@ def validate_listen(
             raise ListenValidationError(
                 "JSON document may only contain listened_at and track_metadata top level keys."
             )
-    result["track_metadata"] = validate_track_metadata(listen["track_metadata"], check_nulls=check_nulls)
+    result["track_metadata"] = validate_track_metadata(listen["track_metadata"], check_text=check_text)
     return result
 
 
@@ -158,27 +161,23 @@ def validate_listened_at(listen: dict, *, now: float) -> int:
     return listened_at
 
 
-def _check_no_null(value: Any) -> None:
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ListenValidationError(f"{value!r} contains a unicode null.")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_no_null(key)
-            _check_no_null(item)
-    elif isinstance(value, list):
-        for item in value:
-            _check_no_null(item)
+def _check_storable(metadata: dict) -> None:
+    found = find_unstorable(metadata, path="track_metadata")
+    if found is not None:
+        where, problem = found
+        # ListenBrainz's own words for a null character, which clients may look for.
+        problem = problem.replace(NULL_CHARACTER, "contains a unicode null")
+        raise ListenValidationError(f"{where} {problem}.")
 
 
-def validate_track_metadata(metadata: Any, *, check_nulls: bool = True) -> dict:
+def validate_track_metadata(metadata: Any, *, check_text: bool = True) -> dict:
     """Return a checked copy of track_metadata: names stripped, an empty release_name dropped."""
     if metadata is None:
         raise ListenValidationError("JSON document may not have track_metadata with null value.")
     if not isinstance(metadata, dict):
         raise ListenValidationError("track_metadata must be a JSON object.")
-    if check_nulls:
-        _check_no_null(metadata)
+    if check_text:
+        _check_storable(metadata)
     result = dict(metadata)
     for key in ("artist_name", "track_name"):
         if key not in metadata:

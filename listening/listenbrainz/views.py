@@ -18,6 +18,8 @@ from . import selectors, serializers, validation
 from .ratelimit import rate_limit_hit
 
 DEFAULT_ITEMS_PER_GET = 25
+# 9999-12-31 23:59:59 UTC: the last second a Python datetime (and so a query) can hold.
+MAX_TIMESTAMP = 253_402_300_799
 MAX_ITEMS_PER_GET = 1000
 RATE_LIMIT_MESSAGE = (
     "You have exceeded your rate limit. See the X-RateLimit-* response headers for more information on "
@@ -169,10 +171,19 @@ def _non_negative(request: HttpRequest, name: str, default: int | None = None) -
         return default
     try:
         number = int(value)
-    except ValueError:
+    except ValueError:  # not a number, or more digits than Python converts
         number = -1
     if number < 0:
         raise ApiError(400, f"'{name}' should be a non-negative integer")
+    return number
+
+
+def _timestamp(request: HttpRequest, name: str) -> int | None:
+    number = _non_negative(request, name)
+    if number is not None and number > MAX_TIMESTAMP:
+        raise ApiError(
+            400, f"'{name}' should be a timestamp of at most {MAX_TIMESTAMP} (9999-12-31 23:59:59 UTC)"
+        )
     return number
 
 
@@ -185,7 +196,7 @@ def user_listens(request: HttpRequest, user_name: str) -> JsonResponse:
     """GET /1/user/<name>/listens?count=&min_ts=&max_ts=: the user's listens, newest first."""
     user = _listener(request, user_name)
     count = min(_non_negative(request, "count", DEFAULT_ITEMS_PER_GET), MAX_ITEMS_PER_GET)
-    min_ts, max_ts = _non_negative(request, "min_ts"), _non_negative(request, "max_ts")
+    min_ts, max_ts = _timestamp(request, "min_ts"), _timestamp(request, "max_ts")
     if min_ts is not None and max_ts is not None and min_ts >= max_ts:
         raise ApiError(400, "min_ts should be less than max_ts")
     page = selectors.listens_page(user=user, count=count, min_ts=min_ts, max_ts=max_ts)

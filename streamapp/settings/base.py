@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "streamapp.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL in a URL (%00) or the Authorization header is a 400 naming it, before a query refuses it.
+    "streamapp.middleware.UnstorableTextMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a logged-in user unless its view is marked @login_not_required (log-in, sign-up,
@@ -274,6 +276,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's parsers, with a JSON parser that refuses documents nested too deep and unstorable text.
+    "DEFAULT_PARSER_CLASSES": [
+        "streamapp.api_parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "streamapp.api.OrderingFilter",

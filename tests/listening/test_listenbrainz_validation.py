@@ -92,6 +92,16 @@ def test_null_characters_are_found_in_any_json_encoding(encoding):
     assert len(parse_submission(json.dumps(document).encode(encoding), now=NOW).listens) == 1
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32"])
+def test_lone_surrogates_are_found_in_any_json_encoding(encoding):
+    document = {"listen_type": "single", "payload": [{"listened_at": NOW, "track_metadata": METADATA}]}
+    document["payload"][0]["track_metadata"] = {**METADATA, "additional_info": {"note": "a\udc00b"}}
+    with pytest.raises(ListenValidationError, match="additional_info.note contains a lone surrogate"):
+        parse_submission(json.dumps(document).encode(encoding), now=NOW)
+    document["payload"][0]["track_metadata"] = {**METADATA, "additional_info": {"note": "a\U0001f3b5b"}}
+    assert len(parse_submission(json.dumps(document).encode(encoding), now=NOW).listens) == 1
+
+
 def test_a_long_listen_is_measured_in_a_utf16_body():
     listen = {"listened_at": NOW, "track_metadata": {**METADATA, "additional_info": {"note": "語" * 4000}}}
     utf16 = json.dumps({"listen_type": "single", "payload": [listen]}, ensure_ascii=False).encode("utf-16")

@@ -414,8 +414,7 @@ def test_import_takes_a_given_name_and_reads_xspf(user, user_client, tracks):
 def test_import_refuses_unreadable_files_with_a_field_error(user, user_client, content):
     upload = SimpleUploadedFile("bad.xspf" if content.startswith(b"<") else "bad.m3u8", content)
     response = user_client.post("/playlists/import/", {"file": upload})
-    assert response.status_code == 200
-    assertContains(response, "field-errors")
+    assertContains(response, "field-errors", status_code=400)
     assert not Playlist.objects.exists()
 
 
