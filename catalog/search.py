@@ -9,14 +9,18 @@ best first:
 4. the query is a phrase of the name, starting at a word ("blue moon" in "true blue moonlight");
 3. every word of the query is a word of the name, the last one as a prefix (it is being typed);
 2. every word is a word of the name or of its artist or album ("radiohead creep");
-1. loose matches, only to fill the room the others leave: typos on PostgreSQL (pg_trgm), substrings
-   elsewhere.
+1. loose matches, only to fill the room the others leave: names close to the query by trigram
+   similarity, so typos ("horizn" finds "Horizon") and long enough parts of a name.
 
 Within a tier shorter names come first. On PostgreSQL the rows to rank are gathered through the indexes
 of migration 0002, each giving a bounded number: a prefix range in byte order, full-text search for the
 words, the tracks of the few artists and albums the query names, and trigram similarity for typos. So a
-two-letter query costs about the same on 200,000 tracks as on 1,000. Elsewhere (SQLite) the keys are
-scanned with LIKE, which suits the catalog of a small setup.
+two-letter query costs about the same on 200,000 tracks as on 1,000. On SQLite the strict tiers scan
+the keys with LIKE, which suits the catalog of a small setup, and the loose one asks the FTS5 trigram
+tables of migration 0004 for the rows sharing the most trigrams with the query (a bounded number),
+then keeps those close enough by pg_trgm's own measures, computed here (`word_similarity`,
+`similarity`) and called from the SQL. Without the trigram tokenizer (SQLite before 3.34) the loose
+tier falls back to substrings (LIKE).
 
 The ranking is one SQL statement for the three kinds, written out rather than composed with the ORM:
 composing that many ORM expressions cost more time than running the statement. The rows found are then
@@ -26,6 +30,8 @@ loaded by the ORM, one query per kind that has any.
 # ruff: noqa: S608 -- the SQL is assembled from table and column names of the models and constants;
 # every value from the query is passed as a parameter.
 
+import functools
+import sqlite3
 from dataclasses import dataclass
 
 from django.db import connection
@@ -43,6 +49,12 @@ LOOSE_MIN_LENGTH = 3
 # by the query have their tracks (albums) tried against the rest of it.
 CANDIDATES_PER_INDEX = 100
 NAMED_PARENTS = 5
+
+# Typos on SQLite: pg_trgm's default pg_trgm.word_similarity_threshold, which its `<%` operator uses
+# on PostgreSQL; how many of the query's trigrams are looked up (the rest of a long query adds little).
+WORD_SIMILARITY_THRESHOLD = 0.6
+MAX_QUERY_TRIGRAMS = 24
+SQLITE_HAS_TRIGRAMS = sqlite3.sqlite_version_info >= (3, 34, 0)  # the FTS5 trigram tokenizer
 
 EXACT, PREFIX, PHRASE, WORDS, ACROSS, LOOSE = 6, 5, 4, 3, 2, 1
 # A loose match through the artist or album weighs a little less than one on the row's own name.
@@ -144,6 +156,15 @@ class _Terms:
         words = tuple(fold(query[:MAX_QUERY_LENGTH]).split()[:MAX_QUERY_WORDS])
         return cls(text=" ".join(words), words=words)
 
+    def trigram_match(self) -> str:
+        """Return the FTS5 query for the rows holding any trigram of the query padded with spaces.
+
+        Each trigram is quoted: the folded text has no double quote, so nothing in it is FTS5 syntax.
+        """
+        padded = f" {self.text} "
+        trigrams = dict.fromkeys(padded[start : start + 3] for start in range(len(padded) - 2))
+        return " OR ".join(f'"{trigram}"' for trigram in list(trigrams)[:MAX_QUERY_TRIGRAMS])
+
     def params(self, limit: int) -> dict:
         *whole, last = self.words
         lexemes = [*(f"'{word}'" for word in whole), f"'{last}':*"]
@@ -157,6 +178,8 @@ class _Terms:
             **{f"word{position}": f"% {word} %" for position, word in enumerate(whole)},
             "every_word": " & ".join(lexemes),
             "any_word": " | ".join(lexemes),
+            "trigrams": self.trigram_match(),
+            "threshold": WORD_SIMILARITY_THRESHOLD,
             "limit": limit,
             "candidates": CANDIDATES_PER_INDEX,
             "parents": NAMED_PARENTS,
@@ -214,6 +237,7 @@ def _suggestion(kind: _Kind, row: Model) -> Suggestion:
 # ------------------------------------------------------------------------------
 def _ranking_sql(terms: _Terms, *, postgres: bool) -> str:
     materialized = "MATERIALIZED " if postgres else ""  # else PostgreSQL may inline a CTE used once
+    similar = _postgres_similar if postgres else _sqlite_similar if SQLITE_HAS_TRIGRAMS else _portable_similar
     full_text = postgres and len(terms.text) > 1  # a lone letter starts too many words to be worth it
     ctes, selects = {}, []
     if full_text:
@@ -231,7 +255,7 @@ def _ranking_sql(terms: _Terms, *, postgres: bool) -> str:
         selects.append(f"SELECT '{kind.name}' AS kind, id, tier, score, len, name FROM strict_{kind.name}")
     if len(terms.text) >= LOOSE_MIN_LENGTH:
         for kind in KINDS:
-            ctes[f"similar_{kind.name}"] = _postgres_similar(kind) if postgres else _portable_similar(kind)
+            ctes[f"similar_{kind.name}"] = similar(kind)
         for kind in KINDS:
             ctes[f"loose_{kind.name}"] = _loose(kind)
             selects.append(f"SELECT '{kind.name}', id, tier, score, len, name FROM loose_{kind.name}")
@@ -322,6 +346,27 @@ def _portable_similar(kind: _Kind) -> str:
     )
 
 
+def _sqlite_similar(kind: _Kind) -> str:
+    """Return the rows with a name close to the query, with their similarity to it, as on PostgreSQL.
+
+    The candidates are the rows sharing the most trigrams with the query in the kind's FTS5 trigram
+    table (bm25 ranks rarer trigrams higher), at most CANDIDATES_PER_INDEX of them; a candidate
+    qualifies when some part of its name is close to the query (word similarity) and scores the
+    similarity of its whole name, closest first.
+    """
+    table, column = _table(kind.model), _column(kind.model, kind.key)
+    trigrams = connection.ops.quote_name(f"{kind.model._meta.db_table}_trigrams")
+    candidates = (
+        f"SELECT rowid FROM {trigrams} WHERE {trigrams} MATCH %(trigrams)s ORDER BY rank LIMIT %(candidates)s"
+    )
+    return (
+        f"SELECT id, score, len, name FROM (SELECT r.id, {SQLITE_SIMILARITY}(%(text)s, r.{column}) AS score, "
+        f"{SQLITE_WORD_SIMILARITY}(%(text)s, r.{column}) AS closeness, length(r.{column}) AS len, "
+        f"r.{column} AS name FROM ({candidates}) AS t JOIN {table} r ON r.id = t.rowid) AS c "
+        "WHERE closeness >= %(threshold)s ORDER BY score DESC, len, id LIMIT %(candidates)s"
+    )
+
+
 def _postgres_candidates(kind: _Kind, terms: _Terms, full_text: bool) -> dict[str, str]:
     """Return the CTEs gathering the candidates of a kind, each from an index and bounded."""
     table, column = _table(kind.model), _column(kind.model, kind.key)
@@ -400,3 +445,60 @@ def _table(model: type[Model]) -> str:
 
 def _column(model: type[Model], field: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(field).column)
+
+
+# ------------------------------------------------------------------------------
+# pg_trgm's measures for SQLite, called from its SQL (registered on each connection by
+# register_sqlite_functions). Names are folded keys: words of letters and digits, single spaces.
+# ------------------------------------------------------------------------------
+SQLITE_SIMILARITY = "streamapp_similarity"
+SQLITE_WORD_SIMILARITY = "streamapp_word_similarity"
+
+
+def trigrams(text: str) -> list[str]:
+    """Return the trigrams of each word of text in order, as pg_trgm extracts them ("  w", " wo", ...)."""
+    found = []
+    for word in text.split():
+        padded = f"  {word} "
+        found.extend(padded[start : start + 3] for start in range(len(padded) - 2))
+    return found
+
+
+@functools.lru_cache(maxsize=64)  # the query's, computed once for all the candidates
+def _trigram_set(text: str) -> frozenset[str]:
+    return frozenset(trigrams(text))
+
+
+def similarity(first: str | None, second: str | None) -> float:
+    """Return pg_trgm's similarity(): the trigrams shared over the trigrams of either (0 to 1)."""
+    first_set, second_set = _trigram_set(first or ""), frozenset(trigrams(second or ""))
+    shared = len(first_set & second_set)
+    return shared / (len(first_set) + len(second_set) - shared) if shared else 0.0
+
+
+def word_similarity(query: str | None, text: str | None) -> float:
+    """Return pg_trgm's word_similarity(): the best similarity of the query to a run of text's trigrams.
+
+    The best run starts and ends on a trigram of the query, so only those bounds are tried.
+    """
+    wanted = _trigram_set(query or "")
+    ordered = trigrams(text or "")
+    hits = [position for position, trigram in enumerate(ordered) if trigram in wanted]
+    best = 0.0
+    for first, start in enumerate(hits):
+        run, shared, end = set(), 0, start
+        for stop in hits[first:]:
+            for trigram in ordered[end : stop + 1]:
+                if trigram not in run:
+                    run.add(trigram)
+                    shared += trigram in wanted
+            end = stop + 1
+            best = max(best, shared / (len(wanted) + len(run) - shared))
+    return best
+
+
+def register_sqlite_functions(sender, connection, **kwargs) -> None:
+    """Give a new SQLite connection the similarity functions the typo tier calls (connection_created)."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(SQLITE_SIMILARITY, 2, similarity, deterministic=True)
+        connection.connection.create_function(SQLITE_WORD_SIMILARITY, 2, word_similarity, deterministic=True)
