@@ -31,6 +31,7 @@ loaded by the ORM, one query per kind that has any.
 # every value from the query is passed as a parameter.
 
 import functools
+import math
 import sqlite3
 from dataclasses import dataclass
 
@@ -156,17 +157,33 @@ class _Terms:
         words = tuple(fold(query[:MAX_QUERY_LENGTH]).split()[:MAX_QUERY_WORDS])
         return cls(text=" ".join(words), words=words)
 
-    def trigram_match(self) -> str:
-        """Return the FTS5 query for the rows holding any trigram of the query padded with spaces.
+    def trigrams_held(self) -> tuple[list[str], int]:
+        """Return the query's trigrams that the FTS5 tables hold, and how many a close name has.
 
-        Each trigram is quoted: the folded text has no double quote, so nothing in it is FTS5 syntax.
+        These are pg_trgm's trigrams but those of a word's first letter ("  h"): the tables index
+        " name ", with one space. A name whose word similarity to the query reaches the threshold has at
+        least that share of the query's trigrams, and so at least the number returned of these.
         """
-        padded = f" {self.text} "
-        trigrams = dict.fromkeys(padded[start : start + 3] for start in range(len(padded) - 2))
-        return " OR ".join(f'"{trigram}"' for trigram in list(trigrams)[:MAX_QUERY_TRIGRAMS])
+        every = set(trigrams(self.text))
+        held = [trigram for trigram in dict.fromkeys(trigrams(self.text)) if not trigram.startswith("  ")]
+        held = held[:MAX_QUERY_TRIGRAMS]
+        needed = math.ceil(WORD_SIMILARITY_THRESHOLD * len(every) - 1e-9) - (len(every) - len(held))
+        return held, max(1, needed)
+
+    def trigram_driver(self) -> str:
+        """Return the FTS5 phrase finding the names with the query's longest word, or "" on SQLite without
+        the trigram tokenizer or when the word is one letter (a trigram needs three, with its space).
+
+        The last word is being typed: the phrase finds a word starting with it, the others a whole word.
+        """
+        longest = max(self.words, key=len, default="")
+        if not SQLITE_HAS_TRIGRAMS or len(longest) < 2:
+            return ""
+        return f'" {longest}"' if longest == self.words[-1] else f'" {longest} "'
 
     def params(self, limit: int) -> dict:
         *whole, last = self.words
+        held, needed = self.trigrams_held()  # each quoted: the text has no double quote
         lexemes = [*(f"'{word}'" for word in whole), f"'{last}':*"]
         return {
             "text": self.text,
@@ -178,7 +195,9 @@ class _Terms:
             **{f"word{position}": f"% {word} %" for position, word in enumerate(whole)},
             "every_word": " & ".join(lexemes),
             "any_word": " | ".join(lexemes),
-            "trigrams": self.trigram_match(),
+            **{f"trigram{position}": f'"{trigram}"' for position, trigram in enumerate(held)},
+            "trigrams_needed": needed,
+            "driver": self.trigram_driver(),
             "threshold": WORD_SIMILARITY_THRESHOLD,
             "limit": limit,
             "candidates": CANDIDATES_PER_INDEX,
@@ -237,7 +256,6 @@ def _suggestion(kind: _Kind, row: Model) -> Suggestion:
 # ------------------------------------------------------------------------------
 def _ranking_sql(terms: _Terms, *, postgres: bool) -> str:
     materialized = "MATERIALIZED " if postgres else ""  # else PostgreSQL may inline a CTE used once
-    similar = _postgres_similar if postgres else _sqlite_similar if SQLITE_HAS_TRIGRAMS else _portable_similar
     full_text = postgres and len(terms.text) > 1  # a lone letter starts too many words to be worth it
     ctes, selects = {}, []
     if full_text:
@@ -250,12 +268,18 @@ def _ranking_sql(terms: _Terms, *, postgres: bool) -> str:
             candidates = " UNION ".join(f"SELECT id FROM {name}" for name in candidate_ctes)
             matching = f"r.id = ANY(ARRAY({candidates}))"  # ids looked up in the primary key index
         else:
-            matching = f"r.id IN ({_portable_candidates(kind, terms)})"
+            candidates = _sqlite_candidates if terms.trigram_driver() else _portable_candidates
+            matching = f"r.id IN ({candidates(kind, terms)})"
         ctes[f"strict_{kind.name}"] = _strict(kind, terms, matching)
         selects.append(f"SELECT '{kind.name}' AS kind, id, tier, score, len, name FROM strict_{kind.name}")
     if len(terms.text) >= LOOSE_MIN_LENGTH:
         for kind in KINDS:
-            ctes[f"similar_{kind.name}"] = similar(kind)
+            if postgres:
+                ctes[f"similar_{kind.name}"] = _postgres_similar(kind)
+            elif SQLITE_HAS_TRIGRAMS:
+                ctes[f"similar_{kind.name}"] = _sqlite_similar(kind, terms)
+            else:
+                ctes[f"similar_{kind.name}"] = _portable_similar(kind)
         for kind in KINDS:
             ctes[f"loose_{kind.name}"] = _loose(kind)
             selects.append(f"SELECT '{kind.name}', id, tier, score, len, name FROM loose_{kind.name}")
@@ -337,6 +361,25 @@ def _portable_candidates(kind: _Kind, terms: _Terms) -> str:
     return f"SELECT r.id FROM {source} WHERE {_has_words(padded, terms)}"
 
 
+def _sqlite_candidates(kind: _Kind, terms: _Terms) -> str:
+    """Return the rows having every word of the query, found from the FTS5 trigram tables.
+
+    The rows that have the query's longest word in their name, or in their artist's or album's, are
+    read from the trigram tables; LIKE then checks all the words on those rows only.
+    """
+    source, padded = _with_parents(kind)
+    having_word = [f"r.id IN ({_trigram_rows(kind, '%(driver)s')})"]
+    for relation, parent in kind.parents:
+        having_word.append(f"r.{_column(kind.model, relation)} IN ({_trigram_rows(parent, '%(driver)s')})")
+    return f"SELECT r.id FROM {source} WHERE ({' OR '.join(having_word)}) AND {_has_words(padded, terms)}"
+
+
+def _trigram_rows(kind: _Kind, match: str) -> str:
+    """Return SQL selecting the ids of the rows whose padded key matches the FTS5 query `match`."""
+    trigrams = connection.ops.quote_name(f"{kind.model._meta.db_table}_trigrams")
+    return f"SELECT rowid FROM {trigrams} WHERE {trigrams} MATCH {match}"
+
+
 def _portable_similar(kind: _Kind) -> str:
     """Return the rows whose name contains the query, shortest first, all scoring 1."""
     column = _column(kind.model, kind.key)
@@ -346,18 +389,28 @@ def _portable_similar(kind: _Kind) -> str:
     )
 
 
-def _sqlite_similar(kind: _Kind) -> str:
+def _sqlite_similar(kind: _Kind, terms: _Terms) -> str:
     """Return the rows with a name close to the query, with their similarity to it, as on PostgreSQL.
 
-    The candidates are the rows sharing the most trigrams with the query in the kind's FTS5 trigram
-    table (bm25 ranks rarer trigrams higher), at most CANDIDATES_PER_INDEX of them; a candidate
-    qualifies when some part of its name is close to the query (word similarity) and scores the
-    similarity of its whole name, closest first.
+    The candidates are the rows of the kind's FTS5 trigram table holding enough of the query's
+    trigrams to be close (each trigram looked up on its own, the rows counted), the most first, at
+    most CANDIDATES_PER_INDEX of them. A candidate qualifies when some part of its name is close to
+    the query (word similarity) and scores the similarity of its whole name, closest first.
     """
     table, column = _table(kind.model), _column(kind.model, kind.key)
     trigrams = connection.ops.quote_name(f"{kind.model._meta.db_table}_trigrams")
+    # SQLite tests a condition that reads no row of the query once, before anything else: no trigram
+    # is looked up when the strict matches of every kind reading these rows already fill their lists.
+    readers = [other for other in KINDS if other is kind or kind in dict(other.parents).values()]
+    room_left = " OR ".join(f"(SELECT COUNT(*) FROM strict_{other.name}) < %(limit)s" for other in readers)
+    held, _needed = terms.trigrams_held()
+    having_trigram = " UNION ALL ".join(
+        f"SELECT rowid FROM {trigrams} WHERE ({room_left}) AND {trigrams} MATCH %(trigram{position})s"
+        for position in range(len(held))
+    )
     candidates = (
-        f"SELECT rowid FROM {trigrams} WHERE {trigrams} MATCH %(trigrams)s ORDER BY rank LIMIT %(candidates)s"
+        f"SELECT rowid, COUNT(*) AS shared FROM ({having_trigram}) AS h GROUP BY rowid "
+        "HAVING COUNT(*) >= %(trigrams_needed)s ORDER BY shared DESC LIMIT %(candidates)s"
     )
     return (
         f"SELECT id, score, len, name FROM (SELECT r.id, {SQLITE_SIMILARITY}(%(text)s, r.{column}) AS score, "
