@@ -54,7 +54,7 @@ NAMED_PARENTS = 5
 # Typos on SQLite: pg_trgm's default pg_trgm.word_similarity_threshold, which its `<%` operator uses
 # on PostgreSQL; how many of the query's trigrams are looked up (the rest of a long query adds little).
 WORD_SIMILARITY_THRESHOLD = 0.6
-MAX_QUERY_TRIGRAMS = 24
+MAX_QUERY_TRIGRAMS = 12
 SQLITE_HAS_TRIGRAMS = sqlite3.sqlite_version_info >= (3, 34, 0)  # the FTS5 trigram tokenizer
 
 EXACT, PREFIX, PHRASE, WORDS, ACROSS, LOOSE = 6, 5, 4, 3, 2, 1
@@ -198,6 +198,7 @@ class _Terms:
             **{f"trigram{position}": f'"{trigram}"' for position, trigram in enumerate(held)},
             "trigrams_needed": needed,
             "driver": self.trigram_driver(),
+            "after": _following(self.text),
             "threshold": WORD_SIMILARITY_THRESHOLD,
             "limit": limit,
             "candidates": CANDIDATES_PER_INDEX,
@@ -267,9 +268,12 @@ def _ranking_sql(terms: _Terms, *, postgres: bool) -> str:
             ctes.update(candidate_ctes)
             candidates = " UNION ".join(f"SELECT id FROM {name}" for name in candidate_ctes)
             matching = f"r.id = ANY(ARRAY({candidates}))"  # ids looked up in the primary key index
-        else:
-            candidates = _sqlite_candidates if terms.trigram_driver() else _portable_candidates
-            matching = f"r.id IN ({candidates(kind, terms)})"
+        elif SQLITE_HAS_TRIGRAMS and (terms.trigram_driver() or len(terms.text) == 1):
+            candidate_ctes = _sqlite_candidates(kind, terms)
+            ctes.update(candidate_ctes)
+            matching = "r.id IN (" + " UNION ".join(f"SELECT id FROM {name}" for name in candidate_ctes) + ")"
+        else:  # words of one letter on SQLite, or no trigram tokenizer: every row is read
+            matching = f"r.id IN ({_portable_candidates(kind, terms)})"
         ctes[f"strict_{kind.name}"] = _strict(kind, terms, matching)
         selects.append(f"SELECT '{kind.name}' AS kind, id, tier, score, len, name FROM strict_{kind.name}")
     if len(terms.text) >= LOOSE_MIN_LENGTH:
@@ -361,17 +365,40 @@ def _portable_candidates(kind: _Kind, terms: _Terms) -> str:
     return f"SELECT r.id FROM {source} WHERE {_has_words(padded, terms)}"
 
 
-def _sqlite_candidates(kind: _Kind, terms: _Terms) -> str:
-    """Return the rows having every word of the query, found from the FTS5 trigram tables.
+def _sqlite_candidates(kind: _Kind, terms: _Terms) -> dict[str, str]:
+    """Return the CTEs gathering the candidates of a kind on SQLite, each bounded, as on PostgreSQL.
 
-    The rows that have the query's longest word in their name, or in their artist's or album's, are
-    read from the trigram tables; LIKE then checks all the words on those rows only.
+    First the names starting with the query, in key order (the key's index); then, while they leave
+    room, the rows with every word in their own name, and those with every word in their name or
+    their artist's or album's. Those two start from the rows holding the query's longest word in
+    the FTS5 trigram tables (see _Terms.trigram_driver); LIKE checks every word on those rows only.
+    A lone letter has only the first.
     """
-    source, padded = _with_parents(kind)
-    having_word = [f"r.id IN ({_trigram_rows(kind, '%(driver)s')})"]
-    for relation, parent in kind.parents:
-        having_word.append(f"r.{_column(kind.model, relation)} IN ({_trigram_rows(parent, '%(driver)s')})")
-    return f"SELECT r.id FROM {source} WHERE ({' OR '.join(having_word)}) AND {_has_words(padded, terms)}"
+    table, column = _table(kind.model), _column(kind.model, kind.key)
+    ctes = {
+        f"prefix_{kind.name}": f"SELECT id FROM {table} WHERE {column} >= %(text)s AND {column} < %(after)s "
+        f"ORDER BY {column} LIMIT %(candidates)s"
+    }
+    if not terms.trigram_driver():
+        return ctes
+    own_padded = _padded("r." + column)
+    ctes[f"words_{kind.name}"] = (
+        f"SELECT r.id FROM {table} r WHERE {_room_left(list(ctes))} "
+        f"AND r.id IN ({_trigram_rows(kind, '%(driver)s')}) AND {_has_words(own_padded, terms)} "
+        "LIMIT %(candidates)s"
+    )
+    if kind.parents:
+        source, padded = _with_parents(kind)
+        having_word = [f"r.id IN ({_trigram_rows(kind, '%(driver)s')})"]
+        for relation, parent in kind.parents:
+            having_word.append(
+                f"r.{_column(kind.model, relation)} IN ({_trigram_rows(parent, '%(driver)s')})"
+            )
+        ctes[f"across_{kind.name}"] = (
+            f"SELECT r.id FROM {source} WHERE {_room_left(list(ctes))} AND ({' OR '.join(having_word)}) "
+            f"AND {_has_words(padded, terms)} LIMIT %(candidates)s"
+        )
+    return ctes
 
 
 def _trigram_rows(kind: _Kind, match: str) -> str:
@@ -413,10 +440,10 @@ def _sqlite_similar(kind: _Kind, terms: _Terms) -> str:
         "HAVING COUNT(*) >= %(trigrams_needed)s ORDER BY shared DESC LIMIT %(candidates)s"
     )
     return (
-        f"SELECT id, score, len, name FROM (SELECT r.id, {SQLITE_SIMILARITY}(%(text)s, r.{column}) AS score, "
-        f"{SQLITE_WORD_SIMILARITY}(%(text)s, r.{column}) AS closeness, length(r.{column}) AS len, "
-        f"r.{column} AS name FROM ({candidates}) AS t JOIN {table} r ON r.id = t.rowid) AS c "
-        "WHERE closeness >= %(threshold)s ORDER BY score DESC, len, id LIMIT %(candidates)s"
+        f"SELECT r.id, {SQLITE_SIMILARITY}(%(text)s, r.{column}) AS score, length(r.{column}) AS len, "
+        f"r.{column} AS name FROM ({candidates}) AS t JOIN {table} r ON r.id = t.rowid "
+        f"WHERE {SQLITE_WORD_SIMILARITY}(%(text)s, r.{column}) >= %(threshold)s "
+        "ORDER BY score DESC, len, r.id LIMIT %(candidates)s"
     )
 
 
@@ -492,6 +519,14 @@ def _postgres_similar(kind: _Kind) -> str:
     )
 
 
+def _following(text: str) -> str:
+    """Return the least string greater than every string starting with text (in code point order)."""
+    following = ord(text[-1]) + 1 if text else 0
+    if 0xD800 <= following <= 0xDFFF:  # surrogates cannot be encoded: the next character is U+E000
+        following = 0xE000
+    return text[:-1] + chr(min(following, 0x10FFFF))
+
+
 def _table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
@@ -537,7 +572,7 @@ def word_similarity(query: str | None, text: str | None) -> float:
     wanted = _trigram_set(query or "")
     ordered = trigrams(text or "")
     hits = [position for position, trigram in enumerate(ordered) if trigram in wanted]
-    best = 0.0
+    size, best = len(wanted), 0.0
     for first, start in enumerate(hits):
         run, shared, end = set(), 0, start
         for stop in hits[first:]:
@@ -546,7 +581,9 @@ def word_similarity(query: str | None, text: str | None) -> float:
                     run.add(trigram)
                     shared += trigram in wanted
             end = stop + 1
-            best = max(best, shared / (len(wanted) + len(run) - shared))
+            best = max(best, shared / (size + len(run) - shared))
+        if best == 1.0:
+            break
     return best
 
 
