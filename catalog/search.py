@@ -15,12 +15,16 @@ best first:
 Within a tier shorter names come first. On PostgreSQL the rows to rank are gathered through the indexes
 of migration 0002, each giving a bounded number: a prefix range in byte order, full-text search for the
 words, the tracks of the few artists and albums the query names, and trigram similarity for typos. So a
-two-letter query costs about the same on 200,000 tracks as on 1,000. On SQLite the strict tiers scan
-the keys with LIKE, which suits the catalog of a small setup, and the loose one asks the FTS5 trigram
-tables of migration 0004 for the rows sharing the most trigrams with the query (a bounded number),
-then keeps those close enough by pg_trgm's own measures, computed here (`word_similarity`,
-`similarity`) and called from the SQL. Without the trigram tokenizer (SQLite before 3.34) the loose
-tier falls back to substrings (LIKE).
+two-letter query costs about the same on 200,000 tracks as on 1,000.
+
+On SQLite the FTS5 trigram tables of migration 0004 (one per key, kept by triggers) play that part: a
+prefix range on the key's index, then the rows holding the query's longest word (a trigram phrase:
+" word") in their name or their artist's or album's, on which LIKE checks every word; for typos, the
+rows holding enough of the query's trigrams to be close, counted per trigram, then kept by pg_trgm's own
+measures (`word_similarity`, `similarity`: computed here, called from the SQL), so both databases find
+the same typos. Each source is bounded like PostgreSQL's. Queries whose words are all one letter ("a b")
+read every row with LIKE, and so does everything without the trigram tokenizer (SQLite before 3.34),
+whose loose tier then finds substrings instead of typos.
 
 The ranking is one SQL statement for the three kinds, written out rather than composed with the ORM:
 composing that many ORM expressions cost more time than running the statement. The rows found are then

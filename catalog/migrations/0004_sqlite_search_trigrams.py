@@ -2,11 +2,11 @@
 
 One contentless FTS5 table per searched key, with the trigram tokenizer (SQLite >= 3.34): it holds
 the trigrams of " key " (a space before and after, so that word starts and ends have their own
-trigrams, as in pg_trgm) under the row's id, and catalog/search.py asks it for the rows sharing the
-most trigrams with a query, the candidates of its typo tier. Triggers keep it in step with every
-write, whatever makes it (the ORM, bulk_create, bulk_update, QuerySet.update, the library importer,
-raw SQL); the migration fills it from the rows already there, and migrating back to 0003 then
-forward again rebuilds it.
+trigrams, as in pg_trgm) under the row's id. catalog/search.py asks it for the rows holding a word of
+the query (a phrase of trigrams, " word") and for those holding enough of the query's trigrams to be
+close to it (its typo tier). Triggers keep it in step with every write, whatever makes it (the ORM,
+bulk_create, bulk_update, QuerySet.update, the library importer, the admin, raw SQL); the migration
+fills it from the rows already there, and migrating back to 0003 then forward again rebuilds it.
 
 Django's SQLite schema editor alters a table by copying it into a new one and dropping the old, which
 drops its triggers: a later migration that alters catalog_artist, catalog_album or catalog_track must

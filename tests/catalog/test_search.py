@@ -395,3 +395,39 @@ def test_postgres_search_reads_the_indexes(library, query, indexes):
     for table in ("catalog_track", "catalog_artist", "catalog_album"):
         assert any(index in plan for index in indexes if index.startswith(table)), (table, plan)
     assert "Seq Scan on catalog_" not in plan, plan
+
+
+# Not a lone letter: like PostgreSQL, the trigram tables find only the names starting with it.
+STRICT_QUERIES = [
+    "creep", "cree", "radio", "radiohead creep", "creep radiohead", "pablo honey creep", "paranoid andr",
+    "karma pol", "beyonce formation", "the creepers", "night", "slow creep", "ok", "lightning", "you",
+]
+
+
+def _strict_results(query: str) -> dict[str, list[tuple[str, int]]]:
+    results = selectors.search(query=query)
+    return {
+        kind: [(str(row), row.search_tier) for row in getattr(results, kind)
+               if row.search_tier > search_module.LOOSE]
+        for kind in ("artists", "albums", "tracks")
+    }
+
+
+@pytest.mark.parametrize("query", STRICT_QUERIES)
+def test_sqlite_trigram_tables_rank_the_strict_tiers_as_reading_every_row_does(library, query, monkeypatch):
+    """The candidates gathered from the trigram tables are those that reading every row with LIKE finds."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's two ways to gather candidates")
+    through_trigrams = _strict_results(query)
+    monkeypatch.setattr(search_module, "SQLITE_HAS_TRIGRAMS", False)
+    assert through_trigrams == _strict_results(query)
+    assert any(through_trigrams.values()), query
+
+
+def test_without_the_trigram_tokenizer_sqlite_search_still_ranks_and_finds_substrings(library, monkeypatch):
+    if connection.vendor != "sqlite":
+        pytest.skip("the fallback of SQLite before 3.34")
+    monkeypatch.setattr(search_module, "SQLITE_HAS_TRIGRAMS", False)
+    assert titles(selectors.search(query="creep").tracks)[:3] == ["Creep", "Creeping Death", "Slow Creep"]
+    assert selectors.search(query="etallica").artists == [library["metallica"]]
+    assert selectors.search(query="metalica").is_empty  # typos need the trigram tables
