@@ -9,14 +9,22 @@ best first:
 4. the query is a phrase of the name, starting at a word ("blue moon" in "true blue moonlight");
 3. every word of the query is a word of the name, the last one as a prefix (it is being typed);
 2. every word is a word of the name or of its artist or album ("radiohead creep");
-1. loose matches, only to fill the room the others leave: typos on PostgreSQL (pg_trgm), substrings
-   elsewhere.
+1. loose matches, only to fill the room the others leave: names close to the query by trigram
+   similarity, so typos ("horizn" finds "Horizon") and long enough parts of a name.
 
 Within a tier shorter names come first. On PostgreSQL the rows to rank are gathered through the indexes
 of migration 0002, each giving a bounded number: a prefix range in byte order, full-text search for the
 words, the tracks of the few artists and albums the query names, and trigram similarity for typos. So a
-two-letter query costs about the same on 200,000 tracks as on 1,000. Elsewhere (SQLite) the keys are
-scanned with LIKE, which suits the catalog of a small setup.
+two-letter query costs about the same on 200,000 tracks as on 1,000.
+
+On SQLite the FTS5 trigram tables of migration 0004 (one per key, kept by triggers) play that part: a
+prefix range on the key's index, then the rows holding the query's longest word (a trigram phrase:
+" word") in their name or their artist's or album's, on which LIKE checks every word; for typos, the
+rows holding enough of the query's trigrams to be close, counted per trigram, then kept by pg_trgm's own
+measures (`word_similarity`, `similarity`: computed here, called from the SQL), so both databases find
+the same typos. Each source is bounded like PostgreSQL's. Queries whose words are all one letter ("a b")
+read every row with LIKE, and so does everything without the trigram tokenizer (SQLite before 3.34),
+whose loose tier then finds substrings instead of typos.
 
 The ranking is one SQL statement for the three kinds, written out rather than composed with the ORM:
 composing that many ORM expressions cost more time than running the statement. The rows found are then
@@ -26,6 +34,9 @@ loaded by the ORM, one query per kind that has any.
 # ruff: noqa: S608 -- the SQL is assembled from table and column names of the models and constants;
 # every value from the query is passed as a parameter.
 
+import functools
+import math
+import sqlite3
 from dataclasses import dataclass
 
 from django.db import connection
@@ -43,6 +54,12 @@ LOOSE_MIN_LENGTH = 3
 # by the query have their tracks (albums) tried against the rest of it.
 CANDIDATES_PER_INDEX = 100
 NAMED_PARENTS = 5
+
+# Typos on SQLite: pg_trgm's default pg_trgm.word_similarity_threshold, which its `<%` operator uses
+# on PostgreSQL; how many of the query's trigrams are looked up (the rest of a long query adds little).
+WORD_SIMILARITY_THRESHOLD = 0.6
+MAX_QUERY_TRIGRAMS = 12
+SQLITE_HAS_TRIGRAMS = sqlite3.sqlite_version_info >= (3, 34, 0)  # the FTS5 trigram tokenizer
 
 EXACT, PREFIX, PHRASE, WORDS, ACROSS, LOOSE = 6, 5, 4, 3, 2, 1
 # A loose match through the artist or album weighs a little less than one on the row's own name.
@@ -144,8 +161,33 @@ class _Terms:
         words = tuple(fold(query[:MAX_QUERY_LENGTH]).split()[:MAX_QUERY_WORDS])
         return cls(text=" ".join(words), words=words)
 
+    def trigrams_held(self) -> tuple[list[str], int]:
+        """Return the query's trigrams that the FTS5 tables hold, and how many a close name has.
+
+        These are pg_trgm's trigrams but those of a word's first letter ("  h"): the tables index
+        " name ", with one space. A name whose word similarity to the query reaches the threshold has at
+        least that share of the query's trigrams, and so at least the number returned of these.
+        """
+        every = set(trigrams(self.text))
+        held = [trigram for trigram in dict.fromkeys(trigrams(self.text)) if not trigram.startswith("  ")]
+        held = held[:MAX_QUERY_TRIGRAMS]
+        needed = math.ceil(WORD_SIMILARITY_THRESHOLD * len(every) - 1e-9) - (len(every) - len(held))
+        return held, max(1, needed)
+
+    def trigram_driver(self) -> str:
+        """Return the FTS5 phrase finding the names with the query's longest word, or "" on SQLite without
+        the trigram tokenizer or when the word is one letter (a trigram needs three, with its space).
+
+        The last word is being typed: the phrase finds a word starting with it, the others a whole word.
+        """
+        longest = max(self.words, key=len, default="")
+        if not SQLITE_HAS_TRIGRAMS or len(longest) < 2:
+            return ""
+        return f'" {longest}"' if longest == self.words[-1] else f'" {longest} "'
+
     def params(self, limit: int) -> dict:
         *whole, last = self.words
+        held, needed = self.trigrams_held()  # each quoted: the text has no double quote
         lexemes = [*(f"'{word}'" for word in whole), f"'{last}':*"]
         return {
             "text": self.text,
@@ -157,6 +199,11 @@ class _Terms:
             **{f"word{position}": f"% {word} %" for position, word in enumerate(whole)},
             "every_word": " & ".join(lexemes),
             "any_word": " | ".join(lexemes),
+            **{f"trigram{position}": f'"{trigram}"' for position, trigram in enumerate(held)},
+            "trigrams_needed": needed,
+            "driver": self.trigram_driver(),
+            "after": _following(self.text),
+            "threshold": WORD_SIMILARITY_THRESHOLD,
             "limit": limit,
             "candidates": CANDIDATES_PER_INDEX,
             "parents": NAMED_PARENTS,
@@ -225,13 +272,22 @@ def _ranking_sql(terms: _Terms, *, postgres: bool) -> str:
             ctes.update(candidate_ctes)
             candidates = " UNION ".join(f"SELECT id FROM {name}" for name in candidate_ctes)
             matching = f"r.id = ANY(ARRAY({candidates}))"  # ids looked up in the primary key index
-        else:
+        elif SQLITE_HAS_TRIGRAMS and (terms.trigram_driver() or len(terms.text) == 1):
+            candidate_ctes = _sqlite_candidates(kind, terms)
+            ctes.update(candidate_ctes)
+            matching = "r.id IN (" + " UNION ".join(f"SELECT id FROM {name}" for name in candidate_ctes) + ")"
+        else:  # words of one letter on SQLite, or no trigram tokenizer: every row is read
             matching = f"r.id IN ({_portable_candidates(kind, terms)})"
         ctes[f"strict_{kind.name}"] = _strict(kind, terms, matching)
         selects.append(f"SELECT '{kind.name}' AS kind, id, tier, score, len, name FROM strict_{kind.name}")
     if len(terms.text) >= LOOSE_MIN_LENGTH:
         for kind in KINDS:
-            ctes[f"similar_{kind.name}"] = _postgres_similar(kind) if postgres else _portable_similar(kind)
+            if postgres:
+                ctes[f"similar_{kind.name}"] = _postgres_similar(kind)
+            elif SQLITE_HAS_TRIGRAMS:
+                ctes[f"similar_{kind.name}"] = _sqlite_similar(kind, terms)
+            else:
+                ctes[f"similar_{kind.name}"] = _portable_similar(kind)
         for kind in KINDS:
             ctes[f"loose_{kind.name}"] = _loose(kind)
             selects.append(f"SELECT '{kind.name}', id, tier, score, len, name FROM loose_{kind.name}")
@@ -313,12 +369,85 @@ def _portable_candidates(kind: _Kind, terms: _Terms) -> str:
     return f"SELECT r.id FROM {source} WHERE {_has_words(padded, terms)}"
 
 
+def _sqlite_candidates(kind: _Kind, terms: _Terms) -> dict[str, str]:
+    """Return the CTEs gathering the candidates of a kind on SQLite, each bounded, as on PostgreSQL.
+
+    First the names starting with the query, in key order (the key's index); then, while they leave
+    room, the rows with every word in their own name, and those with every word in their name or
+    their artist's or album's. Those two start from the rows holding the query's longest word in
+    the FTS5 trigram tables (see _Terms.trigram_driver); LIKE checks every word on those rows only.
+    A lone letter has only the first.
+    """
+    table, column = _table(kind.model), _column(kind.model, kind.key)
+    ctes = {
+        f"prefix_{kind.name}": f"SELECT id FROM {table} WHERE {column} >= %(text)s AND {column} < %(after)s "
+        f"ORDER BY {column} LIMIT %(candidates)s"
+    }
+    if not terms.trigram_driver():
+        return ctes
+    own_padded = _padded("r." + column)
+    ctes[f"words_{kind.name}"] = (
+        f"SELECT r.id FROM {table} r WHERE {_room_left(list(ctes))} "
+        f"AND r.id IN ({_trigram_rows(kind, '%(driver)s')}) AND {_has_words(own_padded, terms)} "
+        "LIMIT %(candidates)s"
+    )
+    if kind.parents:
+        source, padded = _with_parents(kind)
+        having_word = [f"r.id IN ({_trigram_rows(kind, '%(driver)s')})"]
+        for relation, parent in kind.parents:
+            having_word.append(
+                f"r.{_column(kind.model, relation)} IN ({_trigram_rows(parent, '%(driver)s')})"
+            )
+        ctes[f"across_{kind.name}"] = (
+            f"SELECT r.id FROM {source} WHERE {_room_left(list(ctes))} AND ({' OR '.join(having_word)}) "
+            f"AND {_has_words(padded, terms)} LIMIT %(candidates)s"
+        )
+    return ctes
+
+
+def _trigram_rows(kind: _Kind, match: str) -> str:
+    """Return SQL selecting the ids of the rows whose padded key matches the FTS5 query `match`."""
+    trigrams = connection.ops.quote_name(f"{kind.model._meta.db_table}_trigrams")
+    return f"SELECT rowid FROM {trigrams} WHERE {trigrams} MATCH {match}"
+
+
 def _portable_similar(kind: _Kind) -> str:
     """Return the rows whose name contains the query, shortest first, all scoring 1."""
     column = _column(kind.model, kind.key)
     return (
         f"SELECT id, 1.0 AS score, length({column}) AS len, {column} AS name FROM {_table(kind.model)} "
         f"WHERE {column} LIKE %(contains)s ORDER BY len, id LIMIT %(candidates)s"
+    )
+
+
+def _sqlite_similar(kind: _Kind, terms: _Terms) -> str:
+    """Return the rows with a name close to the query, with their similarity to it, as on PostgreSQL.
+
+    The candidates are the rows of the kind's FTS5 trigram table holding enough of the query's
+    trigrams to be close (each trigram looked up on its own, the rows counted), the most first, at
+    most CANDIDATES_PER_INDEX of them. A candidate qualifies when some part of its name is close to
+    the query (word similarity) and scores the similarity of its whole name, closest first.
+    """
+    table, column = _table(kind.model), _column(kind.model, kind.key)
+    trigrams = connection.ops.quote_name(f"{kind.model._meta.db_table}_trigrams")
+    # SQLite tests a condition that reads no row of the query once, before anything else: no trigram
+    # is looked up when the strict matches of every kind reading these rows already fill their lists.
+    readers = [other for other in KINDS if other is kind or kind in dict(other.parents).values()]
+    room_left = " OR ".join(f"(SELECT COUNT(*) FROM strict_{other.name}) < %(limit)s" for other in readers)
+    held, _needed = terms.trigrams_held()
+    having_trigram = " UNION ALL ".join(
+        f"SELECT rowid FROM {trigrams} WHERE ({room_left}) AND {trigrams} MATCH %(trigram{position})s"
+        for position in range(len(held))
+    )
+    candidates = (
+        f"SELECT rowid, COUNT(*) AS shared FROM ({having_trigram}) AS h GROUP BY rowid "
+        "HAVING COUNT(*) >= %(trigrams_needed)s ORDER BY shared DESC LIMIT %(candidates)s"
+    )
+    return (
+        f"SELECT r.id, {SQLITE_SIMILARITY}(%(text)s, r.{column}) AS score, length(r.{column}) AS len, "
+        f"r.{column} AS name FROM ({candidates}) AS t JOIN {table} r ON r.id = t.rowid "
+        f"WHERE {SQLITE_WORD_SIMILARITY}(%(text)s, r.{column}) >= %(threshold)s "
+        "ORDER BY score DESC, len, r.id LIMIT %(candidates)s"
     )
 
 
@@ -394,9 +523,76 @@ def _postgres_similar(kind: _Kind) -> str:
     )
 
 
+def _following(text: str) -> str:
+    """Return the least string greater than every string starting with text (in code point order)."""
+    following = ord(text[-1]) + 1 if text else 0
+    if 0xD800 <= following <= 0xDFFF:  # surrogates cannot be encoded: the next character is U+E000
+        following = 0xE000
+    return text[:-1] + chr(min(following, 0x10FFFF))
+
+
 def _table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
 def _column(model: type[Model], field: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(field).column)
+
+
+# ------------------------------------------------------------------------------
+# pg_trgm's measures for SQLite, called from its SQL (registered on each connection by
+# register_sqlite_functions). Names are folded keys: words of letters and digits, single spaces.
+# ------------------------------------------------------------------------------
+SQLITE_SIMILARITY = "streamapp_similarity"
+SQLITE_WORD_SIMILARITY = "streamapp_word_similarity"
+
+
+def trigrams(text: str) -> list[str]:
+    """Return the trigrams of each word of text in order, as pg_trgm extracts them ("  w", " wo", ...)."""
+    found = []
+    for word in text.split():
+        padded = f"  {word} "
+        found.extend(padded[start : start + 3] for start in range(len(padded) - 2))
+    return found
+
+
+@functools.lru_cache(maxsize=64)  # the query's, computed once for all the candidates
+def _trigram_set(text: str) -> frozenset[str]:
+    return frozenset(trigrams(text))
+
+
+def similarity(first: str | None, second: str | None) -> float:
+    """Return pg_trgm's similarity(): the trigrams shared over the trigrams of either (0 to 1)."""
+    first_set, second_set = _trigram_set(first or ""), frozenset(trigrams(second or ""))
+    shared = len(first_set & second_set)
+    return shared / (len(first_set) + len(second_set) - shared) if shared else 0.0
+
+
+def word_similarity(query: str | None, text: str | None) -> float:
+    """Return pg_trgm's word_similarity(): the best similarity of the query to a run of text's trigrams.
+
+    The best run starts and ends on a trigram of the query, so only those bounds are tried.
+    """
+    wanted = _trigram_set(query or "")
+    ordered = trigrams(text or "")
+    hits = [position for position, trigram in enumerate(ordered) if trigram in wanted]
+    size, best = len(wanted), 0.0
+    for first, start in enumerate(hits):
+        run, shared, end = set(), 0, start
+        for stop in hits[first:]:
+            for trigram in ordered[end : stop + 1]:
+                if trigram not in run:
+                    run.add(trigram)
+                    shared += trigram in wanted
+            end = stop + 1
+            best = max(best, shared / (size + len(run) - shared))
+        if best == 1.0:
+            break
+    return best
+
+
+def register_sqlite_functions(sender, connection, **kwargs) -> None:
+    """Give a new SQLite connection the similarity functions the typo tier calls (connection_created)."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(SQLITE_SIMILARITY, 2, similarity, deterministic=True)
+        connection.connection.create_function(SQLITE_WORD_SIMILARITY, 2, word_similarity, deterministic=True)

@@ -1,12 +1,21 @@
-"""Search: ranking, accents, multi-word queries, typos (PostgreSQL), junk input and query counts."""
+"""Search: ranking, accents, multi-word queries, typos, the typo index, junk input and query counts.
+
+Typos are found on both databases: pg_trgm on PostgreSQL, the FTS5 trigram tables of migration 0004
+and pg_trgm's measures computed in Python on SQLite.
+"""
+
+import os
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from catalog import search as search_module
 from catalog import selectors
+from catalog import services as catalog_services
 from catalog.models import Album, Artist, Track
 from catalog.normalize import name_key
+from tests.catalog.audio_files import retag, write_audio
 
 from .factories import make_album, make_artist, make_track
 
@@ -115,8 +124,7 @@ def test_a_substring_is_a_loose_match_after_the_strict_ones(library):
     assert results.artists[0].search_tier == search_module.LOOSE
 
 
-@pytest.mark.postgres
-def test_typos_find_the_name_on_postgres(library):
+def test_typos_find_the_name(library):
     results = selectors.search(query="metalica")
     assert results.artists[0] == library["metallica"]
     assert results.artists[0].search_tier == search_module.LOOSE
@@ -124,6 +132,132 @@ def test_typos_find_the_name_on_postgres(library):
     assert {"Battery", "Creeping Death"} <= set(titles(results.tracks))
     assert titles(selectors.search(query="paranoid andriod").tracks)[0] == "Paranoid Android"
     assert selectors.search(query="beyonse").artists[0] == library["beyonce"]
+
+
+def test_horizn_finds_horizon(library):
+    dawn = make_artist("Dawn Patrol")
+    horizon = make_track("Horizon", album=make_album("Skylines", artist=dawn))
+    neon = make_track("Neon Horizon", album=horizon.album)
+    results = selectors.search(query="horizn")
+    assert titles(results.tracks)[:2] == ["Horizon", "Neon Horizon"]  # the closer whole name first
+    assert {track.search_tier for track in results.tracks} == {search_module.LOOSE}
+    assert titles(selectors.search(query="neon horizn").tracks)[0] == neon.title
+    assert selectors.search_suggestions(query="horizn")[0].label == "Horizon"
+
+
+@pytest.mark.parametrize(
+    "query, kind, name",
+    [
+        ("karma polcie", "tracks", "Karma Police"),  # two letters swapped
+        ("radiohed", "artists", "Radiohead"),  # a letter missing from an artist's name
+        ("metallca", "artists", "Metallica"),
+        ("lemonnade", "albums", "Lemonade"),  # an album's name, a letter doubled
+        ("ride the lightnin", "albums", "Ride the Lightning"),
+        ("ok computr", "albums", "OK Computer"),
+    ],
+)
+def test_a_misspelt_name_is_found(library, query, kind, name):
+    found = getattr(selectors.search(query=query), kind)
+    assert found, query
+    assert (found[0].name if kind == "artists" else found[0].title) == name
+
+
+def test_typos_count_the_trigrams_like_pg_trgm():
+    """The measures computed for SQLite give pg_trgm's figures (checked against it on PostgreSQL below)."""
+    assert search_module.word_similarity("word", "two words") == pytest.approx(0.8)
+    assert search_module.similarity("word", "two words") == pytest.approx(4 / 11)
+    assert search_module.word_similarity("etallica", "metallica") == pytest.approx(7 / 9)
+    assert search_module.word_similarity("horizn", "neon horizon") >= search_module.WORD_SIMILARITY_THRESHOLD
+    assert search_module.word_similarity("abc", "xyz") == search_module.similarity("abc", "") == 0.0
+
+
+@pytest.mark.postgres
+def test_python_trigram_measures_equal_pg_trgm():
+    pairs = [
+        ("word", "two words"), ("horizn", "neon horizon"), ("etallica", "metallica"),
+        ("creep", "indiscreepable"), ("paranoid andriod", "paranoid android"),
+        ("nocturen", "nocturne in c major"), ("ab ba", "abba ab ba"),
+        ("the rolling", "rolling in the deep"), ("aaa", "aaaa aaa"), ("grooove", "deep groove"), ("x", "x"),
+    ]
+    with connection.cursor() as cursor:
+        for first, second in pairs:
+            cursor.execute("SELECT similarity(%s, %s), word_similarity(%s, %s)", [first, second] * 2)
+            expected = cursor.fetchone()
+            computed = (search_module.similarity(first, second), search_module.word_similarity(first, second))
+            assert computed == pytest.approx(expected, abs=1e-6), (first, second)
+
+
+def _typo_finds(query: str) -> list[str]:
+    """Return the track titles found for a typo: only the typo index (or pg_trgm's) can find them."""
+    return titles(selectors.search(query=query).tracks)
+
+
+def test_the_typo_index_follows_inserts_renames_and_deletes(library):
+    album = library["ok_computer"]
+    track = make_track("Exit Music", album=album)
+    assert _typo_finds("exit musik") == ["Exit Music"]
+    track.title, track.title_key = "Lucky", name_key("Lucky")
+    track.save()
+    assert _typo_finds("exit musik") == []
+    assert _typo_finds("lucki") == ["Lucky"]
+    Track.objects.filter(pk=track.pk).update(title="Airbag", title_key="airbag")
+    assert _typo_finds("airbg") == ["Airbag"]
+    assert _typo_finds("lucki") == []
+    track.delete()
+    assert _typo_finds("airbg") == []
+    Track.objects.bulk_create(
+        [Track(title=title, title_key=name_key(title), album=album, artist=album.artist)
+         for title in ("Subterranean Homesick Alien", "No Surprises")]
+    )
+    assert _typo_finds("subteranean") == ["Subterranean Homesick Alien"]
+    created = list(Track.objects.filter(title__in=["Subterranean Homesick Alien", "No Surprises"]))
+    for row in created:
+        row.title_key = name_key(row.title + " remastered")
+    Track.objects.bulk_update(created, ["title_key"])
+    assert _typo_finds("no surprses remastred") == ["No Surprises"]
+    Track.objects.filter(pk__in=[row.pk for row in created]).delete()
+    assert _typo_finds("subteranean") == []
+    artists = Artist.objects.bulk_create([Artist(name="Portishead", name_key="portishead")])
+    assert selectors.search(query="portishaed").artists == artists
+
+
+def test_an_artist_renamed_in_the_admin_is_found_by_its_new_name(staff_client):
+    artist = make_artist("Boards of Canada")
+    assert selectors.search(query="bords of canada").artists == [artist]
+    response = staff_client.post(
+        f"/admin/catalog/artist/{artist.pk}/change/",
+        {"name": "Aphex Twin", "sort_name": "", "mbid": "",
+         "albums-TOTAL_FORMS": "0", "albums-INITIAL_FORMS": "0"},
+    )
+    assert response.status_code == 302, response.content.decode()
+    assert selectors.search(query="aphex twn").artists == [artist]
+    assert selectors.search(query="bords of canada").artists == []
+
+
+def test_the_library_importer_writes_reach_the_typo_index(tmp_path):
+    song = write_audio(
+        tmp_path / "music" / "01.mp3", title="Teardrop", artist="Massive Attack", album="Mezzanine"
+    )
+    catalog_services.library_import(root=tmp_path / "music")
+    assert _typo_finds("teardrp") == ["Teardrop"]
+    assert [album.title for album in selectors.search(query="mezanine").albums] == ["Mezzanine"]
+    retag(song, title="Risingson", artist="Massive Attack", album="Mezzanine")
+    stat = song.stat()
+    os.utime(song, (stat.st_atime, stat.st_mtime + 10))
+    catalog_services.library_import(root=tmp_path / "music")  # the track renamed by bulk_update
+    assert _typo_finds("teardrp") == []
+    assert _typo_finds("risingsn") == ["Risingson"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_the_typo_index_back_and_forth_rebuilds_it():
+    """Migration 0004 indexes the rows already there, and migrating back to 0003 then forward again works."""
+    call_command("migrate", "catalog", "0003", verbosity=0)
+    unindexed = make_track("Teardrop")  # written while there is no index (nor triggers)
+    call_command("migrate", "catalog", verbosity=0)
+    assert _typo_finds("teardrp") == [unindexed.title]
+    make_track("Risingson", album=unindexed.album)
+    assert _typo_finds("risingsn") == ["Risingson"]
 
 
 def test_strict_matches_fill_the_list_before_loose_ones(library):
@@ -143,6 +277,11 @@ def test_no_match_finds_nothing(library):
     [
         "", "   ", "\t\n", "x" * 10_000, "':*&|!(", "%_\\", "a:* & !b", "\x00", "🎵🎶",
         "'; DROP TABLE catalog_track; --", " ".join(["word"] * 50), "ー", "ǅ", "けちゃっふmania", "Ω≈ç√∫",
+        # FTS5 query syntax, which must never reach MATCH as syntax.
+        '"', '""', '"creep', "creep*", "*", "NEAR(creep paranoid)", "NEAR", "creep AND", "AND OR NOT",
+        "creep NOT you", "(creep", "creep)", "()", "^creep", "title_key:creep", "{title_key}: creep",
+        "-creep",
+        "+", "c\x00reep\x00", "\x00\x00\x00", "'\"*^:()", "x" * 199 + "é", "abc " * 60,
     ],
 )
 def test_junk_queries_do_not_error(library, query):
@@ -151,6 +290,11 @@ def test_junk_queries_do_not_error(library, query):
     assert isinstance(results, selectors.SearchResults)
     assert isinstance(selectors.search_suggestions(query=query), list)
     assert Track.objects.count() == tracks_before
+
+
+@pytest.mark.parametrize("query", ['"creeep"', "creeep*", "(creeep)", "^creeep", "creeep:", "-creeep-"])
+def test_fts_syntax_around_a_typo_is_read_as_words(library, query):
+    assert "Creep" in titles(selectors.search(query=query).tracks)
 
 
 def test_empty_query_runs_no_query(library, django_assert_num_queries):
@@ -190,7 +334,7 @@ def _grow(size: int) -> None:
 @pytest.mark.parametrize("size", [2, 60])
 def test_search_runs_a_constant_number_of_queries(library, size, django_assert_max_num_queries):
     _grow(size)
-    for query in ("echo", "echo song", "ech", "e", "radiohead creep", "metalica", "zzzz"):
+    for query in ("echo", "echo song", "ech", "e", "radiohead creep", "metalica", "ecoh sng", "zzzz"):
         with django_assert_max_num_queries(4):
             results = selectors.search(query=query)
             # Everything a result page shows is loaded.
@@ -251,3 +395,39 @@ def test_postgres_search_reads_the_indexes(library, query, indexes):
     for table in ("catalog_track", "catalog_artist", "catalog_album"):
         assert any(index in plan for index in indexes if index.startswith(table)), (table, plan)
     assert "Seq Scan on catalog_" not in plan, plan
+
+
+# Not a lone letter: like PostgreSQL, the trigram tables find only the names starting with it.
+STRICT_QUERIES = [
+    "creep", "cree", "radio", "radiohead creep", "creep radiohead", "pablo honey creep", "paranoid andr",
+    "karma pol", "beyonce formation", "the creepers", "night", "slow creep", "ok", "lightning", "you",
+]
+
+
+def _strict_results(query: str) -> dict[str, list[tuple[str, int]]]:
+    results = selectors.search(query=query)
+    return {
+        kind: [(str(row), row.search_tier) for row in getattr(results, kind)
+               if row.search_tier > search_module.LOOSE]
+        for kind in ("artists", "albums", "tracks")
+    }
+
+
+@pytest.mark.parametrize("query", STRICT_QUERIES)
+def test_sqlite_trigram_tables_rank_the_strict_tiers_as_reading_every_row_does(library, query, monkeypatch):
+    """The candidates gathered from the trigram tables are those that reading every row with LIKE finds."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's two ways to gather candidates")
+    through_trigrams = _strict_results(query)
+    monkeypatch.setattr(search_module, "SQLITE_HAS_TRIGRAMS", False)
+    assert through_trigrams == _strict_results(query)
+    assert any(through_trigrams.values()), query
+
+
+def test_without_the_trigram_tokenizer_sqlite_search_still_ranks_and_finds_substrings(library, monkeypatch):
+    if connection.vendor != "sqlite":
+        pytest.skip("the fallback of SQLite before 3.34")
+    monkeypatch.setattr(search_module, "SQLITE_HAS_TRIGRAMS", False)
+    assert titles(selectors.search(query="creep").tracks)[:3] == ["Creep", "Creeping Death", "Slow Creep"]
+    assert selectors.search(query="etallica").artists == [library["metallica"]]
+    assert selectors.search(query="metalica").is_empty  # typos need the trigram tables
