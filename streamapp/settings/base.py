@@ -212,11 +212,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "streamapp.api.PageNumberPagination",
     "PAGE_SIZE": 50,
-    # Writes are throttled per user; reads are not (the player's calls have their own generous rate).
+    # Writes are throttled per user, and so are expensive reads; other reads are not (the player's calls
+    # have their own generous rate).
     "DEFAULT_THROTTLE_CLASSES": ["streamapp.api_throttles.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "writes": os.environ.get("STREAMAPP_API_WRITE_RATE", "120/min"),
         "player": os.environ.get("STREAMAPP_API_PLAYER_RATE", "600/min"),
+        # Reads of big lists (a playlist's entries page by page, exports, statistics), per user.
+        "reads-expensive": os.environ.get("STREAMAPP_API_EXPENSIVE_READ_RATE", "120/min"),
     },
     "DEFAULT_SCHEMA_CLASS": "streamapp.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "streamapp.api.exception_handler",
