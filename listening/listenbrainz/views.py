@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from listening import services
 
 from . import selectors, serializers, validation
-from .ratelimit import rate_limit_hit
+from .ratelimit import rate_identity, rate_limit_hit
 
 DEFAULT_ITEMS_PER_GET = 25
 MAX_ITEMS_PER_GET = 1000
@@ -51,7 +51,10 @@ def _rate_identity(request: HttpRequest) -> str:
         token = _header_token(request) or request.GET.get("token")
     except ApiError:
         token = None
-    return f"token:{token}" if token else f"address:{request.META.get('REMOTE_ADDR', '')}"
+    user = request.user if request.user.is_authenticated else None
+    return rate_identity(
+        token=token, user_id=user.pk if user else None, address=request.META.get("REMOTE_ADDR", "")
+    )
 
 
 def listenbrainz_api(*methods: str):
