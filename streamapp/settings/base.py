@@ -245,8 +245,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Catalog, listening history, likes, playlists and the player's queue. Authenticate with the "
         "session of a logged-in browser, or send `Authorization: Token <key>` with the API token shown "
-        "on your profile page (or printed by `manage.py api_token USERNAME`). Writes are throttled per "
-        "user (429 with Retry-After)."
+        "on your profile page (or printed by `manage.py api_token USERNAME`). Writes and expensive reads are "
+        "throttled per user (429 with Retry-After)."
     ),
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
