@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -25,7 +26,9 @@ SHOW_TIMEOUT = (
 def statement_timeout_in(entry_point: str, **env: str) -> str:
     """Return statement_timeout as a new process started through entry_point sees it."""
     database = settings.DATABASES["default"]
-    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    password = f":{quote(database['PASSWORD'], safe='')}" if database["PASSWORD"] else ""
+    credentials = database["USER"] + password
+    url = f"postgres://{credentials}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
     environment = {
         **{name: value for name, value in os.environ.items() if name != db.WEB_PROCESS_ENV},
         "DJANGO_SETTINGS_MODULE": "streamapp.settings.test", "DATABASE_URL": url, **env,

@@ -76,14 +76,15 @@ def _token_user_id(token: str) -> int | None:
     return user_id
 
 
-def rate_identity(*, token: str | None, user_id: int | None, address: str) -> str:
-    """Return whom a request counts against: a valid token's user, else the logged-in user (user_id),
-    else the client address (at most 1 query, for a token not seen in the last few minutes)."""
+def rate_identity(*, token: str | None, user, address: str) -> str:
+    """Return whom a request counts against: a valid token's user, else the logged-in user (request.user,
+    only read without a valid token), else the client address (at most 1 query, for a token not seen in
+    the last few minutes)."""
     token_user_id = _token_user_id(token) if token else None
     if token_user_id is not None:
         return f"user:{token_user_id}"
-    if user_id is not None:
-        return f"user:{user_id}"
+    if user.is_authenticated:
+        return f"user:{user.pk}"
     return f"address:{address}"
 
 

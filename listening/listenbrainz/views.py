@@ -51,10 +51,7 @@ def _rate_identity(request: HttpRequest) -> str:
         token = _header_token(request) or request.GET.get("token")
     except ApiError:
         token = None
-    user = request.user if request.user.is_authenticated else None
-    return rate_identity(
-        token=token, user_id=user.pk if user else None, address=request.META.get("REMOTE_ADDR", "")
-    )
+    return rate_identity(token=token, user=request.user, address=request.META.get("REMOTE_ADDR", ""))
 
 
 def listenbrainz_api(*methods: str):
