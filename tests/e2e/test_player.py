@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from listening import services
-from listening.models import Listen, Play, PlayerState, TrackLike
+from listening.models import Listen, Play, PlayerState, Playlist, TrackLike
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -332,3 +332,18 @@ def test_a_long_playlist_reorders_checking_every_page_of_its_entries(
     page.get_by_role("menuitem", name="Move up").click()
     expect(rows).to_have_count(249)
     assert page_reloads
+
+
+def test_add_to_playlist_lists_every_playlist_page_by_page(user, audio_library, live_server, browser_page):
+    # 205 playlists: more than the API's largest page (200), so the menu reads two pages.
+    page = browser_page
+    for n in range(205):
+        services.playlist_create(owner=user, name=f"Mix {n:03d}", tracks=[])
+    oldest = Playlist.objects.get(name="Mix 000")  # last in the list: most recently changed first
+
+    page.goto(live_server.url + audio_library.album.get_absolute_url())
+    page.get_by_role("button", name="More options for First Light").first.click()
+    page.get_by_role("menuitem", name="Add to playlist").click()
+    expect(page.locator("#action-menu [role=menuitem]", has_text="Mix ")).to_have_count(205)
+    page.get_by_role("menuitem", name="Mix 000").click()
+    poll(lambda: oldest.items.filter(track=audio_library.tracks[0]).exists(), message="the track added")

@@ -47,7 +47,7 @@ def test_create_add_reorder_move_remove(user, tracks):
     assert titles(removed) == ["Song 2", "Song 3"]
     renamed = api.patch(f"/api/v1/playlists/{uid}/", {"name": "Long road", "is_public": True}, format="json")
     assert (renamed.json()["name"], renamed.json()["is_public"]) == ("Long road", True)
-    assert [p["name"] for p in api.get("/api/v1/playlists/").json()] == ["Long road"]
+    assert [p["name"] for p in api.get("/api/v1/playlists/").json()["results"]] == ["Long road"]
     assert api.delete(f"/api/v1/playlists/{uid}/").status_code == 204
     assert not Playlist.objects.exists()
 
@@ -190,6 +190,20 @@ def test_playlist_reads_run_the_same_queries_for_10_and_10000_entries(
         playlist = make_long_playlist(user, tracks, entries)
         with django_assert_max_num_queries(6):
             assert api.get(f"/api/v1/playlists/{playlist.uid}/{path}").status_code in (200, 404)
+
+
+def test_the_playlist_list_is_paged_in_a_constant_number_of_queries(
+    user, tracks, django_assert_max_num_queries
+):
+    for n in range(60):
+        services.playlist_create(owner=user, name=f"Mix {n}", tracks=tracks[: n % 3])
+    api = client_for(user)
+    with django_assert_max_num_queries(4):
+        first = api.get("/api/v1/playlists/").json()
+    assert (first["count"], len(first["results"])) == (60, 50)
+    assert first["results"][0] == {**first["results"][0], "name": "Mix 59", "track_count": 2}
+    rest = api.get(first["next"]).json()
+    assert [p["name"] for p in rest["results"]] == [f"Mix {n}" for n in range(9, -1, -1)]
 
 
 def test_playlist_tracks_of_a_private_playlist_are_404_for_other_users(user, other_user, tracks):

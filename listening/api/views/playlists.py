@@ -54,16 +54,19 @@ def _tracks_in_order(track_ids: list[int]) -> list[Track]:
 
 
 @extend_schema(tags=["playlists"])
-class PlaylistListApi(APIView):
-    """The current user's playlists (owned or collaborative); POST creates one."""
+class PlaylistListApi(generics.GenericAPIView):
+    """The current user's playlists (owned or collaborative), most recently changed first, page by page;
+    POST creates one."""
 
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [WriteRateThrottle]
+    serializer_class = serializers.PlaylistSummary
+    filter_backends = []
 
     @extend_schema(responses={200: serializers.PlaylistSummary(many=True)}, examples=examples.PLAYLIST_LIST)
     def get(self, request):
-        playlists = selectors.user_playlists(user=request.user)
-        return Response(serializers.PlaylistSummary(playlists, many=True).data)
+        page = self.paginate_queryset(selectors.user_playlists(user=request.user))
+        return self.get_paginated_response(serializers.PlaylistSummary(page, many=True).data)
 
     @extend_schema(
         request=serializers.PlaylistInput,
