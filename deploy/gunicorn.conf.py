@@ -21,8 +21,9 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 worker_class = "sync"
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
 
-# Above PostgreSQL's statement_timeout (30 s): a slow query is cancelled by the database and answered
-# as an error before gunicorn kills the worker. nginx's proxy_read_timeout (60 s) is above this one.
+# Above the web requests' PostgreSQL statement_timeout (STREAMAPP_WEB_STATEMENT_TIMEOUT_MS, 20 s):
+# a slow query is cancelled by the database and answered 503 before gunicorn kills the worker.
+# nginx's proxy_read_timeout (60 s) is above this one.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "45"))
 # A restart or a HUP lets the requests in progress finish for this long.
 graceful_timeout = 30

@@ -324,13 +324,17 @@ def playlist_access(*, user, uid) -> PlaylistAccess:
     )
 
 
+def playlist_items(*, playlist: Playlist) -> QuerySet[PlaylistTrack]:
+    """Return a playlist's entries in order, with what the API and the page show of each (track, album,
+    artist, who added it): slice it to read a page."""
+    return playlist.items.select_related("track__album__artist", "track__artist", "added_by").order_by(
+        "position", "id"
+    )
+
+
 def playlist_entries(*, playlist: Playlist) -> PlaylistEntries:
     """Return a playlist's entries in order, their count and length, and its cover mosaic (1 query)."""
-    items = list(
-        playlist.items.select_related("track__album__artist", "track__artist", "added_by").order_by(
-            "position", "id"
-        )
-    )
+    items = list(playlist_items(playlist=playlist))
     covers: list[str] = []
     for item in items:
         name = item.track.album.cover.name
@@ -392,7 +396,7 @@ def player_context_tracks(
         items = (
             PlaylistTrack.objects.filter(playlist=playlist, track__is_available=True)
             .select_related("track__album__artist", "track__artist")
-            .order_by("position", "id")
+            .order_by("position", "id")[:PLAYER_QUEUE_MAX]
         )
         return [item.track for item in items]
     if context_type == ContextType.LIKES:

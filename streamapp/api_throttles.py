@@ -32,3 +32,16 @@ class PlayerRateThrottle(_SettingsRateThrottle):
     but a runaway loop is stopped."""
 
     scope = "player"
+
+
+class ExpensiveReadThrottle(_SettingsRateThrottle):
+    """Limit each user's expensive reads (GET and HEAD of big lists: a playlist's entries, exports,
+    statistics) to the "reads-expensive" rate, so one user cannot keep the database busy for everyone;
+    writes are left to WriteRateThrottle."""
+
+    scope = "reads-expensive"
+
+    def allow_request(self, request, view):
+        if request.method not in ("GET", "HEAD"):
+            return True
+        return super().allow_request(request, view)

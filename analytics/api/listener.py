@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from analytics import listener_stats
 from streamapp.api import IsSelfOrStaff
+from streamapp.api_throttles import ExpensiveReadThrottle
 
 
 class RankedSerializer(serializers.Serializer):
@@ -177,6 +178,9 @@ STATS_EXAMPLE = {
 
 
 class _StatsApi(APIView):
+    # All time over a long history is a heavy read: the "reads-expensive" rate, per user.
+    throttle_classes = [ExpensiveReadThrottle]
+
     class InputSerializer(serializers.Serializer):
         range = serializers.ChoiceField(
             choices=list(listener_stats.RANGES),

@@ -166,7 +166,7 @@ def _playlist(item_ids=(9001, 9002, 9003), **fields) -> dict:
     ]
     return {
         **PLAYLIST_SUMMARY, "track_count": len(items), "collaborators": ["ines"], "can_edit": True,
-        "items": items, **fields,
+        "items": items, "items_next": None, **fields,
     }
 
 
@@ -180,6 +180,7 @@ def _new_playlist(uid: str, name: str, tracks: list[dict], first_item_id: int, a
              "added_at": at}
             for position, track in enumerate(tracks)
         ],
+        "items_next": None,
         **fields,
     }
 
@@ -217,7 +218,21 @@ PLAYLIST_CREATE = [
     ),
     _invalid("Unknown tracks", {"track_ids": ["Unknown track ids: 999."]}),
 ]
-PLAYLIST_GET = [_answer("A playlist", PLAYLIST), NO_SUCH_PLAYLIST]
+PLAYLIST_GET = [
+    _answer("A playlist", PLAYLIST),
+    _answer(
+        "A long playlist (its first page)",
+        _playlist(
+            track_count=1204,
+            items_next=f"https://music.example.org/api/v1/playlists/{PLAYLIST_UID}/tracks/?page=2",
+        ),
+    ),
+    NO_SUCH_PLAYLIST,
+]
+PLAYLIST_TRACKS_GET = [
+    _answer("An entry of a long playlist", _playlist()["items"][1]),
+    NO_SUCH_PLAYLIST,
+]
 PLAYLIST_PATCH = [
     _request("Rename and share", {"name": "Coast road", "is_public": True}),
     _answer("Renamed and shared", _playlist(name="Coast road", is_public=True, updated_at=EDITED_AT)),

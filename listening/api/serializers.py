@@ -156,7 +156,14 @@ class PlaylistItemOutput(serializers.Serializer):
 class PlaylistDetail(PlaylistSummary):
     collaborators = serializers.ListField(child=serializers.CharField())
     can_edit = serializers.BooleanField()
-    items = PlaylistItemOutput(many=True)
+    items = PlaylistItemOutput(
+        many=True, help_text="The first page of entries (track_count says how many there are in all)."
+    )
+    items_next = serializers.URLField(
+        allow_null=True,
+        help_text="The next page of entries (GET /api/v1/playlists/{uid}/tracks/?page=2), or null when "
+        "items holds them all.",
+    )
 
 
 class PlaylistAddInput(serializers.Serializer):

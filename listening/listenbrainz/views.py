@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from listening import services
 
 from . import selectors, serializers, validation
-from .ratelimit import rate_limit_hit
+from .ratelimit import rate_identity, rate_limit_hit
 
 DEFAULT_ITEMS_PER_GET = 25
 # 9999-12-31 23:59:59 UTC: the last second a Python datetime (and so a query) can hold.
@@ -53,7 +53,7 @@ def _rate_identity(request: HttpRequest) -> str:
         token = _header_token(request) or request.GET.get("token")
     except ApiError:
         token = None
-    return f"token:{token}" if token else f"address:{request.META.get('REMOTE_ADDR', '')}"
+    return rate_identity(token=token, user=request.user, address=request.META.get("REMOTE_ADDR", ""))
 
 
 def listenbrainz_api(*methods: str):

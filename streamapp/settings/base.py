@@ -11,6 +11,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from streamapp import db
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("STREAMAPP_VAR_DIR", BASE_DIR / "var"))
 # The embedded defaults (SQLite file, filesystem broker) live here; a fresh clone has no var/ yet.
@@ -83,6 +85,8 @@ MIDDLEWARE = [
     # Pages are written the same for every listener (and cached so: catalog.pages); this presses the
     # like buttons of what the logged-in listener likes, in one pass over the finished page.
     "listening.like_state.LikeStateMiddleware",
+    # A statement cut short by the web statement timeout (below) answers 503, not 500.
+    "streamapp.db.StatementTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "streamapp.urls"
@@ -171,6 +175,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+# Bound each SQL statement of a web request (PostgreSQL's statement_timeout; 0: no bound), so that one
+# slow read cannot hold a web worker and the database for everyone: it answers 503 instead
+# (streamapp.db). Only in web processes (streamapp.wsgi and streamapp.asgi mark themselves): the Celery
+# workers, management commands and nightly jobs run long statements on purpose.
+STREAMAPP_WEB_STATEMENT_TIMEOUT_MS = int(os.environ.get("STREAMAPP_WEB_STATEMENT_TIMEOUT_MS", "20000"))
+if db.is_web_process():
+    DATABASES["default"] = db.with_statement_timeout(
+        DATABASES["default"], timeout_ms=STREAMAPP_WEB_STATEMENT_TIMEOUT_MS
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ------------------------------------------------------------------------------
@@ -288,11 +301,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "streamapp.api.PageNumberPagination",
     "PAGE_SIZE": 50,
-    # Writes are throttled per user; reads are not (the player's calls have their own generous rate).
+    # Writes are throttled per user, and so are expensive reads; other reads are not (the player's calls
+    # have their own generous rate).
     "DEFAULT_THROTTLE_CLASSES": ["streamapp.api_throttles.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "writes": os.environ.get("STREAMAPP_API_WRITE_RATE", "120/min"),
         "player": os.environ.get("STREAMAPP_API_PLAYER_RATE", "600/min"),
+        # Reads of big lists (a playlist's entries page by page, exports, statistics), per user.
+        "reads-expensive": os.environ.get("STREAMAPP_API_EXPENSIVE_READ_RATE", "120/min"),
     },
     "DEFAULT_SCHEMA_CLASS": "streamapp.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "streamapp.api.exception_handler",
@@ -305,8 +321,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Catalog, listening history, likes, playlists and the player's queue. Authenticate with the "
         "session of a logged-in browser, or send `Authorization: Token <key>` with the API token shown "
-        "on your profile page (or printed by `manage.py api_token USERNAME`). Writes are throttled per "
-        "user (429 with Retry-After)."
+        "on your profile page (or printed by `manage.py api_token USERNAME`). Writes and expensive reads are "
+        "throttled per user (429 with Retry-After)."
     ),
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
@@ -400,6 +416,10 @@ STREAMAPP_CATALOG_CACHE_SECONDS = int(
 # most; every change through the playlist and like services refreshes them at once (with the
 # local-memory cache, only in the process that made it: then half a minute).
 STREAMAPP_LIBRARY_SECONDS = int(os.environ.get("STREAMAPP_LIBRARY_SECONDS", 600 if _SHARED_CACHE else 30))
+# The ListenBrainz API's rate limit (listening/listenbrainz/ratelimit.py): this many requests per this
+# many seconds, in a sliding window, per token user (per client address for anonymous requests).
+STREAMAPP_LISTENBRAINZ_RATE_LIMIT = int(os.environ.get("STREAMAPP_LISTENBRAINZ_RATE_LIMIT", "300"))
+STREAMAPP_LISTENBRAINZ_RATE_WINDOW = int(os.environ.get("STREAMAPP_LISTENBRAINZ_RATE_WINDOW", "10"))
 # The nightly recommendation rebuild: where the trained model is saved for the chunk workers (shared
 # storage when they run on several machines; the model holds every listener's plays and thumbs-down,
 # so never under MEDIA_ROOT), and how many worker processes `rebuild_recommendations` generates with

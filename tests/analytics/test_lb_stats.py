@@ -123,5 +123,14 @@ def test_user_stats_api_is_for_the_listener_and_staff(client, user, other_user, 
     assert client.get(f"/api/v1/users/{user.username}/stats/").status_code == 200
 
 
+def test_stats_reads_over_the_expensive_read_rate_are_429_with_retry_after(user_client, settings):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "reads-expensive": "2/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    assert [user_client.get("/api/v1/me/stats/?range=all").status_code for _ in range(2)] == [200, 200]
+    refused = user_client.get("/api/v1/me/stats/?range=all")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0 and "throttled" in refused.json()["detail"]
+
+
 def test_stats_api_needs_authentication(client):
     assert client.get("/api/v1/me/stats/").status_code == 401

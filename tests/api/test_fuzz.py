@@ -50,7 +50,9 @@ def wsgi_app(settings):
     """
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"writes": "100000/min", "player": "100000/min"},
+        "DEFAULT_THROTTLE_RATES": {
+            "writes": "100000/min", "player": "100000/min", "reads-expensive": "100000/min"
+        },
     }
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)

@@ -12,7 +12,6 @@ from django.conf import settings
 from streamapp.uploads import FORM_OVERHEAD_BYTES
 
 DEPLOY = Path(__file__).resolve().parent.parent.parent / "deploy"
-POSTGRES_STATEMENT_TIMEOUT = 30  # seconds
 
 
 def nginx_directive(name: str) -> str:
@@ -35,7 +34,8 @@ def gunicorn_conf(monkeypatch):
 
 def test_timeouts_grow_from_the_database_to_gunicorn_to_nginx(gunicorn_conf):
     nginx_timeout = seconds(nginx_directive("proxy_read_timeout"))
-    assert POSTGRES_STATEMENT_TIMEOUT < gunicorn_conf["timeout"] < nginx_timeout
+    statement_timeout = settings.STREAMAPP_WEB_STATEMENT_TIMEOUT_MS / 1000
+    assert 0 < statement_timeout < gunicorn_conf["timeout"] < nginx_timeout
 
 
 def test_gunicorn_runs_two_sync_workers_per_cpu_behind_nginxs_upstream(gunicorn_conf):

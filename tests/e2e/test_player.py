@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from listening import services
-from listening.models import Listen, Play, PlayerState, TrackLike
+from listening.models import Listen, Play, PlayerState, Playlist, TrackLike
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -291,3 +291,59 @@ def test_a_late_saved_state_does_not_undo_what_the_listener_just_did(
     assert upcoming.all_inner_texts() == ["Third Rail", "Second Wind", "Third Rail"]
     first, second, third = audio_library.tracks
     assert PlayerState.objects.get(user=user).queue == [first.pk, third.pk, second.pk, third.pk]
+
+
+def test_a_long_playlist_reorders_checking_every_page_of_its_entries(
+    user, audio_library, live_server, browser_page
+):
+    # 250 entries: more than the API's first page (50), so the page checks the stored order page by page.
+    page = browser_page
+    tracks = audio_library.tracks
+    playlist = services.playlist_create(owner=user, name="Long", tracks=[tracks[n % 3] for n in range(250)])
+    page_url = playlist.get_absolute_url()
+    entry_reads, page_reloads = [], []
+    page.on("request", lambda request: "/tracks/?" in request.url and entry_reads.append(request.url))
+
+    page.goto(live_server.url + page_url)
+    page.on("request", lambda request: request.url.endswith(page_url) and page_reloads.append(request.url))
+    rows = page.locator("[data-editable-playlist] .track-row .track-title")
+    assert rows.count() == 250
+    page.get_by_role("button", name="More options for First Light").first.click()
+    page.get_by_role("menuitem", name="Move down").click()
+    # Playwright reports requests while it waits in the page, not while the test sleeps.
+    page.wait_for_function("() => true")
+    for _ in range(100):
+        if len(entry_reads) >= 2:
+            break
+        page.wait_for_timeout(200)
+    assert len(entry_reads) == 2, entry_reads
+    assert "page_size=200" in entry_reads[0] and "page=2" in entry_reads[1]
+    stored = playlist.items.order_by("position", "id").values_list("track__title", flat=True)
+    assert list(stored[:3]) == ["Second Wind", "First Light", "Third Rail"]
+    page.wait_for_timeout(500)
+    assert page_reloads == [], "the page matched the stored order: it is not reloaded"
+    assert rows.all_inner_texts()[:3] == ["Second Wind", "First Light", "Third Rail"]
+
+    # Someone else removes an entry far down the list meanwhile: the next move shows the stored playlist.
+    services.playlist_remove_item(
+        playlist=playlist, actor=user, item_id=playlist.items.order_by("position", "id")[240].pk
+    )
+    page.get_by_role("button", name="More options for Third Rail").first.click()
+    page.get_by_role("menuitem", name="Move up").click()
+    expect(rows).to_have_count(249)
+    assert page_reloads
+
+
+def test_add_to_playlist_lists_every_playlist_page_by_page(user, audio_library, live_server, browser_page):
+    # 205 playlists: more than the API's largest page (200), so the menu reads two pages.
+    page = browser_page
+    for n in range(205):
+        services.playlist_create(owner=user, name=f"Mix {n:03d}", tracks=[])
+    oldest = Playlist.objects.get(name="Mix 000")  # last in the list: most recently changed first
+
+    page.goto(live_server.url + audio_library.album.get_absolute_url())
+    page.get_by_role("button", name="More options for First Light").first.click()
+    page.get_by_role("menuitem", name="Add to playlist").click()
+    expect(page.locator("#action-menu [role=menuitem]", has_text="Mix ")).to_have_count(205)
+    page.get_by_role("menuitem", name="Mix 000").click()
+    poll(lambda: oldest.items.filter(track=audio_library.tracks[0]).exists(), message="the track added")

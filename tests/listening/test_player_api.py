@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from listening import services
-from listening.models import Playlist
+from listening import selectors, services
+from listening.models import Playlist, PlaylistTrack
 from tests.catalog.factories import make_album, make_artist, make_track
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +79,16 @@ def test_playlist_context_is_its_entries_with_duplicates_in_order(user, api, alb
     playlist = services.playlist_create(owner=user, name="Mix", tracks=[freddie, so_what, missing, freddie])
     response = api.get(URL, {"type": "playlist", "id": str(playlist.uid)})
     assert titles(response) == ["Freddie Freeloader", "So What", "Freddie Freeloader"]
+
+
+def test_a_playlist_context_of_10000_entries_is_its_first_entries_up_to_the_queue_limit(user, api, album):
+    so_what = album.tracks.get(title="So What")
+    playlist = services.playlist_create(owner=user, name="Huge", tracks=[])
+    PlaylistTrack.objects.bulk_create(
+        PlaylistTrack(playlist=playlist, track=so_what, position=n) for n in range(10_000)
+    )
+    response = api.get(URL, {"type": "playlist", "id": str(playlist.uid)})
+    assert len(response.json()["tracks"]) == selectors.PLAYER_QUEUE_MAX
 
 
 def test_a_private_playlist_context_is_404_for_other_users(user, other_user, staff_user, album):

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from listening import services
-from listening.models import Playlist
+from listening.models import Playlist, PlaylistTrack
 from tests.catalog.factories import make_album, make_track
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def test_create_add_reorder_move_remove(user, tracks):
     assert titles(removed) == ["Song 2", "Song 3"]
     renamed = api.patch(f"/api/v1/playlists/{uid}/", {"name": "Long road", "is_public": True}, format="json")
     assert (renamed.json()["name"], renamed.json()["is_public"]) == ("Long road", True)
-    assert [p["name"] for p in api.get("/api/v1/playlists/").json()] == ["Long road"]
+    assert [p["name"] for p in api.get("/api/v1/playlists/").json()["results"]] == ["Long road"]
     assert api.delete(f"/api/v1/playlists/{uid}/").status_code == 204
     assert not Playlist.objects.exists()
 
@@ -135,6 +135,107 @@ def test_playlist_detail_runs_a_constant_number_of_queries(user, tracks, django_
     for playlist in (small, big):
         with django_assert_max_num_queries(8):
             assert api.get(f"/api/v1/playlists/{playlist.uid}/").status_code == 200
+
+
+def make_long_playlist(owner, tracks, entries: int) -> Playlist:
+    """Return a private playlist of owner's holding entries entries (the tracks over and over)."""
+    playlist = services.playlist_create(owner=owner, name=f"{entries} entries", tracks=[])
+    PlaylistTrack.objects.bulk_create(
+        PlaylistTrack(playlist=playlist, track=tracks[n % len(tracks)], position=n, added_by=owner)
+        for n in range(entries)
+    )
+    return playlist
+
+
+def test_playlist_detail_of_10000_entries_carries_the_first_page_and_a_link_to_the_rest(user, tracks):
+    playlist = make_long_playlist(user, tracks, 10_000)
+    answer = client_for(user).get(f"/api/v1/playlists/{playlist.uid}/")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["track_count"] == 10_000
+    assert [item["position"] for item in body["items"]] == list(range(50))
+    assert body["items_next"] == f"http://testserver/api/v1/playlists/{playlist.uid}/tracks/?page=2"
+
+
+def test_playlist_detail_of_one_page_has_no_next_link(user, tracks):
+    playlist = make_long_playlist(user, tracks, 50)
+    body = client_for(user).get(f"/api/v1/playlists/{playlist.uid}/").json()
+    assert (body["track_count"], len(body["items"]), body["items_next"]) == (50, 50, None)
+
+
+def test_playlist_tracks_pages_hold_every_entry_once_in_order(user, tracks):
+    playlist = make_long_playlist(user, tracks, 450)
+    api, url, positions = client_for(user), f"/api/v1/playlists/{playlist.uid}/tracks/?page_size=200", []
+    while url:
+        page = api.get(url).json()
+        assert page["count"] == 450
+        assert len(page["results"]) <= 200
+        positions += [item["position"] for item in page["results"]]
+        url = page["next"]
+    assert positions == list(range(450))
+
+
+def test_playlist_tracks_page_size_is_capped_at_200(user, tracks):
+    playlist = make_long_playlist(user, tracks, 300)
+    page = client_for(user).get(f"/api/v1/playlists/{playlist.uid}/tracks/?page_size=100000").json()
+    assert len(page["results"]) == 200
+
+
+@pytest.mark.parametrize("path", ["", "tracks/", "tracks/?page=2"])
+def test_playlist_reads_run_the_same_queries_for_10_and_10000_entries(
+    user, tracks, path, django_assert_max_num_queries
+):
+    api = client_for(user)
+    for entries in (10, 10_000):
+        playlist = make_long_playlist(user, tracks, entries)
+        with django_assert_max_num_queries(6):
+            assert api.get(f"/api/v1/playlists/{playlist.uid}/{path}").status_code in (200, 404)
+
+
+def test_the_playlist_list_is_paged_in_a_constant_number_of_queries(
+    user, tracks, django_assert_max_num_queries
+):
+    for n in range(60):
+        services.playlist_create(owner=user, name=f"Mix {n}", tracks=tracks[: n % 3])
+    api = client_for(user)
+    with django_assert_max_num_queries(4):
+        first = api.get("/api/v1/playlists/").json()
+    assert (first["count"], len(first["results"])) == (60, 50)
+    assert first["results"][0] == {**first["results"][0], "name": "Mix 59", "track_count": 2}
+    rest = api.get(first["next"]).json()
+    assert [p["name"] for p in rest["results"]] == [f"Mix {n}" for n in range(9, -1, -1)]
+
+
+def test_playlist_tracks_of_a_private_playlist_are_404_for_other_users(user, other_user, tracks):
+    playlist = make_long_playlist(user, tracks, 3)
+    assert client_for(other_user).get(f"/api/v1/playlists/{playlist.uid}/tracks/").status_code == 404
+
+
+def test_playlist_tracks_past_the_last_page_is_404(user, tracks):
+    playlist = make_long_playlist(user, tracks, 3)
+    assert client_for(user).get(f"/api/v1/playlists/{playlist.uid}/tracks/?page=2").status_code == 404
+
+
+def test_expensive_reads_over_the_rate_are_429_with_retry_after(user, other_user, tracks, settings):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "reads-expensive": "3/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    playlist = make_long_playlist(user, tracks, 3)
+    api = client_for(user)
+    reads = [
+        api.get(f"/api/v1/playlists/{playlist.uid}/"),
+        api.get(f"/api/v1/playlists/{playlist.uid}/tracks/"),
+        api.get(f"/api/v1/playlists/{playlist.uid}/"),
+    ]
+    assert [answer.status_code for answer in reads] == [200, 200, 200]
+    throttled = api.get(f"/api/v1/playlists/{playlist.uid}/tracks/")
+    assert throttled.status_code == 429
+    assert int(throttled["Retry-After"]) > 0
+    assert "throttled" in throttled.json()["detail"]
+    # Writes are not counted as expensive reads, and another user has their own budget.
+    added = api.post(f"/api/v1/playlists/{playlist.uid}/tracks/", {"track_ids": [tracks[0].pk]})
+    assert added.status_code == 200
+    theirs = make_long_playlist(other_user, tracks, 3)
+    assert client_for(other_user).get(f"/api/v1/playlists/{theirs.uid}/tracks/").status_code == 200
 
 
 @pytest.mark.parametrize("fmt", ["m3u8", "xspf"])

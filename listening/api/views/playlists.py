@@ -1,34 +1,47 @@
-"""Playlists: full CRUD, adding and removing entries, reordering, duplicating, collaborators."""
+"""Playlists: full CRUD, adding and removing entries (read page by page), reordering, duplicating,
+collaborators.
+
+A playlist may hold tens of thousands of entries: its detail (and every write's answer) carries the
+first page of them, and GET /playlists/{uid}/tracks/?page= the rest, so no request reads them all.
+"""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, status
+from rest_framework import generics, permissions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from catalog.models import Track
 from listening import selectors, services
 from streamapp.api import WriteRateThrottle
+from streamapp.api_throttles import ExpensiveReadThrottle
 
 from .. import examples, serializers
 
 
-def _summary(playlist) -> dict:
-    if not hasattr(playlist, "track_count"):
-        playlist.track_count = playlist.items.count()
-    return serializers.PlaylistSummary(playlist).data
-
-
-def _detail(user, uid) -> dict:
-    access = selectors.playlist_access(user=user, uid=uid)
-    entries = selectors.playlist_entries(playlist=access.playlist)
+def _detail(request, uid) -> dict:
+    """Return the playlist as PlaylistDetail: its first page of entries, and a link to the next (at
+    most 4 queries: the access, when not cached, the page, and the count when there is more than a page)."""
+    access = selectors.playlist_access(user=request.user, uid=uid)
     playlist = access.playlist
-    playlist.track_count = entries.track_count
+    entries = selectors.playlist_items(playlist=playlist)
+    page_size = api_settings.PAGE_SIZE
+    first_page = list(entries[: page_size + 1])
+    has_more = len(first_page) > page_size
+    playlist.track_count = entries.count() if has_more else len(first_page)
     data = dict(serializers.PlaylistSummary(playlist).data)
     data["collaborators"] = [collaborator.username for collaborator in access.collaborators]
     data["can_edit"] = access.can_edit
-    data["items"] = serializers.PlaylistItemOutput(entries.items, many=True).data
+    data["items"] = serializers.PlaylistItemOutput(first_page[:page_size], many=True).data
+    data["items_next"] = (
+        request.build_absolute_uri(reverse("listening-api:playlist-tracks", kwargs={"uid": playlist.uid}))
+        + "?page=2"
+        if has_more
+        else None
+    )
     return data
 
 
@@ -41,16 +54,19 @@ def _tracks_in_order(track_ids: list[int]) -> list[Track]:
 
 
 @extend_schema(tags=["playlists"])
-class PlaylistListApi(APIView):
-    """The current user's playlists (owned or collaborative); POST creates one."""
+class PlaylistListApi(generics.GenericAPIView):
+    """The current user's playlists (owned or collaborative), most recently changed first, page by page;
+    POST creates one."""
 
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = [WriteRateThrottle]
+    serializer_class = serializers.PlaylistSummary
+    filter_backends = []
 
     @extend_schema(responses={200: serializers.PlaylistSummary(many=True)}, examples=examples.PLAYLIST_LIST)
     def get(self, request):
-        playlists = selectors.user_playlists(user=request.user)
-        return Response(serializers.PlaylistSummary(playlists, many=True).data)
+        page = self.paginate_queryset(selectors.user_playlists(user=request.user))
+        return self.get_paginated_response(serializers.PlaylistSummary(page, many=True).data)
 
     @extend_schema(
         request=serializers.PlaylistInput,
@@ -63,19 +79,19 @@ class PlaylistListApi(APIView):
         values = dict(data.validated_data)
         tracks = _tracks_in_order(values.pop("track_ids"))
         playlist = services.playlist_create(owner=request.user, tracks=tracks, **values)
-        return Response(_detail(request.user, playlist.uid), status=status.HTTP_201_CREATED)
+        return Response(_detail(request, playlist.uid), status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["playlists"])
 class PlaylistDetailApi(APIView):
-    """One playlist with its entries (a 404 when it is private and not yours)."""
+    """One playlist with its first page of entries (a 404 when it is private and not yours)."""
 
     permission_classes = [permissions.IsAuthenticated]
-    throttle_classes = [WriteRateThrottle]
+    throttle_classes = [WriteRateThrottle, ExpensiveReadThrottle]
 
     @extend_schema(responses={200: serializers.PlaylistDetail}, examples=examples.PLAYLIST_GET)
     def get(self, request, uid):
-        return Response(_detail(request.user, uid))
+        return Response(_detail(request, uid))
 
     @extend_schema(
         request=serializers.PlaylistUpdateInput,
@@ -87,7 +103,7 @@ class PlaylistDetailApi(APIView):
         data = serializers.PlaylistUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.playlist_update(playlist=playlist, actor=request.user, **data.validated_data)
-        return Response(_detail(request.user, uid))
+        return Response(_detail(request, uid))
 
     @extend_schema(request=None, responses={204: None}, examples=examples.PLAYLIST_DELETE)
     def delete(self, request, uid):
@@ -97,11 +113,21 @@ class PlaylistDetailApi(APIView):
 
 
 @extend_schema(tags=["playlists"])
-class PlaylistTracksApi(APIView):
-    """Add tracks to a playlist (owner and collaborators)."""
+class PlaylistTracksApi(generics.GenericAPIView):
+    """A playlist's entries in order, page by page (GET); add tracks to it (POST: owner and collaborators)."""
 
     permission_classes = [permissions.IsAuthenticated]
-    throttle_classes = [WriteRateThrottle]
+    throttle_classes = [WriteRateThrottle, ExpensiveReadThrottle]
+    serializer_class = serializers.PlaylistItemOutput
+    filter_backends = []
+
+    @extend_schema(
+        responses={200: serializers.PlaylistItemOutput(many=True)}, examples=examples.PLAYLIST_TRACKS_GET
+    )
+    def get(self, request, uid):
+        access = selectors.playlist_access(user=request.user, uid=uid)
+        page = self.paginate_queryset(selectors.playlist_items(playlist=access.playlist))
+        return self.get_paginated_response(serializers.PlaylistItemOutput(page, many=True).data)
 
     @extend_schema(
         request=serializers.PlaylistAddInput,
@@ -116,7 +142,7 @@ class PlaylistTracksApi(APIView):
         services.playlist_add_tracks(
             playlist=playlist, actor=request.user, tracks=tracks, position=data.validated_data.get("position")
         )
-        return Response(_detail(request.user, uid))
+        return Response(_detail(request, uid))
 
 
 @extend_schema(tags=["playlists"])
@@ -132,7 +158,7 @@ class PlaylistItemApi(APIView):
     def delete(self, request, uid, item_id: int):
         playlist = selectors.playlist_get_visible(user=request.user, uid=uid)
         services.playlist_remove_item(playlist=playlist, actor=request.user, item_id=item_id)
-        return Response(_detail(request.user, uid))
+        return Response(_detail(request, uid))
 
 
 @extend_schema(tags=["playlists"])
@@ -154,7 +180,7 @@ class PlaylistOrderApi(APIView):
         services.playlist_reorder(
             playlist=playlist, actor=request.user, item_ids=data.validated_data["item_ids"]
         )
-        return Response(_detail(request.user, uid))
+        return Response(_detail(request, uid))
 
     @extend_schema(
         request=serializers.PlaylistMoveInput,
@@ -166,7 +192,7 @@ class PlaylistOrderApi(APIView):
         data = serializers.PlaylistMoveInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.playlist_move_item(playlist=playlist, actor=request.user, **data.validated_data)
-        return Response(_detail(request.user, uid))
+        return Response(_detail(request, uid))
 
 
 @extend_schema(tags=["playlists"])
@@ -182,7 +208,7 @@ class PlaylistDuplicateApi(APIView):
     def post(self, request, uid):
         playlist = selectors.playlist_get_visible(user=request.user, uid=uid)
         copy = services.playlist_duplicate(playlist=playlist, actor=request.user)
-        return Response(_detail(request.user, copy.uid), status=status.HTTP_201_CREATED)
+        return Response(_detail(request, copy.uid), status=status.HTTP_201_CREATED)
 
 
 def _user_named(username: str):
@@ -212,7 +238,7 @@ class PlaylistCollaboratorsApi(APIView):
         services.playlist_collaborator_add(
             playlist=playlist, actor=request.user, user=_user_named(data.validated_data["username"])
         )
-        return Response(_detail(request.user, uid))
+        return Response(_detail(request, uid))
 
 
 @extend_schema(tags=["playlists"])
@@ -237,4 +263,4 @@ class PlaylistCollaboratorApi(APIView):
         )
         if playlist.owner_id != request.user.pk and username == request.user.username:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(_detail(request.user, uid))
+        return Response(_detail(request, uid))

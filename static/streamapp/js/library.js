@@ -56,6 +56,23 @@
     });
   }
 
+  function entryIds(items) { return items.map(function (item) { return String(item.item_id); }); }
+
+  /* The stored entries' ids in order: the answer holds the first page; a longer playlist is read page
+     by page from tracks/ (in the largest pages the API gives). Null when a page could not be read. */
+  function storedIds(list, answer) {
+    if (!answer.data.items_next) return Promise.resolve(entryIds(answer.data.items));
+    var ids = [];
+    function readFrom(url) {
+      return send("GET", url).then(function (page) {
+        if (!page.ok || !page.data || !Array.isArray(page.data.results)) return null;
+        ids = ids.concat(entryIds(page.data.results));
+        return page.data.next ? readFrom(page.data.next) : ids;
+      });
+    }
+    return readFrom(apiBase(list) + "tracks/?page_size=200");
+  }
+
   /* The server answers with the stored entries: if they differ from the page, show the server's. */
   function checkOrder(list, answer) {
     if (!answer.ok || !answer.data || !answer.data.items) {
@@ -63,9 +80,10 @@
       reloadMain();
       return;
     }
-    var stored = answer.data.items.map(function (item) { return String(item.item_id); });
-    var shown = itemRows(list).map(function (row) { return row.getAttribute("data-item-id"); });
-    if (stored.join(",") !== shown.join(",")) reloadMain();
+    storedIds(list, answer).then(function (stored) {
+      var shown = itemRows(list).map(function (row) { return row.getAttribute("data-item-id"); });
+      if (stored && stored.join(",") !== shown.join(",")) reloadMain();
+    });
   }
 
   function moveTo(row, toIndex) {

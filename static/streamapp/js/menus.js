@@ -15,12 +15,20 @@
   /* ------------------------------------------------------------------ playlists from anywhere */
   var playlistCache = null;
 
+  /* The listener's playlists, read page by page (the API pages them; 200 is its largest page). */
   function editablePlaylists() {
     if (playlistCache && Date.now() - playlistCache.at < 30000) return Promise.resolve(playlistCache.list);
-    return kit.api("GET", PLAYLISTS).then(function (answer) {
-      var list = answer.ok && Array.isArray(answer.data) ? answer.data : [];
-      playlistCache = { at: Date.now(), list: list };
-      return list;
+    var list = [];
+    function readFrom(url) {
+      return kit.api("GET", url).then(function (answer) {
+        if (!answer.ok || !answer.data || !Array.isArray(answer.data.results)) return list;
+        list = list.concat(answer.data.results);
+        return answer.data.next ? readFrom(answer.data.next) : list;
+      });
+    }
+    return readFrom(PLAYLISTS + "?page_size=200").then(function (all) {
+      playlistCache = { at: Date.now(), list: all };
+      return all;
     });
   }
 
