@@ -21,6 +21,8 @@ from typing import IO, Any
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from streamapp import text_checks
+
 from ..listenbrainz.validation import LISTENED_AT_ALLOWED_SKEW, MIN_LISTENED_AT
 
 # What reading a damaged, encrypted or unsupported zip may raise (zipfile has no one error type).
@@ -45,7 +47,6 @@ _STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 # What a lone surrogate or a null character looks like in JSON text, and once decoded: neither can be
 # stored (UTF-8 has no surrogates; PostgreSQL refuses null characters in text and jsonb).
 _UNSTORABLE_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 DEEP_ITEM = "The item is nested too deeply to be read."
 DEEP_LINE = "The line is nested too deeply to be read."
 DEEP_FILE = "The file nests JSON too deeply to be a listening history."
@@ -176,7 +177,7 @@ def clean_name(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     value = value.strip()
-    if not value or "\x00" in value:
+    if not value or text_checks.text_problem(value):
         return None
     return value
 
@@ -281,22 +282,11 @@ def unstorable_text(value: Any, text: str, start: int = 0, end: int | None = Non
     """
     if not _UNSTORABLE_ESCAPE.search(text, start, len(text) if end is None else end):
         return None
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return "A text holds a null character, which cannot be stored."
-            surrogate = _SURROGATE.search(item)
-            if surrogate:
-                code = ord(surrogate.group())
-                return f"A text holds a lone surrogate (\\u{code:04x}), which cannot be stored."
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return None
+    found = text_checks.find_unstorable(value)
+    if found is None:
+        return None
+    _where, problem = found
+    return f"A text {problem.removeprefix('has a key that ')}, which cannot be stored."
 
 
 def zip_limits_problem(members: list[zipfile.ZipInfo], limits: ZipLimits) -> str | None:

@@ -300,7 +300,7 @@ def test_a_row_with_a_null_character_in_any_field_is_skipped_alone(user, tmp_pat
 
     assert (row.status, row.imported, row.failed) == ("done", 2, 1), row.message
     assert row.errors == [
-        {"position": f"{path.name}:3", "reason": "A text holds a null character, which cannot be stored."}
+        {"position": f"{path.name}:3", "reason": "A text contains a null character, which cannot be stored."}
     ]
 
 

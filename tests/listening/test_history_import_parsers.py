@@ -192,7 +192,7 @@ def test_spotify_bad_rows_are_reported_with_their_position(tmp_path):
         ("h.json:4", "ms_played is missing or not a whole number of milliseconds."),
         ("h.json:5", "No artist name or no track name."),
         ("h.json:6", "No artist name or no track name."),
-        ("h.json:7", "A text holds a null character, which cannot be stored."),
+        ("h.json:7", "A text contains a null character, which cannot be stored."),
         ("h.json:8", "The time 1998-12-31 23:56:40 UTC is before 2002-10-01, the earliest accepted."),
         ("h.json:9", "The time 2998-12-31 23:56:40 UTC is in the future."),
         ("h.json:10", "Neither ts nor endTime: not a Spotify streaming history row."),
