@@ -45,7 +45,10 @@ def _drawn(page) -> tuple[int, int]:
     """Return (charts Chart.js drew, canvases on the page) once every canvas has its chart."""
     page.wait_for_function(
         "() => window.Chart && document.querySelectorAll('canvas[data-chart]').length > 0 && "
-        "[...document.querySelectorAll('canvas[data-chart]')].every(c => Chart.getChart(c))"
+        "[...document.querySelectorAll('canvas[data-chart]')].every(c => Chart.getChart(c)) && "
+        # The swapped-out page's charts are destroyed as it leaves; on a loaded machine that may land
+        # a moment after the new ones drew. A chart never destroyed still fails (a timeout).
+        "Object.keys(Chart.instances).length === document.querySelectorAll('canvas[data-chart]').length"
     )
     return page.evaluate(
         "() => [Object.keys(Chart.instances).length, document.querySelectorAll('canvas[data-chart]').length]"
