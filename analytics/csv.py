@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Iterable
 
-from analytics import staff_activity, staff_stats
+from analytics import staff_activity, staff_shapes, staff_stats
 from analytics.staff_stats import DateRange
 from streamapp.csv_export import csv_text
 
@@ -62,31 +62,9 @@ def retention_rows(date_range: DateRange) -> Iterable[list]:
 def _item_rows(attribute: str, with_artist: bool) -> Callable[[DateRange], Iterable[list]]:
     def rows(date_range: DateRange) -> Iterable[list]:
         content = staff_stats.content_overview(date_range=date_range)
-        head = ["rank", "id", "name"] + (["artist"] if with_artist else [])
-        yield [
-            *head,
-            "listens",
-            "previous_listens",
-            "change_percent",
-            "minutes",
-            "plays",
-            "skips",
-            "skip_rate_percent",
-        ]
+        yield staff_shapes.item_csv_header(with_artist=with_artist)
         for rank, row in enumerate(getattr(content, attribute), start=1):
-            names = [row.name] + ([row.subtitle] if with_artist else [])
-            yield [
-                rank,
-                row.item_id,
-                *names,
-                row.listens,
-                row.previous_listens,
-                _number(row.change),
-                _number(row.minutes),
-                row.plays,
-                row.skips,
-                _number(row.skip_rate),
-            ]
+            yield staff_shapes.item_csv_row(rank, row, with_artist=with_artist)
 
     return rows
 

@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analytics import staff_activity, staff_stats
+from analytics import staff_activity, staff_shapes, staff_stats
 from analytics.forms_staff import PRESETS, DateRangeForm
 
 RANGE_PARAMETERS = [
@@ -307,21 +307,7 @@ class StaffCatalogueApi(_StaffStatsBase):
         content = staff_stats.content_overview(date_range=date_range)
 
         def items(rows, with_artist=False):
-            return [
-                {
-                    "id": row.item_id,
-                    "name": row.name,
-                    "artist": row.subtitle if with_artist else "",
-                    "listens": row.listens,
-                    "previous_listens": row.previous_listens,
-                    "change_percent": _rate(row.change),
-                    "minutes": round(row.minutes, 1),
-                    "plays": row.plays,
-                    "skips": row.skips,
-                    "skip_rate_percent": _rate(row.skip_rate),
-                }
-                for row in rows
-            ]
+            return [staff_shapes.item_api_row(row, with_artist=with_artist) for row in rows]
 
         coverage = content.coverage
         data = {
