@@ -61,3 +61,55 @@ def item_api_row(row, *, with_artist: bool) -> dict:
     if not with_artist:
         data["artist"] = ""
     return data
+
+
+def _value(column: Column, row, values: dict | None):
+    return values[column.name] if values and column.name in values else column.value(row)
+
+
+def csv_header(columns, *, rename: dict | None = None, skip=()) -> list[str]:
+    """Return the CSV header of columns (some renamed, some left out)."""
+    return [(rename or {}).get(c.name, c.name) for c in columns if c.name not in skip]
+
+
+def csv_row(columns, row, *, skip=(), values: dict | None = None) -> list:
+    """Return a row as CSV cells (``values`` replaces some columns' values before rounding)."""
+    cells = []
+    for column in columns:
+        if column.name not in skip:
+            value = _rounded(_value(column, row, values), column.csv_digits)
+            cells.append("" if value is None else value)
+    return cells
+
+
+def api_row(columns, row, *, values: dict | None = None) -> dict:
+    """Return a row as the API gives it (``values`` replaces some columns' values before rounding)."""
+    return {c.name: _rounded(_value(c, row, values), c.api_digits) for c in columns}
+
+
+# Plays by source or context type (staff_stats.ContextRow); "key" is the API's only, and the CSV
+# names the label column after the table ("source", "context").
+SOURCE_COLUMNS = (
+    Column("key", lambda row: row.group),
+    Column("label", lambda row: row.label),
+    Column("plays", lambda row: row.plays),
+    Column("completions", lambda row: row.completions),
+    Column("skips", lambda row: row.skips),
+    Column("minutes", lambda row: row.ms_played / 60000, csv_digits=1, api_digits=1),
+    Column("completion_rate_percent", lambda row: row.completion_rate, csv_digits=1, api_digits=2),
+    Column("skip_rate_percent", lambda row: row.skip_rate, csv_digits=1, api_digits=2),
+)
+
+# Streaming quality by format, in total or per day (staff_stats.QualityRow); "format" is the day in
+# the daily rows, "all" for the total.
+QUALITY_COLUMNS = (
+    Column("format", lambda row: row.format),
+    Column("plays", lambda row: row.plays),
+    Column("time_to_first_audio_ms", lambda row: row.ttfa_average, csv_digits=1, api_digits=2),
+    Column("stalls", lambda row: row.stall_count),
+    Column("stalls_per_100_plays", lambda row: row.stalls_per_100, csv_digits=2, api_digits=2),
+    Column("stall_ms", lambda row: row.stall_ms),
+    Column("errors", lambda row: row.errors),
+    Column("errors_per_100_plays", lambda row: row.error_rate, csv_digits=2, api_digits=2),
+)
+QUALITY_CSV_NAMES = {"time_to_first_audio_ms": "avg_time_to_first_audio_ms"}

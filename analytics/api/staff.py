@@ -365,19 +365,7 @@ class StaffSourcesApi(_StaffStatsBase):
         contexts = staff_stats.context_overview(date_range=date_range)
 
         def rows(items):
-            return [
-                {
-                    "key": row.group,
-                    "label": row.label,
-                    "plays": row.plays,
-                    "completions": row.completions,
-                    "skips": row.skips,
-                    "minutes": round(row.ms_played / 60000, 1),
-                    "completion_rate_percent": _rate(row.completion_rate),
-                    "skip_rate_percent": _rate(row.skip_rate),
-                }
-                for row in items
-            ]
+            return [staff_shapes.api_row(staff_shapes.SOURCE_COLUMNS, row) for row in items]
 
         data = {
             "range": self.range_data(date_range),
@@ -425,16 +413,8 @@ class StaffQualityApi(_StaffStatsBase):
         quality = staff_stats.quality_overview(date_range=date_range)
 
         def row(item, name=None):
-            return {
-                "format": item.format if name is None else name,
-                "plays": item.plays,
-                "time_to_first_audio_ms": _rate(item.ttfa_average),
-                "stalls": item.stall_count,
-                "stalls_per_100_plays": _rate(item.stalls_per_100),
-                "stall_ms": item.stall_ms,
-                "errors": item.errors,
-                "errors_per_100_plays": _rate(item.error_rate),
-            }
+            values = None if name is None else {"format": name}
+            return staff_shapes.api_row(staff_shapes.QUALITY_COLUMNS, item, values=values)
 
         data = {
             "range": self.range_data(date_range),
