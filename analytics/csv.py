@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Iterable
 
-from analytics import staff_activity, staff_stats
+from analytics import staff_activity, staff_shapes, staff_stats
 from analytics.staff_stats import DateRange
 from streamapp.csv_export import csv_text
 
@@ -62,31 +62,9 @@ def retention_rows(date_range: DateRange) -> Iterable[list]:
 def _item_rows(attribute: str, with_artist: bool) -> Callable[[DateRange], Iterable[list]]:
     def rows(date_range: DateRange) -> Iterable[list]:
         content = staff_stats.content_overview(date_range=date_range)
-        head = ["rank", "id", "name"] + (["artist"] if with_artist else [])
-        yield [
-            *head,
-            "listens",
-            "previous_listens",
-            "change_percent",
-            "minutes",
-            "plays",
-            "skips",
-            "skip_rate_percent",
-        ]
+        yield staff_shapes.item_csv_header(with_artist=with_artist)
         for rank, row in enumerate(getattr(content, attribute), start=1):
-            names = [row.name] + ([row.subtitle] if with_artist else [])
-            yield [
-                rank,
-                row.item_id,
-                *names,
-                row.listens,
-                row.previous_listens,
-                _number(row.change),
-                _number(row.minutes),
-                row.plays,
-                row.skips,
-                _number(row.skip_rate),
-            ]
+            yield staff_shapes.item_csv_row(rank, row, with_artist=with_artist)
 
     return rows
 
@@ -98,75 +76,28 @@ def coverage_rows(date_range: DateRange) -> Iterable[list]:
         yield [f"{(index - 1) * 10}-{index * 10} %", _number(share, 2)]
 
 
-def context_rows(date_range: DateRange) -> Iterable[list]:
-    contexts = staff_stats.context_overview(date_range=date_range)
-    yield [
-        "source",
-        "plays",
-        "completions",
-        "skips",
-        "minutes",
-        "completion_rate_percent",
-        "skip_rate_percent",
-    ]
-    for row in [*contexts.groups]:
-        yield [
-            row.label,
-            row.plays,
-            row.completions,
-            row.skips,
-            _number(row.ms_played / 60000),
-            _number(row.completion_rate),
-            _number(row.skip_rate),
-        ]
+def _source_rows(first: str, attribute: str) -> Callable[[DateRange], Iterable[list]]:
+    def rows(date_range: DateRange) -> Iterable[list]:
+        contexts = staff_stats.context_overview(date_range=date_range)
+        columns = staff_shapes.SOURCE_COLUMNS
+        yield staff_shapes.csv_header(columns, rename={"label": first}, skip={"key"})
+        for row in getattr(contexts, attribute):
+            yield staff_shapes.csv_row(columns, row, skip={"key"})
+
+    return rows
 
 
-def context_type_rows(date_range: DateRange) -> Iterable[list]:
-    contexts = staff_stats.context_overview(date_range=date_range)
-    yield [
-        "context",
-        "plays",
-        "completions",
-        "skips",
-        "minutes",
-        "completion_rate_percent",
-        "skip_rate_percent",
-    ]
-    for row in contexts.by_type:
-        yield [
-            row.label,
-            row.plays,
-            row.completions,
-            row.skips,
-            _number(row.ms_played / 60000),
-            _number(row.completion_rate),
-            _number(row.skip_rate),
-        ]
+context_rows = _source_rows("source", "groups")
+context_type_rows = _source_rows("context", "by_type")
 
 
 def quality_rows(date_range: DateRange) -> Iterable[list]:
     quality = staff_stats.quality_overview(date_range=date_range)
-    yield [
-        "format",
-        "plays",
-        "avg_time_to_first_audio_ms",
-        "stalls",
-        "stalls_per_100_plays",
-        "stall_ms",
-        "errors",
-        "errors_per_100_plays",
-    ]
+    columns = staff_shapes.QUALITY_COLUMNS
+    yield staff_shapes.csv_header(columns, rename=staff_shapes.QUALITY_CSV_NAMES)
     for row in [*quality.formats, quality.total]:
-        yield [
-            "all" if row is quality.total else (row.format or "unknown"),
-            row.plays,
-            _number(row.ttfa_average),
-            row.stall_count,
-            _number(row.stalls_per_100, 2),
-            row.stall_ms,
-            row.errors,
-            _number(row.error_rate, 2),
-        ]
+        name = "all" if row is quality.total else (row.format or "unknown")
+        yield staff_shapes.csv_row(columns, row, values={"format": name})
 
 
 def quality_daily_rows(date_range: DateRange) -> Iterable[list]:

@@ -689,7 +689,7 @@ def rollup_run(
     """
     began = time.monotonic()
     if lag_seconds is None:
-        lag_seconds = getattr(settings, "STREAMAPP_ANALYTICS_ROLLUP_LAG_SECONDS", 120)
+        lag_seconds = settings.STREAMAPP_ANALYTICS_ROLLUP_LAG_SECONDS
     lag = dt.timedelta(seconds=lag_seconds)
     inserted_before = timezone.now() - lag
     if now is None:

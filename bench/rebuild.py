@@ -697,7 +697,7 @@ def run_nightly(engine_only: bool) -> None:
 
 def run_engine_only() -> None:
     """Read the history (bulk COPY), build the matrix, train the production model, score everyone."""
-    from recommend.engine import benchmark
+    from recommend.engine import benchmark, production
     from recommend.engine.data import build_interactions
     from recommend.services import training
 
@@ -707,7 +707,7 @@ def run_engine_only() -> None:
     stages.end(events=len(data.events))
 
     stages.start("build matrix")
-    preset = benchmark.PRODUCTION_PRESET
+    preset = production.PRODUCTION_PRESET
     interactions = build_interactions(
         data.events,
         likes=data.likes,
@@ -721,7 +721,7 @@ def run_engine_only() -> None:
     del data
     stages.end(nnz=int(interactions.matrix.nnz))
 
-    model = benchmark.production_model()
+    model = production.production_model()
     for name, component in getattr(model, "components", {model.name: model}).items():
         stages.start(f"train {name}")
         component.fit(interactions, features)
@@ -729,7 +729,7 @@ def run_engine_only() -> None:
     stages.end()
 
     stages.start("score all listeners")
-    candidates = benchmark.production_candidates(interactions)
+    candidates = production.production_candidates(interactions)
     users = np.arange(interactions.n_users)
     items, _ = model.recommend(users, n=preset.list_length, candidates=candidates)
     stages.end(listeners=len(users), candidates=len(candidates), filled=round(float((items >= 0).mean()), 3))

@@ -15,7 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 
 from . import selectors
-from .importer import matching_key
+from .matching import match_key
 from .models import Album, Artist, AudioFile, Genre, Track
 from .normalize import fold
 from .templatetags.catalog_pages import duration, kbps
@@ -116,12 +116,12 @@ class ArtistAdmin(CatalogChangedMixin, FoldedSearchMixin, admin.ModelAdmin):
         return artist.track_count
 
     def save_model(self, request, obj, form, change):
-        obj.name_key = matching_key(obj.name)
+        obj.name_key = match_key(obj.name)
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
         for album in formset.save(commit=False):
-            album.title_key = matching_key(album.title)
+            album.title_key = match_key(album.title)
             album.save()
         for album in formset.deleted_objects:
             album.delete()
@@ -181,13 +181,13 @@ class AlbumAdmin(CatalogChangedMixin, FoldedSearchMixin, admin.ModelAdmin):
         return album.track_count
 
     def save_model(self, request, obj, form, change):
-        obj.title_key = matching_key(obj.title)
+        obj.title_key = match_key(obj.title)
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
         album = form.instance
         for track in formset.save(commit=False):
-            track.title_key = matching_key(track.title)
+            track.title_key = match_key(track.title)
             if not track.artist_id:
                 track.artist_id = album.artist_id
             track.save()
@@ -233,7 +233,7 @@ class TrackAdmin(CatalogChangedMixin, FoldedSearchMixin, admin.ModelAdmin):
         return duration(track.duration_ms)
 
     def save_model(self, request, obj, form, change):
-        obj.title_key = matching_key(obj.title)
+        obj.title_key = match_key(obj.title)
         super().save_model(request, obj, form, change)
 
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .covers import cover_file_in, cover_store
+from .matching import match_key
 from .models import Album, Artist, AudioFile, Genre, Track
-from .normalize import name_key
 from .tags import AUDIO_EXTENSIONS, AudioTags, TagReadError, read_audio_file
 
 BATCH_SIZE = 500
@@ -102,11 +102,6 @@ def file_sha256(path: str) -> str:
     """Return the SHA-256 of a file, read in chunks."""
     with open(path, "rb") as stream:
         return hashlib.file_digest(stream, "sha256").hexdigest()
-
-
-def matching_key(text: str) -> str:
-    """Return name_key(text), or the case-folded text for names that are all punctuation ("!!!")."""
-    return name_key(text) or " ".join(text.casefold().split())[:255]
 
 
 def genre_slug(name: str) -> str:
@@ -265,11 +260,11 @@ class LibraryImporter:
         for item in items:
             tags = item.tags
             album_artist = tags.album_artist or tags.artist
-            same_artist = matching_key(album_artist) == matching_key(tags.artist)
+            same_artist = match_key(album_artist) == match_key(tags.artist)
             album_artist_mbid = tags.album_artist_mbid or (tags.artist_mbid if same_artist else None)
             wanted.append((item, "artist", tags.artist, tags.artist_mbid, tags.artist_sort))
             wanted.append((item, "album_artist", album_artist, album_artist_mbid, ""))
-        keys = {matching_key(name) for _, _, name, _, _ in wanted}
+        keys = {match_key(name) for _, _, name, _, _ in wanted}
         mbids = {mbid for *_, mbid, _ in wanted if mbid}
         by_mbid: dict = {}
         by_key: dict[str, list[Artist]] = {}
@@ -281,7 +276,7 @@ class LibraryImporter:
         created: list[Artist] = []
         adopted: list[Artist] = []
         for item, attribute, name, mbid, sort_name in wanted:
-            key = matching_key(name)
+            key = match_key(name)
             artist = by_mbid.get(mbid) if mbid else None
             if artist is None:
                 namesakes = by_key.get(key, [])
@@ -310,7 +305,7 @@ class LibraryImporter:
 
         An existing album takes its title, year and type from the first file of it read in the run.
         """
-        keys = {matching_key(item.tags.album) for item in items}
+        keys = {match_key(item.tags.album) for item in items}
         artist_ids = {item.album_artist.pk for item in items}
         mbids = {item.tags.album_mbid for item in items if item.tags.album_mbid}
         by_mbid: dict = {}
@@ -325,7 +320,7 @@ class LibraryImporter:
         changed: dict[int, Album] = {}
         for item in items:
             tags = item.tags
-            key, mbid = matching_key(tags.album), tags.album_mbid
+            key, mbid = match_key(tags.album), tags.album_mbid
             album = by_mbid.get(mbid) if mbid else None
             if album is None:
                 namesakes = by_pair.get((item.album_artist.pk, key), [])
@@ -375,7 +370,7 @@ class LibraryImporter:
         tags = item.tags
         wanted = {
             "title": tags.album,
-            "title_key": matching_key(tags.album),
+            "title_key": match_key(tags.album),
             "artist_id": item.album_artist.pk,
         }
         if tags.year:
@@ -494,7 +489,7 @@ class LibraryImporter:
             tags = item.tags
             wanted = {
                 "title": tags.title,
-                "title_key": matching_key(tags.title),
+                "title_key": match_key(tags.title),
                 "album_id": item.album.pk,
                 "artist_id": item.artist.pk,
                 "track_number": tags.track_number,

@@ -2,8 +2,8 @@
 
 A listen matches by MusicBrainz recording id first (Track.mbid), else by the normalised artist and
 title (Track.artist or the album's artist; Track.title_key), with the album title breaking ties.
-Keys are built like the importer's: catalog.normalize.name_key, falling back to the case-folded text
-for names made only of punctuation ("!!!").
+match_key() is the catalog's one matching key (the library importer and the admin use it too):
+catalog.normalize.name_key, falling back to the case-folded text for names made only of punctuation ("!!!").
 """
 
 import functools

@@ -361,7 +361,7 @@ def playlist_export_rows(*, playlist: Playlist) -> list[Track]:
 # ------------------------------------------------------------------------------ the player's contexts
 PLAYER_CONTEXT_MAX_IDS = 500
 ARTIST_QUEUE_LENGTH = 50
-PLAYER_QUEUE_MAX = getattr(settings, "STREAMAPP_QUEUE_MAX_LENGTH", 2000)
+PLAYER_QUEUE_MAX = settings.STREAMAPP_QUEUE_MAX_LENGTH
 
 
 def _player_tracks() -> QuerySet[Track]:

@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analytics import staff_activity, staff_stats
+from analytics import staff_activity, staff_shapes, staff_stats
 from analytics.forms_staff import PRESETS, DateRangeForm
 
 RANGE_PARAMETERS = [
@@ -307,21 +307,7 @@ class StaffCatalogueApi(_StaffStatsBase):
         content = staff_stats.content_overview(date_range=date_range)
 
         def items(rows, with_artist=False):
-            return [
-                {
-                    "id": row.item_id,
-                    "name": row.name,
-                    "artist": row.subtitle if with_artist else "",
-                    "listens": row.listens,
-                    "previous_listens": row.previous_listens,
-                    "change_percent": _rate(row.change),
-                    "minutes": round(row.minutes, 1),
-                    "plays": row.plays,
-                    "skips": row.skips,
-                    "skip_rate_percent": _rate(row.skip_rate),
-                }
-                for row in rows
-            ]
+            return [staff_shapes.item_api_row(row, with_artist=with_artist) for row in rows]
 
         coverage = content.coverage
         data = {
@@ -379,19 +365,7 @@ class StaffSourcesApi(_StaffStatsBase):
         contexts = staff_stats.context_overview(date_range=date_range)
 
         def rows(items):
-            return [
-                {
-                    "key": row.group,
-                    "label": row.label,
-                    "plays": row.plays,
-                    "completions": row.completions,
-                    "skips": row.skips,
-                    "minutes": round(row.ms_played / 60000, 1),
-                    "completion_rate_percent": _rate(row.completion_rate),
-                    "skip_rate_percent": _rate(row.skip_rate),
-                }
-                for row in items
-            ]
+            return [staff_shapes.api_row(staff_shapes.SOURCE_COLUMNS, row) for row in items]
 
         data = {
             "range": self.range_data(date_range),
@@ -439,16 +413,8 @@ class StaffQualityApi(_StaffStatsBase):
         quality = staff_stats.quality_overview(date_range=date_range)
 
         def row(item, name=None):
-            return {
-                "format": item.format if name is None else name,
-                "plays": item.plays,
-                "time_to_first_audio_ms": _rate(item.ttfa_average),
-                "stalls": item.stall_count,
-                "stalls_per_100_plays": _rate(item.stalls_per_100),
-                "stall_ms": item.stall_ms,
-                "errors": item.errors,
-                "errors_per_100_plays": _rate(item.error_rate),
-            }
+            values = None if name is None else {"format": name}
+            return staff_shapes.api_row(staff_shapes.QUALITY_COLUMNS, item, values=values)
 
         data = {
             "range": self.range_data(date_range),

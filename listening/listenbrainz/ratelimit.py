@@ -31,8 +31,6 @@ from django.core.cache import cache
 
 from . import selectors
 
-DEFAULT_LIMIT = 300
-DEFAULT_WINDOW_SECONDS = 10
 BUCKETS_PER_WINDOW = 10
 # A token's user is remembered this long for counting (not for authenticating: the views check the
 # token on every request).
@@ -91,8 +89,8 @@ def rate_identity(*, token: str | None, user, address: str) -> str:
 def rate_limit_hit(*, identity: str, now: float | None = None) -> RateLimit:
     """Count one request of identity in the sliding window and return where it stands (a refused
     request, `exceeded`, is not counted)."""
-    limit = int(getattr(settings, "STREAMAPP_LISTENBRAINZ_RATE_LIMIT", DEFAULT_LIMIT))
-    window = max(int(getattr(settings, "STREAMAPP_LISTENBRAINZ_RATE_WINDOW", DEFAULT_WINDOW_SECONDS)), 1)
+    limit = int(settings.STREAMAPP_LISTENBRAINZ_RATE_LIMIT)
+    window = max(int(settings.STREAMAPP_LISTENBRAINZ_RATE_WINDOW), 1)
     now = time.time() if now is None else now
     bucket_seconds = window / BUCKETS_PER_WINDOW
     current = math.floor(now / bucket_seconds)

@@ -110,7 +110,7 @@ def _listener(request: HttpRequest, user_name: str):
     Listens are private unless STREAMAPP_LISTENBRAINZ_PUBLIC_READS (ListenBrainz's own behaviour):
     a user reads their own, staff read everyone's, and anyone else is told there is no such user.
     """
-    public = getattr(settings, "STREAMAPP_LISTENBRAINZ_PUBLIC_READS", False)
+    public = settings.STREAMAPP_LISTENBRAINZ_PUBLIC_READS
     reader = None if public else _reader(request)
     if not public and reader is None:
         raise ApiError(401, "You need to provide an Authorization header.")

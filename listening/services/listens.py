@@ -2,7 +2,6 @@
 
 import datetime as dt
 import hashlib
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.matching import MatchQuery, match_key, match_tracks
+from streamapp import bulk
 
 from .. import selectors
 from ..models import Listen, NowPlaying, Source
@@ -168,13 +168,9 @@ def _recorded(*, user, identities) -> set[tuple[int, str]]:
 
 
 def _insert_postgresql(*, user, source: str, rows: list[dict]) -> ListensWritten:
-    """Insert listen rows passed as one JSON document, skipping those already recorded; return the counts.
-
-    bulk_create spends several times longer turning 16 fields x 1,000 rows into parameters than
-    PostgreSQL spends writing them; one jsonb parameter keeps a batch of 1,000 at a few milliseconds.
-    """
+    """Insert listen rows in one statement (streamapp.bulk.insert_json_rows), skipping those already
+    recorded; return the counts."""
     column = {field.name: field.column for field in Listen._meta.concrete_fields}
-    quote = connection.ops.quote_name
     submitted = {
         "track": "r.track_id",
         "listened_at": "to_timestamp(r.listened_at)",
@@ -194,21 +190,25 @@ def _insert_postgresql(*, user, source: str, rows: list[dict]) -> ListensWritten
         "context_type": "''",
         "context_id": "''",
     }
-    values = {**submitted, **constant}
-    names = ", ".join(quote(column[name]) for name in values)
-    # Table and column names come from the model, never from input.
-    sql = (
-        f"INSERT INTO {quote(Listen._meta.db_table)} ({names}) "  # noqa: S608
-        f"SELECT {', '.join(values.values())} FROM jsonb_to_recordset(%(rows)s::jsonb) AS r("
-        "track_id bigint, listened_at bigint, artist_name text, track_name text, "
-        "release_name text, recording_mbid uuid, additional_info jsonb, dedupe_key text, "
-        "ms_played integer, skipped boolean) "
-        f"ON CONFLICT DO NOTHING RETURNING {quote(column['track'])} IS NULL"
+    written = bulk.insert_json_rows(
+        Listen._meta.db_table,
+        record={
+            "track_id": "bigint",
+            "listened_at": "bigint",
+            "artist_name": "text",
+            "track_name": "text",
+            "release_name": "text",
+            "recording_mbid": "uuid",
+            "additional_info": "jsonb",
+            "dedupe_key": "text",
+            "ms_played": "integer",
+            "skipped": "boolean",
+        },
+        values={column[name]: sql for name, sql in {**submitted, **constant}.items()},
+        rows=rows,
+        params={"user_id": user.pk, "source": source, "now": timezone.now()},
+        returning=f"{connection.ops.quote_name(column['track'])} IS NULL",
     )
-    document = json.dumps(rows, ensure_ascii=False, default=str)  # default: the recording UUIDs
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"user_id": user.pk, "source": source, "now": timezone.now(), "rows": document})
-        written = cursor.fetchall()
     return ListensWritten(new=len(written), unmatched=sum(1 for (unmatched,) in written if unmatched))
 
 

@@ -8,7 +8,7 @@ from catalog.models import Track
 
 from ..models import ContextType, PlayerState
 
-QUEUE_MAX_LENGTH = getattr(settings, "STREAMAPP_QUEUE_MAX_LENGTH", 2000)
+QUEUE_MAX_LENGTH = settings.STREAMAPP_QUEUE_MAX_LENGTH
 
 
 @transaction.atomic

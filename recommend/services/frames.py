@@ -13,11 +13,11 @@ from django.db import connection
 
 from catalog.models import Artist, Genre, Track
 from listening.models import Listen, Play, TrackLike
+from streamapp import bulk
 
 from ..models import TastePick, TrackDislike
 
 FETCH_ROWS = 50_000
-UPDATE_BATCH_ROWS = 2_000
 
 
 def _table(model) -> str:
@@ -210,65 +210,10 @@ def taste_frames(user_ids: Sequence[int]):
 
 
 def write_frame(table: str, frame) -> int:
-    """Insert a DataFrame's rows into ``table`` (columns named as the frame's); return the count.
-
-    PostgreSQL: one ``COPY FROM STDIN`` of the frame's CSV, written by pandas (no per-value Python
-    work); nullable columns use pandas' nullable dtypes and go out as NULL. SQLite: executemany.
-    Call it inside the caller's transaction.
-    """
-    import io
-
-    if not len(frame):
-        return 0
-    columns = ", ".join(connection.ops.quote_name(c) for c in frame.columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            frame.to_csv(buffer, header=False, index=False, na_rep="\\N")
-            buffer.seek(0)
-            table_name = connection.ops.quote_name(table)
-            sql = f"COPY {table_name} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-            cursor.cursor.copy_expert(sql, buffer)
-        else:
-            placeholders = ", ".join(["%s"] * len(frame.columns))
-            import pandas as pd
-
-            rows = [
-                tuple(None if pd.isna(value) else value for value in row)
-                for row in frame.astype(object).itertuples(index=False, name=None)
-            ]
-            sql = f"INSERT INTO {connection.ops.quote_name(table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-            cursor.executemany(sql, rows)
-    return len(frame)
+    """Insert a DataFrame's rows into ``table`` (see ``streamapp.bulk.insert_frame``); return the count."""
+    return bulk.insert_frame(table, frame)
 
 
 def update_rows(table: str, key: str, frame) -> int:
-    """Set the frame's columns on the rows whose ``key`` column matches, in one statement.
-
-    PostgreSQL: ``UPDATE ... FROM (VALUES ...)``; SQLite: ``executemany`` of a keyed UPDATE.
-    """
-    if not len(frame):
-        return 0
-    quote = connection.ops.quote_name
-    values = [c for c in frame.columns if c != key]
-    rows = list(frame.astype(object).itertuples(index=False, name=None))
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # psycopg2 sends typed literals (numbers, text, timestamptz), so VALUES needs no casts.
-            names = ", ".join(quote(c) for c in frame.columns)
-            assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in values)
-            row_sql = "(" + ", ".join(["%s"] * len(frame.columns)) + ")"
-            for start in range(0, len(rows), UPDATE_BATCH_ROWS):
-                batch = rows[start : start + UPDATE_BATCH_ROWS]
-                sql = (
-                    f"UPDATE {quote(table)} AS t SET {assignments} FROM (VALUES "  # noqa: S608
-                    + ", ".join([row_sql] * len(batch))
-                    + f") AS v ({names}) WHERE t.{quote(key)} = v.{quote(key)}"
-                )
-                cursor.execute(sql, [value for row in batch for value in row])
-        else:
-            assignments = ", ".join(f"{quote(c)} = %s" for c in values)
-            sql = f"UPDATE {quote(table)} SET {assignments} WHERE {quote(key)} = %s"  # noqa: S608
-            order = [frame.columns.get_loc(c) for c in values] + [frame.columns.get_loc(key)]
-            cursor.executemany(sql, [tuple(row[i] for i in order) for row in rows])
-    return len(rows)
+    """Set the frame's columns on the rows whose ``key`` matches (see ``streamapp.bulk.update_frame``)."""
+    return bulk.update_frame(table, key, frame)

@@ -27,12 +27,12 @@ logger = logging.getLogger(__name__)
 
 
 def production_preset():
-    """Return the engine's production preset (``recommend.engine.benchmark.PRODUCTION_PRESET``).
+    """Return the engine's production preset (``recommend.engine.production.PRODUCTION_PRESET``).
 
     That preset is the one constant to change when the evaluation (README, evaluate_recommender)
     picks another model: components, weights, weighting and the number of candidates.
     """
-    from recommend.engine.benchmark import PRODUCTION_PRESET
+    from recommend.engine.production import PRODUCTION_PRESET
 
     return PRODUCTION_PRESET
 
@@ -217,8 +217,9 @@ def fit_trained_model(data: TrainingData, *, step: Callable[[str], None] | None 
     import numpy as np
     import scipy.sparse as sp
 
-    from recommend.engine.benchmark import production_model, streamapp_item_features
+    from recommend.engine.benchmark import streamapp_item_features
     from recommend.engine.data import build_interactions
+    from recommend.engine.production import production_model
 
     step = step or (lambda _name: None)
     tracks = data.tracks
@@ -307,9 +308,10 @@ def evaluate_trained(sample: TrainingData | None) -> dict:
     of the sample's history: HR@10, NDCG@10, Recall@50, coverage and diversity (as in
     ``evaluate_recommender``), beside the popularity baseline. Empty when there is too little data.
     """
-    from recommend.engine.benchmark import production_model, streamapp_split
+    from recommend.engine.benchmark import streamapp_split
     from recommend.engine.evaluation import evaluate
     from recommend.engine.models import Popularity
+    from recommend.engine.production import production_model
 
     if sample is None:
         return {}

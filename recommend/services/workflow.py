@@ -245,7 +245,7 @@ def _processes(requested: int | None, chunks: int) -> int:
     from django.conf import settings
     from django.db import connection
 
-    wanted = requested or getattr(settings, "STREAMAPP_RECOMMEND_PROCESSES", None) or os.cpu_count() or 1
+    wanted = requested or settings.STREAMAPP_RECOMMEND_PROCESSES or os.cpu_count() or 1
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return 1
     return max(1, min(int(wanted), chunks))

@@ -420,6 +420,14 @@ STREAMAPP_LIBRARY_SECONDS = int(os.environ.get("STREAMAPP_LIBRARY_SECONDS", 600 
 # many seconds, in a sliding window, per token user (per client address for anonymous requests).
 STREAMAPP_LISTENBRAINZ_RATE_LIMIT = int(os.environ.get("STREAMAPP_LISTENBRAINZ_RATE_LIMIT", "300"))
 STREAMAPP_LISTENBRAINZ_RATE_WINDOW = int(os.environ.get("STREAMAPP_LISTENBRAINZ_RATE_WINDOW", "10"))
+# Let anyone read any user's listens through the ListenBrainz API (ListenBrainz's own behaviour); off,
+# a token user reads their own listens and staff read everyone's.
+STREAMAPP_LISTENBRAINZ_PUBLIC_READS = env_bool("STREAMAPP_LISTENBRAINZ_PUBLIC_READS", False)
+# The most tracks a listener's play queue holds (a longer context is cut there).
+STREAMAPP_QUEUE_MAX_LENGTH = int(os.environ.get("STREAMAPP_QUEUE_MAX_LENGTH", "2000"))
+# The analytics rollups leave the listens and plays inserted in the last this many seconds for the next
+# run, so rows of transactions still open are not skipped by the id watermark.
+STREAMAPP_ANALYTICS_ROLLUP_LAG_SECONDS = int(os.environ.get("STREAMAPP_ANALYTICS_ROLLUP_LAG_SECONDS", "120"))
 # The nightly recommendation rebuild: where the trained model is saved for the chunk workers (shared
 # storage when they run on several machines; the model holds every listener's plays and thumbs-down,
 # so never under MEDIA_ROOT), and how many worker processes `rebuild_recommendations` generates with

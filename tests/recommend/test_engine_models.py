@@ -325,7 +325,7 @@ def test_ease_dual_solution_in_item_blocks_equals_the_primal_one(monkeypatch):
 
 
 def test_production_model_is_the_presets_hybrid_and_ranks_the_missing_track(interactions, features):
-    from recommend.engine.benchmark import PRODUCTION_PRESET, production_candidates, production_model
+    from recommend.engine.production import PRODUCTION_PRESET, production_candidates, production_model
 
     model = production_model()
     assert isinstance(model, Hybrid)

@@ -1,22 +1,9 @@
 """``manage.py rollup_analytics [--full]``: bring the analytics rollups up to date."""
 
 from django.core.management.base import BaseCommand
-from tqdm import tqdm
 
 from analytics import rollups
-
-
-class _BarStream:
-    """Hand tqdm the command's stderr without the newline OutputWrapper adds to each write."""
-
-    def __init__(self, wrapper):
-        self.wrapper = wrapper
-
-    def write(self, text: str) -> None:
-        self.wrapper.write(text, ending="")
-
-    def flush(self) -> None:
-        self.wrapper.flush()
+from streamapp.progress import command_progress
 
 
 class Command(BaseCommand):
@@ -39,7 +26,7 @@ class Command(BaseCommand):
     def handle(
         self, *args, full: bool = False, reconcile: bool = False, no_progress: bool = False, **options
     ):
-        with tqdm(desc="Rolling up", unit=" steps", file=_BarStream(self.stderr), disable=no_progress) as bar:
+        with command_progress(self.stderr, desc="Rolling up", unit=" steps", disable=no_progress) as bar:
 
             def progress(done: int, total: int) -> None:
                 bar.total = total

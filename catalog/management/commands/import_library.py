@@ -2,22 +2,9 @@
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from catalog import services
-
-
-class _BarStream:
-    """Hand tqdm the command's stderr without the newline OutputWrapper adds to each write."""
-
-    def __init__(self, wrapper):
-        self.wrapper = wrapper
-
-    def write(self, text: str) -> None:
-        self.wrapper.write(text, ending="")
-
-    def flush(self) -> None:
-        self.wrapper.flush()
+from streamapp.progress import command_progress
 
 
 class Command(BaseCommand):
@@ -37,7 +24,7 @@ class Command(BaseCommand):
             raise CommandError(" ".join(error.messages)) from None
         library_import = services.library_import_create(path=str(root))
 
-        with tqdm(desc="Importing", unit=" files", file=_BarStream(self.stderr), disable=no_progress) as bar:
+        with command_progress(self.stderr, desc="Importing", unit=" files", disable=no_progress) as bar:
 
             def progress(done: int, total: int) -> None:
                 bar.total = total

@@ -8,19 +8,7 @@ from tqdm import tqdm
 
 from listening import services
 from listening.models import HistoryImport
-
-
-class _BarStream:
-    """Hand tqdm the command's stderr without the newline OutputWrapper adds to each write."""
-
-    def __init__(self, wrapper):
-        self.wrapper = wrapper
-
-    def write(self, text: str) -> None:
-        self.wrapper.write(text, ending="")
-
-    def flush(self) -> None:
-        self.wrapper.flush()
+from streamapp.progress import CommandStream, command_progress
 
 
 class Command(BaseCommand):
@@ -42,9 +30,9 @@ class Command(BaseCommand):
             raise CommandError(f"No user named {user!r}.")
         checked = [(self._checked(file, format), file) for file in files]
         history_import = services.history_import_create(user=owner, format=format, files=checked)
-        stream = _BarStream(self.stderr)
+        stream = CommandStream(self.stderr)
 
-        with tqdm(desc="Importing", unit=" records", file=stream, disable=no_progress) as bar:
+        with command_progress(stream, desc="Importing", unit=" records", disable=no_progress) as bar:
 
             def progress(done: int, total: int) -> None:
                 bar.total = total

@@ -6,7 +6,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
-from tqdm import tqdm
+
+from streamapp.progress import command_progress
 
 DATASETS = ("streamapp", "lastfm-hetrec")
 COLUMNS = [
@@ -20,19 +21,6 @@ COLUMNS = [
     ("ILD", "diversity"),
     ("train s", "fit_seconds"),
 ]
-
-
-class _BarStream:
-    """Hand tqdm the command's stderr without the newline OutputWrapper adds to each write."""
-
-    def __init__(self, wrapper):
-        self.wrapper = wrapper
-
-    def write(self, text: str) -> None:
-        self.wrapper.write(text, ending="")
-
-    def flush(self) -> None:
-        self.wrapper.flush()
 
 
 class Command(BaseCommand):
@@ -82,7 +70,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{dataset}: {split.description}")
         steps = len([n for n in names if n != "hybrid"]) * 2 + (2 if "hybrid" in names else 0)
         steps += len([n for n in names if tune and n in benchmark.TUNING_GRIDS])
-        with tqdm(total=steps, desc="Evaluating", file=_BarStream(self.stderr), disable=no_progress) as bar:
+        with command_progress(self.stderr, total=steps, desc="Evaluating", disable=no_progress) as bar:
 
             def on_step(label: str) -> None:
                 bar.set_postfix_str(label)

@@ -4,18 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-
-class _BarStream:
-    """Hand tqdm the command's stderr without the newline OutputWrapper adds to each write."""
-
-    def __init__(self, wrapper):
-        self.wrapper = wrapper
-
-    def write(self, text: str) -> None:
-        self.wrapper.write(text, ending="")
-
-    def flush(self) -> None:
-        self.wrapper.flush()
+from streamapp.progress import CommandStream, command_progress
 
 
 class Command(BaseCommand):
@@ -40,7 +29,7 @@ class Command(BaseCommand):
 
         user_ids = self._resolve(users) if users else None
         bars: dict[str, tqdm] = {}
-        stream = _BarStream(self.stderr)
+        stream = CommandStream(self.stderr)
 
         def progress(stage: str, done: int, total: int) -> None:
             if no_progress:
@@ -48,7 +37,7 @@ class Command(BaseCommand):
             bar = bars.get(stage)
             if bar is None:
                 unit = " listeners" if stage == "generate" else " step"
-                bar = bars[stage] = tqdm(desc=stage.capitalize(), total=total, unit=unit, file=stream)
+                bar = bars[stage] = command_progress(stream, desc=stage.capitalize(), total=total, unit=unit)
             bar.total = total
             bar.update(done - bar.n)
             if done >= total:

@@ -1,0 +1,115 @@
+"""The staff figures' row shapes, declared once: the CSV files (analytics.csv) and the API
+(analytics.api.staff) build their rows from the same columns.
+
+Each column: its name (the CSV header and the API field), the value from the selector's row, and its
+rounding in each output (the CSV has always rounded rates to 1 digit, the API to 2). A missing
+figure is an empty cell in the CSV and null in the API.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    value: Callable[[Any], Any]
+    csv_digits: int | None = None
+    api_digits: int | None = None
+
+
+def _rounded(value, digits: int | None):
+    return value if value is None or digits is None else round(value, digits)
+
+
+# A ranked item: top tracks, artists and genres, most skipped tracks, skip rates by genre
+# (staff_stats.ItemRow). "artist" is a track's artist: left out of the CSV and empty in the API for
+# artists and genres.
+ITEM_COLUMNS = (
+    Column("id", lambda row: row.item_id),
+    Column("name", lambda row: row.name),
+    Column("artist", lambda row: row.subtitle),
+    Column("listens", lambda row: row.listens),
+    Column("previous_listens", lambda row: row.previous_listens),
+    Column("change_percent", lambda row: row.change, csv_digits=1, api_digits=2),
+    Column("minutes", lambda row: row.minutes, csv_digits=1, api_digits=1),
+    Column("plays", lambda row: row.plays),
+    Column("skips", lambda row: row.skips),
+    Column("skip_rate_percent", lambda row: row.skip_rate, csv_digits=1, api_digits=2),
+)
+
+
+def item_csv_header(*, with_artist: bool) -> list[str]:
+    """Return the CSV header of an item table (its rank first)."""
+    return ["rank", *(c.name for c in ITEM_COLUMNS if with_artist or c.name != "artist")]
+
+
+def item_csv_row(rank: int, row, *, with_artist: bool) -> list:
+    """Return one item as a CSV row (its rank first)."""
+    cells = []
+    for column in ITEM_COLUMNS:
+        if with_artist or column.name != "artist":
+            value = _rounded(column.value(row), column.csv_digits)
+            cells.append("" if value is None else value)
+    return [rank, *cells]
+
+
+def item_api_row(row, *, with_artist: bool) -> dict:
+    """Return one item as the API gives it."""
+    data = {column.name: _rounded(column.value(row), column.api_digits) for column in ITEM_COLUMNS}
+    if not with_artist:
+        data["artist"] = ""
+    return data
+
+
+def _value(column: Column, row, values: dict | None):
+    return values[column.name] if values and column.name in values else column.value(row)
+
+
+def csv_header(columns, *, rename: dict | None = None, skip=()) -> list[str]:
+    """Return the CSV header of columns (some renamed, some left out)."""
+    return [(rename or {}).get(c.name, c.name) for c in columns if c.name not in skip]
+
+
+def csv_row(columns, row, *, skip=(), values: dict | None = None) -> list:
+    """Return a row as CSV cells (``values`` replaces some columns' values before rounding)."""
+    cells = []
+    for column in columns:
+        if column.name not in skip:
+            value = _rounded(_value(column, row, values), column.csv_digits)
+            cells.append("" if value is None else value)
+    return cells
+
+
+def api_row(columns, row, *, values: dict | None = None) -> dict:
+    """Return a row as the API gives it (``values`` replaces some columns' values before rounding)."""
+    return {c.name: _rounded(_value(c, row, values), c.api_digits) for c in columns}
+
+
+# Plays by source or context type (staff_stats.ContextRow); "key" is the API's only, and the CSV
+# names the label column after the table ("source", "context").
+SOURCE_COLUMNS = (
+    Column("key", lambda row: row.group),
+    Column("label", lambda row: row.label),
+    Column("plays", lambda row: row.plays),
+    Column("completions", lambda row: row.completions),
+    Column("skips", lambda row: row.skips),
+    Column("minutes", lambda row: row.ms_played / 60000, csv_digits=1, api_digits=1),
+    Column("completion_rate_percent", lambda row: row.completion_rate, csv_digits=1, api_digits=2),
+    Column("skip_rate_percent", lambda row: row.skip_rate, csv_digits=1, api_digits=2),
+)
+
+# Streaming quality by format, in total or per day (staff_stats.QualityRow); "format" is the day in
+# the daily rows, "all" for the total.
+QUALITY_COLUMNS = (
+    Column("format", lambda row: row.format),
+    Column("plays", lambda row: row.plays),
+    Column("time_to_first_audio_ms", lambda row: row.ttfa_average, csv_digits=1, api_digits=2),
+    Column("stalls", lambda row: row.stall_count),
+    Column("stalls_per_100_plays", lambda row: row.stalls_per_100, csv_digits=2, api_digits=2),
+    Column("stall_ms", lambda row: row.stall_ms),
+    Column("errors", lambda row: row.errors),
+    Column("errors_per_100_plays", lambda row: row.error_rate, csv_digits=2, api_digits=2),
+)
+QUALITY_CSV_NAMES = {"time_to_first_audio_ms": "avg_time_to_first_audio_ms"}
