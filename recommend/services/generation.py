@@ -99,8 +99,8 @@ class _Profiles:
 
 def _exclusions(trained: TrainedModel, user_ids, recent, dislikes):
     """Return a CSR (len(user_ids) x items) of pairs that must never be generated."""
-    import numpy as np
-    import scipy.sparse as sp
+    import numpy as np  # heavy, deferred: web workers import this module
+    import scipy.sparse as sp  # heavy, deferred: web workers import this module
 
     rows_by_user = {u: i for i, u in enumerate(user_ids)}
     parts_rows, parts_cols = [], []
@@ -122,7 +122,7 @@ def _exclusions(trained: TrainedModel, user_ids, recent, dislikes):
 
 def _heaviest(matrix, limit: int) -> list:
     """Return each row's (columns, weights), heaviest first, at most ``limit``."""
-    import numpy as np
+    import numpy as np  # heavy, deferred: web workers import this module
 
     out = []
     for row in range(matrix.shape[0]):
@@ -137,7 +137,7 @@ def _heaviest(matrix, limit: int) -> list:
 
 def _score_chunk(trained: TrainedModel, user_ids: Sequence[int]) -> _Profiles:
     """Score the chunk's listeners (a fixed number of queries for the whole chunk)."""
-    import numpy as np  # deferred: web workers import this module and must start light
+    import numpy as np  # heavy, deferred: web workers import this module
 
     interactions = trained.interactions
     user_ids = [int(u) for u in user_ids]
@@ -195,7 +195,7 @@ def _pools_fitted(
     trained: TrainedModel, pools: _Pools, fitted: list[int], *, index, recent, dislikes
 ) -> None:
     """Fill the pools of the listeners the model was fitted on, from the model's own scores."""
-    import numpy as np  # deferred: web workers import this module and must start light
+    import numpy as np  # heavy, deferred: web workers import this module
 
     rows = np.array([pools.position[u] for u in fitted])
     users = index[rows]
@@ -212,9 +212,9 @@ def _pools_own_history(
     trained: TrainedModel, pools: _Pools, with_history: list[int], *, new_events, new_likes, dislikes
 ) -> None:
     """Fill the pools of listeners new since training who have a history, folded in from its rows."""
-    import numpy as np  # deferred: web workers import this module and must start light
+    import numpy as np  # heavy, deferred: web workers import this module
 
-    from recommend.engine.data import build_interactions  # deferred: pandas / scipy (web workers)
+    from recommend.engine.data import build_interactions  # heavy, deferred: web workers import this module
 
     interactions = trained.interactions
     weighting = training.production_preset().weighting
@@ -257,10 +257,10 @@ def _taste_picks(cold: list[int]) -> dict:
 def _pools_taste(trained: TrainedModel, pools: _Pools, picks: dict, *, dislikes) -> None:
     """Fill the pools of listeners without history from their picked genres and artists (content match
     plus a little popularity)."""
-    import numpy as np  # deferred: web workers import this module and must start light
-    import scipy.sparse as sp
+    import numpy as np  # heavy, deferred: web workers import this module
+    import scipy.sparse as sp  # heavy, deferred: web workers import this module
 
-    from recommend.engine.models.base import top_k  # deferred: numpy / scipy (web workers)
+    from recommend.engine.models.base import top_k  # heavy, deferred: web workers import this module
 
     users = list(picks)
     features = trained.features
@@ -290,7 +290,7 @@ def _pools_taste(trained: TrainedModel, pools: _Pools, picks: dict, *, dislikes)
 
 
 def _padded(history: list, limit: int):
-    import numpy as np
+    import numpy as np  # heavy, deferred: web workers import this module
 
     items = np.zeros((len(history), limit), np.int64)
     weights = np.zeros((len(history), limit), np.float32)
@@ -306,7 +306,7 @@ def _seeds(embeddings, history: list, pool_items):
     The argument of played item i for j is the listener's weight on i times cos(e_i, e_j), over
     their REASON_SOURCES heaviest items: a cheap stand-in for each item's share of the score.
     """
-    import numpy as np
+    import numpy as np  # heavy, deferred: web workers import this module
 
     sources, weights = _padded(history, REASON_SOURCES)
     targets = np.maximum(pool_items, 0)
@@ -326,7 +326,7 @@ def _clusters(embeddings, history: list):
     Each listener gets k = history items // 8 clusters (at least 1 with 3 items, at most 6),
     seeded farthest-first from their heaviest item so that runs are deterministic.
     """
-    import numpy as np
+    import numpy as np  # heavy, deferred: web workers import this module
 
     items, weights = _padded(history, HISTORY_ITEMS)
     present = weights > 0
@@ -356,7 +356,7 @@ def _clusters(embeddings, history: list):
 
 
 def _assign_pool(embeddings, pool_items, centroids, valid):
-    import numpy as np
+    import numpy as np  # heavy, deferred: web workers import this module
 
     similarity = np.einsum("upd,ukd->upk", embeddings[np.maximum(pool_items, 0)], centroids)
     similarity[~np.broadcast_to(valid[:, None, :], similarity.shape)] = -np.inf
@@ -371,7 +371,7 @@ class _Catalog:
     lookups in memory-mapped arrays cost microseconds each)."""
 
     def __init__(self, trained: TrainedModel):
-        import numpy as np
+        import numpy as np  # heavy, deferred: web workers import this module
 
         self.item_ids = np.asarray(trained.item_ids).tolist()
         self.artist = np.asarray(trained.item_artist).tolist()
@@ -505,7 +505,7 @@ def _interleave(favourites: list[int], new: list[int], catalog: _Catalog) -> lis
 
 def assemble(trained: TrainedModel, profiles: _Profiles) -> list[UserLists]:
     """Turn the chunk's scores into recommendations, Discover and Daily Mixes per listener."""
-    import numpy as np
+    import numpy as np  # heavy, deferred: web workers import this module
 
     catalog = _Catalog.of(trained)
     embeddings = np.asarray(trained.embeddings)
@@ -736,7 +736,7 @@ def _playlists_plan(
 
 def _playlists_update(updates: list[Playlist], *, stamp) -> None:
     """Write the reused playlists' names, descriptions and update times in bulk."""
-    import pandas as pd  # deferred: web workers import this module and must start light
+    import pandas as pd  # heavy, deferred: web workers import this module
 
     frames.update_rows(
         Playlist._meta.db_table,
@@ -754,8 +754,8 @@ def _playlists_update(updates: list[Playlist], *, stamp) -> None:
 
 def _playlist_tracks_write(contents: list, *, stamp_text) -> None:
     """Write every playlist's entries in bulk (their old ones are deleted)."""
-    import numpy as np  # deferred: web workers import this module and must start light
-    import pandas as pd
+    import numpy as np  # heavy, deferred: web workers import this module
+    import pandas as pd  # heavy, deferred: web workers import this module
 
     sizes = [len(tracks) for _, tracks, _ in contents]
     frames.write_frame(
@@ -774,7 +774,7 @@ def _playlist_tracks_write(contents: list, *, stamp_text) -> None:
 
 def _recommendations_write(lists: list[UserLists], *, run_id: int | None) -> int:
     """Write the listeners' recommendations in bulk (their old ones are deleted); return the count."""
-    import pandas as pd  # deferred: web workers import this module and must start light
+    import pandas as pd  # heavy, deferred: web workers import this module
 
     rows = [
         (entry.user_id, rank, *item) for entry in lists for rank, item in enumerate(entry.recommendations, 1)
@@ -824,12 +824,10 @@ def generate_for_user(user) -> ChunkResult:
     trains one on the current history in this process (quick on a new site), without persisting
     it, and keeps it for an hour.
     """
-    from .training import latest_trained, train
-
-    trained = latest_trained()
+    trained = training.latest_trained()
     if trained is None:
         if _adhoc.get("until", 0.0) < time.monotonic():
-            _adhoc["trained"] = train(persist=False, evaluate=False, write_similar=False)
+            _adhoc["trained"] = training.train(persist=False, evaluate=False, write_similar=False)
             _adhoc["until"] = time.monotonic() + ADHOC_MODEL_SECONDS
         trained = _adhoc["trained"]
     return generate_chunk(trained, [user.pk], run_id=None)
