@@ -1,4 +1,9 @@
 from django.apps import AppConfig
+from django.contrib.auth import get_user_model
+from django.core import checks
+from django.db.models.signals import post_delete, post_save
+
+from streamapp.checks import private_files_check
 
 
 class AccountsConfig(AppConfig):
@@ -6,12 +11,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from django.contrib.auth import get_user_model
-        from django.core import checks
-        from django.db.models.signals import post_delete, post_save
-
-        from streamapp.checks import private_files_check
-
+        # Imported here: these import models (ModelBackend's Permission), which need the app registry.
         from .backends import forget_saved_user
         from .checks import demo_accounts_check
 

@@ -670,6 +670,303 @@ def _full_leftovers_delete(site_days: set[dt.date], *, last_listen_id: int) -> N
         model.objects.exclude(user_id__in=with_listens).delete()
 
 
+@dataclass
+class _Plan:
+    """What a run recomputes: site days, and listeners' UTC dates (changed, or completed since the last
+    run) or whole listeners (rebuilt)."""
+
+    site_days: set[dt.date]
+    listener_pairs: dict[int, set[dt.date]]
+    completed_pairs: dict[int, set[dt.date]]
+    rebuild_users: set[int]
+
+
+@dataclass
+class _ListenerSteps:
+    """The listener steps of a run, by time zone name: local days to recompute, listeners to rebuild."""
+
+    zones: dict[int, str]
+    by_zone_days: dict[str, dict[int, set[dt.date]]]
+    by_zone_rebuild: dict[str, list[int]]
+
+
+def _days_between(first: dt.date, end: dt.date) -> set[dt.date]:
+    """Return the days from ``first`` up to, not including, ``end``."""
+    days = set()
+    day = first
+    while day < end:
+        days.add(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def _last_ids(state: models.RollupState, *, full: bool, inserted_before: dt.datetime) -> tuple[int, int]:
+    """Return the last Listen id inserted before ``inserted_before`` and the last Play id.
+
+    Listen ids grow with time; the lag before ``inserted_before`` covers transactions still open.
+    """
+    last_listen_id = Listen.objects.filter(
+        id__gt=0 if full else state.last_listen_id, inserted_at__lte=inserted_before
+    ).aggregate(m=Max("id"))["m"] or (0 if full else state.last_listen_id)
+    last_play_id = Play.objects.aggregate(m=Max("id"))["m"] or 0
+    return last_listen_id, last_play_id
+
+
+def _dirty_utc_days(state: models.RollupState, *, full: bool, reconcile: bool, site_tz) -> set[dt.date]:
+    """Return the UTC dates marked dirty, and with ``reconcile`` those whose listens changed in place."""
+    dirty_utc = set(models.DirtyDay.objects.values_list("day", flat=True))
+    if reconcile and not full and state.watermark is not None:
+        dirty_utc |= _changed_in_place(
+            site_tz=site_tz,
+            before=local_day(state.watermark, site_tz),
+            last_listen_id=state.last_listen_id,
+        )
+    return dirty_utc
+
+
+def _full_plan(*, last_listen_id: int, site_tz, site_cutoff: dt.date) -> _Plan:
+    """Plan a full rebuild: every site day since the first listen or play, every listener with listens.
+
+    Every day and listener is replaced step by step, and what no step rewrites (days before the first
+    listen, listeners without listens) is deleted when the run ends.
+    """
+    bounds = Listen.objects.filter(id__lte=last_listen_id).aggregate(
+        first=Min("listened_at"), last=Max("listened_at")
+    )
+    play_bounds = Play.objects.aggregate(first=Min("started_at"))
+    firsts = [m for m in (bounds["first"], play_bounds["first"]) if m is not None]
+    site_days: set[dt.date] = set()
+    if firsts:
+        site_days = _days_between(local_day(min(firsts), site_tz), site_cutoff)
+    rebuild_users = set(
+        Listen.objects.filter(id__lte=last_listen_id).values_list("user_id", flat=True).distinct()
+    )
+    return _Plan(
+        site_days=site_days, listener_pairs={}, completed_pairs=defaultdict(set), rebuild_users=rebuild_users
+    )
+
+
+def _incremental_plan(
+    state: models.RollupState,
+    *,
+    dirty_utc: set[dt.date],
+    last_listen_id: int,
+    now: dt.datetime,
+    site_tz,
+    site_cutoff: dt.date,
+) -> _Plan:
+    """Plan an incremental run: the days of the rows inserted since the last run, of the dates marked
+    dirty and of the days completed since, and the listeners whose time zone changed."""
+    changed = list(
+        Listen.objects.filter(
+            Q(id__gt=state.last_listen_id, id__lte=last_listen_id)
+            | (_utc_days_q("listened_at", dirty_utc) & Q(id__lte=last_listen_id))
+        )
+        .values_list("user_id", TruncDate("listened_at", tzinfo=UTC))
+        .distinct()
+    )
+    new_plays = (
+        Play.objects.filter(id__gt=state.last_play_id)
+        .values_list(TruncDate("started_at", tzinfo=UTC), flat=True)
+        .distinct()
+    )
+    # The days completed since the last run (plays are updated while they play, so they are rolled up
+    # once their day is over, like the listens).
+    completed: list[tuple[int, dt.date]] = []
+    if now > state.watermark:
+        completed = list(
+            Listen.objects.filter(
+                listened_at__gte=state.watermark - dt.timedelta(days=2),
+                listened_at__lt=now + dt.timedelta(days=1),
+                id__lte=last_listen_id,
+            )
+            .values_list("user_id", TruncDate("listened_at", tzinfo=UTC))
+            .distinct()
+        )
+    site_days = set()
+    for day in {day for _, day in changed} | set(new_plays) | dirty_utc:
+        site_days |= _local_days_of_utc_day(day, site_tz)
+    site_days |= _days_between(local_day(state.watermark, site_tz), site_cutoff)
+    site_days = {day for day in site_days if day < site_cutoff}
+    listener_pairs: dict[int, set[dt.date]] = defaultdict(set)
+    for user_id, day in changed:
+        listener_pairs[user_id].add(day)
+    completed_pairs: dict[int, set[dt.date]] = defaultdict(set)
+    for user_id, day in completed:
+        completed_pairs[user_id].add(day)
+    # Listeners whose time zone changed since their rollups were computed.
+    rebuild_users = set(
+        get_user_model()
+        .objects.filter(analytics_rollup_state__isnull=False)
+        .exclude(analytics_rollup_state__time_zone=F("time_zone"))
+        .values_list("id", flat=True)
+    )
+    return _Plan(
+        site_days=site_days,
+        listener_pairs=listener_pairs,
+        completed_pairs=completed_pairs,
+        rebuild_users=rebuild_users,
+    )
+
+
+def _listener_local_days(
+    plan: _Plan, user_id: int, *, tz: dt.tzinfo, watermark: dt.datetime | None, now: dt.datetime
+) -> set[dt.date]:
+    """Return a listener's local days to recompute: those of their changed UTC dates, and of the dates
+    completed since the last run that are on or after its cutoff, all before today's."""
+    local = set()
+    for day in plan.listener_pairs.get(user_id, ()):
+        local |= _local_days_of_utc_day(day, tz)
+    if user_id in plan.completed_pairs:
+        previous_cutoff = local_day(watermark, tz)
+        for day in plan.completed_pairs[user_id]:
+            local |= {d for d in _local_days_of_utc_day(day, tz) if d >= previous_cutoff}
+    cutoff = local_day(now, tz)
+    return {day for day in local if day < cutoff}
+
+
+def _listener_steps(plan: _Plan, *, watermark: dt.datetime | None, now: dt.datetime) -> _ListenerSteps:
+    """Group the plan's listeners by time zone, converting UTC dates to their local days.
+
+    Listeners with many days become rebuilds (added to ``plan.rebuild_users``).
+    """
+    rebuild_users = plan.rebuild_users
+    zones = dict(
+        get_user_model()
+        .objects.filter(id__in=list(rebuild_users | set(plan.listener_pairs) | set(plan.completed_pairs)))
+        .values_list("id", "time_zone")
+    )
+    by_zone_days: dict[str, dict[int, set[dt.date]]] = defaultdict(dict)
+    for user_id in set(plan.listener_pairs) | set(plan.completed_pairs):
+        if user_id in rebuild_users:
+            continue
+        local = _listener_local_days(plan, user_id, tz=zone(zones.get(user_id)), watermark=watermark, now=now)
+        if len(local) > LISTENER_REBUILD_AFTER_DAYS:
+            rebuild_users.add(user_id)
+        elif local:
+            by_zone_days[zones.get(user_id, "UTC")][user_id] = local
+    by_zone_rebuild: dict[str, list[int]] = defaultdict(list)
+    for user_id in rebuild_users:
+        by_zone_rebuild[zones.get(user_id, "UTC")].append(user_id)
+    return _ListenerSteps(zones=zones, by_zone_days=by_zone_days, by_zone_rebuild=by_zone_rebuild)
+
+
+def _steps_run(
+    plan: _Plan,
+    listeners: _ListenerSteps,
+    *,
+    site_tz,
+    last_listen_id: int,
+    now: dt.datetime,
+    lease: lock.Lease,
+    progress: Progress | None,
+) -> tuple[int, dict[tuple[str, dt.date], set[int]]]:
+    """Run the steps, each its own transaction: site chunks, listener rebuilds, listener days.
+
+    Return the listener days written and the (zone name, month) pairs touched, with their listeners
+    (complete months only).
+    """
+    site_runs = _runs(
+        plan.site_days, SQLITE_SITE_CHUNK_DAYS if _compute_before_writing() else SITE_CHUNK_DAYS
+    )
+    steps = len(site_runs) + len(listeners.by_zone_days) + len(listeners.by_zone_rebuild)
+    done = 0
+    if progress:
+        progress(0, steps)
+    for first, last in site_runs:
+        _site_chunk(first, last, tz=site_tz, last_listen_id=last_listen_id)
+        done += 1
+        _advance(lease, progress, done, steps)
+
+    listener_days = 0
+    for name, user_ids in listeners.by_zone_rebuild.items():
+        tz = zone(name)
+        listener_days += _listeners_rebuild(
+            sorted(user_ids), tz=tz, cutoff=local_day(now, tz), last_listen_id=last_listen_id
+        )
+        done += 1
+        _advance(lease, progress, done, steps)
+    # Month rows (complete months only) of the changed days.
+    touched_months: dict[tuple[str, dt.date], set[int]] = defaultdict(set)
+    for name, pairs in listeners.by_zone_days.items():
+        listener_days += _listener_days(pairs, zone_name=name, last_listen_id=last_listen_id)
+        current = local_day(now, zone(name)).replace(day=1)
+        for user_id, days in pairs.items():
+            for day in days:
+                if day.replace(day=1) < current:
+                    touched_months[(name, day.replace(day=1))].add(user_id)
+        done += 1
+        _advance(lease, progress, done, steps)
+    return listener_days, touched_months
+
+
+def _completed_months_touch(
+    touched_months: dict[tuple[str, dt.date], set[int]], *, watermark: dt.datetime, now: dt.datetime
+) -> None:
+    """Mark the months completed since the last run touched, for every listener of each time zone."""
+    for name in get_user_model().objects.values_list("time_zone", flat=True).distinct():
+        month = local_day(watermark, zone(name)).replace(day=1)
+        current = local_day(now, zone(name)).replace(day=1)
+        while month < current:
+            touched_months[(name, month)] = set()  # the whole zone
+            month = _next_month(month)
+
+
+def _touched_months_rollup(touched_months: dict[tuple[str, dt.date], set[int]]) -> None:
+    """Recompute the month rows of the touched months: of their listeners, or of the whole zone."""
+    for (name, month), user_ids in sorted(touched_months.items()):
+        if not user_ids or len(user_ids) > WHOLE_ZONE_AFTER:
+            _listener_months(None, months=[month], zone_name=name)
+        else:
+            _listener_months(sorted(user_ids), months=[month])
+
+
+def _run_finish(
+    plan: _Plan,
+    listeners: _ListenerSteps,
+    *,
+    full: bool,
+    dirty_utc: set[dt.date],
+    now: dt.datetime,
+    last_listen_id: int,
+    last_play_id: int,
+    listener_days: int,
+    began: float,
+) -> float:
+    """Record the run in one transaction: leftovers deleted (full), listeners' zones, dirty days
+    cleared, the watermark moved. Return the run's duration in seconds."""
+    touched = set(plan.rebuild_users) | {u for pairs in listeners.by_zone_days.values() for u in pairs}
+    with transaction.atomic():
+        if full:
+            _full_leftovers_delete(plan.site_days, last_listen_id=last_listen_id)
+        _states_save({u: listeners.zones.get(u, "UTC") for u in touched}, now)
+        models.DirtyDay.objects.filter(day__in=dirty_utc).delete()
+        seconds = time.monotonic() - began
+        state = _state_for_update()
+        state.watermark = now
+        state.last_listen_id = last_listen_id
+        state.last_play_id = last_play_id
+        state.last_started_at = timezone.now() - dt.timedelta(seconds=seconds)
+        state.last_finished_at = timezone.now()
+        state.last_duration_ms = int(seconds * 1000)
+        state.last_site_days = len(plan.site_days)
+        state.last_listener_days = listener_days
+        state.last_full = full
+        state.save()
+    return seconds
+
+
+def _statistics_refresh(*, full: bool, site_days: int) -> None:
+    """Refresh the rollup tables' planner statistics after a bulk rewrite (PostgreSQL).
+
+    Stale ones made page queries 10x slower.
+    """
+    if connection.vendor == "postgresql" and (full or site_days > ANALYZE_AFTER_DAYS):
+        with connection.cursor() as cursor:
+            for model in SITE_MODELS + LISTENER_MODELS + LISTENER_MONTH_MODELS:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 def rollup_run(
     *,
     full: bool = False,
@@ -695,192 +992,56 @@ def rollup_run(
     if now is None:
         now = inserted_before
     site_tz = site_zone()
-    User = get_user_model()
     lease = _lock_take()
     try:
         state = models.RollupState.objects.get_or_create(name="default")[0]
         full = full or state.watermark is None
-        # The listens inserted before `now` (ids grow with time; the lag covers open transactions).
-        last_listen_id = Listen.objects.filter(
-            id__gt=0 if full else state.last_listen_id, inserted_at__lte=inserted_before
-        ).aggregate(m=Max("id"))["m"] or (0 if full else state.last_listen_id)
-        last_play_id = Play.objects.aggregate(m=Max("id"))["m"] or 0
+        last_listen_id, last_play_id = _last_ids(state, full=full, inserted_before=inserted_before)
         site_cutoff = local_day(now, site_tz)
-        dirty_utc = set(models.DirtyDay.objects.values_list("day", flat=True))
-        if reconcile and not full and state.watermark is not None:
-            dirty_utc |= _changed_in_place(
-                site_tz=site_tz,
-                before=local_day(state.watermark, site_tz),
-                last_listen_id=state.last_listen_id,
-            )
-
-        # Which site days and which (listener, local day) pairs to recompute.
-        completed_pairs: dict[int, set[dt.date]] = defaultdict(set)
+        dirty_utc = _dirty_utc_days(state, full=full, reconcile=reconcile, site_tz=site_tz)
         if full:
-            bounds = Listen.objects.filter(id__lte=last_listen_id).aggregate(
-                first=Min("listened_at"), last=Max("listened_at")
-            )
-            play_bounds = Play.objects.aggregate(first=Min("started_at"))
-            firsts = [m for m in (bounds["first"], play_bounds["first"]) if m is not None]
-            site_days: set[dt.date] = set()
-            if firsts:
-                day = local_day(min(firsts), site_tz)
-                while day < site_cutoff:
-                    site_days.add(day)
-                    day += dt.timedelta(days=1)
-            listener_pairs: dict[int, set[dt.date]] = {}
-            # Every day and listener is replaced step by step, and what no step rewrites (days before
-            # the first listen, listeners without listens) is deleted when the run ends.
-            rebuild_users = set(
-                Listen.objects.filter(id__lte=last_listen_id).values_list("user_id", flat=True).distinct()
-            )
+            plan = _full_plan(last_listen_id=last_listen_id, site_tz=site_tz, site_cutoff=site_cutoff)
         else:
-            # Rows inserted since the last run, and rows on dates marked dirty.
-            changed = list(
-                Listen.objects.filter(
-                    Q(id__gt=state.last_listen_id, id__lte=last_listen_id)
-                    | (_utc_days_q("listened_at", dirty_utc) & Q(id__lte=last_listen_id))
-                )
-                .values_list("user_id", TruncDate("listened_at", tzinfo=UTC))
-                .distinct()
+            plan = _incremental_plan(
+                state,
+                dirty_utc=dirty_utc,
+                last_listen_id=last_listen_id,
+                now=now,
+                site_tz=site_tz,
+                site_cutoff=site_cutoff,
             )
-            new_plays = (
-                Play.objects.filter(id__gt=state.last_play_id)
-                .values_list(TruncDate("started_at", tzinfo=UTC), flat=True)
-                .distinct()
-            )
-            # The days completed since the last run (plays are updated while they play, so they
-            # are rolled up once their day is over, like the listens).
-            completed: list[tuple[int, dt.date]] = []
-            if now > state.watermark:
-                completed = list(
-                    Listen.objects.filter(
-                        listened_at__gte=state.watermark - dt.timedelta(days=2),
-                        listened_at__lt=now + dt.timedelta(days=1),
-                        id__lte=last_listen_id,
-                    )
-                    .values_list("user_id", TruncDate("listened_at", tzinfo=UTC))
-                    .distinct()
-                )
-            site_days = set()
-            for day in {day for _, day in changed} | set(new_plays) | dirty_utc:
-                site_days |= _local_days_of_utc_day(day, site_tz)
-            day = local_day(state.watermark, site_tz)
-            while day < site_cutoff:
-                site_days.add(day)
-                day += dt.timedelta(days=1)
-            site_days = {day for day in site_days if day < site_cutoff}
-            listener_pairs = defaultdict(set)
-            for user_id, day in changed:
-                listener_pairs[user_id].add(day)
-            for user_id, day in completed:
-                completed_pairs[user_id].add(day)
-            # Listeners whose time zone changed since their rollups were computed.
-            rebuild_users = set(
-                User.objects.filter(analytics_rollup_state__isnull=False)
-                .exclude(analytics_rollup_state__time_zone=F("time_zone"))
-                .values_list("id", flat=True)
-            )
-
-        zones = dict(
-            User.objects.filter(
-                id__in=list(rebuild_users | set(listener_pairs) | set(completed_pairs))
-            ).values_list("id", "time_zone")
+        listeners = _listener_steps(plan, watermark=state.watermark, now=now)
+        listener_days, touched_months = _steps_run(
+            plan,
+            listeners,
+            site_tz=site_tz,
+            last_listen_id=last_listen_id,
+            now=now,
+            lease=lease,
+            progress=progress,
         )
-        # Convert UTC dates to each listener's local days; listeners with many become rebuilds.
-        by_zone_days: dict[str, dict[int, set[dt.date]]] = defaultdict(dict)
-        for user_id in set(listener_pairs) | set(completed_pairs):
-            if user_id in rebuild_users:
-                continue
-            tz = zone(zones.get(user_id))
-            cutoff = local_day(now, tz)
-            local = set()
-            for day in listener_pairs.get(user_id, ()):
-                local |= _local_days_of_utc_day(day, tz)
-            if user_id in completed_pairs:
-                previous_cutoff = local_day(state.watermark, tz)
-                for day in completed_pairs[user_id]:
-                    local |= {d for d in _local_days_of_utc_day(day, tz) if d >= previous_cutoff}
-            local = {day for day in local if day < cutoff}
-            if len(local) > LISTENER_REBUILD_AFTER_DAYS:
-                rebuild_users.add(user_id)
-            elif local:
-                by_zone_days[zones.get(user_id, "UTC")][user_id] = local
-        by_zone_rebuild: dict[str, list[int]] = defaultdict(list)
-        for user_id in rebuild_users:
-            by_zone_rebuild[zones.get(user_id, "UTC")].append(user_id)
-
-        site_runs = _runs(site_days, SQLITE_SITE_CHUNK_DAYS if _compute_before_writing() else SITE_CHUNK_DAYS)
-        steps = len(site_runs) + len(by_zone_days) + len(by_zone_rebuild)
-        done = 0
-        if progress:
-            progress(0, steps)
-        for first, last in site_runs:
-            _site_chunk(first, last, tz=site_tz, last_listen_id=last_listen_id)
-            done += 1
-            _advance(lease, progress, done, steps)
-
-        listener_days = 0
-        for name, user_ids in by_zone_rebuild.items():
-            tz = zone(name)
-            listener_days += _listeners_rebuild(
-                sorted(user_ids), tz=tz, cutoff=local_day(now, tz), last_listen_id=last_listen_id
-            )
-            done += 1
-            _advance(lease, progress, done, steps)
-        # Month rows (complete months only) of the changed days, and the months completed since.
-        touched_months: dict[tuple[str, dt.date], set[int]] = defaultdict(set)
-        for name, pairs in by_zone_days.items():
-            listener_days += _listener_days(pairs, zone_name=name, last_listen_id=last_listen_id)
-            current = local_day(now, zone(name)).replace(day=1)
-            for user_id, days in pairs.items():
-                for day in days:
-                    if day.replace(day=1) < current:
-                        touched_months[(name, day.replace(day=1))].add(user_id)
-            done += 1
-            _advance(lease, progress, done, steps)
         if not full:
-            for name in User.objects.values_list("time_zone", flat=True).distinct():
-                month = local_day(state.watermark, zone(name)).replace(day=1)
-                current = local_day(now, zone(name)).replace(day=1)
-                while month < current:
-                    touched_months[(name, month)] = set()  # the whole zone
-                    month = _next_month(month)
-        for (name, month), user_ids in sorted(touched_months.items()):
-            if not user_ids or len(user_ids) > WHOLE_ZONE_AFTER:
-                _listener_months(None, months=[month], zone_name=name)
-            else:
-                _listener_months(sorted(user_ids), months=[month])
-        touched = set(rebuild_users) | {u for pairs in by_zone_days.values() for u in pairs}
-        with transaction.atomic():
-            if full:
-                _full_leftovers_delete(site_days, last_listen_id=last_listen_id)
-            _states_save({u: zones.get(u, "UTC") for u in touched}, now)
-            models.DirtyDay.objects.filter(day__in=dirty_utc).delete()
-            seconds = time.monotonic() - began
-            state = _state_for_update()
-            state.watermark = now
-            state.last_listen_id = last_listen_id
-            state.last_play_id = last_play_id
-            state.last_started_at = timezone.now() - dt.timedelta(seconds=seconds)
-            state.last_finished_at = timezone.now()
-            state.last_duration_ms = int(seconds * 1000)
-            state.last_site_days = len(site_days)
-            state.last_listener_days = listener_days
-            state.last_full = full
-            state.save()
+            _completed_months_touch(touched_months, watermark=state.watermark, now=now)
+        _touched_months_rollup(touched_months)
+        seconds = _run_finish(
+            plan,
+            listeners,
+            full=full,
+            dirty_utc=dirty_utc,
+            now=now,
+            last_listen_id=last_listen_id,
+            last_play_id=last_play_id,
+            listener_days=listener_days,
+            began=began,
+        )
     finally:
         lock.lock_release(lease)
-    if connection.vendor == "postgresql" and (full or len(site_days) > ANALYZE_AFTER_DAYS):
-        # Fresh planner statistics after a bulk rewrite: stale ones made page queries 10x slower.
-        with connection.cursor() as cursor:
-            for model in SITE_MODELS + LISTENER_MODELS + LISTENER_MONTH_MODELS:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    _statistics_refresh(full=full, site_days=len(plan.site_days))
     return RollupSummary(
         full=full,
-        site_days=len(site_days),
+        site_days=len(plan.site_days),
         listener_days=listener_days,
-        listeners_rebuilt=len(rebuild_users),
+        listeners_rebuilt=len(plan.rebuild_users),
         seconds=seconds,
     )
 

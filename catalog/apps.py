@@ -7,7 +7,7 @@ class CatalogConfig(AppConfig):
     verbose_name = "Catalog"
 
     def ready(self):
-        from . import search
+        from . import search  # imports the models, which need the app registry
 
         # The typo tier of search on SQLite calls pg_trgm's measures, computed in Python.
         connection_created.connect(search.register_sqlite_functions, dispatch_uid="catalog.search.sqlite")

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .covers import cover_file_in, cover_store
-from .matching import match_key
 from .models import Album, Artist, AudioFile, Genre, Track
+from .normalize import name_key
 from .tags import AUDIO_EXTENSIONS, AudioTags, TagReadError, read_audio_file
 
 BATCH_SIZE = 500
@@ -102,6 +102,11 @@ def file_sha256(path: str) -> str:
     """Return the SHA-256 of a file, read in chunks."""
     with open(path, "rb") as stream:
         return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+def match_key(text: str) -> str:
+    """Return name_key(text), or the case-folded text for names that are all punctuation ("!!!")."""
+    return name_key(text) or " ".join(text.casefold().split())[:255]
 
 
 def genre_slug(name: str) -> str:
@@ -305,6 +310,30 @@ class LibraryImporter:
 
         An existing album takes its title, year and type from the first file of it read in the run.
         """
+        by_mbid, by_pair = self._albums_existing(items)
+        created: list[Album] = []
+        changed: dict[int, Album] = {}
+        for item in items:
+            tags = item.tags
+            album = self._album_match(item, by_mbid=by_mbid, by_pair=by_pair, changed=changed)
+            if album is None:
+                album = self._album_new(item, by_mbid=by_mbid, by_pair=by_pair)
+                created.append(album)
+            elif album.pk not in self._albums_refreshed:
+                self._albums_refreshed.add(album.pk)
+                if self._refresh_album(album, item):
+                    changed[id(album)] = album
+            if album.release_year is None and tags.year:
+                album.release_year = tags.year
+                changed[id(album)] = album
+            item.album = album
+        self._albums_write(items, created=created, changed=changed, now=now)
+
+    @staticmethod
+    def _albums_existing(
+        items: list[_ReadFile],
+    ) -> tuple[dict, dict[tuple[int, str], list[Album]]]:
+        """Return the existing albums the files may be of, by MusicBrainz id and by (artist, title key)."""
         keys = {match_key(item.tags.album) for item in items}
         artist_ids = {item.album_artist.pk for item in items}
         mbids = {item.tags.album_mbid for item in items if item.tags.album_mbid}
@@ -315,45 +344,53 @@ class LibraryImporter:
             if album.mbid:
                 by_mbid[album.mbid] = album
             by_pair.setdefault((album.artist_id, album.title_key), []).append(album)
+        return by_mbid, by_pair
 
-        created: list[Album] = []
-        changed: dict[int, Album] = {}
-        for item in items:
-            tags = item.tags
-            key, mbid = match_key(tags.album), tags.album_mbid
-            album = by_mbid.get(mbid) if mbid else None
-            if album is None:
-                namesakes = by_pair.get((item.album_artist.pk, key), [])
-                if mbid:
-                    album = next((a for a in namesakes if a.mbid is None), None)
-                    if album is not None:
-                        album.mbid = mbid
-                        by_mbid[mbid] = album
-                        changed[id(album)] = album
-                elif namesakes:
-                    album = namesakes[0]
-            if album is None:
-                album = Album(
-                    title=tags.album,
-                    title_key=key,
-                    artist=item.album_artist,
-                    release_year=tags.year,
-                    album_type=tags.album_type or Album.AlbumType.ALBUM,
-                    mbid=mbid,
-                )
-                created.append(album)
-                by_pair.setdefault((item.album_artist.pk, key), []).append(album)
-                if mbid:
+    @staticmethod
+    def _album_match(
+        item: _ReadFile, *, by_mbid: dict, by_pair: dict, changed: dict[int, Album]
+    ) -> Album | None:
+        """Return the known album of a file, or None.
+
+        By release id, else by (album artist, title key); a namesake without an id takes the file's id
+        (and is marked changed).
+        """
+        key, mbid = match_key(item.tags.album), item.tags.album_mbid
+        album = by_mbid.get(mbid) if mbid else None
+        if album is None:
+            namesakes = by_pair.get((item.album_artist.pk, key), [])
+            if mbid:
+                album = next((a for a in namesakes if a.mbid is None), None)
+                if album is not None:
+                    album.mbid = mbid
                     by_mbid[mbid] = album
-            elif album.pk not in self._albums_refreshed:
-                self._albums_refreshed.add(album.pk)
-                if self._refresh_album(album, item):
                     changed[id(album)] = album
-            if album.release_year is None and tags.year:
-                album.release_year = tags.year
-                changed[id(album)] = album
-            item.album = album
+            elif namesakes:
+                album = namesakes[0]
+        return album
 
+    @staticmethod
+    def _album_new(item: _ReadFile, *, by_mbid: dict, by_pair: dict) -> Album:
+        """Build a new album from a file's tags (unsaved) and make it known to the following files."""
+        tags = item.tags
+        key, mbid = match_key(tags.album), tags.album_mbid
+        album = Album(
+            title=tags.album,
+            title_key=key,
+            artist=item.album_artist,
+            release_year=tags.year,
+            album_type=tags.album_type or Album.AlbumType.ALBUM,
+            mbid=mbid,
+        )
+        by_pair.setdefault((item.album_artist.pk, key), []).append(album)
+        if mbid:
+            by_mbid[mbid] = album
+        return album
+
+    def _albums_write(
+        self, items: list[_ReadFile], *, created: list[Album], changed: dict[int, Album], now
+    ) -> None:
+        """Insert the new albums, set covers, and update the changed albums in bulk."""
         Album.objects.bulk_create(created)
         self._albums_refreshed.update(album.pk for album in created)
         for album in created:  # their covers are set below with one update

@@ -1,11 +1,14 @@
 from django.apps import AppConfig
 
+from catalog.signals import library_changed
+
 
 class ListeningConfig(AppConfig):
     name = "listening"
     verbose_name = "Listening"
 
     def ready(self) -> None:
+        # Imported here: the shelves and the receivers import models, which need the app registry.
         from catalog import shelves
 
         from . import shelves as listening_shelves
@@ -17,8 +20,6 @@ class ListeningConfig(AppConfig):
         from catalog.demo import steps as demo_steps
 
         demo_steps.register("listening.demo.demo_listeners_step")
-
-        from catalog.signals import library_changed
 
         from .receivers import link_listens_after_library_change
 

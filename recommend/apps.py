@@ -6,6 +6,7 @@ class RecommendConfig(AppConfig):
     verbose_name = "Recommend"
 
     def ready(self) -> None:
+        # Imported here: the shelves import models, which need the app registry.
         from catalog import shelves
 
         from . import shelves as recommend_shelves

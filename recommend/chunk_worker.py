@@ -9,14 +9,15 @@ _state: dict = {}
 
 def setup(database_name: str, artifact: str) -> None:
     """Set up Django on the parent's database (e.g. a test database) and memory-map its model."""
+    # Imported here, not at module level: spawned workers import this module before Django is set up.
     import django
     from django.conf import settings
 
     django.setup()
     settings.DATABASES["default"]["NAME"] = database_name
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # heavy (BLAS), and only in worker processes
 
-    from recommend.services import training
+    from recommend.services import training  # imports models: only once django.setup() has run
 
     threadpool_limits(1)  # one BLAS thread per worker: the workers already share the cores
     _state["trained"] = training.load_trained_path(artifact)
@@ -24,6 +25,6 @@ def setup(database_name: str, artifact: str) -> None:
 
 def generate(run_id: int, user_ids: list[int]) -> tuple[dict, int]:
     """Generate one chunk of the run; return its result and its size."""
-    from recommend.services import workflow
+    from recommend.services import workflow  # imports models: only once setup() has run
 
     return workflow.chunk_stage(run_id, user_ids, trained=_state["trained"]), len(user_ids)

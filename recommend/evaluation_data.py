@@ -24,7 +24,7 @@ class ListeningFrames:
 
 def listening_frames() -> ListeningFrames:
     """Return every finished play, imported listens that have no play, the catalog and the likes."""
-    import pandas as pd
+    import pandas as pd  # heavy, deferred: web workers import this module
 
     event_columns = ["user_id", "item_id", "timestamp", "ms_played", "duration_ms", "skipped"]
     plays = (

@@ -19,6 +19,7 @@ from listening.models import Playlist, PlaylistTrack
 
 from .models import Recommendation, TastePick, TrackDislike
 from .selectors import MIX_KINDS
+from .services.generation import generate_for_user
 
 UNDO_TTL_SECONDS = 24 * 3600
 logger = logging.getLogger(__name__)
@@ -133,8 +134,6 @@ def taste_pick_apply(*, user) -> bool:
     Return False (and log why) if generation failed: the picks are kept, and the nightly run makes
     the mixes instead.
     """
-    from .services.generation import generate_for_user
-
     try:
         result = generate_for_user(user)
     except Exception:  # a failed generation must not lose the picks or fail the page

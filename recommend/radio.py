@@ -284,14 +284,33 @@ def _pick(*, session: RadioSession, user, size: int, first: int | None = None) -
     """
     if size <= 0:
         return []
-    served = set(session.served)
     skipped = session.skipped[-MAX_SKIP_ANCHORS:]
+    neighbour_score = _neighbour_scores(session=session, skipped=skipped)
+    artist_weight = _artist_weights(session=session, skipped=skipped)
+    candidates, genre_candidates = _candidates(
+        session=session, neighbour_score=neighbour_score, artist_weight=artist_weight, size=size
+    )
+    scored = _scored(
+        session=session,
+        user=user,
+        candidates=candidates,
+        neighbour_score=neighbour_score,
+        artist_weight=artist_weight,
+        genre_candidates=genre_candidates,
+    )
+    if first is not None:
+        scored.sort(key=lambda item: item[1] != first)  # stable: the rest keep their order
+    chosen = _choose_diverse(session=session, scored=scored, size=size)
+    session.served.extend(chosen)
+    return chosen
+
+
+def _neighbour_scores(*, session: RadioSession, skipped: list[int]) -> dict[int, float]:
+    """Score the track neighbours of the session's strongest positives, against the skipped (1 query)."""
     positives: dict[int, float] = dict(session.anchors)
     for pk in session.played:
         positives[pk] = positives.get(pk, 0.0) + PLAYED_WEIGHT
     strongest = sorted(positives, key=lambda pk: -positives[pk])[:MAX_ANCHORS]
-
-    # Track neighbours: for the positives, against the skipped.
     neighbour_score: dict[int, float] = defaultdict(float)
     links = SimilarTrack.objects.filter(track_id__in=strongest + skipped).values_list(
         "track_id", "similar_id", "score"
@@ -302,8 +321,11 @@ def _pick(*, session: RadioSession, user, size: int, first: int | None = None) -
             neighbour_score[similar] -= SKIP_PENALTY * score
         if anchor in positives:
             neighbour_score[similar] += positives[anchor] * score
+    return neighbour_score
 
-    # Artists: the seed's, those played to the end, their neighbours; skips count against.
+
+def _artist_weights(*, session: RadioSession, skipped: list[int]) -> dict[int, float]:
+    """Weigh artists: the seed's, those played to the end, their neighbours; skips count against (1 query)."""
     artist_weight: dict[int, float] = defaultdict(float)
     for artist_id in session.seed_artists:
         artist_weight[artist_id] += ARTIST_SEED
@@ -321,8 +343,18 @@ def _pick(*, session: RadioSession, user, size: int, first: int | None = None) -
     for pk in skipped:
         artist_weight[session.artist_of.get(pk)] += ARTIST_SKIPPED
     artist_weight.pop(None, None)
+    return artist_weight
 
-    # Candidates: neighbours, tracks of the best artists, tracks of the seed's genres, the anchors.
+
+def _candidates(
+    *, session: RadioSession, neighbour_score: dict[int, float], artist_weight: dict[int, float], size: int
+) -> tuple[dict[int, int | None], set[int]]:
+    """Gather unserved candidates (track id to artist id) and which came from the seed's genres.
+
+    Neighbours, tracks of the best artists, tracks of the seed's genres, the anchors; the whole catalog
+    when these are fewer than `size` (1 to 3 queries).
+    """
+    served = set(session.served)
     pool_artists = [a for a in sorted(artist_weight, key=lambda a: -artist_weight[a]) if artist_weight[a] > 0]
     candidates: dict[int, int | None] = dict.fromkeys(neighbour_score)
     if pool_artists:
@@ -357,8 +389,22 @@ def _pick(*, session: RadioSession, user, size: int, first: int | None = None) -
         if len(extra) < wanted:
             extra += list(unplayed.filter(pk__lt=pivot).values_list("pk", "artist_id")[: wanted - len(extra)])
         candidates.update({pk: artist_id for pk, artist_id in extra if pk not in candidates})
+    return candidates, genre_candidates
 
-    # Playable, not thumbed down, with their artists (one query for all candidates).
+
+def _scored(
+    *,
+    session: RadioSession,
+    user,
+    candidates: dict[int, int | None],
+    neighbour_score: dict[int, float],
+    artist_weight: dict[int, float],
+    genre_candidates: set[int],
+) -> list[tuple[float, int, int]]:
+    """Score the playable candidates the user has not thumbed down, best first (1 query).
+
+    Each item is (score, track id, artist id).
+    """
     rows = (
         Track.objects.playable()
         .filter(pk__in=list(candidates))
@@ -383,9 +429,14 @@ def _pick(*, session: RadioSession, user, size: int, first: int | None = None) -
         )
         scored.append((score, pk, artist_id))
     scored.sort(key=lambda item: (-item[0], item[1]))
-    if first is not None:
-        scored.sort(key=lambda item: item[1] != first)  # stable: the rest keep their order
+    return scored
 
+
+def _choose_diverse(*, session: RadioSession, scored: list[tuple[float, int, int]], size: int) -> list[int]:
+    """Take up to `size` tracks from the scored list, best first, spreading artists out.
+
+    Records each chosen track's artist in the session; `scored` is consumed.
+    """
     chosen: list[int] = []
     per_artist: dict[int, int] = defaultdict(int)
     previous_artist = session.artist_of.get(session.served[-1]) if session.served else None
@@ -404,5 +455,4 @@ def _pick(*, session: RadioSession, user, size: int, first: int | None = None) -
         per_artist[artist_id] += 1
         previous_artist = artist_id
         session.artist_of[pk] = artist_id
-    session.served.extend(chosen)
     return chosen

@@ -314,8 +314,6 @@ def taste_pick_get(*, user) -> TastePick | None:
 
 def picker_genres(*, limit: int = 24) -> list[Genre]:
     """Return the genres a new listener picks from: those with playable tracks, biggest first."""
-    from catalog import selectors as catalog_selectors
-
     return catalog_selectors.genre_overview(limit=limit, biggest_first=True)
 
 

@@ -8,6 +8,7 @@ machine may take (they read the persisted model), and ``recommend.finish_run`` r
 import logging
 
 from celery import chord, shared_task
+from django.db import transaction
 
 from .models import RecommendationRun
 from .services import lock, workflow
@@ -64,8 +65,6 @@ def finish_run(results: list[dict], run_id: int) -> dict:
 
 def rebuild_queue(*, trigger: str = RecommendationRun.Trigger.MANUAL) -> RecommendationRun:
     """Record a pending run and queue its rebuild once the transaction commits."""
-    from django.db import transaction
-
     run = workflow.run_create(trigger=trigger)
     transaction.on_commit(lambda: rebuild.delay(run.pk, trigger))
     return run

@@ -1,6 +1,7 @@
 """The Celery application; configuration comes from Django settings prefixed CELERY_."""
 
 import os
+from pathlib import Path
 
 from celery import Celery
 
@@ -14,8 +15,6 @@ app.autodiscover_tasks()
 @app.on_after_configure.connect
 def _create_embedded_folders(sender, **kwargs):
     """Create the folders of the serverless defaults (filesystem broker, file result backend)."""
-    from pathlib import Path
-
     options = sender.conf.broker_transport_options or {}
     folders = [options.get("data_folder_in"), options.get("data_folder_out"), options.get("processed_folder"),
                options.get("control_folder")]

@@ -8,6 +8,8 @@ from django import template
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from catalog import shelves
+
 register = template.Library()
 
 
@@ -90,8 +92,6 @@ def greeting(user, now: datetime.datetime | None = None) -> str:
 @register.simple_tag(takes_context=True)
 def page_shelves(context, page: str, obj) -> list:
     """Return the sections other apps registered for this catalog page (catalog.shelves.register_section)."""
-    from catalog import shelves
-
     user = context.get("user")
     if user is None or not user.is_authenticated:
         return []

@@ -396,87 +396,107 @@ class _Utf8Chunks:
         return text
 
 
-def iter_json_array(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
-    """Yield (item number, value) for each item of a JSON array, reading the stream in pieces.
+class _ArrayText:
+    """A JSON array's text read piece by piece: a buffer of what is not parsed yet, a position in it."""
 
-    Raises FormatError where the rest cannot be read: not an array, broken JSON, bytes that are not
-    UTF-8, an item over MAX_RECORD_BYTES. The items before it have been yielded.
-    """
-    chunks = _Utf8Chunks(stream)
-    decoder = json.JSONDecoder()
-    buffer, pos = "", 0
+    def __init__(self, stream: IO[bytes]):
+        self.chunks = _Utf8Chunks(stream)
+        self.decoder = json.JSONDecoder()
+        self.buffer, self.pos = "", 0
 
-    def more() -> bool:
-        nonlocal buffer, pos
-        text = chunks.read()
+    def more(self) -> bool:
+        """Append the next piece of the file to the buffer (dropping what was parsed); False at its end."""
+        text = self.chunks.read()
         if text is None:
             return False
-        buffer, pos = buffer[pos:] + text, 0
+        self.buffer, self.pos = self.buffer[self.pos :] + text, 0
         return True
 
-    def next_char() -> str:
-        nonlocal pos
+    def next_char(self) -> str:
+        """Skip white space and return the next character, reading on as needed ("" at the end)."""
         while True:
-            pos = _SPACE.match(buffer, pos).end()
-            if pos < len(buffer):
-                return buffer[pos]
-            if not more():
+            self.pos = _SPACE.match(self.buffer, self.pos).end()
+            if self.pos < len(self.buffer):
+                return self.buffer[self.pos]
+            if not self.more():
                 return ""
 
-    char = next_char()
-    if char == "":
-        raise FormatError(chunks.error or "The file is empty.")
-    if char != "[":
-        raise FormatError(chunks.error or "Expected a JSON array (a file that starts with [).")
-    pos += 1
-    number = 0
-    char = next_char()
-    if char == "]":
-        return
-    while True:
-        if char == "":
-            raise FormatError(
-                chunks.error or f"The file ends after item {number}, inside the array.", number + 1
-            )
-        number += 1
+    def grow(self) -> bool:
+        """Read one more piece while the item being parsed is within MAX_RECORD_BYTES; False if not."""
+        return len(self.buffer) - self.pos <= MAX_RECORD_BYTES and self.more()
+
+    def item(self, number: int) -> Any:
+        """Parse the item at the position (item ``number``), reading on as it needs, and move past it.
+
+        An item that cannot be stored (too deep, unstorable text) is a BadItem; raises FormatError where
+        the rest cannot be read.
+        """
         while True:
             try:
-                value, end = decoder.raw_decode(buffer, pos)
+                value, end = self.decoder.raw_decode(self.buffer, self.pos)
             except RecursionError:
-                end = deep_value_end(buffer, pos)
-                if end is None and len(buffer) - pos <= MAX_RECORD_BYTES and more():
+                end = deep_value_end(self.buffer, self.pos)
+                if end is None and self.grow():
                     continue
                 if end is None:
                     raise FormatError(DEEP_ITEM, number) from None
                 value = BadItem(DEEP_ITEM)
                 break
             except json.JSONDecodeError as error:
-                if len(buffer) - pos <= MAX_RECORD_BYTES and more():
+                if self.grow():
                     continue
-                if len(buffer) - pos > MAX_RECORD_BYTES:
+                if len(self.buffer) - self.pos > MAX_RECORD_BYTES:
                     message = f"Item {number} is longer than {MAX_RECORD_BYTES:,} bytes."
                     raise FormatError(message, number) from None
-                raise FormatError(chunks.error or f"Not valid JSON: {error.msg}.", number) from None
+                raise FormatError(self.chunks.error or f"Not valid JSON: {error.msg}.", number) from None
             if not isinstance(value, dict | list | str):
                 # A number may go on in the next piece of the file ("15" of "1500.0").
-                following = _SPACE.match(buffer, end).end()
-                cut = following >= len(buffer) or buffer[following] not in ",]"
-                if cut and len(buffer) - pos <= MAX_RECORD_BYTES and more():
+                following = _SPACE.match(self.buffer, end).end()
+                cut = following >= len(self.buffer) or self.buffer[following] not in ",]"
+                if cut and self.grow():
                     continue
-            problem = unstorable_text(value, buffer, pos, end)
+            problem = unstorable_text(value, self.buffer, self.pos, end)
             if problem:
                 value = BadItem(problem)
             break
-        pos = end
-        yield number, value
-        char = next_char()
+        self.pos = end
+        return value
+
+
+def iter_json_array(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
+    """Yield (item number, value) for each item of a JSON array, reading the stream in pieces.
+
+    Raises FormatError where the rest cannot be read: not an array, broken JSON, bytes that are not
+    UTF-8, an item over MAX_RECORD_BYTES. The items before it have been yielded.
+    """
+    text = _ArrayText(stream)
+    char = text.next_char()
+    if char == "":
+        raise FormatError(text.chunks.error or "The file is empty.")
+    if char != "[":
+        raise FormatError(text.chunks.error or "Expected a JSON array (a file that starts with [).")
+    text.pos += 1
+    number = 0
+    char = text.next_char()
+    if char == "]":
+        return
+    while True:
+        if char == "":
+            raise FormatError(
+                text.chunks.error or f"The file ends after item {number}, inside the array.", number + 1
+            )
+        number += 1
+        yield number, text.item(number)
+        char = text.next_char()
         if char == ",":
-            pos += 1
-            char = next_char()
+            text.pos += 1
+            char = text.next_char()
         elif char == "]":
             return
         elif char == "":
-            raise FormatError(chunks.error or f"The file ends after item {number}, before the closing ].")
+            raise FormatError(
+                text.chunks.error or f"The file ends after item {number}, before the closing ]."
+            )
         else:
             raise FormatError(f"Expected , or ] after item {number}.", number)
 

@@ -212,26 +212,36 @@ def validate_additional_info(info: Any) -> dict:
         raise ListenValidationError("track_metadata.additional_info must be a JSON object.")
     result = dict(info)
     if "tags" in info:
-        tags = info["tags"]
-        if tags is None:
-            del result["tags"]
-        elif not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
-            raise ListenValidationError("track_metadata.additional_info.tags must be a list of strings.")
-        elif len(tags) > MAX_TAGS_PER_LISTEN:
-            raise ListenValidationError(
-                f"JSON document may not contain more than {MAX_TAGS_PER_LISTEN} items in "
-                "track_metadata.additional_info.tags."
-            )
-        elif any(len(tag) > MAX_TAG_LENGTH for tag in tags):
-            raise ListenValidationError(
-                "JSON document may not contain track_metadata.additional_info.tags longer than "
-                f"{MAX_TAG_LENGTH} characters."
-            )
+        _tags_check(info["tags"], result)
     if "duration" in info and "duration_ms" in info:
         raise ListenValidationError("JSON document should not contain both duration and duration_ms.")
     for key, limit in (("duration", MAX_DURATION_S), ("duration_ms", MAX_DURATION_MS)):
         if key in info:
             result[key] = _duration(info[key], key, limit)
+    _mbids_check(info, result)
+    return result
+
+
+def _tags_check(tags: Any, result: dict) -> None:
+    """Check additional_info's tags: a short list of short strings, or null (dropped from ``result``)."""
+    if tags is None:
+        del result["tags"]
+    elif not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise ListenValidationError("track_metadata.additional_info.tags must be a list of strings.")
+    elif len(tags) > MAX_TAGS_PER_LISTEN:
+        raise ListenValidationError(
+            f"JSON document may not contain more than {MAX_TAGS_PER_LISTEN} items in "
+            "track_metadata.additional_info.tags."
+        )
+    elif any(len(tag) > MAX_TAG_LENGTH for tag in tags):
+        raise ListenValidationError(
+            "JSON document may not contain track_metadata.additional_info.tags longer than "
+            f"{MAX_TAG_LENGTH} characters."
+        )
+
+
+def _mbids_check(info: dict, result: dict) -> None:
+    """Check additional_info's MBIDs, single and lists; empty ones are dropped from ``result``."""
     for key in SINGLE_MBID_KEYS:
         if key in info:
             mbid = info[key]
@@ -251,7 +261,6 @@ def validate_additional_info(info: Any) -> dict:
             if not all(_is_uuid(mbid) for mbid in mbids):
                 raise ListenValidationError(f"{key} MBID format invalid.")
             result[key] = mbids
-    return result
 
 
 def _duration(value: Any, key: str, limit: int) -> int:

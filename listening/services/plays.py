@@ -54,11 +54,7 @@ def play_report(
     Reports carry cumulative figures (ms played, stalls, errors), so merging takes the maximum:
     repeated, late or out-of-order reports of one play give one Play and at most one Listen.
     """
-    if event not in PLAY_EVENTS:
-        expected = ", ".join(PLAY_EVENTS)
-        raise ValidationError({"event": f"Unknown event {event!r}; expected one of {expected}."})
-    if context_type not in ContextType.values:
-        raise ValidationError({"context_type": f"Unknown context {context_type!r}."})
+    _report_check(event=event, context_type=context_type)
     now = timezone.now()
     start = _trusted_start(started_at, played_ms, now)
     play, created = Play.objects.select_for_update().get_or_create(
@@ -74,6 +70,55 @@ def play_report(
     )
     if play.track_id != track.pk:
         raise ValidationError({"track_id": "This play id was reported for another track."})
+    qualifies = _play_merge(
+        play,
+        track=track,
+        event=event,
+        start=start,
+        now=now,
+        played_ms=played_ms,
+        time_to_first_audio_ms=time_to_first_audio_ms,
+        stall_count=stall_count,
+        stall_ms=stall_ms,
+        error_count=error_count,
+        error=error,
+    )
+    changed = created  # a new play (recently played), or a listen recorded or moved (history)
+    if qualifies:
+        changed = _listen_sync(play, user=user, track=track, play_id=play_id, source=source) or changed
+    if changed:
+        selectors.listener_changed(user_ids=[user.pk])
+    _update_now_playing(user=user, track=track, play=play, ended=play.ended_at is not None, now=now)
+    return play
+
+
+def _report_check(*, event: str, context_type: str) -> None:
+    """Raise ValidationError, naming the field, for an unknown event or context type."""
+    if event not in PLAY_EVENTS:
+        expected = ", ".join(PLAY_EVENTS)
+        raise ValidationError({"event": f"Unknown event {event!r}; expected one of {expected}."})
+    if context_type not in ContextType.values:
+        raise ValidationError({"context_type": f"Unknown context {context_type!r}."})
+
+
+def _play_merge(
+    play: Play,
+    *,
+    track: Track,
+    event: str,
+    start: dt.datetime,
+    now: dt.datetime,
+    played_ms: int,
+    time_to_first_audio_ms: int | None,
+    stall_count: int,
+    stall_ms: int,
+    error_count: int,
+    error: str,
+) -> bool:
+    """Merge a report's cumulative figures into the play (the maximum of each) and save it.
+
+    Return whether the play now counts as a listen.
+    """
     play.started_at = min(play.started_at, start)
     play.ms_played = max(play.ms_played, played_ms)
     play.stall_count = max(play.stall_count, stall_count)
@@ -89,34 +134,36 @@ def play_report(
     if play.ended_at is not None:
         play.skipped = not qualifies
     play.save()
+    return qualifies
 
-    changed = created  # a new play (recently played), or a listen recorded or moved (history)
-    if qualifies:
-        listen = Listen.objects.filter(play=play).first()
-        changed = changed or listen is None or listen.listened_at != play.started_at
-        if listen is None:
-            Listen.objects.create(
-                user=user,
-                track=track,
-                play=play,
-                listened_at=play.started_at,
-                dedupe_key=play_dedupe_key(play_id),
-                ms_played=play.ms_played,
-                source=source,
-                context_type=play.context_type,
-                context_id=play.context_id,
-                artist_name=track.artist.name,
-                track_name=track.title,
-                release_name=track.album.title,
-                recording_mbid=track.mbid,
-            )
-        elif (listen.listened_at, listen.ms_played) != (play.started_at, play.ms_played):
-            listen.listened_at, listen.ms_played = play.started_at, play.ms_played
-            listen.save(update_fields=["listened_at", "ms_played"])
-    if changed:
-        selectors.listener_changed(user_ids=[user.pk])
-    _update_now_playing(user=user, track=track, play=play, ended=play.ended_at is not None, now=now)
-    return play
+
+def _listen_sync(play: Play, *, user, track: Track, play_id: uuid.UUID, source: str) -> bool:
+    """Create the play's Listen, or move it to the play's start and figures.
+
+    Return whether the listening history changed (a listen recorded or moved).
+    """
+    listen = Listen.objects.filter(play=play).first()
+    changed = listen is None or listen.listened_at != play.started_at
+    if listen is None:
+        Listen.objects.create(
+            user=user,
+            track=track,
+            play=play,
+            listened_at=play.started_at,
+            dedupe_key=play_dedupe_key(play_id),
+            ms_played=play.ms_played,
+            source=source,
+            context_type=play.context_type,
+            context_id=play.context_id,
+            artist_name=track.artist.name,
+            track_name=track.title,
+            release_name=track.album.title,
+            recording_mbid=track.mbid,
+        )
+    elif (listen.listened_at, listen.ms_played) != (play.started_at, play.ms_played):
+        listen.listened_at, listen.ms_played = play.started_at, play.ms_played
+        listen.save(update_fields=["listened_at", "ms_played"])
+    return changed
 
 
 def _update_now_playing(*, user, track: Track, play: Play, ended: bool, now: dt.datetime) -> None:

@@ -1,5 +1,6 @@
 """Shapes of the recommend API's answers, and the examples its schema shows."""
 
+from django.core.files.storage import default_storage
 from rest_framework import serializers
 
 from catalog.api.serializers import ARTIST_EXAMPLE, TRACK_EXAMPLE, ArtistSummarySerializer, TrackSerializer
@@ -82,8 +83,6 @@ class MixSerializer(serializers.Serializer):
     url = serializers.CharField(source="get_absolute_url", help_text="The playlist's page.")
 
     def get_cover_urls(self, mix) -> list[str]:
-        from django.core.files.storage import default_storage
-
         return [default_storage.url(name) for name in getattr(mix, "mosaic", [])]
 
 

@@ -99,8 +99,8 @@ class _Profiles:
 
 def _exclusions(trained: TrainedModel, user_ids, recent, dislikes):
     """Return a CSR (len(user_ids) x items) of pairs that must never be generated."""
-    import numpy as np
-    import scipy.sparse as sp
+    import numpy as np  # heavy, deferred: web workers import this module
+    import scipy.sparse as sp  # heavy, deferred: web workers import this module
 
     rows_by_user = {u: i for i, u in enumerate(user_ids)}
     parts_rows, parts_cols = [], []
@@ -122,7 +122,7 @@ def _exclusions(trained: TrainedModel, user_ids, recent, dislikes):
 
 def _heaviest(matrix, limit: int) -> list:
     """Return each row's (columns, weights), heaviest first, at most ``limit``."""
-    import numpy as np
+    import numpy as np  # heavy, deferred: web workers import this module
 
     out = []
     for row in range(matrix.shape[0]):
@@ -137,13 +137,9 @@ def _heaviest(matrix, limit: int) -> list:
 
 def _score_chunk(trained: TrainedModel, user_ids: Sequence[int]) -> _Profiles:
     """Score the chunk's listeners (a fixed number of queries for the whole chunk)."""
-    import numpy as np
-    import scipy.sparse as sp
-
-    from recommend.engine.data import build_interactions
+    import numpy as np  # heavy, deferred: web workers import this module
 
     interactions = trained.interactions
-    model = trained.model
     user_ids = [int(u) for u in user_ids]
     index = interactions.user_index(np.asarray(user_ids, dtype=np.int64))
     fitted = [u for u, i in zip(user_ids, index, strict=True) if i >= 0]
@@ -156,95 +152,145 @@ def _score_chunk(trained: TrainedModel, user_ids: Sequence[int]) -> _Profiles:
     dislikes = frames.dislikes_frame(user_ids=user_ids)
 
     n = len(user_ids)
-    pool_items = np.full((n, POOL_SIZE), -1, np.int64)
-    pool_scores = np.full((n, POOL_SIZE), -np.inf, np.float32)
-    history: list = [(np.array([], np.int64), np.array([], np.float32))] * n
-    position = {u: i for i, u in enumerate(user_ids)}
-    candidates = np.asarray(trained.candidates)
-
+    pools = _Pools(
+        items=np.full((n, POOL_SIZE), -1, np.int64),
+        scores=np.full((n, POOL_SIZE), -np.inf, np.float32),
+        history=[(np.array([], np.int64), np.array([], np.float32))] * n,
+        position={u: i for i, u in enumerate(user_ids)},
+    )
     if fitted:
-        rows = np.array([position[u] for u in fitted])
-        users = index[rows]
-        exclude = _exclusions(trained, fitted, recent, dislikes[dislikes["user_id"].isin(fitted)])
-        items, scores = model.recommend(users, n=POOL_SIZE, exclude=exclude, candidates=candidates)
-        pool_items[rows], pool_scores[rows] = items, scores
-        for row, entry in zip(rows, _heaviest(interactions.matrix[users], HISTORY_ITEMS), strict=True):
-            history[row] = entry
-
+        _pools_fitted(trained, pools, fitted, index=index, recent=recent, dislikes=dislikes)
     with_history = []
     if unfitted:
         active = set(new_events["user_id"].tolist()) | set(new_likes["user_id"].tolist())
         with_history = [u for u in unfitted if u in active]
     if with_history:
-        weighting = training.production_preset().weighting
-        own = build_interactions(
-            new_events[new_events["user_id"].isin(with_history)],
-            likes=new_likes[new_likes["user_id"].isin(with_history)],
-            dislikes=dislikes[dislikes["user_id"].isin(with_history)],
-            user_ids=with_history,
-            item_ids=interactions.item_ids,
-            weighting=weighting,
-            now=trained.reference_time,
+        _pools_own_history(
+            trained, pools, with_history, new_events=new_events, new_likes=new_likes, dislikes=dislikes
         )
-        items, scores = model.recommend_rows(
-            own.matrix, n=POOL_SIZE, negative=own.negative, candidates=candidates
-        )
-        seen = own.seen()
-        rows = np.array([position[u] for u in with_history])
-        for local, row in enumerate(rows):
-            played = set(seen.indices[seen.indptr[local] : seen.indptr[local + 1]].tolist())
-            keep = np.array([i >= 0 and i not in played for i in items[local]], dtype=bool)
-            kept = items[local][keep]
-            pool_items[row, : len(kept)] = kept
-            pool_scores[row, : len(kept)] = scores[local][keep]
-        for row, entry in zip(rows, _heaviest(own.matrix, HISTORY_ITEMS), strict=True):
-            history[row] = entry
-
-    picks = {}
     cold = [u for u in unfitted if u not in set(with_history)]
-    if cold:
-        genre_picks, artist_picks = frames.taste_frames(cold)
-        for u in cold:
-            genres = genre_picks.loc[genre_picks["user_id"] == u, "genre_id"].tolist()
-            artists = artist_picks.loc[artist_picks["user_id"] == u, "artist_id"].tolist()
-            if genres or artists:
-                picks[u] = (genres, artists)
+    picks = _taste_picks(cold) if cold else {}
     if picks:
-        users = list(picks)
-        features = trained.features
-        profiles = sp.vstack(
-            [
-                features.encode(
-                    [f"genre_ids:{g}" for g in picks[u][0]] + [f"artist_id:{a}" for a in picks[u][1]]
-                )
-                for u in users
-            ]
-        ).tocsr()
-        vectors = features.matrix[candidates]
-        scores = np.asarray((vectors @ profiles.T).toarray().T, dtype=np.float32)
-        popularity = np.log1p(np.asarray(trained.popularity, dtype=np.float32)[candidates])
-        if popularity.size and popularity.max() > 0:
-            scores += COLD_START_POPULARITY * popularity / popularity.max()
-        exclude = _exclusions(trained, users, dislikes.iloc[:0], dislikes[dislikes["user_id"].isin(users)])
-        if exclude.nnz:
-            dense = exclude[:, candidates].toarray() > 0
-            scores[dense] = -np.inf
-        from recommend.engine.models.base import top_k
-
-        top, values = top_k(scores, POOL_SIZE)
-        rows = np.array([position[u] for u in users])
-        pool_items[rows] = np.where(top >= 0, candidates[np.maximum(top, 0)], -1)
-        pool_scores[rows] = values
+        _pools_taste(trained, pools, picks, dislikes=dislikes)
     return _Profiles(
-        user_ids=user_ids, pool_items=pool_items, pool_scores=pool_scores, history=history, picks=picks
+        user_ids=user_ids,
+        pool_items=pools.items,
+        pool_scores=pools.scores,
+        history=pools.history,
+        picks=picks,
     )
+
+
+@dataclass
+class _Pools:
+    """The chunk's candidate pools being filled, one row per listener (``position`` maps id to row)."""
+
+    items: object  # users x POOL_SIZE item indices (-1 padded), best first
+    scores: object
+    history: list  # per user: (item indices, weights), heaviest first
+    position: dict
+
+
+def _pools_fitted(
+    trained: TrainedModel, pools: _Pools, fitted: list[int], *, index, recent, dislikes
+) -> None:
+    """Fill the pools of the listeners the model was fitted on, from the model's own scores."""
+    import numpy as np  # heavy, deferred: web workers import this module
+
+    rows = np.array([pools.position[u] for u in fitted])
+    users = index[rows]
+    exclude = _exclusions(trained, fitted, recent, dislikes[dislikes["user_id"].isin(fitted)])
+    items, scores = trained.model.recommend(
+        users, n=POOL_SIZE, exclude=exclude, candidates=np.asarray(trained.candidates)
+    )
+    pools.items[rows], pools.scores[rows] = items, scores
+    for row, entry in zip(rows, _heaviest(trained.interactions.matrix[users], HISTORY_ITEMS), strict=True):
+        pools.history[row] = entry
+
+
+def _pools_own_history(
+    trained: TrainedModel, pools: _Pools, with_history: list[int], *, new_events, new_likes, dislikes
+) -> None:
+    """Fill the pools of listeners new since training who have a history, folded in from its rows."""
+    import numpy as np  # heavy, deferred: web workers import this module
+
+    from recommend.engine.data import build_interactions  # heavy, deferred: web workers import this module
+
+    interactions = trained.interactions
+    weighting = training.production_preset().weighting
+    own = build_interactions(
+        new_events[new_events["user_id"].isin(with_history)],
+        likes=new_likes[new_likes["user_id"].isin(with_history)],
+        dislikes=dislikes[dislikes["user_id"].isin(with_history)],
+        user_ids=with_history,
+        item_ids=interactions.item_ids,
+        weighting=weighting,
+        now=trained.reference_time,
+    )
+    items, scores = trained.model.recommend_rows(
+        own.matrix, n=POOL_SIZE, negative=own.negative, candidates=np.asarray(trained.candidates)
+    )
+    seen = own.seen()
+    rows = np.array([pools.position[u] for u in with_history])
+    for local, row in enumerate(rows):
+        played = set(seen.indices[seen.indptr[local] : seen.indptr[local + 1]].tolist())
+        keep = np.array([i >= 0 and i not in played for i in items[local]], dtype=bool)
+        kept = items[local][keep]
+        pools.items[row, : len(kept)] = kept
+        pools.scores[row, : len(kept)] = scores[local][keep]
+    for row, entry in zip(rows, _heaviest(own.matrix, HISTORY_ITEMS), strict=True):
+        pools.history[row] = entry
+
+
+def _taste_picks(cold: list[int]) -> dict:
+    """Return the genres and artists listeners without history picked, by listener (1 or 2 queries)."""
+    picks = {}
+    genre_picks, artist_picks = frames.taste_frames(cold)
+    for u in cold:
+        genres = genre_picks.loc[genre_picks["user_id"] == u, "genre_id"].tolist()
+        artists = artist_picks.loc[artist_picks["user_id"] == u, "artist_id"].tolist()
+        if genres or artists:
+            picks[u] = (genres, artists)
+    return picks
+
+
+def _pools_taste(trained: TrainedModel, pools: _Pools, picks: dict, *, dislikes) -> None:
+    """Fill the pools of listeners without history from their picked genres and artists (content match
+    plus a little popularity)."""
+    import numpy as np  # heavy, deferred: web workers import this module
+    import scipy.sparse as sp  # heavy, deferred: web workers import this module
+
+    from recommend.engine.models.base import top_k  # heavy, deferred: web workers import this module
+
+    users = list(picks)
+    features = trained.features
+    candidates = np.asarray(trained.candidates)
+    profiles = sp.vstack(
+        [
+            features.encode([f"genre_ids:{g}" for g in picks[u][0]] + [f"artist_id:{a}" for a in picks[u][1]])
+            for u in users
+        ]
+    ).tocsr()
+    vectors = features.matrix[candidates]
+    scores = np.asarray((vectors @ profiles.T).toarray().T, dtype=np.float32)
+    popularity = np.log1p(np.asarray(trained.popularity, dtype=np.float32)[candidates])
+    if popularity.size and popularity.max() > 0:
+        scores += COLD_START_POPULARITY * popularity / popularity.max()
+    exclude = _exclusions(trained, users, dislikes.iloc[:0], dislikes[dislikes["user_id"].isin(users)])
+    if exclude.nnz:
+        dense = exclude[:, candidates].toarray() > 0
+        scores[dense] = -np.inf
+    top, values = top_k(scores, POOL_SIZE)
+    rows = np.array([pools.position[u] for u in users])
+    pools.items[rows] = np.where(top >= 0, candidates[np.maximum(top, 0)], -1)
+    pools.scores[rows] = values
 
 
 # -- reasons and taste clusters -------------------------------------------------------------------
 
 
 def _padded(history: list, limit: int):
-    import numpy as np
+    import numpy as np  # heavy, deferred: web workers import this module
 
     items = np.zeros((len(history), limit), np.int64)
     weights = np.zeros((len(history), limit), np.float32)
@@ -260,7 +306,7 @@ def _seeds(embeddings, history: list, pool_items):
     The argument of played item i for j is the listener's weight on i times cos(e_i, e_j), over
     their REASON_SOURCES heaviest items: a cheap stand-in for each item's share of the score.
     """
-    import numpy as np
+    import numpy as np  # heavy, deferred: web workers import this module
 
     sources, weights = _padded(history, REASON_SOURCES)
     targets = np.maximum(pool_items, 0)
@@ -280,7 +326,7 @@ def _clusters(embeddings, history: list):
     Each listener gets k = history items // 8 clusters (at least 1 with 3 items, at most 6),
     seeded farthest-first from their heaviest item so that runs are deterministic.
     """
-    import numpy as np
+    import numpy as np  # heavy, deferred: web workers import this module
 
     items, weights = _padded(history, HISTORY_ITEMS)
     present = weights > 0
@@ -310,7 +356,7 @@ def _clusters(embeddings, history: list):
 
 
 def _assign_pool(embeddings, pool_items, centroids, valid):
-    import numpy as np
+    import numpy as np  # heavy, deferred: web workers import this module
 
     similarity = np.einsum("upd,ukd->upk", embeddings[np.maximum(pool_items, 0)], centroids)
     similarity[~np.broadcast_to(valid[:, None, :], similarity.shape)] = -np.inf
@@ -325,7 +371,7 @@ class _Catalog:
     lookups in memory-mapped arrays cost microseconds each)."""
 
     def __init__(self, trained: TrainedModel):
-        import numpy as np
+        import numpy as np  # heavy, deferred: web workers import this module
 
         self.item_ids = np.asarray(trained.item_ids).tolist()
         self.artist = np.asarray(trained.item_artist).tolist()
@@ -459,7 +505,7 @@ def _interleave(favourites: list[int], new: list[int], catalog: _Catalog) -> lis
 
 def assemble(trained: TrainedModel, profiles: _Profiles) -> list[UserLists]:
     """Turn the chunk's scores into recommendations, Discover and Daily Mixes per listener."""
-    import numpy as np
+    import numpy as np  # heavy, deferred: web workers import this module
 
     catalog = _Catalog.of(trained)
     embeddings = np.asarray(trained.embeddings)
@@ -578,16 +624,45 @@ def _write(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
 
 def _swap(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
     """The body of ``_write``; call it inside a transaction."""
-    import numpy as np
-    import pandas as pd
-
     now = timezone.now()
     user_ids = sorted(entry.user_id for entry in lists)
-    # Lock the listeners' rows (in id order) so that a listener's swaps never interleave, e.g. the
-    # nightly chunk and a cold start at the same moment (a no-op on SQLite, which writes one at a time).
+    _listeners_lock(user_ids)
+    existing = _generated_existing(user_ids)
+    updates, creates, contents, keep_ids = _playlists_plan(lists, existing=existing, now=now)
+    old_ids = [pk for pks in existing.values() for pk in pks]
+    surplus = [pk for pk in old_ids if pk not in keep_ids]
+    stamp = now if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now)
+    stamp_text = now.isoformat() if connection.vendor == "postgresql" else stamp  # COPY parses ISO 8601
+
+    with transaction.atomic():
+        if old_ids:
+            PlaylistTrack.objects.filter(playlist_id__in=old_ids).delete()
+        if surplus:
+            Playlist.objects.filter(pk__in=surplus).delete()
+        if updates:
+            _playlists_update(updates, stamp=stamp)
+        if creates:
+            Playlist.objects.bulk_create(creates, batch_size=500)
+        _playlist_tracks_write(contents, stamp_text=stamp_text)
+        Recommendation.objects.filter(user_id__in=user_ids).delete()
+        written = _recommendations_write(lists, run_id=run_id)
+        listening_selectors.listener_changed(user_ids=[entry.user_id for entry in lists])
+    return len(contents), written
+
+
+def _listeners_lock(user_ids: list[int]) -> None:
+    """Lock the listeners' rows in id order, so that a listener's swaps never interleave.
+
+    E.g. the nightly chunk and a cold start at the same moment (a no-op on SQLite, which writes one at
+    a time).
+    """
     list(
         get_user_model().objects.select_for_update().filter(pk__in=user_ids).order_by("pk").values_list("pk")
     )
+
+
+def _generated_existing(user_ids: list[int]) -> dict[tuple[int, str], list[int]]:
+    """Return the ids of the listeners' generated playlists by (owner, kind), oldest first."""
     existing: dict[tuple[int, str], list[int]] = {}
     for pk, owner, kind in (
         Playlist.objects.filter(owner_id__in=user_ids, kind__in=GENERATED_KINDS)
@@ -595,35 +670,50 @@ def _swap(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
         .values_list("id", "owner_id", "kind")
     ):
         existing.setdefault((owner, kind), []).append(pk)
+    return existing
 
-    updates, creates, contents = [], [], []  # contents: (Playlist object, track ids, their notes)
+
+def _wanted_playlists(entry: UserLists) -> list[tuple[str, str, str, list[int], list[str]]]:
+    """Return a listener's generated playlists as (kind, name, description, track ids, their notes)."""
+    reason_of = {track: reason for track, _score, reason, _seed in entry.recommendations}
+    wanted = [
+        (
+            Playlist.Kind.DISCOVER,
+            "Discover",
+            _discover_description(),
+            entry.discover,
+            [reason_of.get(track, NEW_TRACK_NOTE) for track in entry.discover],
+        )
+    ]
+    wanted += [
+        (
+            Playlist.Kind.DAILY_MIX,
+            mix.name,
+            mix.description,
+            mix.tracks,
+            [
+                FAVOURITE_NOTE if track in mix.favourites else reason_of.get(track, NEW_TRACK_NOTE)
+                for track in mix.tracks
+            ],
+        )
+        for mix in entry.mixes
+    ]
+    return wanted
+
+
+def _playlists_plan(
+    lists: list[UserLists], *, existing: dict[tuple[int, str], list[int]], now
+) -> tuple[list[Playlist], list[Playlist], list, set[int]]:
+    """Match the wanted playlists with the existing rows, reused in order.
+
+    Return the playlists to update and to create, the contents (Playlist object, track ids, their
+    notes) and the ids of the reused rows.
+    """
+    updates, creates, contents = [], [], []
     keep_ids = set()
     for entry in lists:
-        reason_of = {track: reason for track, _score, reason, _seed in entry.recommendations}
-        wanted = [
-            (
-                Playlist.Kind.DISCOVER,
-                "Discover",
-                _discover_description(),
-                entry.discover,
-                [reason_of.get(track, NEW_TRACK_NOTE) for track in entry.discover],
-            )
-        ]
-        wanted += [
-            (
-                Playlist.Kind.DAILY_MIX,
-                mix.name,
-                mix.description,
-                mix.tracks,
-                [
-                    FAVOURITE_NOTE if track in mix.favourites else reason_of.get(track, NEW_TRACK_NOTE)
-                    for track in mix.tracks
-                ],
-            )
-            for mix in entry.mixes
-        ]
         reuse = {kind: list(existing.get((entry.user_id, kind), [])) for kind in GENERATED_KINDS}
-        for kind, name, description, tracks, notes in wanted:
+        for kind, name, description, tracks, notes in _wanted_playlists(entry):
             if not tracks:
                 continue
             if reuse[kind]:
@@ -641,58 +731,60 @@ def _swap(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
                 playlist = Playlist(owner_id=entry.user_id, kind=kind, name=name, description=description)
                 creates.append(playlist)
             contents.append((playlist, tracks, notes))
-    old_ids = [pk for pks in existing.values() for pk in pks]
-    surplus = [pk for pk in old_ids if pk not in keep_ids]
-    stamp = now if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now)
-    stamp_text = now.isoformat() if connection.vendor == "postgresql" else stamp  # COPY parses ISO 8601
+    return updates, creates, contents, keep_ids
 
-    with transaction.atomic():
-        if old_ids:
-            PlaylistTrack.objects.filter(playlist_id__in=old_ids).delete()
-        if surplus:
-            Playlist.objects.filter(pk__in=surplus).delete()
-        if updates:
-            frames.update_rows(
-                Playlist._meta.db_table,
-                "id",
-                pd.DataFrame(
-                    {
-                        "id": [p.pk for p in updates],
-                        "name": [p.name for p in updates],
-                        "description": [p.description for p in updates],
-                        "updated_at": [stamp] * len(updates),
-                    }
-                ),
-            )
-        if creates:
-            Playlist.objects.bulk_create(creates, batch_size=500)
-        sizes = [len(tracks) for _, tracks, _ in contents]
-        frames.write_frame(
-            PlaylistTrack._meta.db_table,
-            pd.DataFrame(
-                {
-                    "playlist_id": np.repeat([playlist.pk for playlist, _, _ in contents], sizes),
-                    "track_id": [track for _, tracks, _ in contents for track in tracks],
-                    "note": [note[:200] for _, _, notes in contents for note in notes],
-                    "position": np.concatenate([np.arange(size) for size in sizes]) if sizes else [],
-                    "added_at": [stamp_text] * sum(sizes),
-                }
-            ),
-        )
-        Recommendation.objects.filter(user_id__in=user_ids).delete()
-        rows = [
-            (entry.user_id, rank, *item)
-            for entry in lists
-            for rank, item in enumerate(entry.recommendations, 1)
-        ]
-        recommendations = pd.DataFrame(
-            rows, columns=["user_id", "rank", "track_id", "score", "reason", "seed_track_id"]
-        )
-        recommendations["seed_track_id"] = recommendations["seed_track_id"].astype("Int64")
-        recommendations["run_id"] = pd.Series([run_id] * len(rows), dtype="Int64")
-        written = frames.write_frame(Recommendation._meta.db_table, recommendations)
-        listening_selectors.listener_changed(user_ids=[entry.user_id for entry in lists])
-    return len(contents), written
+
+def _playlists_update(updates: list[Playlist], *, stamp) -> None:
+    """Write the reused playlists' names, descriptions and update times in bulk."""
+    import pandas as pd  # heavy, deferred: web workers import this module
+
+    frames.update_rows(
+        Playlist._meta.db_table,
+        "id",
+        pd.DataFrame(
+            {
+                "id": [p.pk for p in updates],
+                "name": [p.name for p in updates],
+                "description": [p.description for p in updates],
+                "updated_at": [stamp] * len(updates),
+            }
+        ),
+    )
+
+
+def _playlist_tracks_write(contents: list, *, stamp_text) -> None:
+    """Write every playlist's entries in bulk (their old ones are deleted)."""
+    import numpy as np  # heavy, deferred: web workers import this module
+    import pandas as pd  # heavy, deferred: web workers import this module
+
+    sizes = [len(tracks) for _, tracks, _ in contents]
+    frames.write_frame(
+        PlaylistTrack._meta.db_table,
+        pd.DataFrame(
+            {
+                "playlist_id": np.repeat([playlist.pk for playlist, _, _ in contents], sizes),
+                "track_id": [track for _, tracks, _ in contents for track in tracks],
+                "note": [note[:200] for _, _, notes in contents for note in notes],
+                "position": np.concatenate([np.arange(size) for size in sizes]) if sizes else [],
+                "added_at": [stamp_text] * sum(sizes),
+            }
+        ),
+    )
+
+
+def _recommendations_write(lists: list[UserLists], *, run_id: int | None) -> int:
+    """Write the listeners' recommendations in bulk (their old ones are deleted); return the count."""
+    import pandas as pd  # heavy, deferred: web workers import this module
+
+    rows = [
+        (entry.user_id, rank, *item) for entry in lists for rank, item in enumerate(entry.recommendations, 1)
+    ]
+    recommendations = pd.DataFrame(
+        rows, columns=["user_id", "rank", "track_id", "score", "reason", "seed_track_id"]
+    )
+    recommendations["seed_track_id"] = recommendations["seed_track_id"].astype("Int64")
+    recommendations["run_id"] = pd.Series([run_id] * len(rows), dtype="Int64")
+    return frames.write_frame(Recommendation._meta.db_table, recommendations)
 
 
 def _discover_description() -> str:
@@ -732,12 +824,10 @@ def generate_for_user(user) -> ChunkResult:
     trains one on the current history in this process (quick on a new site), without persisting
     it, and keeps it for an hour.
     """
-    from .training import latest_trained, train
-
-    trained = latest_trained()
+    trained = training.latest_trained()
     if trained is None:
         if _adhoc.get("until", 0.0) < time.monotonic():
-            _adhoc["trained"] = train(persist=False, evaluate=False, write_similar=False)
+            _adhoc["trained"] = training.train(persist=False, evaluate=False, write_similar=False)
             _adhoc["until"] = time.monotonic() + ADHOC_MODEL_SECONDS
         trained = _adhoc["trained"]
     return generate_chunk(trained, [user.pk], run_id=None)

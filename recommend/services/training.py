@@ -8,15 +8,17 @@ reasons need. It is written uncompressed so every worker memory-maps its arrays 
 copy. Deployments with several machines point STREAMAPP_RECOMMEND_DIR at shared storage.
 """
 
+import dataclasses
 import logging
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .. import selectors
@@ -32,6 +34,7 @@ def production_preset():
     That preset is the one constant to change when the evaluation (README, evaluate_recommender)
     picks another model: components, weights, weighting and the number of candidates.
     """
+    # heavy, deferred: web workers import this module
     from recommend.engine.production import PRODUCTION_PRESET
 
     return PRODUCTION_PRESET
@@ -98,10 +101,6 @@ def artifact_dir() -> Path:
 def _artifact_prefix() -> str:
     """Return the file name prefix of this database's models: run ids restart in every database
     (tests, benchmarks) that may share one folder."""
-    import re
-
-    from django.db import connection
-
     name = Path(str(connection.settings_dict["NAME"])).name
     return "run-" + re.sub(r"[^A-Za-z0-9]+", "_", name)[:60] + "-"
 
@@ -132,7 +131,7 @@ def load_training_data(*, user_ids=None) -> TrainingData:
 
     ``user_ids`` restricts the listeners (the whole history otherwise).
     """
-    import numpy as np
+    import numpy as np  # heavy, deferred: web workers import this module
 
     events = frames.events_frame(user_ids=user_ids)
     likes = frames.likes_frame(user_ids=user_ids)
@@ -162,15 +161,15 @@ def _items_frame(data: TrainingData):
 
 
 def _unit(vectors):
-    import numpy as np
+    import numpy as np  # heavy, deferred: web workers import this module
 
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
 def _svd(matrix, dimensions: int):
-    import numpy as np
-    from sklearn.decomposition import TruncatedSVD
+    import numpy as np  # heavy, deferred: web workers import this module
+    from sklearn.decomposition import TruncatedSVD  # heavy, deferred: web workers import this module
 
     k = min(dimensions, min(matrix.shape) - 1)
     if k < 1 or not matrix.nnz:
@@ -186,7 +185,7 @@ def _embeddings(model, interactions, features, dimensions: int = EMBEDDING_DIMEN
     Co-listening alone is noise for rarely played tracks; content alone misses taste. Daily Mixes
     cluster these and reasons compare them.
     """
-    import numpy as np
+    import numpy as np  # heavy, deferred: web workers import this module
 
     factors = None
     for component in _components(model).values():
@@ -202,7 +201,7 @@ def _embeddings(model, interactions, features, dimensions: int = EMBEDDING_DIMEN
 def candidate_items(popularity, available, limit: int | None = None):
     """Return the sorted item indices that may be recommended: playable, the most listened first,
     at most the preset's ``max_candidates`` (the scoring work grows with candidates)."""
-    import numpy as np
+    import numpy as np  # heavy, deferred: web workers import this module
 
     limit = production_preset().max_candidates if limit is None else limit
 
@@ -214,9 +213,10 @@ def candidate_items(popularity, available, limit: int | None = None):
 
 def fit_trained_model(data: TrainingData, *, step: Callable[[str], None] | None = None) -> TrainedModel:
     """Fit the production model on training data and collect what generation needs."""
-    import numpy as np
-    import scipy.sparse as sp
+    import numpy as np  # heavy, deferred: web workers import this module
+    import scipy.sparse as sp  # heavy, deferred: web workers import this module
 
+    # heavy, deferred: web workers import this module
     from recommend.engine.benchmark import streamapp_item_features
     from recommend.engine.data import build_interactions
     from recommend.engine.production import production_model
@@ -282,9 +282,7 @@ def evaluation_sample(data: TrainingData, *, users: int = EVALUATION_USERS) -> T
 
     Taken before fitting, so that the full events can be freed once the matrix is built.
     """
-    import dataclasses
-
-    import numpy as np
+    import numpy as np  # heavy, deferred: web workers import this module
 
     counts = data.events.groupby("user_id").size()
     eligible = counts.index[counts >= 5].to_numpy()
@@ -308,6 +306,7 @@ def evaluate_trained(sample: TrainingData | None) -> dict:
     of the sample's history: HR@10, NDCG@10, Recall@50, coverage and diversity (as in
     ``evaluate_recommender``), beside the popularity baseline. Empty when there is too little data.
     """
+    # heavy, deferred: web workers import this module
     from recommend.engine.benchmark import streamapp_split
     from recommend.engine.evaluation import evaluate
     from recommend.engine.models import Popularity
@@ -343,7 +342,7 @@ def evaluate_trained(sample: TrainingData | None) -> dict:
 
 def save_trained(trained: TrainedModel, path: Path) -> Path:
     """Write the trained model to ``path`` (uncompressed, so readers memory-map its arrays)."""
-    import joblib
+    import joblib  # heavy, deferred: web workers import this module
 
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
@@ -361,7 +360,7 @@ _loaded: dict[str, TrainedModel] = {}
 
 def load_trained_path(path: str) -> TrainedModel:
     """Return the trained model saved at ``path``, memory-mapped (cached per process)."""
-    import joblib
+    import joblib  # heavy, deferred: web workers import this module
 
     if path not in _loaded:
         trained = joblib.load(path, mmap_mode="r")
@@ -421,9 +420,10 @@ def track_neighbours(trained: TrainedModel, n: int = TRACK_NEIGHBOURS):
     Cosine over who played what (each listener's NEIGHBOUR_USER_ITEMS heaviest tracks), whatever
     the production model: sparse, top-k per track, never items x items dense.
     """
-    import numpy as np
-    import scipy.sparse as sp
+    import numpy as np  # heavy, deferred: web workers import this module
+    import scipy.sparse as sp  # heavy, deferred: web workers import this module
 
+    # heavy, deferred: web workers import this module
     from recommend.engine.models.itemknn import cap_rows, item_similarity
 
     available = np.asarray(trained.item_available, dtype=bool)
@@ -437,7 +437,7 @@ def track_neighbours(trained: TrainedModel, n: int = TRACK_NEIGHBOURS):
 
 def _ranked(similarity, row_ids, column_ids):
     """Return (row ids, column ids, ranks from 1, scores) of a sparse top-k similarity, best first."""
-    import numpy as np
+    import numpy as np  # heavy, deferred: web workers import this module
 
     rows = np.repeat(np.arange(similarity.shape[0]), np.diff(similarity.indptr))
     cols, scores = similarity.indices, similarity.data
@@ -449,9 +449,10 @@ def _ranked(similarity, row_ids, column_ids):
 
 def artist_neighbours(trained: TrainedModel, n: int = ARTIST_NEIGHBOURS):
     """Return (artist_ids, similar_ids, ranks, scores): cosine over who listens to each artist."""
-    import numpy as np
-    import scipy.sparse as sp
+    import numpy as np  # heavy, deferred: web workers import this module
+    import scipy.sparse as sp  # heavy, deferred: web workers import this module
 
+    # heavy, deferred: web workers import this module
     from recommend.engine.models.itemknn import item_similarity
 
     artists, item_artist = np.unique(np.asarray(trained.item_artist), return_inverse=True)
@@ -470,7 +471,7 @@ def write_neighbours(trained: TrainedModel) -> tuple[int, int]:
 
     One transaction: readers keep seeing the previous neighbours until it commits.
     """
-    import pandas as pd
+    import pandas as pd  # heavy, deferred: web workers import this module
 
     tracks = track_neighbours(trained)
     artists = artist_neighbours(trained)

@@ -6,15 +6,22 @@ The same stage functions serve both ways of running it: the Celery workflow in `
 """
 
 import logging
+import multiprocessing
 import os
 import traceback
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from ..models import RecommendationRun
+from listening.models import PlaylistTrack
+from recommend import chunk_worker  # outside the services package: importable before Django
+
+from ..models import Recommendation, RecommendationRun, SimilarArtist, SimilarTrack
 from . import frames, generation, lock, training
 
 logger = logging.getLogger(__name__)
@@ -125,8 +132,6 @@ def chunk_stage(
     except Exception as error:  # noqa: BLE001 - reported in the run, the chunk's old lists stay
         logger.exception("recommendation run %s: a chunk of %d listeners failed", run_id, len(user_ids))
         return {"failed": len(user_ids), "error": f"{type(error).__name__}: {error}"}
-    from django.db.models import F
-
     RecommendationRun.objects.filter(pk=run_id).update(
         listeners=F("listeners") + result.listeners, playlists=F("playlists") + result.playlists
     )
@@ -180,12 +185,6 @@ def finish_stage(run_id: int, results: Sequence[dict] | None = None) -> Recommen
 def _analyze_rewritten_tables() -> None:
     """Refresh PostgreSQL's statistics of the tables a run rewrites wholesale: with stale ones the
     planner picks slow plans for radio and similar-item reads until autovacuum gets to them."""
-    from django.db import connection
-
-    from listening.models import PlaylistTrack
-
-    from ..models import Recommendation, SimilarArtist, SimilarTrack
-
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
     tables = [m._meta.db_table for m in (SimilarTrack, SimilarArtist, Recommendation, PlaylistTrack)]
@@ -242,9 +241,6 @@ def run_sync(
 
 
 def _processes(requested: int | None, chunks: int) -> int:
-    from django.conf import settings
-    from django.db import connection
-
     wanted = requested or settings.STREAMAPP_RECOMMEND_PROCESSES or os.cpu_count() or 1
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return 1
@@ -258,13 +254,6 @@ def _generate_all(run_id: int, trained, chunks: list[list[int]], processes: int)
         for chunk in chunks:
             yield chunk_stage(run_id, chunk, trained=trained), len(chunk)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    from django.db import connection
-
-    from recommend import chunk_worker  # outside the services package: importable before Django
-
     context = multiprocessing.get_context("spawn")  # not fork: BLAS and driver threads
     arguments = (str(connection.settings_dict["NAME"]), trained.path)
     with ProcessPoolExecutor(
