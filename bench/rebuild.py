@@ -97,7 +97,7 @@ class SyntheticCatalog:
 
 def make_catalog(n_tracks: int, rng: np.random.Generator) -> SyntheticCatalog:
     """Return a catalog of ``n_tracks`` tracks by Zipf-popular artists over 42 genres."""
-    from catalog.demo.words import GENRE_NAMES
+    from demo.words import GENRE_NAMES
 
     genre_names = [variant.format(name) for name in GENRE_NAMES for variant in GENRE_VARIANTS]
     n_genres = len(genre_names)

@@ -34,7 +34,7 @@ from bench import support  # noqa: E402  (after the path fix above)
 
 TARGET_P95_MS = 50.0
 
-# Words of the demo catalog's vocabulary (catalog/demo/names.py), so they exist whatever its seed.
+# Words of the demo catalog's vocabulary (demo/names.py), so they exist whatever its seed.
 QUERIES: dict[str, list[str]] = {
     "exact name": [
         "Horizon", "Neon Horizon", "Deep Groove", "Reykjavík at Night", "Continue?", "Nocturne in C major",

@@ -17,10 +17,6 @@ class ListeningConfig(AppConfig):
         # Recommend's shelves change with the same version: it calls listener_changed() too.
         shelves.register_version("listener", listening_shelves.version)
 
-        from catalog.demo import steps as demo_steps
-
-        demo_steps.register("listening.demo.demo_listeners_step")
-
         from .receivers import link_listens_after_library_change
 
         library_changed.connect(link_listens_after_library_change, dispatch_uid="listening-link-unmatched")

@@ -14,7 +14,3 @@ class RecommendConfig(AppConfig):
         shelves.register("recommend", order=20)(recommend_shelves.home)
         shelves.register_section("artist", "similar-artists", order=10)(recommend_shelves.similar_artists)
         shelves.register_section("track", "similar-tracks", order=10)(recommend_shelves.similar_tracks)
-
-        from catalog.demo import steps as demo_steps
-
-        demo_steps.register("recommend.demo.rebuild_step")

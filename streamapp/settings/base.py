@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "listening",
     "recommend",
     "analytics",
+    # The demo generator (seed_demo) builds on all the apps above: it comes last.
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -9,9 +9,9 @@ from django.urls import reverse
 
 import catalog.admin_imports  # noqa: F401  (registers the admin until catalog/admin.py imports it)
 from catalog import selectors, services
-from catalog.demo import seed
-from catalog.demo.names import DemoSize
 from catalog.models import Genre, Track
+from demo import seed
+from demo.names import DemoSize
 from tests.catalog.audio_files import write_audio
 from tests.catalog.factories import make_genre, make_track
 

@@ -6,7 +6,7 @@ first run after an import or the nightly one at 03:20.
 
 from django.conf import settings
 
-from . import rollups, staff_activity
+from analytics import rollups, staff_activity
 
 
 def rollup_step(run) -> None:

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 from django.contrib.auth import get_user_model
 
-from listening import demo
+from demo import listening as demo
 from listening.models import Listen, Play, Playlist, TrackLike
 from listening.rules import is_listen
 from listening.services import play_dedupe_key

@@ -13,11 +13,11 @@ from django.core.management import CommandError, call_command
 from mutagen.mp3 import MP3
 from PIL import Image
 
-from catalog.demo import audio, covers, library, names, seed, words
-from catalog.demo.names import DemoSize
-from catalog.demo.styles import STYLES
 from catalog.models import Album, Artist, AudioFile, Genre, LibraryImport, Track
 from catalog.normalize import name_key
+from demo import audio, covers, library, names, seed, words
+from demo.names import DemoSize
+from demo.styles import STYLES
 from tests.catalog.factories import make_track
 
 TINY = DemoSize(artists=2, albums_per_artist=1, tracks=3)

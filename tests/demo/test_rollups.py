@@ -6,10 +6,11 @@ from django.urls import reverse
 from django.utils import timezone
 from tqdm import tqdm
 
-from analytics import demo, rollups
+from analytics import rollups
 from analytics.models import DailyListenerActivity, RollupState
-from catalog.demo import seed
-from catalog.demo.names import DemoSize
+from demo import analytics as demo
+from demo import seed
+from demo.names import DemoSize
 from listening.models import Listen
 
 TINY = DemoSize(artists=2, albums_per_artist=1, tracks=3)

@@ -1,7 +1,9 @@
 """Build the demo: write and import the demo library, multiply it for benchmarks, add the demo accounts.
 
 ``demo_seed`` runs the steps in ``DEMO_STEPS`` in order; each takes the ``DemoRun`` and may add to
-it, so a later step (synthetic listeners, say) is one more function in the list.
+it, so a later step (synthetic listeners, say) is one more function in the list. The catalog's own
+steps are here; the other apps' come after them, in the order of the dependency chain (listening's
+listeners, then recommend's mixes, then analytics' rollups, which count the listens).
 """
 
 import time
@@ -14,24 +16,20 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.checks import DEMO_ACCOUNTS
 from catalog import selectors, services
 from catalog.import_lock import library_import_lock
 from catalog.models import Album, Artist, Genre, Track
 from catalog.normalize import name_key
 from streamapp import bulk
 
-from . import library, names, steps
+from . import analytics, library, listening, names, recommend
 from .names import CatalogPlan, DemoSize
 
 DEFAULT_SEED = 42
 DEFAULT_SIZE = DemoSize()
 # Rows per INSERT for the extra catalog of --scale (a few copies of the base demo per transaction).
 SCALE_BATCH_TRACKS = 5_000
-DEMO_ACCOUNTS = (
-    # username, password, staff and superuser
-    ("admin", "admin", True),
-    ("demo", "demo", False),
-)
 
 
 class DemoNotAllowed(Exception):
@@ -86,7 +84,7 @@ class DemoRun:
     size: DemoSize
     progress: ProgressFactory
     workers: int | None = None
-    # Synthetic listeners for apps further down the chain (the listening app registers that step).
+    # Synthetic listeners, made by a later step (demo.listening).
     listeners: int = 0
     root: Path | None = None
     plan: CatalogPlan | None = None
@@ -157,7 +155,7 @@ def demo_seed(
         workers=workers,
         listeners=listeners,
     )
-    for step in [*DEMO_STEPS, *steps.extra_steps()]:
+    for step in DEMO_STEPS:
         step(run)
     return DemoSummary(
         artists=Artist.objects.count(),
@@ -281,6 +279,9 @@ DEMO_STEPS: list[Callable[[DemoRun], None]] = [
     demo_library_build,
     demo_catalog_scale,
     demo_accounts_create,
+    listening.demo_listeners_step,
+    recommend.rebuild_step,
+    analytics.rollup_step,
 ]
 
 

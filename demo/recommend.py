@@ -5,8 +5,7 @@ nightly run at 03:00.
 """
 
 from listening.models import Listen
-
-from .services import lock, workflow
+from recommend.services import lock, workflow
 
 
 def rebuild_step(run) -> None:

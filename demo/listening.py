@@ -19,10 +19,9 @@ from django.db.models import Min
 from django.utils import timezone
 
 from catalog.models import Track
+from listening.models import AlbumLike, ArtistLike, Listen, Play, Playlist, PlaylistTrack, TrackLike
+from listening.rules import CAP_MS, MIN_TRACK_MS
 from streamapp import bulk
-
-from .models import AlbumLike, ArtistLike, Listen, Play, Playlist, PlaylistTrack, TrackLike
-from .rules import CAP_MS, MIN_TRACK_MS
 
 LISTENER_PREFIX = "listener"
 LISTENERS_PER_TRANSACTION = 25
@@ -501,7 +500,7 @@ def seed_listeners(
 
 
 def demo_listeners_step(run) -> None:
-    """seed_demo step: synthetic listeners and the demo account's history (see catalog.demo.seed)."""
+    """seed_demo step: synthetic listeners and the demo account's history (see demo.seed)."""
     listeners = getattr(run, "listeners", 0)
     if listeners <= 0:
         return

@@ -5,9 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from listening import demo as listening_demo
+from demo import listening as listening_demo
+from demo import recommend as demo
 from listening.models import Playlist
-from recommend import demo
 from recommend.models import Recommendation, RecommendationRun
 from tests.catalog.factories import make_album, make_artist, make_genre, make_track
 

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from catalog import services
-from catalog.demo import seed
+from demo import seed
 
 
 class _BarStream:
