@@ -5,7 +5,7 @@ from django.contrib.auth.hashers import check_password
 from django.core.checks import Error
 from django.db import DatabaseError
 
-from catalog.demo.seed import DEMO_ACCOUNTS
+from .demo_accounts import DEMO_ACCOUNTS
 
 
 def demo_credentials(username: str | None, password: str | None) -> bool:
