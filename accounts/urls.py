@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -16,6 +17,9 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("profile/", views.profile, name="profile"),
     path("profile/api-token/", views.api_token_regenerate, name="api-token-regenerate"),
-    path("profile/history-imports/", views.history_import, name="history-import"),
-    path("profile/history-imports/<int:pk>/", views.history_import_status, name="history-import-status"),
+    # The history import moved to listening's page: an old bookmark or form address lands there.
+    path(
+        "profile/history-imports/",
+        RedirectView.as_view(pattern_name="listening:history-import", permanent=True),
+    ),
 ]

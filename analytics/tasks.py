@@ -8,7 +8,7 @@ from analytics import rollups, staff_activity
 
 logger = logging.getLogger(__name__)
 
-# The name listening's history import queues by (it may not import analytics: see STYLE.md).
+# The name the nightly schedule runs it by (a history import queues it through listening.signals).
 ROLLUP_TASK_NAME = "analytics.rollup"
 
 

@@ -14,11 +14,12 @@ from django.db.models.functions import Coalesce
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 
+from streamapp.ui.formats import duration, kbps
+
 from . import selectors
 from .matching import match_key
 from .models import Album, Artist, AudioFile, Genre, Track
 from .normalize import fold
-from .templatetags.catalog_pages import duration, kbps
 
 THUMBNAIL_PIXELS = 48
 PREVIEW_PIXELS = 300

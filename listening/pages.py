@@ -21,11 +21,11 @@ from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
 
 from catalog import selectors as catalog_selectors
+from streamapp.ui.tracklists import playlist_rows
 
 from . import selectors
 from .forms import CollaboratorForm, PlaylistForm
 from .models import Playlist
-from .templatetags.tracklists import playlist_rows
 
 
 def sidebar_part(*, user) -> SafeString:

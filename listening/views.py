@@ -1,4 +1,5 @@
-"""Listening pages (history, liked songs, playlists and their editing, import) and the audio stream.
+"""Listening pages (history and its import, liked songs, playlists and their editing, import) and the
+audio stream.
 
 Pages parse their input, call one selector or service and render; a form that fails, or a service
 that refuses, sends the listener back with a message. Drag-and-drop reordering and removing entries
@@ -8,6 +9,7 @@ go through the API (static/streamapp/js/library.js).
 import datetime as dt
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
@@ -15,20 +17,26 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from catalog.models import Track
+from streamapp.uploads import UploadLimit
 
 from . import pages, playlist_formats, selectors, services
-from .forms import CollaboratorForm, PlaylistForm, PlaylistImportForm
+from .forms import CollaboratorForm, HistoryImportForm, PlaylistForm, PlaylistImportForm
+from .models import HistoryImport
 from .streaming import file_response
 
 HISTORY_PAGE_SIZE = 50
 LIKED_PAGE_SIZE = 500
+# The latest imports listed on the history import page.
+HISTORY_IMPORTS_SHOWN = 10
 
 
 @login_not_required  # answers 401 itself: an <audio> element can't follow a redirect to a log-in page
@@ -263,3 +271,52 @@ def liked_songs(request: HttpRequest) -> HttpResponse:
 def library_sidebar(request: HttpRequest) -> HttpResponse:
     """The sidebar's "Your library" block alone, for the player to refresh after a change."""
     return HttpResponse(pages.sidebar_part(user=request.user))
+
+
+def _history_import_page(
+    request: HttpRequest, *, form: HistoryImportForm | None = None, status: int = 200
+) -> HttpResponse:
+    context = {
+        "history_form": form or HistoryImportForm(),
+        "history_imports": HistoryImport.objects.filter(user=request.user)[:HISTORY_IMPORTS_SHOWN],
+    }
+    return render(request, "listening/history_import.html", context, status=status)
+
+
+@csrf_exempt  # the upload limit must be installed before the CSRF check reads the body: checked below
+@require_http_methods(["GET", "HEAD", "POST"])
+def history_import(request: HttpRequest) -> HttpResponse:
+    """Show the history upload and the latest imports; start the import of an upload (on Celery).
+
+    An upload over STREAMAPP_HISTORY_UPLOAD_MAX_BYTES is answered 413 with the form's error, unread
+    when its Content-Length says so, else as soon as its files pass the limit.
+    """
+    if request.method != "POST":
+        return _history_import_page(request)
+    limit = UploadLimit.install(request, max_bytes=settings.STREAMAPP_HISTORY_UPLOAD_MAX_BYTES)
+    request.POST  # noqa: B018 (reads the body, through the limit)
+    if limit.exceeded:
+        return _history_import_page(request, form=HistoryImportForm(request.POST, too_large=True), status=413)
+    return _history_import_checked(request)
+
+
+@csrf_protect
+def _history_import_checked(request: HttpRequest) -> HttpResponse:
+    form = HistoryImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _history_import_page(request, form=form)
+    data = form.cleaned_data
+    try:
+        services.history_import_start(user=request.user, format=data["format"], uploads=data["files"])
+    except ValidationError as error:  # one import at a time; the rows of the day
+        form.add_error("files", error)
+        return _history_import_page(request, form=form)
+    messages.success(request, "Your history is being imported: its progress shows below.")
+    return redirect(reverse("listening:history-import") + "#history-import")
+
+
+@require_GET
+def history_import_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Return one of the user's imports as a fragment of the import page (polled while it runs)."""
+    history_import = get_object_or_404(HistoryImport, pk=pk, user=request.user)
+    return render(request, "listening/partials/history_import.html", {"history_import": history_import})

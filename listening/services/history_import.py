@@ -11,13 +11,13 @@ per listener in 24 hours (an import stops there, keeping what it wrote). Zip lim
 
 import datetime as dt
 import itertools
+import logging
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
@@ -29,13 +29,12 @@ from django.utils.text import get_valid_filename
 
 from catalog.matching import MatchQuery, match_tracks
 
-from .. import importers, selectors, tasks
+from .. import importers, selectors, signals, tasks
 from ..importers import IgnoredRecord, ImportedListen, ImportedSkip, ImportProblem, Record
 from ..models import HistoryImport, Play, Source
 from .listens import ListenRecord, ListensWritten, listens_write
 
-# analytics.tasks.ROLLUP_TASK_NAME (tests/analytics checks that the two agree).
-ANALYTICS_ROLLUP_TASK = "analytics.rollup"
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "CHUNK_SIZE",
@@ -266,12 +265,19 @@ def _rows_allowed(*, user, exclude_pk: int | None) -> tuple[int, str]:
 
 
 def _after_history_import(*, user, summary: HistoryImportSummary) -> None:
-    """Run what depends on a user's whole history once an import has added to it.
+    """Announce, once committed, that an import added to a user's history (signals.history_imported).
 
-    Queues the analytics rollups (by task name: listening does not import analytics).
+    Analytics queues its rollups on it; listening does not import analytics.
     """
     if summary.imported:
-        transaction.on_commit(lambda: current_app.send_task(ANALYTICS_ROLLUP_TASK))
+        transaction.on_commit(lambda: _announce_history_imported(user=user, summary=summary))
+
+
+def _announce_history_imported(*, user, summary: HistoryImportSummary) -> None:
+    responses = signals.history_imported.send_robust(sender=HistoryImport, user=user, summary=summary)
+    for receiver, response in responses:
+        if isinstance(response, Exception):
+            logger.error("A history_imported receiver (%r) failed: %r", receiver, response, exc_info=response)
 
 
 def _count(parser, files: Iterable[tuple[Path, str]]) -> int:

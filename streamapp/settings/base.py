@@ -114,6 +114,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The project's UI library ({% load ui %}): tags every app's templates share (streamapp/ui/).
+            "libraries": {"ui": "streamapp.ui.tags"},
         },
     },
 ]

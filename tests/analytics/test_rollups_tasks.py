@@ -13,6 +13,7 @@ from django_celery_beat.models import PeriodicTask
 from analytics import models, tasks
 from listening.models import Listen
 from listening.services import history_import
+from listening.signals import history_imported
 from tests.analytics.rollup_data import listen
 from tests.catalog.factories import make_track
 
@@ -28,8 +29,8 @@ def test_the_nightly_rollup_is_scheduled_by_its_registered_name():
     assert (task.crontab.hour, task.crontab.minute) == ("3", "20")
     assert json.loads(task.kwargs) == {"reconcile": True}
     assert str(task.crontab.timezone) == settings.TIME_ZONE
-    # listening queues it by name (it may not import analytics): the two names agree.
-    assert history_import.ANALYTICS_ROLLUP_TASK == tasks.ROLLUP_TASK_NAME
+    # A history import queues it through listening's signal, which analytics receives (no hand-typed name).
+    assert "analytics-rollup-after-import" in [key[0] for key, *_ in history_imported.receivers]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -52,6 +53,19 @@ def test_a_history_import_queues_the_rollup_and_the_worker_runs_it(celery_worker
     assert days == [(dt.date(2025, 5, day), 1) for day in (1, 2, 3)]
     assert models.DailyTrackStats.objects.filter(track=track).count() == 3
     assert models.RollupState.objects.get().last_listen_id == Listen.objects.latest("id").id
+
+
+@pytest.mark.django_db
+def test_a_committed_history_import_queues_the_rollup_through_listenings_signal(
+    user, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr(tasks.rollup, "delay", lambda *args, **kwargs: queued.append((args, kwargs)))
+    with django_capture_on_commit_callbacks(execute=True):
+        history_import._after_history_import(
+            user=user, summary=history_import.HistoryImportSummary(imported=3)
+        )
+    assert queued == [((), {})]
 
 
 @pytest.mark.django_db

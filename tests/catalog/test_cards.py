@@ -1,4 +1,4 @@
-"""Cards, covers, pictures and genre tiles written in Python (catalog/templatetags/cards.py)."""
+"""Cards, covers, pictures and genre tiles written in Python (streamapp/ui/cards.py)."""
 
 import io
 import re
@@ -10,7 +10,7 @@ from PIL import Image
 
 from catalog import selectors
 from catalog.models import Album
-from catalog.templatetags.cards import url_pattern
+from streamapp.ui.cards import url_pattern
 
 from .factories import make_album, make_artist, make_genre, make_track
 
@@ -24,7 +24,7 @@ def png_file() -> SimpleUploadedFile:
 
 
 def render(source: str, **context) -> str:
-    return Template("{% load cards %}" + source).render(Context(context))
+    return Template("{% load ui %}" + source).render(Context(context))
 
 
 def squeeze(html: str) -> str:
@@ -85,13 +85,13 @@ def test_the_partials_write_what_the_list_tags_write():
     albums = [make_album(f"Album {n}", artist=artist, release_year=2000 + n) for n in range(3)]
     listed = render('{% album_cards albums subtitle="year" %}', albums=albums)
     included = render(
-        '{% for album in albums %}{% include "catalog/partials/album_card.html" with subtitle="year" %}'
+        '{% for album in albums %}{% include "ui/album_card.html" with subtitle="year" %}'
         "{% endfor %}",
         albums=albums,
     )
     assert squeeze(listed) == squeeze(included)
     assert squeeze(render("{% artist_cards artists %}", artists=[artist])) == squeeze(
-        render('{% include "catalog/partials/artist_card.html" %}', artist=artist)
+        render('{% include "ui/artist_card.html" %}', artist=artist)
     )
 
 

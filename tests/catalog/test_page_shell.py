@@ -1,4 +1,4 @@
-"""The page shell's fixed parts rendered once per process ({% once %}, catalog/templatetags/page_shell.py):
+"""The page shell's fixed parts rendered once per process ({% once %}, streamapp/ui/page_shell.py):
 the same text reused, one per combination of its flags, and nothing of one request in another's page."""
 
 import pytest
@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_once_part_is_rendered_the_first_time_and_reused(settings):
     settings.DEBUG = False
-    template = Template("{% load page_shell %}{% once flag %}{{ value }}{% endonce %}|{{ value }}")
+    template = Template("{% load ui %}{% once flag %}{{ value }}{% endonce %}|{{ value }}")
     assert template.render(Context({"value": "first", "flag": True})) == "first|first"
     assert template.render(Context({"value": "second", "flag": True})) == "first|second"
     assert template.render(Context({"value": "third", "flag": False})) == "third|third"  # another flag
@@ -17,14 +17,14 @@ def test_a_once_part_is_rendered_the_first_time_and_reused(settings):
 
 def test_with_debug_on_a_once_part_is_rendered_every_time(settings):
     settings.DEBUG = True
-    template = Template("{% load page_shell %}{% once %}{{ value }}{% endonce %}")
+    template = Template("{% load ui %}{% once %}{{ value }}{% endonce %}")
     assert template.render(Context({"value": "first"})) == "first"
     assert template.render(Context({"value": "second"})) == "second"
 
 
 def test_a_once_part_can_not_hold_a_block():
     with pytest.raises(TemplateSyntaxError):
-        Template("{% load page_shell %}{% once %}{% block x %}{% endblock %}{% endonce %}")
+        Template("{% load ui %}{% once %}{% block x %}{% endblock %}{% endonce %}")
 
 
 def test_the_shell_shows_each_user_their_own_name_token_and_staff_links(client, user, staff_user):

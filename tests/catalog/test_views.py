@@ -16,7 +16,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from catalog import selectors, shelves
 from catalog.models import Album
 from catalog.pages import top_result
-from catalog.templatetags import catalog_pages
+from streamapp.ui import formats
 
 from .factories import make_album, make_artist, make_audio_file, make_genre, make_track
 
@@ -414,31 +414,31 @@ def test_every_page_runs_a_constant_number_of_queries(user_client, library, djan
     [(0, "0:00"), (59_400, "0:59"), (59_600, "1:00"), (200_000, "3:20"), (3_725_000, "1:02:05"), (None, "")],
 )
 def test_durations_are_formatted_as_minutes_and_seconds(ms, expected):
-    assert catalog_pages.duration(ms) == expected
+    assert formats.duration(ms) == expected
 
 
 def test_album_running_time_is_written_out():
-    assert catalog_pages.duration_words(927_000) == "15 min 27 sec"
-    assert catalog_pages.duration_words(3_900_000) == "1 hr 5 min"
-    assert catalog_pages.duration_words(42_000) == "42 sec"
+    assert formats.duration_words(927_000) == "15 min 27 sec"
+    assert formats.duration_words(3_900_000) == "1 hr 5 min"
+    assert formats.duration_words(42_000) == "42 sec"
 
 
 def test_initials_of_generated_covers():
-    assert catalog_pages.initials("OK Computer") == "OC"
-    assert catalog_pages.initials("The Beatles") == "B"
-    assert catalog_pages.initials("björk") == "B"
-    assert catalog_pages.initials("...") == "♪"
-    assert catalog_pages.hue("OK Computer") == catalog_pages.hue("OK Computer")
+    assert formats.initials("OK Computer") == "OC"
+    assert formats.initials("The Beatles") == "B"
+    assert formats.initials("björk") == "B"
+    assert formats.initials("...") == "♪"
+    assert formats.hue("OK Computer") == formats.hue("OK Computer")
 
 
 def test_greeting_follows_the_listeners_time_zone(user):
     noon_utc = datetime.datetime(2025, 1, 1, 12, 0, tzinfo=datetime.UTC)
     user.time_zone = "Asia/Tokyo"  # 21:00 there
-    assert catalog_pages.greeting(user, noon_utc) == "Good evening"
+    assert formats.greeting(user, noon_utc) == "Good evening"
     user.time_zone = "America/New_York"  # 07:00 there
-    assert catalog_pages.greeting(user, noon_utc) == "Good morning"
+    assert formats.greeting(user, noon_utc) == "Good morning"
     user.time_zone = "Not/AZone"
-    assert catalog_pages.greeting(user, noon_utc) == "Good afternoon"
+    assert formats.greeting(user, noon_utc) == "Good afternoon"
 
 
 def test_shelves_are_ordered_and_empty_ones_hidden(user):

@@ -182,7 +182,7 @@ def test_covers_are_public_and_nothing_else_under_media_is(front):
 
 
 def test_an_upload_above_the_limit_is_413_before_its_body_is_sent(front, user):
-    path = "/accounts/profile/history-imports/"
+    path = "/history/import/"
     with socket.create_connection(("127.0.0.1", front.port), timeout=5) as conn:
         conn.sendall(
             (

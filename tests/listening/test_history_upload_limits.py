@@ -1,4 +1,4 @@
-"""The history upload on the profile page: request size, one import at a time, daily rows, bad files."""
+"""The history upload on its import page: request size, one import at a time, daily rows, bad files."""
 
 import io
 import json
@@ -15,7 +15,7 @@ from listening.models import HistoryImport
 
 from .history_samples import spotify_row
 
-URL = "/accounts/profile/history-imports/"
+URL = "/history/import/"
 
 
 @pytest.fixture(autouse=True)
@@ -161,7 +161,7 @@ def test_an_upload_of_a_zip_bomb_is_a_form_error(user_client, settings, queued):
 
 
 @pytest.mark.django_db
-def test_an_import_cut_short_says_so_on_the_profile(user_client, user):
+def test_an_import_cut_short_says_so_on_the_import_page(user_client, user):
     row = HistoryImport.objects.create(
         user=user,
         format="spotify",

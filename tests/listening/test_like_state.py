@@ -5,7 +5,7 @@ import pytest
 
 from listening import services
 from listening.like_state import UNPRESSED, mark_liked
-from listening.templatetags.tracklists import track_rows
+from streamapp.ui.tracklists import track_rows
 from tests.catalog.factories import make_album, make_artist, make_track
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Tracklists written in Python (listening/templatetags/tracklists.py) and the icon tag: the markup of
+"""Tracklists written in Python (streamapp/ui/tracklists.py) and the icon tag: the markup of
 each option, escaping, no query whatever the length, and the same row from the list tags and the
 include. Rows are the same for every listener: the like state is set afterwards (listening.like_state)."""
 
@@ -12,11 +12,11 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from catalog.templatetags.icons import icon_html, icon_names, sprite_html
 from listening import selectors
 from listening.like_state import mark_liked
 from listening.models import Listen, PlaylistTrack, TrackLike
 from listening.services import playlist_create
+from streamapp.ui.icons import icon_html, icon_names, sprite_html
 from tests.catalog.factories import make_album, make_artist, make_track
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 def render(source: str, user, **context) -> str:
     request = RequestFactory().get("/")
     request.user = user
-    return Template("{% load tracklists tz %}" + source).render(
+    return Template("{% load ui tz %}" + source).render(
         Context({"request": request, "user": user, **context})
     )
 
@@ -114,7 +114,7 @@ def test_the_include_and_the_list_tag_write_the_same_row(user, tracks):
         current_id=tracks[1].pk,
     )
     included = render(
-        '{% for track in tracks %}{% include "catalog/partials/track_row.html" with number=forloop.counter '
+        '{% for track in tracks %}{% include "ui/track_row.html" with number=forloop.counter '
         "show_cover=True show_album=True current_id=current_id %}{% endfor %}",
         user,
         tracks=tracks,

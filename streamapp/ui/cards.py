@@ -7,7 +7,7 @@ a home page shows dozens. These tags write the same markup in a few microseconds
     {% artist_cards artists %}          {% genre_tiles genres %}
     {% cover album size="xl" alt="…" %} {% picture artist size="lg" %}
 
-The partials in templates/catalog/partials/ (album_card, artist_card, genre_tile, cover, picture)
+The partials in templates/ui/ (album_card, artist_card, genre_tile, cover, picture)
 call the single-item tags, so an include of them writes the same thing.
 """
 
@@ -18,15 +18,13 @@ import functools
 from collections.abc import Iterable
 from html import escape
 
-from django import template
 from django.core.files.storage import default_storage
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from .catalog_pages import hue, initials
+from .formats import hue, initials
 from .icons import icon_html
-
-register = template.Library()
+from .registry import register
 
 _SAMPLE_PK = 987654321
 
@@ -55,7 +53,7 @@ def _image(name: str, alt: str = "") -> str:
 
 
 def cover_html(album, size: str = "", alt: str = "") -> str:
-    """Return an album's cover (catalog/partials/cover.html): the image over generated initials."""
+    """Return an album's cover (ui/cover.html): the image over generated initials."""
     title = album.title
     image = _image(album.cover.name, alt) if album.cover else ""
     size_class = f" cover-{escape(size)}" if size else ""
@@ -67,7 +65,7 @@ def cover_html(album, size: str = "", alt: str = "") -> str:
 
 
 def picture_html(artist, size: str = "") -> str:
-    """Return an artist's round picture (catalog/partials/picture.html): a cover of theirs, or initials."""
+    """Return an artist's round picture (ui/picture.html): a cover of theirs, or initials."""
     name = artist.name
     picture_name = getattr(artist, "picture_name", None)
     image = _image(picture_name) if picture_name else ""
@@ -152,7 +150,7 @@ def picture(artist, size: str = "") -> SafeString:
 
 @register.simple_tag
 def album_card(album, subtitle: str = "") -> SafeString:
-    """Write one album card (catalog/partials/album_card.html)."""
+    """Write one album card (ui/album_card.html)."""
     return mark_safe(album_card_html(album, subtitle or ""))
 
 
@@ -165,7 +163,7 @@ def album_cards(albums: Iterable, subtitle: str = "") -> SafeString:
 
 @register.simple_tag
 def artist_card(artist) -> SafeString:
-    """Write one artist card (catalog/partials/artist_card.html)."""
+    """Write one artist card (ui/artist_card.html)."""
     return mark_safe(artist_card_html(artist))
 
 
@@ -178,7 +176,7 @@ def artist_cards(artists: Iterable) -> SafeString:
 
 @register.simple_tag
 def genre_tile(genre) -> SafeString:
-    """Write one genre tile (catalog/partials/genre_tile.html)."""
+    """Write one genre tile (ui/genre_tile.html)."""
     return mark_safe(genre_tile_html(genre))
 
 

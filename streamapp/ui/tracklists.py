@@ -1,4 +1,4 @@
-"""Tracklists rendered in Python: the rows of templates/catalog/partials/track_row.html, fast.
+"""Tracklists rendered in Python: the rows of templates/ui/track_row.html, fast.
 
 A row through nested includes (cover, like button, four icons) and five reverse() calls cost 1.5-2 ms
 of template rendering; 50 rows made a page miss its latency target on their own. These tags write
@@ -22,16 +22,14 @@ import datetime as dt
 from collections.abc import Iterable
 from html import escape
 
-from django import template
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from catalog.templatetags.cards import cover_html, url_pattern
-from catalog.templatetags.catalog_pages import duration, hue, initials
-from catalog.templatetags.icons import icon_html
-
-register = template.Library()
+from .cards import cover_html, url_pattern
+from .formats import duration, hue, initials
+from .icons import icon_html
+from .registry import register
 
 
 class _Urls:

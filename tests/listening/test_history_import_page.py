@@ -1,4 +1,4 @@
-"""The profile's history import: the upload form, the list of imports and their live progress."""
+"""The history import page: the upload form, the list of imports and their live progress."""
 
 import json
 import time
@@ -13,7 +13,7 @@ from listening.models import HistoryImport, Listen
 from tests.catalog.factories import make_album, make_artist, make_track
 from tests.listening.history_samples import podcast_row, spotify_row
 
-URL = "/accounts/profile/history-imports/"
+URL = "/history/import/"
 
 
 @pytest.fixture(autouse=True)
@@ -42,8 +42,8 @@ def make_import(user, **fields) -> HistoryImport:
 
 # ------------------------------------------------------------------------------ the form
 @pytest.mark.django_db
-def test_profile_shows_the_upload_form(user_client):
-    response = user_client.get("/accounts/profile/")
+def test_the_import_page_shows_the_upload_form(user_client):
+    response = user_client.get(URL)
     assertContains(response, f'action="{URL}" enctype="multipart/form-data"')
     assertContains(response, '<option value="listenbrainz">ListenBrainz export</option>', html=True)
     assertContains(response, 'type="file" name="files" multiple')
@@ -57,7 +57,7 @@ def test_a_good_upload_records_an_import_and_queues_it(
         response = user_client.post(
             URL, {"format": "spotify", "files": [spotify_upload(), spotify_upload("b.json")]}
         )
-    assertRedirects(response, "/accounts/profile/#history-import", fetch_redirect_response=False)
+    assertRedirects(response, f"{URL}#history-import", fetch_redirect_response=False)
     row = HistoryImport.objects.get()
     assert queued == [row.pk]
     assert (row.user, row.format, row.status, row.file_name) == (
@@ -67,7 +67,7 @@ def test_a_good_upload_records_an_import_and_queues_it(
         "Streaming_History_Audio_2021.json, b.json",
     )
     assert [Path(item["path"]).exists() for item in row.files] == [True, True]
-    page = user_client.get("/accounts/profile/")
+    page = user_client.get(URL)
     assertContains(page, "Your history is being imported: its progress shows below.")
     assertContains(page, f'hx-get="{URL}{row.pk}/"')
 
@@ -113,8 +113,22 @@ def test_an_upload_over_the_size_limit_is_refused(user_client, queued, settings)
 
 
 @pytest.mark.django_db
-def test_a_get_of_the_upload_address_goes_to_the_profile(user_client):
-    assertRedirects(user_client.get(URL), "/accounts/profile/", fetch_redirect_response=False)
+def test_the_profile_links_to_the_import_page_and_shows_no_upload_form(user_client):
+    response = user_client.get("/accounts/profile/")
+    assertContains(response, f'href="{URL}"')
+    assertNotContains(response, 'enctype="multipart/form-data"')
+
+
+@pytest.mark.django_db
+def test_the_former_upload_address_on_the_profile_goes_to_the_import_page(user_client):
+    response = user_client.get("/accounts/profile/history-imports/")
+    assertRedirects(response, URL, status_code=301, fetch_redirect_response=False)
+
+
+@pytest.mark.django_db
+def test_the_import_page_needs_a_logged_in_user(client):
+    response = client.get(URL)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
 # ------------------------------------------------------------------------------ the list and its progress
@@ -161,7 +175,7 @@ def test_a_failed_import_shows_why(user_client, user):
 def test_a_user_sees_only_their_own_imports(user_client, user, other_user):
     mine = make_import(user, file_name="mine.json")
     theirs = make_import(other_user, file_name="theirs.json")
-    page = user_client.get("/accounts/profile/")
+    page = user_client.get(URL)
     assertContains(page, "mine.json")
     assertNotContains(page, "theirs.json")
     assert user_client.get(f"{URL}{theirs.pk}/").status_code == 404
@@ -175,12 +189,12 @@ def test_the_progress_needs_a_logged_in_user(client, user):
 
 
 @pytest.mark.django_db
-def test_the_profile_runs_a_constant_number_of_queries(user_client, user, django_assert_max_num_queries):
+def test_the_import_page_runs_a_constant_number_of_queries(user_client, user, django_assert_max_num_queries):
     for i in range(12):
         make_import(user, status="done", file_name=f"f{i}.json")
-    user_client.get("/accounts/profile/")  # creates the API token
+    user_client.get(URL)
     with django_assert_max_num_queries(5):
-        response = user_client.get("/accounts/profile/")
+        response = user_client.get(URL)
     assert response.content.decode().count('class="history-import ') == 10
 
 
@@ -211,7 +225,7 @@ def test_an_uploaded_history_is_imported_by_the_celery_worker(celery_worker, cli
     assert row.upload_dir == "" and not any(Path(item["path"]).exists() for item in row.files)
     assert Listen.objects.filter(user=user).count() == 2
     assertContains(
-        client.get("/accounts/profile/"), "2 imported, 0 duplicates, 2 skipped, 1 unmatched, 1 failed"
+        client.get(URL), "2 imported, 0 duplicates, 2 skipped, 1 unmatched, 1 failed"
     )
 
 

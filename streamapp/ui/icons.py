@@ -12,12 +12,11 @@ import functools
 import re
 from pathlib import Path
 
-from django import template
 from django.conf import settings
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
-register = template.Library()
+from .registry import register
 
 _SVG = re.compile(r"\A\s*(<svg\b[^>]*>)(.*)</svg>\s*\Z", re.S)
 

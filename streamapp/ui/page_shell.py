@@ -20,7 +20,7 @@ from django.conf import settings
 from django.template.loader_tags import BlockNode
 from django.urls import get_script_prefix
 
-register = template.Library()
+from .registry import register
 
 
 class OnceNode(template.Node):
