@@ -62,7 +62,7 @@ def _profile_page(
         "history_form": history_form or HistoryImportForm(),
         "history_imports": HistoryImport.objects.filter(user=request.user)[:HISTORY_IMPORTS_SHOWN],
         "api_token": services.api_token_get_or_create(user=request.user),
-        # Scrobblers add /1/... to the root of the host (PROTOCOLS.md section 1).
+        # Scrobblers add /1/... to the root of the host (docs/protocols.md section 1).
         "api_base_url": request.build_absolute_uri("/"),
     }
     return render(request, "accounts/profile.html", context, status=status)

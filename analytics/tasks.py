@@ -8,7 +8,7 @@ from analytics import rollups, staff_activity
 
 logger = logging.getLogger(__name__)
 
-# The name listening's history import queues by (it may not import analytics: see STYLE.md).
+# The name listening's history import queues by (it may not import analytics: see docs/style.md).
 ROLLUP_TASK_NAME = "analytics.rollup"
 
 

@@ -41,11 +41,12 @@ def wait_until_up(url: str, *, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while True:
         try:
-            with urllib.request.urlopen(f"{url}/accounts/login/", timeout=5):
+            # The address is ours or the operator's --url, checked to be http(s) in main().
+            with urllib.request.urlopen(f"{url}/accounts/login/", timeout=5):  # noqa: S310
                 return
         except OSError:
             if time.monotonic() > deadline:
-                raise SystemExit(f"screenshots: {url} did not answer within {seconds:.0f} s")
+                raise SystemExit(f"screenshots: {url} did not answer within {seconds:.0f} s") from None
             time.sleep(0.5)
 
 
@@ -116,11 +117,15 @@ def take(url: str, out: Path, *, colors: int) -> list[Path]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for account, password in (("demo", "demo"), ("admin", "admin")):
             for label, (width, height) in WIDTHS.items():
-                context = browser.new_context(viewport={"width": width, "height": height}, reduced_motion="reduce")
+                viewport = {"width": width, "height": height}
+                context = browser.new_context(viewport=viewport, reduced_motion="reduce")
                 page = context.new_page()
                 page.set_default_timeout(30_000)
                 log_in(page, url, account, password)
-                pages = listener_pages(page, url) if account == "demo" else {"staff-dashboard": "/staff/analytics/"}
+                if account == "demo":
+                    pages = listener_pages(page, url)
+                else:
+                    pages = {"staff-dashboard": "/staff/analytics/"}
                 for name, path in pages.items():
                     target = out / f"{name}-{label}.png"
                     shoot(page, url, path, target, colors=colors)
@@ -140,6 +145,8 @@ def main() -> None:
     if not os.path.exists(CHROMIUM):
         raise SystemExit("screenshots: Chromium is missing: run `make browser` (apt-get install chromium)")
     if args.url:
+        if not args.url.startswith(("http://", "https://")):
+            raise SystemExit("screenshots: --url must start with http:// or https://")
         wait_until_up(args.url.rstrip("/"))
         written = take(args.url.rstrip("/"), args.out, colors=args.colors)
     else:

@@ -42,7 +42,7 @@ class Preset:
 
 
 PRESETS = {
-    # Chosen on the validation split of the demo's 300 synthetic listeners (README).
+    # Chosen on the validation split of the demo's 300 synthetic listeners (docs/recommender.md, Evaluation).
     "streamapp": Preset(
         weighting=Weighting(),
         params={
@@ -55,7 +55,7 @@ PRESETS = {
         },
     ),
     "lastfm-hetrec": Preset(
-        # log(1 + play count) trains a little better than binary (README); relevance stays binary.
+        # log(1 + play count) trains a little better than binary (docs/recommender.md); relevance is binary.
         weighting=Weighting(transform="log", half_life_days=None),
         params={
             "popularity": {},
@@ -85,7 +85,7 @@ class ProductionPreset:
     list_length: int = 30
 
 
-# The best configuration on the streamapp evaluation (README, "Evaluation"): EASE over the 10,000
+# The best configuration on the streamapp evaluation (docs/recommender.md, "Evaluation"): EASE over the 10,000
 # tracks with the most listeners plus a little content, weighted as the hybrid tuning chose on the
 # demo's validation split (iALS got no weight there, and costs the most to train at scale).
 # Keep the names stable: reco-pipeline imports PRODUCTION_PRESET and production_model().
