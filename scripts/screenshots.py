@@ -111,6 +111,7 @@ def shoot(page, url: str, path: str, target: Path, *, colors: int) -> None:
 def take(url: str, out: Path, *, colors: int) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
+    out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with sync_playwright() as playwright:
@@ -130,7 +131,8 @@ def take(url: str, out: Path, *, colors: int) -> list[Path]:
                     target = out / f"{name}-{label}.png"
                     shoot(page, url, path, target, colors=colors)
                     written.append(target)
-                    print(f"{target.relative_to(ROOT)}  {path}  {target.stat().st_size // 1024} KB")
+                    shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
+                    print(f"{shown}  {path}  {target.stat().st_size // 1024} KB")
                 context.close()
         browser.close()
     return written
