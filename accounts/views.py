@@ -44,7 +44,7 @@ def _profile_page(request: HttpRequest, *, form: ProfileForm | None = None) -> H
     context = {
         "form": form or ProfileForm(instance=request.user),
         "api_token": services.api_token_get_or_create(user=request.user),
-        # Scrobblers add /1/... to the root of the host (PROTOCOLS.md section 1).
+        # Scrobblers add /1/... to the root of the host (docs/protocols.md section 1).
         "api_base_url": request.build_absolute_uri("/"),
     }
     return render(request, "accounts/profile.html", context)

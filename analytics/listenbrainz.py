@@ -1,6 +1,6 @@
 """ListenBrainz-style stats: GET /1/stats/user/<name>/{artists,releases,recordings}.
 
-Bodies as api.listenbrainz.org gives them (see PROTOCOLS.md): ``?count=`` (default 25, at most 100),
+Bodies as api.listenbrainz.org gives them (see docs/protocols.md): ``?count=`` (default 25, at most 100),
 ``?offset=``, ``?range=`` (``all_time`` by default); 204 when the listener has no listens in the range,
 400 for a bad range or number, 404 for an unknown user. Who may read them is decided as for the
 listens (listening.listenbrainz.views: the listener, staff, or everyone when

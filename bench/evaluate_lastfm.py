@@ -5,7 +5,7 @@
     .venv/bin/python bench/evaluate_lastfm.py --transform log --params '{"ease": {"lam": 1600}}'
                                                                # log(1 + play count) instead of binary
 
-RecBole's protocol (the published results in ../shared/data/README.md): random 80/10/10 per user,
+RecBole's protocol (the published results in docs/recommender.md): random 80/10/10 per user,
 binary relevance, every artist ranked, seen artists excluded; tuned on the 10% validation, reported
 on the 10% test. Prints a Markdown table of test means (and standard deviations over the seeds) and
 each model's training time. The data is read from $STREAMAPP_LASTFM_HETREC_DIR or

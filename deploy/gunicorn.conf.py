@@ -1,6 +1,6 @@
 """gunicorn's settings for streamapp behind nginx (deploy/nginx.conf).
 
-Run `gunicorn -c deploy/gunicorn.conf.py` with the production environment (README, Production).
+Run `gunicorn -c deploy/gunicorn.conf.py` with the production environment (docs/production.md).
 Command-line options override these values; the environment variables named below adjust them.
 tests/deploy/test_nginx.py runs this file.
 """

@@ -1,4 +1,4 @@
-"""Last.fm scrobbles exported as CSV (PROTOCOLS.md section 3); each time is the start of the listen, in UTC.
+"""Last.fm scrobbles exported as CSV (docs/protocols.md section 3); each time is the listen's start, in UTC.
 
 Two shapes are common: rows of `artist, album, track, date` with no header ("31 Jan 2021 13:37", as
 lastfm-to-csv writes them), and files with a header naming the columns, such as

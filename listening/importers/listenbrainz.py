@@ -1,4 +1,4 @@
-"""ListenBrainz exports (PROTOCOLS.md section 3): the zip, a JSON-lines file or a JSON array of listens.
+"""ListenBrainz exports (docs/protocols.md section 3): the zip, a JSON-lines file or a JSON array of listens.
 
 The zip holds user.json, listens/<YYYY>/<M>.jsonl (one listen per line) and feedback and pins, which
 are left alone. Timestamps may be written as decimals. Each listen's track_metadata is checked like a

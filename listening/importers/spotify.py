@@ -1,4 +1,4 @@
-"""Spotify streaming history (PROTOCOLS.md section 3), as JSON files or in the zip Spotify sends.
+"""Spotify streaming history (docs/protocols.md section 3), as JSON files or in the zip Spotify sends.
 
 The extended history (Streaming_History_Audio_*.json, older endsong_N.json) has one row per stream
 with `ts`, when it *ended*, and `ms_played`; the basic history (StreamingHistory*.json) has
@@ -42,7 +42,7 @@ from .common import (
     zip_limits_problem,
 )
 
-# Spotify counts a stream of 30 s or more as a play; anything shorter is a skip (PROTOCOLS.md).
+# Spotify counts a stream of 30 s or more as a play; anything shorter is a skip (docs/protocols.md section 3).
 LISTEN_MIN_MS = 30_000
 # The music history files in Spotify's zips; StreamingHistory_podcast_N.json and video files are left out.
 HISTORY_FILE = re.compile(

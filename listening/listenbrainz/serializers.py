@@ -1,4 +1,4 @@
-"""ListenBrainz JSON shapes of our listens and now-playing entries (see PROTOCOLS.md section 1)."""
+"""ListenBrainz JSON shapes of our listens and now-playing entries (see docs/protocols.md section 1)."""
 
 import uuid
 

@@ -1,4 +1,4 @@
-"""Checks of a ListenBrainz submission, as pure functions (see PROTOCOLS.md section 1).
+"""Checks of a ListenBrainz submission, as pure functions (see docs/protocols.md section 1).
 
 Messages follow listenbrainz-server's, so clients that show them to users stay meaningful. The
 functions return normalised copies (ints, stripped names, empty MBIDs dropped); they never write.

@@ -46,7 +46,7 @@ class Preset:
 
 
 PRESETS = {
-    # Chosen on the validation split of the demo's 300 synthetic listeners (README).
+    # Chosen on the validation split of the demo's 300 synthetic listeners (docs/recommender.md, Evaluation).
     "streamapp": Preset(
         weighting=Weighting(),
         params={
@@ -59,7 +59,7 @@ PRESETS = {
         },
     ),
     "lastfm-hetrec": Preset(
-        # log(1 + play count) trains a little better than binary (README); relevance stays binary.
+        # log(1 + play count) trains a little better than binary (docs/recommender.md); relevance is binary.
         weighting=Weighting(transform="log", half_life_days=None),
         params={
             "popularity": {},

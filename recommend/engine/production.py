@@ -27,7 +27,7 @@ class ProductionPreset:
     list_length: int = 30
 
 
-# The best configuration on the streamapp evaluation (README, "Evaluation"): EASE over the 10,000
+# The best configuration on the streamapp evaluation (docs/recommender.md, "Evaluation"): EASE over the 10,000
 # tracks with the most listeners plus a little content, weighted as the hybrid tuning chose on the
 # demo's validation split (iALS got no weight there, and costs the most to train at scale).
 # Keep the names stable: reco-pipeline imports PRODUCTION_PRESET and production_model().

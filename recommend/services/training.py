@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 def production_preset():
     """Return the engine's production preset (``recommend.engine.production.PRODUCTION_PRESET``).
 
-    That preset is the one constant to change when the evaluation (README, evaluate_recommender)
+    That preset is the one constant to change when the evaluation (docs/recommender.md, Evaluation)
     picks another model: components, weights, weighting and the number of candidates.
     """
     # heavy, deferred: web workers import this module

@@ -57,7 +57,7 @@ def test_nginx_upload_limit_is_in_step_with_djangos():
 
 
 def test_nginx_conf_as_committed_passes_nginx_t_inside_debians_nginx_conf(tmp_path):
-    # As the README says: the file dropped in sites-enabled/, under Debian's stock nginx.conf.
+    # As docs/production.md says: the file dropped in sites-enabled/, under Debian's stock nginx.conf.
     stock = Path("/etc/nginx/nginx.conf")
     if not stock.exists() or not os.path.exists("/usr/sbin/nginx"):
         pytest.skip("Debian's nginx is missing: run `make system-packages`")

@@ -1,5 +1,5 @@
 """The ListenBrainz-compatible API through Django's test client: every validation rule of
-PROTOCOLS.md section 1 (400, nothing written), auth and rate-limit answers, reads, query counts."""
+docs/protocols.md section 1 (400, nothing written), auth and rate-limit answers, reads, query counts."""
 
 import copy
 import datetime as dt
