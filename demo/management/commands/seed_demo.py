@@ -1,26 +1,10 @@
 """manage.py seed_demo: build the demo catalog (generated audio and covers) and the demo accounts."""
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from catalog import services
 from demo import seed
-
-
-class _BarStream:
-    """Hand tqdm the command's stderr without the newline OutputWrapper adds to each write."""
-
-    def __init__(self, wrapper):
-        self.wrapper = wrapper
-
-    def write(self, text: str) -> None:
-        self.wrapper.write(text, ending="")
-
-    def flush(self) -> None:
-        self.wrapper.flush()
-
-    def isatty(self) -> bool:
-        return self.wrapper.isatty()
+from streamapp.progress import command_progress
 
 
 class Command(BaseCommand):
@@ -70,12 +54,12 @@ class Command(BaseCommand):
 
         def progress(description: str, total: int, unit: str):
             # tqdm stays silent when stderr is not a terminal (disable=None).
-            return tqdm(
+            return command_progress(
+                self.stderr,
                 total=total,
                 desc=description,
                 unit=unit,
                 disable=True if quiet else None,
-                file=_BarStream(self.stderr),
                 dynamic_ncols=True,
             )
 
