@@ -15,6 +15,18 @@ from catalog.models import Album, Track
 from tests.catalog.audio_files import write_audio
 
 CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def launch_chromium(playwright):
+    """Start Debian's Chromium headless, as every browser test runs it."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 TRACK_SECONDS = 40
 TITLES = ["First Light", "Second Wind", "Third Rail"]
 
@@ -52,16 +64,7 @@ def browser_page(live_server, user, monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are safe.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
+        browser = launch_chromium(playwright)
         # bypass_csp: page.wait_for_function evaluates its predicate with eval, which the site's
         # Content-Security-Policy forbids; tests/e2e/test_csp.py checks the pages under the policy.
         page = browser.new_page(viewport={"width": 1280, "height": 800}, bypass_csp=True)

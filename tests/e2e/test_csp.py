@@ -9,7 +9,7 @@ import pytest
 from catalog.models import Album
 from catalog.selectors import catalog_changed
 from listening.services.playlists import playlist_create
-from tests.e2e.conftest import CHROMIUM
+from tests.e2e.conftest import CHROMIUM, launch_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,16 +35,7 @@ def staff_browser(live_server, staff_user, monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     problems = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.set_default_timeout(10_000)
         page.expose_function("reportViolation", lambda text: problems.append(f"violation: {text}"))

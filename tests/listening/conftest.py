@@ -2,6 +2,7 @@
 
 import pytest
 
+from listening import tasks
 from tests.catalog.factories import make_album, make_artist, make_track
 
 
@@ -19,3 +20,18 @@ def album():
 def tracks(album):
     """The album's tracks in order, with their album and artist loaded."""
     return list(album.tracks.select_related("album", "artist").order_by("track_number"))
+
+
+@pytest.fixture
+def upload_dir(settings, tmp_path):
+    """Keep history uploads in the test's own folder."""
+    settings.STREAMAPP_UPLOAD_DIR = tmp_path / "uploads"
+    return settings.STREAMAPP_UPLOAD_DIR
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """Record the imports queued on Celery instead of sending them to the broker."""
+    calls = []
+    monkeypatch.setattr(tasks.import_history, "delay", calls.append)
+    return calls

@@ -8,7 +8,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from listening import tasks
 from listening.models import HistoryImport, Listen
 from tests.catalog.factories import make_album, make_artist, make_track
 from tests.listening.history_samples import podcast_row, spotify_row
@@ -16,17 +15,8 @@ from tests.listening.history_samples import podcast_row, spotify_row
 URL = "/history/import/"
 
 
-@pytest.fixture(autouse=True)
-def _upload_dir(settings, tmp_path):
-    settings.STREAMAPP_UPLOAD_DIR = tmp_path / "uploads"
+pytestmark = pytest.mark.usefixtures("upload_dir")
 
-
-@pytest.fixture
-def queued(monkeypatch):
-    """Record the imports queued on Celery instead of sending them to the broker."""
-    calls = []
-    monkeypatch.setattr(tasks.import_history, "delay", calls.append)
-    return calls
 
 
 def spotify_upload(name="Streaming_History_Audio_2021.json", rows=None) -> SimpleUploadedFile:

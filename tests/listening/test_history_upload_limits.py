@@ -10,7 +10,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pytest_django.asserts import assertContains
 
-from listening import tasks
 from listening.models import HistoryImport
 
 from .history_samples import spotify_row
@@ -18,16 +17,8 @@ from .history_samples import spotify_row
 URL = "/history/import/"
 
 
-@pytest.fixture(autouse=True)
-def _upload_dir(settings, tmp_path):
-    settings.STREAMAPP_UPLOAD_DIR = tmp_path / "uploads"
+pytestmark = pytest.mark.usefixtures("upload_dir")
 
-
-@pytest.fixture
-def queued(monkeypatch):
-    calls = []
-    monkeypatch.setattr(tasks.import_history, "delay", calls.append)
-    return calls
 
 
 def history(size: int = 0, name: str = "Streaming_History_Audio_2021.json") -> SimpleUploadedFile:
