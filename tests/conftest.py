@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite: users, clients, the database vendor and a real Celery worker."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -87,12 +88,45 @@ def _purge_filesystem_broker():
         Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
 
 
-@pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker):
-    """Start a real Celery worker on the suite's broker and test database; stop it afterwards.
+WORKER_LOG = ROOT / "var" / "test-celery-worker.log"
+_TASK_RECEIVED = re.compile(r"Task \S+\[([0-9a-f-]+)\] received")
+_TASK_ENDED = re.compile(r"Task \S+\[([0-9a-f-]+)\] (?:succeeded|raised|retry|failed|ignored|rejected)")
 
-    Tests that use it must use ``transactional_db`` so the worker sees their rows.
+
+def _worker_is_idle() -> bool:
+    """Return whether the suite's worker holds no task: none waiting on the broker, none received and
+    not yet ended (by its log)."""
+    from streamapp.celery import app
+
+    log = WORKER_LOG.read_text(errors="replace")
+    if set(_TASK_RECEIVED.findall(log)) - set(_TASK_ENDED.findall(log)):
+        return False
+    with app.connection_for_read() as conn:
+        # Both brokers (Redis, filesystem) are kombu virtual transports, which count a queue so.
+        return conn.default_channel._size("celery") == 0
+
+
+@pytest.fixture
+def celery_worker(_celery_worker_process):
+    """A real Celery worker (one for the whole suite) on the suite's broker and test database.
+
+    Tests that use it must use ``transactional_db`` so the worker sees their rows. The test ends only
+    when the worker is idle again: a task the test caused (a rollup after an import, say) must not run
+    into the next test's table flush.
     """
+    yield _celery_worker_process
+    deadline = time.monotonic() + 60
+    idle_checks = 0
+    while idle_checks < 3 and time.monotonic() < deadline:
+        idle_checks = idle_checks + 1 if _worker_is_idle() else 0
+        time.sleep(0.2)
+    if idle_checks < 3:
+        raise RuntimeError(f"the Celery worker was still busy 60 s after the test; see {WORKER_LOG}")
+
+
+@pytest.fixture(scope="session")
+def _celery_worker_process(django_db_setup, django_db_blocker):
+    """Start the suite's real Celery worker on its broker and test database; stop it afterwards."""
     from streamapp.celery import app
 
     _purge_filesystem_broker()
@@ -101,7 +135,7 @@ def celery_worker(django_db_setup, django_db_blocker):
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = "streamapp.settings.test"
     env["STREAMAPP_TEST_DATABASE_NAME"] = str(connection.settings_dict["NAME"])
-    log = open(ROOT / "var" / "test-celery-worker.log", "w")  # noqa: SIM115
+    log = open(WORKER_LOG, "w")  # noqa: SIM115
     process = subprocess.Popen(
         [
             sys.executable,
