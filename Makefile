@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $(HOME)/.pyenv/versions/3.13*/b
 	$(HOME)/.pyenv/versions/3.12*/bin/python3 /usr/local/bin/python3 python3; do \
 	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; done)
 
-.PHONY: run test install install-dev system-packages browser lint migrate demo bench-search clean
+.PHONY: run test install install-dev system-packages ffmpeg browser lint migrate demo bench-search clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "streamapp needs Python 3.12 or newer (python3.12 not found)"; exit 1; }
@@ -21,24 +21,35 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# Debian's Chromium for the browser tests and nginx for the production front's (tests/deploy/): root
+# Debian's Chromium for the browser tests, nginx for the production front's (tests/deploy/) and ffmpeg
+# for transcoding and loudness: root
 # installs what is missing (Debian starts its own nginx service on port 80 when that port is free; the
 # tests run theirs); others are told the apt-get line. Nothing to do when all are there.
-SYSTEM_PACKAGES := chromium chromium-driver nginx
+SYSTEM_PACKAGES := chromium chromium-driver nginx ffmpeg
 system-packages:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/sbin/nginx ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/sbin/nginx ] \
+		|| ! command -v ffmpeg >/dev/null; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null \
 			|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; }; \
-		else echo "Chromium or nginx is missing: run 'sudo apt-get install $(SYSTEM_PACKAGES)'"; exit 1; fi; \
+		else echo "Chromium, nginx or ffmpeg is missing: run 'sudo apt-get install $(SYSTEM_PACKAGES)'"; exit 1; fi; \
 	fi
 
 browser: system-packages
 
+# `make run` needs only ffmpeg (transcoded streams, loudness), installed the same way.
+ffmpeg:
+	@if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null \
+			|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; }; \
+		else echo "ffmpeg is missing: run 'sudo apt-get install ffmpeg'"; exit 1; fi; \
+	fi
+
 migrate: install
 	$(PY) manage.py migrate --noinput
 
-demo: migrate
+demo: migrate ffmpeg
 	$(PY) manage.py seed_demo --if-empty
 
 run: demo

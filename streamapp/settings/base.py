@@ -385,6 +385,11 @@ STREAMAPP_DEMO_LIBRARY_DIR = Path(
 )
 # Hand audio files to nginx with X-Accel-Redirect: the internal location that maps to "/".
 STREAMAPP_X_ACCEL_REDIRECT_PREFIX = os.environ.get("STREAMAPP_X_ACCEL_REDIRECT_PREFIX", "")
+
+# ffmpeg and ffprobe (Debian's package, installed by `make run` / `make test`): transcoding the streams
+# and measuring loudness. A name is looked up on PATH.
+STREAMAPP_FFMPEG = os.environ.get("STREAMAPP_FFMPEG", "ffmpeg")
+STREAMAPP_FFPROBE = os.environ.get("STREAMAPP_FFPROBE", "ffprobe")
 # Uploaded listening histories wait here for their import (then are deleted). Outside MEDIA_ROOT on
 # purpose: nothing under it may be served.
 STREAMAPP_UPLOAD_DIR = Path(os.environ.get("STREAMAPP_UPLOAD_DIR", VAR_DIR / "uploads"))
