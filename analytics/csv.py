@@ -7,56 +7,33 @@ from analytics.staff_stats import DateRange
 from streamapp.csv_export import csv_text
 
 
-def _number(value, digits: int = 1):
-    """Return a figure for a spreadsheet: rounded, and empty when there is none."""
-    return "" if value is None else round(value, digits)
-
-
 def activity_rows(date_range: DateRange) -> Iterable[list]:
     overview = staff_activity.activity_overview(date_range=date_range)
-    yield [
-        "day",
-        "active_listeners",
-        "new_listeners",
-        "returning_listeners",
-        "listens",
-        "minutes",
-        "plays",
-        "skips",
-    ]
+    yield staff_shapes.csv_header(staff_shapes.ACTIVITY_DAY_COLUMNS)
     for day in overview.days:
-        yield [
-            day.day.isoformat(),
-            day.active,
-            day.new,
-            day.returning,
-            day.listens,
-            _number(day.minutes),
-            day.plays,
-            day.skips,
-        ]
+        yield staff_shapes.csv_row(staff_shapes.ACTIVITY_DAY_COLUMNS, day)
 
 
-def weekly_active_rows(date_range: DateRange) -> Iterable[list]:
-    overview = staff_activity.activity_overview(date_range=date_range)
-    yield ["week_start", "week_end", "active_listeners"]
-    for week in overview.weeks:
-        yield [week.start.isoformat(), week.end.isoformat(), week.active]
+def _period_rows(period: str, attribute: str) -> Callable[[DateRange], Iterable[list]]:
+    def rows(date_range: DateRange) -> Iterable[list]:
+        overview = staff_activity.activity_overview(date_range=date_range)
+        columns = staff_shapes.PERIOD_COLUMNS
+        yield staff_shapes.csv_header(columns, rename=staff_shapes.period_csv_names(period))
+        for item in getattr(overview, attribute):
+            yield staff_shapes.csv_row(columns, item)
+
+    return rows
 
 
-def monthly_active_rows(date_range: DateRange) -> Iterable[list]:
-    overview = staff_activity.activity_overview(date_range=date_range)
-    yield ["month_start", "month_end", "active_listeners"]
-    for month in overview.months:
-        yield [month.start.isoformat(), month.end.isoformat(), month.active]
+weekly_active_rows = _period_rows("week", "weeks")
+monthly_active_rows = _period_rows("month", "months")
 
 
 def retention_rows(date_range: DateRange) -> Iterable[list]:
     retention = staff_activity.retention_cohorts(date_range=date_range)
-    yield ["cohort_week", "listeners", *[f"week_{k}_percent" for k in range(retention.weeks)]]
+    yield staff_shapes.cohort_csv_header(retention.weeks)
     for cohort in retention.cohorts:
-        percents = [_number(value) for value in cohort.percents]
-        yield [cohort.week.isoformat(), cohort.size, *percents, *[""] * (retention.weeks - len(percents))]
+        yield staff_shapes.cohort_csv_row(cohort, retention.weeks)
 
 
 def _item_rows(attribute: str, with_artist: bool) -> Callable[[DateRange], Iterable[list]]:
@@ -71,9 +48,8 @@ def _item_rows(attribute: str, with_artist: bool) -> Callable[[DateRange], Itera
 
 def coverage_rows(date_range: DateRange) -> Iterable[list]:
     coverage = staff_stats.content_overview(date_range=date_range).coverage
-    yield ["decile", "share_of_plays_percent"]
-    for index, share in enumerate(coverage.decile_shares, start=1):
-        yield [f"{(index - 1) * 10}-{index * 10} %", _number(share, 2)]
+    yield staff_shapes.DECILE_CSV_HEADER
+    yield from staff_shapes.decile_csv_rows(coverage)
 
 
 def _source_rows(first: str, attribute: str) -> Callable[[DateRange], Iterable[list]]:
@@ -102,15 +78,10 @@ def quality_rows(date_range: DateRange) -> Iterable[list]:
 
 def quality_daily_rows(date_range: DateRange) -> Iterable[list]:
     quality = staff_stats.quality_overview(date_range=date_range)
-    yield ["day", "plays", "avg_time_to_first_audio_ms", "stalls_per_100_plays", "errors_per_100_plays"]
+    columns, skip = staff_shapes.QUALITY_COLUMNS, staff_shapes.QUALITY_DAILY_CSV_SKIP
+    yield staff_shapes.csv_header(columns, rename=staff_shapes.QUALITY_DAILY_CSV_NAMES, skip=skip)
     for row in quality.daily:
-        yield [
-            row.format,
-            row.plays,
-            _number(row.ttfa_average),
-            _number(row.stalls_per_100, 2),
-            _number(row.error_rate, 2),
-        ]
+        yield staff_shapes.csv_row(columns, row, skip=skip)
 
 
 # The URL name of each table (/staff/analytics/csv/<name>/) and how to build it.

@@ -1,5 +1,6 @@
 """The staff figures' row shapes, declared once: the CSV files (analytics.csv) and the API
-(analytics.api.staff) build their rows from the same columns.
+(analytics.api.staff) build every row from the columns here (the pages show the same selector rows,
+formatted for reading by their templates).
 
 Each column: its name (the CSV header and the API field), the value from the selector's row, and its
 rounding in each output (the CSV has always rounded rates to 1 digit, the API to 2). A missing
@@ -20,7 +21,11 @@ class Column:
 
 
 def _rounded(value, digits: int | None):
-    return value if value is None or digits is None else round(value, digits)
+    if value is None or digits is None:
+        return value
+    if isinstance(value, list):
+        return [round(item, digits) for item in value]
+    return round(value, digits)
 
 
 # A ranked item: top tracks, artists and genres, most skipped tracks, skip rates by genre
@@ -113,3 +118,77 @@ QUALITY_COLUMNS = (
     Column("errors_per_100_plays", lambda row: row.error_rate, csv_digits=2, api_digits=2),
 )
 QUALITY_CSV_NAMES = {"time_to_first_audio_ms": "avg_time_to_first_audio_ms"}
+
+
+# A day of listener activity (staff_activity.ActivityDay).
+ACTIVITY_DAY_COLUMNS = (
+    Column("day", lambda row: row.day),
+    Column("active_listeners", lambda row: row.active),
+    Column("new_listeners", lambda row: row.new),
+    Column("returning_listeners", lambda row: row.returning),
+    Column("listens", lambda row: row.listens),
+    Column("minutes", lambda row: row.minutes, csv_digits=1, api_digits=1),
+    Column("plays", lambda row: row.plays),
+    Column("skips", lambda row: row.skips),
+)
+
+# Distinct listeners in a calendar week or month (staff_activity.ActivePeriod); the CSV names the
+# dates after the period ("week_start", "month_end").
+PERIOD_COLUMNS = (
+    Column("start", lambda row: row.start),
+    Column("end", lambda row: row.end),
+    Column("active_listeners", lambda row: row.active),
+)
+
+
+def period_csv_names(period: str) -> dict:
+    """Return the CSV's names of a period's dates ("week" → week_start, week_end)."""
+    return {"start": f"{period}_start", "end": f"{period}_end"}
+
+
+# A weekly retention cohort (staff_activity.Cohort). The API gives the weeks as two lists; the CSV
+# spreads the percentages over one column per week ("week_0_percent", ...), empty where a week has not
+# started.
+COHORT_COLUMNS = (
+    Column("week", lambda row: row.week),
+    Column("listeners", lambda row: row.size),
+    Column("retained", lambda row: row.retained),
+    Column("retained_percent", lambda row: row.percents, csv_digits=1, api_digits=2),
+)
+COHORT_CSV_NAMES = {"week": "cohort_week"}
+
+
+def cohort_csv_header(weeks: int) -> list[str]:
+    """Return the retention CSV's header for a table of ``weeks`` week columns."""
+    weeks_header = [f"week_{k}_percent" for k in range(weeks)]
+    return [*csv_header(COHORT_COLUMNS[:2], rename=COHORT_CSV_NAMES), *weeks_header]
+
+
+def cohort_csv_row(cohort, weeks: int) -> list:
+    """Return a cohort as a CSV row: its week, its size and the percentage retained in each week."""
+    percents = csv_row(COHORT_COLUMNS, cohort, skip={"week", "listeners", "retained"})[0]
+    return [*csv_row(COHORT_COLUMNS[:2], cohort), *percents, *[""] * (weeks - len(percents))]
+
+
+# Catalogue coverage (staff_stats.Coverage); the CSV holds its decile shares, one row per tenth of the
+# catalogue's tracks (most played first).
+COVERAGE_COLUMNS = (
+    Column("played_tracks", lambda row: row.played_tracks),
+    Column("catalogue_tracks", lambda row: row.catalogue_tracks),
+    Column("played_percent", lambda row: row.percent_played, api_digits=2),
+    Column("long_tail_percent", lambda row: row.long_tail_percent, api_digits=2),
+    Column("decile_shares_percent", lambda row: row.decile_shares, csv_digits=2, api_digits=2),
+)
+DECILE_CSV_HEADER = ["decile", "share_of_plays_percent"]
+
+
+def decile_csv_rows(coverage) -> list[list]:
+    """Return the coverage's decile shares as CSV rows ("0-10 %", share)."""
+    shares = csv_row(COVERAGE_COLUMNS, coverage, skip={c.name for c in COVERAGE_COLUMNS[:-1]})[0]
+    return [[f"{(index - 1) * 10}-{index * 10} %", share] for index, share in enumerate(shares, start=1)]
+
+
+# Streaming quality per day (staff_stats.QualityRow whose "format" holds the day); the CSV keeps the
+# rates, the API every column.
+QUALITY_DAILY_CSV_SKIP = {"stalls", "stall_ms", "errors"}
+QUALITY_DAILY_CSV_NAMES = {**QUALITY_CSV_NAMES, "format": "day"}

@@ -29,10 +29,6 @@ RANGE_PARAMETERS = [
 ]
 
 
-def _rate(value):
-    return None if value is None else round(value, 2)
-
-
 # ------------------------------------------------------------------------------ examples
 _RANGE = {"start": "2026-11-02", "end": "2026-11-15", "days": 14}
 _ITEM = {
@@ -186,8 +182,8 @@ class StaffActivityApi(_StaffStatsBase):
         date_range = self.date_range(request)
         overview = staff_activity.activity_overview(date_range=date_range)
 
-        def periods(items):
-            return [{"start": p.start, "end": p.end, "active_listeners": p.active} for p in items]
+        def rows(columns, items):
+            return [staff_shapes.api_row(columns, item) for item in items]
 
         data = {
             "range": self.range_data(date_range),
@@ -195,21 +191,9 @@ class StaffActivityApi(_StaffStatsBase):
             "monthly_active": overview.mau,
             "daily_active_average": round(overview.dau_average, 2),
             "new_listeners": overview.new,
-            "days": [
-                {
-                    "day": day.day,
-                    "active_listeners": day.active,
-                    "new_listeners": day.new,
-                    "returning_listeners": day.returning,
-                    "listens": day.listens,
-                    "minutes": round(day.minutes, 1),
-                    "plays": day.plays,
-                    "skips": day.skips,
-                }
-                for day in overview.days
-            ],
-            "weeks": periods(overview.weeks),
-            "months": periods(overview.months),
+            "days": rows(staff_shapes.ACTIVITY_DAY_COLUMNS, overview.days),
+            "weeks": rows(staff_shapes.PERIOD_COLUMNS, overview.weeks),
+            "months": rows(staff_shapes.PERIOD_COLUMNS, overview.months),
         }
         return Response(self.OutputSerializer(data).data)
 
@@ -245,15 +229,7 @@ class StaffRetentionApi(_StaffStatsBase):
         data = {
             "range": self.range_data(date_range),
             "weeks": retention.weeks,
-            "cohorts": [
-                {
-                    "week": cohort.week,
-                    "listeners": cohort.size,
-                    "retained": cohort.retained,
-                    "retained_percent": [round(value, 2) for value in cohort.percents],
-                }
-                for cohort in retention.cohorts
-            ],
+            "cohorts": [staff_shapes.api_row(staff_shapes.COHORT_COLUMNS, c) for c in retention.cohorts],
         }
         return Response(self.OutputSerializer(data).data)
 
@@ -309,7 +285,6 @@ class StaffCatalogueApi(_StaffStatsBase):
         def items(rows, with_artist=False):
             return [staff_shapes.item_api_row(row, with_artist=with_artist) for row in rows]
 
-        coverage = content.coverage
         data = {
             "range": self.range_data(date_range),
             "min_plays_for_skip_rates": content.min_plays,
@@ -318,13 +293,7 @@ class StaffCatalogueApi(_StaffStatsBase):
             "top_genres": items(content.top_genres),
             "most_skipped_tracks": items(content.skipped_tracks, with_artist=True),
             "genre_skip_rates": items(content.genre_skips),
-            "coverage": {
-                "played_tracks": coverage.played_tracks,
-                "catalogue_tracks": coverage.catalogue_tracks,
-                "played_percent": _rate(coverage.percent_played),
-                "long_tail_percent": _rate(coverage.long_tail_percent),
-                "decile_shares_percent": [round(value, 2) for value in coverage.decile_shares],
-            },
+            "coverage": staff_shapes.api_row(staff_shapes.COVERAGE_COLUMNS, content.coverage),
         }
         return Response(self.OutputSerializer(data).data)
 
