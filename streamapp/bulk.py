@@ -129,7 +129,7 @@ def insert_frame(table: str, frame) -> int:
             cursor.cursor.copy_expert(sql, buffer)
         else:
             placeholders = ", ".join(["%s"] * len(frame.columns))
-            import pandas as pd
+            import pandas as pd  # heavy, deferred: only frames written on SQLite need it
 
             rows = [
                 tuple(None if pd.isna(value) else value for value in row)

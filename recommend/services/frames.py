@@ -33,7 +33,7 @@ def epoch(column: str) -> str:
 
 def read_frame(sql: str, params: Sequence, columns: Sequence[str], dtypes: dict | None = None):
     """Run a SELECT and return its rows as a DataFrame with the given column names and dtypes."""
-    import pandas as pd
+    import pandas as pd  # heavy, deferred: web workers import this module
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -55,7 +55,7 @@ def read_frame(sql: str, params: Sequence, columns: Sequence[str], dtypes: dict 
 
 
 def _empty(columns, dtypes):
-    import pandas as pd
+    import pandas as pd  # heavy, deferred: web workers import this module
 
     frame = pd.DataFrame({column: [] for column in columns})
     return frame.astype(dtypes) if dtypes else frame

@@ -31,7 +31,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        from recommend.engine.benchmark import DEFAULT_MODELS
+        from recommend.engine.benchmark import DEFAULT_MODELS  # heavy (pandas, scikit-learn): deferred
 
         parser.add_argument("--dataset", choices=DATASETS, default="streamapp")
         parser.add_argument("--seed", type=int, default=0, help="random split seed (lastfm-hetrec)")
@@ -52,7 +52,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
 
     def handle(self, *args, dataset, seed, models, data_dir, tune, markdown, no_progress, **options):
-        from recommend.engine import benchmark
+        from recommend.engine import benchmark  # heavy (pandas, scikit-learn): deferred
 
         names = [name.strip() for name in models.split(",") if name.strip()]
         unknown = [name for name in names if name not in benchmark.DEFAULT_MODELS]
@@ -82,8 +82,8 @@ class Command(BaseCommand):
         self.stdout.write(self._summary(comparison, time.perf_counter() - started))
 
     def _streamapp_split(self):
-        from recommend import evaluation_data
-        from recommend.engine import benchmark
+        from recommend import evaluation_data  # heavy (pandas): deferred
+        from recommend.engine import benchmark  # heavy (pandas, scikit-learn): deferred
 
         try:
             frames = evaluation_data.listening_frames()
@@ -95,7 +95,7 @@ class Command(BaseCommand):
         return benchmark.streamapp_split(frames.events, frames.items, likes=frames.likes)
 
     def _lastfm_split(self, data_dir, seed):
-        from recommend.engine import benchmark, datasets
+        from recommend.engine import benchmark, datasets  # heavy (pandas, scikit-learn): deferred
 
         path = data_dir or datasets.lastfm_hetrec_dir(settings.BASE_DIR)
         try:

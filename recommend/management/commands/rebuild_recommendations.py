@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from recommend.models import RecommendationRun
+from recommend.services import lock, workflow
 from streamapp.progress import CommandStream, command_progress
 
 
@@ -24,9 +26,6 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, users=None, no_progress=False, **options):
-        from recommend.models import RecommendationRun
-        from recommend.services import lock, workflow
-
         user_ids = self._resolve(users) if users else None
         bars: dict[str, tqdm] = {}
         stream = CommandStream(self.stderr)
