@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from catalog.models import Album, Artist, Track
+from catalog.models import Album, Artist, AudioFile, Track
 
 
 class Source(models.TextChoices):
@@ -27,6 +27,13 @@ class ContextType(models.TextChoices):
     LIKES = "likes", "Liked songs"
     TRACK = "track", "Track"
     QUEUE = "queue", "Queue"
+
+
+class StreamQuality(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    ORIGINAL = "original", "Original"
 
 
 class Play(models.Model):
@@ -51,6 +58,11 @@ class Play(models.Model):
     stall_ms = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=255, blank=True, default="")
+    # What the player asked for and what the stream endpoint served for it (listening.transcoding):
+    # blank and None for plays reported without them.
+    quality = models.CharField(max_length=8, choices=StreamQuality.choices, blank=True, default="")
+    stream_format = models.CharField(max_length=8, blank=True, default="")
+    stream_bitrate_kbps = models.PositiveIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -327,3 +339,44 @@ class HistoryImport(models.Model):
             f"{self.imported:,} imported, {self.duplicates:,} duplicates, {self.skipped:,} skipped, "
             f"{self.unmatched:,} unmatched, {self.failed:,} failed"
         )
+
+
+class TranscodeDay(models.Model):
+    """One day's transcoded streams (GET /stream/ for a transcode): answered from the cache or by ffmpeg.
+
+    Each answer adds to its day's row with one UPDATE (listening.services.transcodes).
+    """
+
+    day = models.DateField(unique=True)
+    requests = models.PositiveBigIntegerField(default=0)
+    cache_hits = models.PositiveBigIntegerField(default=0)
+    cache_misses = models.PositiveBigIntegerField(default=0)
+    bytes_served = models.PositiveBigIntegerField(default=0)
+    errors = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"transcodes on {self.day}: {self.requests}"
+
+
+class TranscodeFailure(models.Model):
+    """The last time ffmpeg could not transcode an audio file (one row per file), for the staff page."""
+
+    audio_file = models.OneToOneField(AudioFile, on_delete=models.CASCADE, related_name="transcode_failure")
+    track = models.ForeignKey(Track, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    stream_format = models.CharField(max_length=8)
+    bitrate_kbps = models.PositiveIntegerField(null=True, blank=True)
+    message = models.CharField(max_length=255)
+    # ffmpeg's error output, its start and end (listening.transcoder.STDERR_KEPT).
+    stderr = models.TextField(blank=True, default="")
+    count = models.PositiveIntegerField(default=1)
+    first_at = models.DateTimeField(auto_now_add=True)
+    last_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["-last_at"], name="transcodefailure_last_idx")]
+
+    def __str__(self) -> str:
+        return f"transcode of {self.audio_file_id} failed: {self.message}"

@@ -1,15 +1,19 @@
-"""HTTP delivery of audio files: byte ranges, conditional requests, and nginx hand-off."""
+"""HTTP delivery of audio files: byte ranges, conditional requests, nginx hand-off, and transcodes."""
 
 import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
+
+from . import services, transcoder
+from .transcoding import OUTPUT_FORMATS, StreamChoice
 
 CHUNK_SIZE = 64 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$", re.ASCII)
@@ -146,3 +150,73 @@ def file_response(request: HttpRequest, *, path: Path, content_type: str, etag_s
         response[name] = value
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def stream_headers(response: HttpResponse, choice: StreamChoice) -> HttpResponse:
+    """Say what a stream response carries (X-Stream-Format, X-Stream-Bitrate, X-Stream-Transcoded)."""
+    response["X-Stream-Format"] = choice.format
+    if choice.bitrate_kbps:
+        response["X-Stream-Bitrate"] = str(choice.bitrate_kbps)
+    response["X-Stream-Transcoded"] = "1" if choice.transcoded else "0"
+    return response
+
+
+def _answered_bytes(response: HttpResponse, path: Path) -> int:
+    if response.status_code == 304:
+        return 0
+    if response.has_header("Content-Length"):
+        return int(response["Content-Length"])
+    return path.stat().st_size  # handed to nginx (X-Accel-Redirect): the whole file, as an estimate
+
+
+def transcode_response(request: HttpRequest, *, track, choice: StreamChoice, offset: float) -> HttpResponse:
+    """Return a transcoded stream: the cached file (Range, ETag, X-Accel-Redirect) or ffmpeg's output as it
+    comes (200, no ranges: a Range on a transcode not cached yet gets the whole stream). With an offset,
+    ffmpeg starts there and the output is not cached. Counts the answer (listening.services.transcodes)."""
+    audio = track.audio_file
+    job = transcoder.Job(
+        source=Path(audio.path),
+        checksum=audio.checksum,
+        output=OUTPUT_FORMATS[choice.format],
+        kbps=choice.bitrate_kbps,
+        offset=offset,
+    )
+    cached = None if offset else transcoder.cached_file(job)
+    if cached is not None:
+        response = file_response(request, path=cached, content_type=choice.mime_type, etag_seed=job.key)
+        if response.status_code < 400:
+            services.transcode_count(cache_hit=True, bytes_served=_answered_bytes(response, cached))
+        response["X-Stream-Cached"] = "1"
+        return stream_headers(response, choice)
+    if not job.source.is_file():
+        return HttpResponse("This track's audio file is missing.", status=404, content_type="text/plain")
+    if request.method == "HEAD":
+        response = HttpResponse(content_type=choice.mime_type)
+    else:
+        try:
+            stream = transcoder.open_stream(job, on_finish=partial(_finished, track=track, choice=choice))
+        except transcoder.TranscodeError as error:
+            _finished(0, error, track=track, choice=choice)
+            return JsonResponse(
+                {"detail": "This track's audio file could not be transcoded.", "track_id": track.pk},
+                status=422,
+            )
+        response = StreamingHttpResponse(stream, content_type=choice.mime_type)
+    response["Accept-Ranges"] = "none"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Stream-Cached"] = "0"
+    response["X-Stream-Offset"] = f"{offset:g}"
+    return stream_headers(response, choice)
+
+
+def _finished(sent: int, error: transcoder.TranscodeError | None, *, track, choice: StreamChoice) -> None:
+    if error is not None:
+        services.transcode_failure_record(
+            audio_file=track.audio_file,
+            track=track,
+            stream_format=choice.format,
+            bitrate_kbps=choice.bitrate_kbps,
+            message=str(error),
+            stderr=error.stderr,
+        )
+    services.transcode_count(cache_hit=False, bytes_served=sent, error=error is not None)

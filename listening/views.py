@@ -28,10 +28,10 @@ from rest_framework.exceptions import AuthenticationFailed
 from catalog.models import Track
 from streamapp.uploads import UploadLimit
 
-from . import pages, playlist_formats, selectors, services
+from . import pages, playlist_formats, selectors, services, transcoding
 from .forms import CollaboratorForm, HistoryImportForm, PlaylistForm, PlaylistImportForm
 from .models import HistoryImport
-from .streaming import file_response
+from .streaming import file_response, stream_headers, transcode_response
 
 HISTORY_PAGE_SIZE = 50
 LIKED_PAGE_SIZE = 500
@@ -42,7 +42,8 @@ HISTORY_IMPORTS_SHOWN = 10
 @login_not_required  # answers 401 itself: an <audio> element can't follow a redirect to a log-in page
 @require_safe
 def stream(request: HttpRequest, track_id: int) -> HttpResponse:
-    """Serve a track's audio to a logged-in user or an API client sending its token (Range, HEAD...)."""
+    """Serve a track's audio to a logged-in user or an API client sending its token (Range, HEAD...): the
+    original, or a transcode at the quality, format and bitrate asked (docs/streaming.md)."""
     if not request.user.is_authenticated and not _token_user(request):
         response = JsonResponse({"detail": "Log in, or send your API token, to stream audio."}, status=401)
         response["WWW-Authenticate"] = "Token"
@@ -51,9 +52,21 @@ def stream(request: HttpRequest, track_id: int) -> HttpResponse:
     audio = track.audio_file
     if audio is None or not audio.is_available or not track.is_available:
         return JsonResponse({"detail": "This track is not available."}, status=404)
-    return file_response(
+    try:
+        params = transcoding.parse_stream_params(request.GET, duration_ms=audio.duration_ms)
+    except ValidationError as error:
+        return JsonResponse(error.message_dict, status=400)
+    choice = transcoding.choose_stream(
+        audio, quality=params.quality, format=params.format, bitrate_kbps=params.bitrate_kbps
+    )
+    if choice.transcoded:
+        return transcode_response(request, track=track, choice=choice, offset=params.offset)
+    response = file_response(
         request, path=Path(audio.path), content_type=audio.mime_type, etag_seed=audio.checksum[:16]
     )
+    if params.offset:
+        response["X-Stream-Offset"] = "0"  # an original is not cut: the player seeks in it with Range
+    return stream_headers(response, choice)
 
 
 def _token_user(request: HttpRequest):

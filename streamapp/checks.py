@@ -17,6 +17,10 @@ def _private_paths() -> dict[str, tuple[Path, str]]:
             settings.STREAMAPP_DEMO_LIBRARY_DIR,
             "the demo library's audio, which only /stream/ may serve, to listeners who are logged in",
         ),
+        "STREAMAPP_TRANSCODE_CACHE_DIR": (
+            settings.STREAMAPP_TRANSCODE_CACHE_DIR,
+            "transcoded audio, which only /stream/ may serve, to listeners who are logged in",
+        ),
     }
     database = settings.DATABASES["default"]
     if database["ENGINE"].endswith("sqlite3") and str(database["NAME"]) != ":memory:":
@@ -25,8 +29,8 @@ def _private_paths() -> dict[str, tuple[Path, str]]:
 
 
 def private_files_check(app_configs=None, **kwargs) -> list[Error]:
-    """Fail when a private directory (the trained model, uploads, the demo audio, the SQLite
-    database) is inside MEDIA_ROOT, which the web server (and `make run`) serves to anyone."""
+    """Fail when a private directory (the trained model, uploads, the demo audio, transcodes, the
+    SQLite database) is inside MEDIA_ROOT, which the web server (and `make run`) serves to anyone."""
     media = Path(settings.MEDIA_ROOT).resolve()
     return [
         Error(

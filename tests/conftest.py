@@ -29,9 +29,10 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Give every test its own MEDIA_ROOT so uploaded covers never leak between tests (and its own
-    demo library, outside MEDIA_ROOT as by default)."""
+    demo library and transcode cache, outside MEDIA_ROOT as by default)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STREAMAPP_DEMO_LIBRARY_DIR = tmp_path / "private" / "demo-library"
+    settings.STREAMAPP_TRANSCODE_CACHE_DIR = tmp_path / "private" / "transcodes"
 
 
 @pytest.fixture(autouse=True)

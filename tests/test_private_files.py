@@ -88,7 +88,13 @@ def test_make_run_serves_covers_but_never_the_model_or_other_private_files(djang
 
 
 @pytest.mark.parametrize(
-    "name", ["STREAMAPP_RECOMMEND_DIR", "STREAMAPP_UPLOAD_DIR", "STREAMAPP_DEMO_LIBRARY_DIR"]
+    "name",
+    [
+        "STREAMAPP_RECOMMEND_DIR",
+        "STREAMAPP_UPLOAD_DIR",
+        "STREAMAPP_DEMO_LIBRARY_DIR",
+        "STREAMAPP_TRANSCODE_CACHE_DIR",
+    ],
 )
 def test_a_private_directory_inside_media_root_fails_the_checks(settings, tmp_path, name):
     call_command("check")  # the defaults pass

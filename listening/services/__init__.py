@@ -33,6 +33,7 @@ from .playlists import (
     playlist_update,
 )
 from .plays import PLAY_EVENTS, play_dedupe_key, play_report
+from .transcodes import transcode_count, transcode_failure_record
 
 __all__ = [
     "PLAY_EVENTS",
@@ -66,4 +67,6 @@ __all__ = [
     "playlist_reorder",
     "playlist_update",
     "track_like_set",
+    "transcode_count",
+    "transcode_failure_record",
 ]

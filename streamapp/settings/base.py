@@ -390,6 +390,16 @@ STREAMAPP_X_ACCEL_REDIRECT_PREFIX = os.environ.get("STREAMAPP_X_ACCEL_REDIRECT_P
 # and measuring loudness. A name is looked up on PATH.
 STREAMAPP_FFMPEG = os.environ.get("STREAMAPP_FFMPEG", "ffmpeg")
 STREAMAPP_FFPROBE = os.environ.get("STREAMAPP_FFPROBE", "ffprobe")
+# Transcoded streams (docs/streaming.md): finished transcodes are kept here (outside MEDIA_ROOT: served
+# only through /stream/), the least recently used deleted beyond the size limit; an ffmpeg run is
+# killed after the timeout (below gunicorn's, GUNICORN_TIMEOUT: 45 s).
+STREAMAPP_TRANSCODE_CACHE_DIR = Path(
+    os.environ.get("STREAMAPP_TRANSCODE_CACHE_DIR", VAR_DIR / "private" / "transcodes")
+)
+STREAMAPP_TRANSCODE_CACHE_MAX_BYTES = int(
+    os.environ.get("STREAMAPP_TRANSCODE_CACHE_MAX_BYTES", 2 * 1024 * 1024 * 1024)
+)
+STREAMAPP_TRANSCODE_TIMEOUT_SECONDS = float(os.environ.get("STREAMAPP_TRANSCODE_TIMEOUT_SECONDS", "40"))
 # Uploaded listening histories wait here for their import (then are deleted). Outside MEDIA_ROOT on
 # purpose: nothing under it may be served.
 STREAMAPP_UPLOAD_DIR = Path(os.environ.get("STREAMAPP_UPLOAD_DIR", VAR_DIR / "uploads"))
