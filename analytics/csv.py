@@ -71,7 +71,7 @@ def quality_rows(date_range: DateRange) -> Iterable[list]:
     quality = staff_stats.quality_overview(date_range=date_range)
     columns = staff_shapes.QUALITY_COLUMNS
     yield staff_shapes.csv_header(columns, rename=staff_shapes.QUALITY_CSV_NAMES)
-    for row in [*quality.formats, quality.total]:
+    for row in [*quality.combinations, quality.total]:
         name = "all" if row is quality.total else (row.format or "unknown")
         yield staff_shapes.csv_row(columns, row, values={"format": name})
 

@@ -130,12 +130,14 @@ class DailyContextStats(models.Model):
 
 
 class DailyQualityStats(models.Model):
-    """Streaming quality per site day and audio format (AudioFile.format; blank without a file).
+    """Streaming quality per site day, quality asked for (Play.quality; blank when the player did not say)
+    and format served (Play.stream_format, else the audio file's format; blank without a file).
 
     Average time to first audio = ``ttfa_ms_sum / ttfa_count`` (plays that reported it).
     """
 
     day = models.DateField()
+    quality = models.CharField(max_length=8, blank=True, default="")
     format = models.CharField(max_length=8, blank=True, default="")
     plays = models.PositiveIntegerField(default=0)
     ttfa_ms_sum = models.PositiveBigIntegerField(default=0)
@@ -145,11 +147,13 @@ class DailyQualityStats(models.Model):
     errors = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["day", "format"], name="dqs_unique_day_format")]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "quality", "format"], name="dqs_unique_day_quality_format")
+        ]
         verbose_name_plural = "daily quality stats"
 
     def __str__(self) -> str:
-        return f"{self.format or 'unknown'} on {self.day}: {self.plays} plays"
+        return f"{self.quality or 'unknown'} {self.format or 'unknown'} on {self.day}: {self.plays} plays"
 
 
 class ListenerDayStats(models.Model):

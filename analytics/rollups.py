@@ -34,7 +34,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Q, Sum, Value
-from django.db.models.functions import Coalesce, ExtractHour, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, ExtractHour, NullIf, TruncDate, TruncMonth
 from django.utils import timezone
 
 from analytics import models
@@ -379,8 +379,9 @@ def _site_chunk(first: dt.date, last: dt.date, *, tz: dt.tzinfo, last_listen_id:
         ],
     )
 
-    # Streaming quality by audio format.
-    quality = plays.values(d=play_day, fmt=Coalesce(F("track__audio_file__format"), Value(""))).annotate(
+    # Streaming quality by the quality asked for and the format served.
+    served = Coalesce(NullIf(F("stream_format"), Value("")), F("track__audio_file__format"), Value(""))
+    quality = plays.values(d=play_day, q=F("quality"), fmt=served).annotate(
         n=Count("id"),
         ttfa=Sum("time_to_first_audio_ms"),
         ttfa_n=Count("time_to_first_audio_ms"),
@@ -394,6 +395,7 @@ def _site_chunk(first: dt.date, last: dt.date, *, tz: dt.tzinfo, last_listen_id:
         [
             models.DailyQualityStats(
                 day=row["d"],
+                quality=row["q"],
                 format=row["fmt"],
                 plays=row["n"],
                 ttfa_ms_sum=row["ttfa"] or 0,

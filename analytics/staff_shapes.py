@@ -105,10 +105,12 @@ SOURCE_COLUMNS = (
     Column("skip_rate_percent", lambda row: row.skip_rate, csv_digits=1, api_digits=2),
 )
 
-# Streaming quality by format, in total or per day (staff_stats.QualityRow); "format" is the day in
-# the daily rows, "all" for the total.
+# Streaming quality by format served and quality asked for, in total or per day
+# (staff_stats.QualityRow); "format" is the day in the daily rows, "all" for the total; "quality" is
+# empty where the player did not report it and in rows of every quality.
 QUALITY_COLUMNS = (
     Column("format", lambda row: row.format),
+    Column("quality", lambda row: row.quality),
     Column("plays", lambda row: row.plays),
     Column("time_to_first_audio_ms", lambda row: row.ttfa_average, csv_digits=1, api_digits=2),
     Column("stalls", lambda row: row.stall_count),
@@ -190,5 +192,5 @@ def decile_csv_rows(coverage) -> list[list]:
 
 # Streaming quality per day (staff_stats.QualityRow whose "format" holds the day); the CSV keeps the
 # rates, the API every column.
-QUALITY_DAILY_CSV_SKIP = {"stalls", "stall_ms", "errors"}
+QUALITY_DAILY_CSV_SKIP = {"quality", "stalls", "stall_ms", "errors"}
 QUALITY_DAILY_CSV_NAMES = {**QUALITY_CSV_NAMES, "format": "day"}

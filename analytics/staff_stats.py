@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, IntegerField, Q, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.utils import timezone
 
 from analytics.models import (
@@ -615,9 +615,14 @@ def _type_row(context_type: str, kind: str) -> ContextRow:
 
 
 # ------------------------------------------------------------------------------ streaming quality
+QUALITY_LABELS = {"low": "Low", "normal": "Normal", "high": "High", "original": "Original"}
+QUALITY_ORDER = ["low", "normal", "high", "original", ""]
+
+
 @dataclass
 class QualityRow:
-    format: str
+    format: str  # the format served; "all" in the total, the day in the daily rows
+    quality: str = ""  # the quality asked for ("" when not reported, or in rows of every quality)
     plays: int = 0
     ttfa_ms_sum: int = 0
     ttfa_count: int = 0
@@ -628,6 +633,10 @@ class QualityRow:
     @property
     def label(self) -> str:
         return self.format.upper() if self.format else "Unknown"
+
+    @property
+    def quality_label(self) -> str:
+        return QUALITY_LABELS.get(self.quality, "Not reported")
 
     @property
     def ttfa_average(self) -> float | None:
@@ -646,41 +655,40 @@ class QualityRow:
         """Errors per 100 plays."""
         return 100 * self.errors / self.plays if self.plays else None
 
+    def add(self, figures: tuple) -> None:
+        plays, ttfa_sum, ttfa_count, stalls, stall_ms, errors = figures
+        self.plays += plays
+        self.ttfa_ms_sum += ttfa_sum
+        self.ttfa_count += ttfa_count
+        self.stall_count += stalls
+        self.stall_ms += stall_ms
+        self.errors += errors
+
 
 @dataclass
 class QualityOverview:
     range: DateRange
-    formats: list[QualityRow]
+    formats: list[QualityRow]  # by format served, every quality together
+    qualities: list[QualityRow]  # by quality asked for, every format together (format "")
+    combinations: list[QualityRow]  # by quality and format
     total: QualityRow
     daily: list[QualityRow]  # one per day of the range, all formats together (format = the day)
 
 
-def quality_overview(*, date_range: DateRange) -> QualityOverview:
-    """Return time to first audio, stalls and errors by audio format and per day."""
+def _quality_figures(date_range: DateRange):
+    """Yield (day, quality, format served, (plays, ttfa sum, ttfa count, stalls, stall ms, errors)) from
+    the rollup and from the plays it does not hold yet."""
     split = _split(date_range)
-    days = date_range.each_day()
-    formats: dict[str, QualityRow] = {}
-    daily = {day: QualityRow(day.isoformat()) for day in days}
-    total = QualityRow("all")
-
-    def add(day, fmt, plays, ttfa_sum, ttfa_count, stalls, stall_ms, errors):
-        for row in (formats.setdefault(fmt or "", QualityRow(fmt or "")), daily[day], total):
-            row.plays += plays
-            row.ttfa_ms_sum += ttfa_sum
-            row.ttfa_count += ttfa_count
-            row.stall_count += stalls
-            row.stall_ms += stall_ms
-            row.errors += errors
-
     rollup = DailyQualityStats.objects.filter(split.rollup_filter()).values_list(
-        "day", "format", "plays", "ttfa_ms_sum", "ttfa_count", "stall_count", "stall_ms", "errors"
+        "day", "quality", "format", "plays", "ttfa_ms_sum", "ttfa_count", "stall_count", "stall_ms", "errors"
     )
     for row in rollup:
-        add(_as_date(row[0]), *row[1:])
+        yield _as_date(row[0]), row[1], row[2], row[3:]
+    served = Coalesce(NullIf(F("stream_format"), Value("")), F("track__audio_file__format"), Value(""))
     live = (
         split.extra_plays()
-        .annotate(day=_site_day("started_at"), fmt=Coalesce(F("track__audio_file__format"), Value("")))
-        .values("day", "fmt")
+        .annotate(day=_site_day("started_at"), fmt=served)
+        .values("day", "quality", "fmt")
         .annotate(
             plays=Count("id"),
             ttfa_sum=Coalesce(Sum("time_to_first_audio_ms"), Value(0)),
@@ -691,15 +699,41 @@ def quality_overview(*, date_range: DateRange) -> QualityOverview:
         )
     )
     for row in live:
-        add(
-            _as_date(row["day"]),
-            row["fmt"],
-            row["plays"],
-            row["ttfa_sum"] or 0,
-            row["ttfa_count"],
-            row["stalls"] or 0,
-            row["stall_ms"] or 0,
-            row["errors"] or 0,
-        )
-    ordered = sorted(formats.values(), key=lambda row: (-row.plays, row.format))
-    return QualityOverview(range=date_range, formats=ordered, total=total, daily=[daily[day] for day in days])
+        figures = (row["plays"], row["ttfa_sum"] or 0, row["ttfa_count"])
+        figures += (row["stalls"] or 0, row["stall_ms"] or 0, row["errors"] or 0)
+        yield _as_date(row["day"]), row["quality"], row["fmt"], figures
+
+
+def quality_overview(*, date_range: DateRange) -> QualityOverview:
+    """Return time to first audio, stalls and errors by format served, by quality asked for, by both,
+    and per day."""
+    days = date_range.each_day()
+    formats: dict[str, QualityRow] = {}
+    qualities: dict[str, QualityRow] = {}
+    combinations: dict[tuple[str, str], QualityRow] = {}
+    daily = {day: QualityRow(day.isoformat()) for day in days}
+    total = QualityRow("all")
+    for day, quality, fmt, figures in _quality_figures(date_range):
+        fmt, quality = fmt or "", quality or ""
+        for row in (
+            formats.setdefault(fmt, QualityRow(fmt)),
+            qualities.setdefault(quality, QualityRow("", quality)),
+            combinations.setdefault((quality, fmt), QualityRow(fmt, quality)),
+            daily[day],
+            total,
+        ):
+            row.add(figures)
+
+    def quality_rank(row: QualityRow) -> int:
+        return QUALITY_ORDER.index(row.quality) if row.quality in QUALITY_ORDER else len(QUALITY_ORDER)
+
+    return QualityOverview(
+        range=date_range,
+        formats=sorted(formats.values(), key=lambda row: (-row.plays, row.format)),
+        qualities=sorted(qualities.values(), key=quality_rank),
+        combinations=sorted(
+            combinations.values(), key=lambda row: (quality_rank(row), -row.plays, row.format)
+        ),
+        total=total,
+        daily=[daily[day] for day in days],
+    )

@@ -314,7 +314,8 @@ def playlists(request: HttpRequest) -> HttpResponse:
 @require_safe
 @staff_required
 def quality(request: HttpRequest) -> HttpResponse:
-    """Streaming quality from the player's reports: time to first audio, stalls and errors by format."""
+    """Streaming quality from the player's reports (time to first audio, stalls and errors by quality
+    and format served) and the transcode cache (hit ratio, size, bytes served per day)."""
     form, date_range, valid = _range_from(request)
     data = staff_stats.quality_overview(date_range=date_range)
     labels = [day.format for day in data.daily]
@@ -341,8 +342,19 @@ def quality(request: HttpRequest) -> HttpResponse:
             ],
             csv_url=_csv_url("quality-daily", date_range),
         ),
+        "quality_chart": charts.bar_chart(
+            title="Stalls and errors by quality",
+            x_label="Quality",
+            y_label="Per 100 plays",
+            labels=[row.quality_label for row in data.qualities],
+            series=[
+                charts.Series("Stalls", [_round(row.stalls_per_100, 2) for row in data.qualities]),
+                charts.Series("Errors", [_round(row.error_rate, 2) for row in data.qualities]),
+            ],
+            csv_url=_csv_url("quality", date_range),
+        ),
         "format_chart": charts.bar_chart(
-            title="Time to first audio by format",
+            title="Time to first audio by format served",
             x_label="Format",
             y_label="Milliseconds",
             labels=[row.label for row in data.formats],

@@ -69,14 +69,16 @@ SOURCES_EXAMPLE = {
     "daily": {"discover": [2, 0], "daily_mix": [0, 1], "radio": [0, 1], "other": [0, 0]},
 }
 _QUALITY = {
-    "format": "mp3", "plays": 3, "time_to_first_audio_ms": 233.33, "stalls": 3, "stalls_per_100_plays": 100.0,
+    "format": "opus", "quality": "normal", "plays": 3, "time_to_first_audio_ms": 233.33, "stalls": 3, "stalls_per_100_plays": 100.0,
     "stall_ms": 2000, "errors": 0, "errors_per_100_plays": 0.0,
 }  # fmt: skip
 QUALITY_EXAMPLE = {
     "range": {"start": "2026-11-02", "end": "2026-11-02", "days": 1},
-    "total": {**_QUALITY, "format": "all"},
-    "formats": [_QUALITY],
-    "daily": [{**_QUALITY, "format": "2026-11-02"}],
+    "total": {**_QUALITY, "format": "all", "quality": ""},
+    "formats": [{**_QUALITY, "quality": ""}],
+    "qualities": [{**_QUALITY, "format": ""}],
+    "combinations": [_QUALITY],
+    "daily": [{**_QUALITY, "format": "2026-11-02", "quality": ""}],
 }
 
 
@@ -348,7 +350,12 @@ class StaffSourcesApi(_StaffStatsBase):
 # ------------------------------------------------------------------------------ quality
 class StaffQualityRowSerializer(serializers.Serializer):
     format = serializers.CharField(
-        help_text="The audio file's format; empty when unknown; 'all' for the total."
+        help_text="The format served (the transcode's, else the audio file's); empty when unknown or in "
+        "the rows by quality; 'all' for the total; the day in the daily rows."
+    )
+    quality = serializers.CharField(
+        help_text="The quality the player asked for (low, normal, high, original); empty when not "
+        "reported, and in the rows by format, the total and the daily rows."
     )
     plays = serializers.IntegerField()
     time_to_first_audio_ms = serializers.FloatField(
@@ -362,13 +369,15 @@ class StaffQualityRowSerializer(serializers.Serializer):
 
 
 class StaffQualityApi(_StaffStatsBase):
-    """Streaming quality from the player's reports: time to first audio, stalls and errors, by audio
-    format, in total and per day."""
+    """Streaming quality from the player's reports: time to first audio, stalls and errors, by format
+    served, by quality asked for, by both, in total and per day."""
 
     class OutputSerializer(serializers.Serializer):
         range = StaffRangeSerializer()
         total = StaffQualityRowSerializer()
         formats = StaffQualityRowSerializer(many=True)
+        qualities = StaffQualityRowSerializer(many=True)
+        combinations = StaffQualityRowSerializer(many=True, help_text="By quality and format served.")
         daily = StaffQualityRowSerializer(many=True, help_text="One row per day; format holds the day.")
 
     @extend_schema(
@@ -389,6 +398,8 @@ class StaffQualityApi(_StaffStatsBase):
             "range": self.range_data(date_range),
             "total": row(quality.total, "all"),
             "formats": [row(item) for item in quality.formats],
+            "qualities": [row(item) for item in quality.qualities],
+            "combinations": [row(item) for item in quality.combinations],
             "daily": [row(item) for item in quality.daily],
         }
         return Response(self.OutputSerializer(data).data)

@@ -34,9 +34,25 @@ def listen(user, track, when, ms=None):
 
 
 def play(
-    user, track, when, *, skipped, ms, context="", context_id="", ttfa=None, stalls=0, stall_ms=0, errors=0
+    user,
+    track,
+    when,
+    *,
+    skipped,
+    ms,
+    context="",
+    context_id="",
+    ttfa=None,
+    stalls=0,
+    stall_ms=0,
+    errors=0,
+    served=("", "", None),
 ):
+    quality, stream_format, bitrate = served
     return Play.objects.create(
+        quality=quality,
+        stream_format=stream_format,
+        stream_bitrate_kbps=bitrate,
         user=user,
         track=track,
         play_id=uuid.uuid4(),
@@ -94,6 +110,7 @@ def build(django_user_model):
         ttfa=100,
         stalls=1,
         stall_ms=500,
+        served=("low", "opus", 64),
     )
     play(
         ann,
@@ -115,6 +132,7 @@ def build(django_user_model):
         context="generated",
         context_id=str(mix.uid),
         ttfa=200,
+        served=("normal", "opus", 128),
     )
     play(bob, jazz_song, at(11, 3, 13), skipped=True, ms=5_000, context="radio", context_id="genre:jazz")
     play(
@@ -128,6 +146,7 @@ def build(django_user_model):
         ttfa=400,
         stalls=2,
         stall_ms=1_500,
+        served=("original", "mp3", 192),
     )
     play(ann, both_song, at(11, 12), skipped=None, ms=1_000, context="album", context_id=str(album.pk))
     return {

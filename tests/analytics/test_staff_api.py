@@ -78,9 +78,23 @@ def test_retention_catalogue_sources_and_quality_figures(staff_client, world):
     quality = staff_client.get(f"/api/v1/stats/quality/?{RANGE}").json()
     assert quality["total"]["plays"] == 6
     assert [(f["format"], f["time_to_first_audio_ms"]) for f in quality["formats"]] == [
-        ("mp3", 233.33),
         ("flac", 300.0),
+        ("opus", 150.0),
         ("", None),
+        ("mp3", 400.0),
+    ]
+    assert [(q["quality"], q["plays"], q["stalls_per_100_plays"]) for q in quality["qualities"]] == [
+        ("low", 1, 100.0),
+        ("normal", 1, 0.0),
+        ("original", 1, 200.0),
+        ("", 3, 0.0),
+    ]
+    assert [(c["quality"], c["format"], c["plays"]) for c in quality["combinations"]] == [
+        ("low", "opus", 1),
+        ("normal", "opus", 1),
+        ("original", "mp3", 1),
+        ("", "flac", 2),
+        ("", "", 1),
     ]
 
 

@@ -135,17 +135,36 @@ def test_generated_playlists_and_radio_against_the_rest(world):
     assert [row.label for row in contexts.by_type] == ["Album", "Discover", "Daily Mix", "Radio"]
 
 
-def test_streaming_quality_by_format(world):
+def test_streaming_quality_by_format_served_and_quality_asked_for(world):
     quality = staff_stats.quality_overview(date_range=RANGE)
-    formats = {
-        row.label: (row.plays, row.ttfa_average, row.stall_count, row.stall_ms, row.errors)
-        for row in quality.formats
-    }
-    assert formats == {
-        "MP3": (3, pytest.approx(700 / 3), 3, 2_000, 0),
-        "FLAC": (2, 300.0, 0, 0, 1),
-        "Unknown": (1, None, 0, 0, 0),
-    }
+
+    def figures(rows):
+        return [
+            (row.quality, row.format, row.plays, row.ttfa_average, row.stall_count, row.stall_ms, row.errors)
+            for row in rows
+        ]
+
+    # Formats served: the transcode's when the player reported one, else the audio file's.
+    assert figures(quality.formats) == [
+        ("", "flac", 2, 300.0, 0, 0, 1),
+        ("", "opus", 2, 150.0, 1, 500, 0),
+        ("", "", 1, None, 0, 0, 0),
+        ("", "mp3", 1, 400.0, 2, 1_500, 0),
+    ]
+    assert figures(quality.qualities) == [
+        ("low", "", 1, 100.0, 1, 500, 0),
+        ("normal", "", 1, 200.0, 0, 0, 0),
+        ("original", "", 1, 400.0, 2, 1_500, 0),
+        ("", "", 3, 300.0, 0, 0, 1),
+    ]
+    assert figures(quality.combinations) == [
+        ("low", "opus", 1, 100.0, 1, 500, 0),
+        ("normal", "opus", 1, 200.0, 0, 0, 0),
+        ("original", "mp3", 1, 400.0, 2, 1_500, 0),
+        ("", "flac", 2, 300.0, 0, 0, 1),
+        ("", "", 1, None, 0, 0, 0),
+    ]
+    assert [row.quality_label for row in quality.qualities] == ["Low", "Normal", "Original", "Not reported"]
     assert quality.total.plays == 6
     assert quality.total.error_rate == pytest.approx(100 / 6)
     assert quality.daily[0].plays == 2 and quality.daily[0].ttfa_average == 200.0

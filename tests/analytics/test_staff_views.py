@@ -147,11 +147,14 @@ def test_csv_of_sources_and_quality(staff_client, world):
     ]
     quality = staff_client.get(f"/staff/analytics/csv/quality/?{RANGE}").content.decode().splitlines()
     assert quality == [
-        "format,plays,avg_time_to_first_audio_ms,stalls,stalls_per_100_plays,stall_ms,errors,errors_per_100_plays",
-        "mp3,3,233.3,3,100.0,2000,0,0.0",
-        "flac,2,300.0,0,0.0,0,1,50.0",
-        "unknown,1,,0,0.0,0,0,0.0",
-        "all,6,250.0,3,50.0,2000,1,16.67",
+        "format,quality,plays,avg_time_to_first_audio_ms,stalls,stalls_per_100_plays,stall_ms,errors,"
+        "errors_per_100_plays",
+        "opus,low,1,100.0,1,100.0,500,0,0.0",
+        "opus,normal,1,200.0,0,0.0,0,0,0.0",
+        "mp3,original,1,400.0,2,200.0,1500,0,0.0",
+        "flac,,2,300.0,0,0.0,0,1,50.0",
+        "unknown,,1,,0,0.0,0,0,0.0",
+        "all,,6,250.0,3,50.0,2000,1,16.67",
     ]
 
 
