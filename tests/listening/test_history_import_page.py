@@ -1,11 +1,13 @@
 """The history import page: the upload form, the list of imports and their live progress."""
 
+import datetime as dt
 import json
 import time
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from listening.models import HistoryImport, Listen
@@ -194,12 +196,14 @@ def test_an_uploaded_history_is_imported_by_the_celery_worker(celery_worker, cli
     album = make_album("OK Computer", artist=make_artist("Radiohead"))
     make_track("Airbag", album=album)
     client.force_login(user)
+    # Listened two days ago: the rollup the import queues covers a few days, not years.
+    day = (timezone.now() - dt.timedelta(days=2)).date().isoformat()
     rows = [
-        spotify_row(),
-        spotify_row(ts="2021-03-01T13:00:00Z", track="Not Here"),
-        spotify_row(ts="2021-03-01T13:10:00Z", ms_played=4_000),
-        podcast_row(),
-        {"ts": "2021-03-01T14:00:00Z"},
+        spotify_row(ts=f"{day}T12:03:20Z"),
+        spotify_row(ts=f"{day}T13:00:00Z", track="Not Here"),
+        spotify_row(ts=f"{day}T13:10:00Z", ms_played=4_000),
+        podcast_row(ts=f"{day}T13:00:00Z"),
+        {"ts": f"{day}T14:00:00Z"},
     ]
     response = client.post(URL, {"format": "spotify", "files": [spotify_upload(rows=rows)]})
     assert response.status_code == 302
