@@ -126,6 +126,18 @@ def test_context_kinds_and_quality_by_format(user, catalog):
     assert models.DailyQualityStats.objects.get(format="mp3").ttfa_count == 0
 
 
+def test_quality_rows_split_by_the_quality_asked_for_and_the_format_served(user, catalog):
+    play(user, catalog["t1"], "2026-01-01 10:00", quality="low", stream_format="opus", stream_bitrate_kbps=64)
+    play(user, catalog["t1"], "2026-01-01 10:05", quality="low", stream_format="opus", stall_count=1)
+    play(user, catalog["t1"], "2026-01-01 10:10", quality="original", stream_format="flac")
+    play(user, catalog["t1"], "2026-01-01 10:15")  # an older player: no quality, the file's format
+
+    rollups.rollup_run(now=at("2026-01-02 03:00"))
+
+    rows = models.DailyQualityStats.objects.values_list("quality", "format", "plays", "stall_count")
+    assert sorted(rows) == [("", "flac", 1, 0), ("low", "opus", 2, 1), ("original", "flac", 1, 0)]
+
+
 def test_listener_days_follow_their_time_zone(user, catalog):
     user.time_zone = "Europe/Berlin"
     user.save()
