@@ -18,6 +18,7 @@ from django.utils import timezone
 from catalog import selectors as catalog_selectors
 from catalog.models import Album, Artist, Track
 
+from . import transcoder
 from .models import (
     AlbumLike,
     ArtistLike,
@@ -29,6 +30,8 @@ from .models import (
     Playlist,
     PlaylistTrack,
     TrackLike,
+    TranscodeDay,
+    TranscodeFailure,
 )
 
 
@@ -519,3 +522,37 @@ def playlist_mosaics(*, playlist_ids: Iterable[int], scan: int = 40) -> dict[int
         if cover not in covers and len(covers) < 4:
             covers.append(cover)
     return mosaics
+
+
+# ------------------------------------------------------------------------------ transcodes
+
+
+@dataclass(frozen=True)
+class TranscodeCacheOverview:
+    days: list[TranscodeDay]  # oldest first; days without a transcoded stream are absent
+    cache_bytes: int  # the finished transcodes on disk now
+    cache_files: int
+    hit_ratio: float | None  # cache hits over transcoded answers in the days shown, None without any
+
+
+def transcode_cache_overview(*, date_range: tuple[dt.date, dt.date] | None) -> TranscodeCacheOverview:
+    """Return the transcode counters of each day in `date_range` (both ends included; None: every day)
+    and the cache's size on disk now (1 query, and a walk of the cache directory)."""
+    rows = TranscodeDay.objects.order_by("day")
+    if date_range is not None:
+        rows = rows.filter(day__range=date_range)
+    days = list(rows)
+    answered = sum(day.requests for day in days)
+    size = transcoder.cache_size()
+    return TranscodeCacheOverview(
+        days=days,
+        cache_bytes=size.bytes,
+        cache_files=size.files,
+        hit_ratio=sum(day.cache_hits for day in days) / answered if answered else None,
+    )
+
+
+def transcode_failures_recent(*, limit: int = 20) -> list[TranscodeFailure]:
+    """Return the files ffmpeg failed to transcode, the latest failure first, with their track (1 query)."""
+    rows = TranscodeFailure.objects.select_related("audio_file", "track", "track__artist")
+    return list(rows.order_by("-last_at")[:limit])

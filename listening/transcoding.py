@@ -33,7 +33,12 @@ class OutputFormat:
 # MP3, and AAC in ADTS (no moov atom to wait for, unlike MP4).
 OUTPUT_FORMATS = {
     "opus": OutputFormat("opus", "audio/ogg", "opus", ("-c:a", "libopus", "-ar", "48000", "-f", "ogg")),
-    "mp3": OutputFormat("mp3", "audio/mpeg", "mp3", ("-c:a", "libmp3lame", "-write_xing", "0", "-f", "mp3")),
+    "mp3": OutputFormat(
+        "mp3",
+        "audio/mpeg",
+        "mp3",
+        ("-c:a", "libmp3lame", "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3"),
+    ),
     "aac": OutputFormat("aac", "audio/aac", "aac", ("-c:a", "aac", "-f", "adts")),
 }
 # Originals a browser plays as they are (the catalog's AudioFile.Format values). An M4A is AAC or ALAC;

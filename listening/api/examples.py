@@ -57,7 +57,7 @@ PLAY_REPORT = [
         {
             "play_id": PLAY_ID, "track_id": 412, "event": "start", "played_ms": 0, "position_ms": 0,
             "started_at": "2026-03-14T21:07:33Z", "context_type": "album", "context_id": "57",
-            "time_to_first_audio_ms": 180,
+            "time_to_first_audio_ms": 180, "quality": "normal", "format": "opus",
         },
     ),
     _request(
@@ -79,6 +79,29 @@ PLAY_REPORT = [
         {"play_id": ["Must be a valid UUID."], "event": ['"rewind" is not a valid choice.']},
     ),
     _not_found("No such track", "No Track matches the given query."),
+]
+
+STREAM_INFO = [
+    _answer(
+        "A FLAC file at Normal quality, as Opus",
+        {
+            "quality": "normal", "format": "opus", "bitrate_kbps": 128, "mime_type": "audio/ogg",
+            "transcoded": True, "url": "/stream/412/?quality=normal&format=opus",
+            "original": {"format": "flac", "bitrate_kbps": 912},
+        },
+    ),
+    _answer(
+        "An MP3 of 128 kbps at High quality: the original",
+        {
+            "quality": "high", "format": "mp3", "bitrate_kbps": 128, "mime_type": "audio/mpeg",
+            "transcoded": False, "url": "/stream/413/?quality=high",
+            "original": {"format": "mp3", "bitrate_kbps": 128},
+        },
+    ),
+    _invalid(
+        "Unknown quality", {"quality": ["Unknown quality 'best'; allowed: low, normal, high, original."]}
+    ),
+    NO_SUCH_TRACK,
 ]
 
 PLAYER_STATE_VALUE = {

@@ -6,6 +6,7 @@ from catalog.api.serializers import TrackSerializer
 from listening.models import ContextType, PlayerState
 from listening.selectors import PLAYER_CONTEXT_MAX_IDS
 from listening.services import PLAY_EVENTS
+from listening.transcoding import OUTPUT_FORMATS, QUALITIES
 
 # The columns' ranges: a larger number is a 400, not a database error.
 MAX_ID = 2**63 - 1
@@ -31,6 +32,16 @@ class PlayReportInput(serializers.Serializer):
     stall_ms = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, default=0)
     error_count = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, default=0)
     error = serializers.CharField(max_length=255, required=False, default="", allow_blank=True)
+    quality = serializers.ChoiceField(
+        choices=QUALITIES,
+        required=False,
+        help_text="The quality the player asked the stream for (never 'automatic': the one it picked).",
+    )
+    format = serializers.ChoiceField(
+        choices=tuple(OUTPUT_FORMATS),
+        required=False,
+        help_text="The format the player asked a transcode in. The server records what /stream/ served.",
+    )
 
 
 class PlayReportOutput(serializers.Serializer):
@@ -38,6 +49,21 @@ class PlayReportOutput(serializers.Serializer):
     ms_played = serializers.IntegerField()
     skipped = serializers.BooleanField(allow_null=True)
     listen_recorded = serializers.BooleanField()
+
+
+class StreamOriginal(serializers.Serializer):
+    format = serializers.CharField(help_text="The file's format: mp3, flac, ogg, opus, m4a or wav.")
+    bitrate_kbps = serializers.IntegerField(allow_null=True)
+
+
+class StreamInfoOutput(serializers.Serializer):
+    quality = serializers.ChoiceField(choices=QUALITIES)
+    format = serializers.CharField(help_text="What is served: a transcode's format, or the original's.")
+    bitrate_kbps = serializers.IntegerField(allow_null=True, help_text="None when unknown.")
+    mime_type = serializers.CharField()
+    transcoded = serializers.BooleanField()
+    url = serializers.CharField(help_text="The stream's URL (GET, with the session or the API token).")
+    original = StreamOriginal()
 
 
 class PlayerStateInput(serializers.Serializer):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("player/plays/", views.PlayReportApi.as_view(), name="play-report"),
     path("player/state/", views.PlayerStateApi.as_view(), name="player-state"),
     path("player/context/", views.PlayerContextApi.as_view(), name="player-context"),
+    path("tracks/<int:pk>/stream-info/", views.StreamInfoApi.as_view(), name="stream-info"),
     path("likes/<str:kind>/<int:pk>/", views.LikeApi.as_view(), name="like"),
     path("playlists/", views.PlaylistListApi.as_view(), name="playlist-list"),
     path("playlists/<uuid:uid>/", views.PlaylistDetailApi.as_view(), name="playlist-detail"),

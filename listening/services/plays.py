@@ -12,6 +12,7 @@ from catalog.models import Track
 
 from .. import rules, selectors
 from ..models import ContextType, Listen, NowPlaying, Play, Source
+from ..transcoding import OUTPUT_FORMATS, QUALITIES, StreamChoice, choose_stream
 
 PLAY_EVENTS = ("start", "progress", "pause", "resume", "seek", "first_audio", "stall", "error", "end", "skip")
 ENDING_EVENTS = ("end", "skip")
@@ -48,13 +49,16 @@ def play_report(
     error_count: int = 0,
     error: str = "",
     source: str = Source.WEB,
+    quality: str | None = None,
+    stream_format: str | None = None,
 ) -> Play:
     """Record a playback report from the player and create the Listen once the rule is met.
 
     Reports carry cumulative figures (ms played, stalls, errors), so merging takes the maximum:
-    repeated, late or out-of-order reports of one play give one Play and at most one Listen.
+    repeated, late or out-of-order reports of one play give one Play and at most one Listen. A report
+    naming the quality (and format) asked of /stream/ records what it served (listening.transcoding).
     """
-    _report_check(event=event, context_type=context_type)
+    _report_check(event=event, context_type=context_type, quality=quality, stream_format=stream_format)
     now = timezone.now()
     start = _trusted_start(started_at, played_ms, now)
     play, created = Play.objects.select_for_update().get_or_create(
@@ -82,6 +86,7 @@ def play_report(
         stall_ms=stall_ms,
         error_count=error_count,
         error=error,
+        served=_served(track, quality=quality, stream_format=stream_format),
     )
     changed = created  # a new play (recently played), or a listen recorded or moved (history)
     if qualifies:
@@ -92,8 +97,21 @@ def play_report(
     return play
 
 
-def _report_check(*, event: str, context_type: str) -> None:
-    """Raise ValidationError, naming the field, for an unknown event or context type."""
+def _served(track: Track, *, quality: str | None, stream_format: str | None) -> StreamChoice | None:
+    """Return what /stream/ serves for the quality and format a report names (None without a quality)."""
+    if not quality:
+        return None
+    if track.audio_file is None:
+        return StreamChoice(quality=quality, format="", bitrate_kbps=None, mime_type="", transcoded=False)
+    return choose_stream(track.audio_file, quality=quality, format=stream_format)
+
+
+def _report_check(*, event: str, context_type: str, quality: str | None, stream_format: str | None) -> None:
+    """Raise ValidationError, naming the field, for an unknown event, context type, quality or format."""
+    if quality and quality not in QUALITIES:
+        raise ValidationError({"quality": f"Unknown quality; expected one of {', '.join(QUALITIES)}."})
+    if stream_format and stream_format not in OUTPUT_FORMATS:
+        raise ValidationError({"format": f"Unknown format; expected one of {', '.join(OUTPUT_FORMATS)}."})
     if event not in PLAY_EVENTS:
         expected = ", ".join(PLAY_EVENTS)
         raise ValidationError({"event": f"Unknown event {event!r}; expected one of {expected}."})
@@ -114,6 +132,7 @@ def _play_merge(
     stall_ms: int,
     error_count: int,
     error: str,
+    served: StreamChoice | None,
 ) -> bool:
     """Merge a report's cumulative figures into the play (the maximum of each) and save it.
 
@@ -126,6 +145,10 @@ def _play_merge(
     play.error_count = max(play.error_count, error_count)
     if error:
         play.last_error = error[:255]
+    if served is not None:
+        play.quality, play.stream_format, play.stream_bitrate_kbps = (
+            served.quality, served.format, served.bitrate_kbps
+        )
     if time_to_first_audio_ms is not None and play.time_to_first_audio_ms is None:
         play.time_to_first_audio_ms = time_to_first_audio_ms
     qualifies = rules.is_listen(duration_ms=track.duration_ms, ms_played=play.ms_played)

@@ -115,6 +115,7 @@ def _front(folder: Path, *, x_accel_prefix: str):
         DJANGO_SETTINGS_MODULE="streamapp.settings.test",
         STREAMAPP_TEST_DATABASE_NAME=str(connection.settings_dict["NAME"]),
         STREAMAPP_X_ACCEL_REDIRECT_PREFIX=x_accel_prefix,
+        STREAMAPP_TRANSCODE_CACHE_DIR=str(folder / "transcodes"),
         STATIC_ROOT=str(static_root),
     )
     gunicorn_log = folder / "gunicorn.log"

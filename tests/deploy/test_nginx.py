@@ -15,6 +15,7 @@ from django.conf import settings
 
 from accounts.services import api_token_get_or_create
 from tests.catalog.factories import make_audio_file, make_track
+from tests.listening.transcode_helpers import make_audio, make_playable_track
 
 pytestmark = [
     pytest.mark.skipif(
@@ -297,3 +298,22 @@ def test_a_slow_reader_of_a_big_response_from_django_does_not_hold_the_worker(
         assert len(gunicorn_lines(front, stream, at_least=1)) == 1
     finally:
         reader.close()
+
+
+def test_a_transcode_streams_through_nginx_then_nginx_serves_it_from_the_cache(front, tmp_path, token):
+    source = make_audio(tmp_path, "flac", seconds=2, noise=True)
+    track = make_playable_track(source, "flac", seconds=2)
+    stream, auth = f"/stream/{track.pk}/?quality=low", {"Authorization": f"Token {token}"}
+
+    first, transcoded = get(front, stream, auth)
+    again, cached = get(front, stream, {**auth, "Range": "bytes=100-199"})
+
+    assert first.status == 200
+    assert first.getheader("Content-Type") == "audio/mpeg"
+    assert (first.getheader("X-Stream-Transcoded"), first.getheader("X-Stream-Cached")) == ("1", "0")
+    assert transcoded[:2] in (b"\xff\xfb", b"\xff\xf3")  # an MPEG audio frame
+    assert again.status == 206
+    assert cached == transcoded[100:200]
+    assert again.getheader("X-Accel-Redirect") is None
+    assert (again.getheader("X-Stream-Format"), again.getheader("X-Stream-Bitrate")) == ("mp3", "64")
+    assert (again.getheader("X-Stream-Transcoded"), again.getheader("X-Stream-Cached")) == ("1", "1")

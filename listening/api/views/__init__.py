@@ -13,6 +13,7 @@ from .playlists import (
     PlaylistOrderApi,
     PlaylistTracksApi,
 )
+from .streams import StreamInfoApi
 
 __all__ = [
     "LikeApi",
@@ -30,5 +31,6 @@ __all__ = [
     "PlaylistListApi",
     "PlaylistOrderApi",
     "PlaylistTracksApi",
+    "StreamInfoApi",
     "UserListensApi",
 ]
