@@ -84,6 +84,13 @@ def quality_daily_rows(date_range: DateRange) -> Iterable[list]:
         yield staff_shapes.csv_row(columns, row, skip=skip)
 
 
+def transcode_rows(date_range: DateRange) -> Iterable[list]:
+    transcodes = staff_stats.transcode_overview(date_range=date_range, failures=0)
+    yield staff_shapes.csv_header(staff_shapes.TRANSCODE_DAY_COLUMNS)
+    for row in transcodes.days:
+        yield staff_shapes.csv_row(staff_shapes.TRANSCODE_DAY_COLUMNS, row)
+
+
 # The URL name of each table (/staff/analytics/csv/<name>/) and how to build it.
 TABLES: dict[str, Callable[[DateRange], Iterable[list]]] = {
     "activity": activity_rows,
@@ -100,6 +107,7 @@ TABLES: dict[str, Callable[[DateRange], Iterable[list]]] = {
     "context-types": context_type_rows,
     "quality": quality_rows,
     "quality-daily": quality_daily_rows,
+    "transcodes": transcode_rows,
 }
 
 

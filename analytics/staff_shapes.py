@@ -194,3 +194,28 @@ def decile_csv_rows(coverage) -> list[list]:
 # rates, the API every column.
 QUALITY_DAILY_CSV_SKIP = {"quality", "stalls", "stall_ms", "errors"}
 QUALITY_DAILY_CSV_NAMES = {**QUALITY_CSV_NAMES, "format": "day"}
+
+
+# The transcode cache per day (staff_stats.TranscodeDayRow).
+TRANSCODE_DAY_COLUMNS = (
+    Column("day", lambda row: row.day),
+    Column("requests", lambda row: row.requests),
+    Column("cache_hits", lambda row: row.cache_hits),
+    Column("cache_misses", lambda row: row.cache_misses),
+    Column("hit_ratio_percent", lambda row: row.hit_ratio, csv_digits=1, api_digits=2),
+    Column("bytes_served", lambda row: row.bytes_served),
+    Column("errors", lambda row: row.errors),
+)
+
+# A file ffmpeg could not transcode (listening.TranscodeFailure).
+TRANSCODE_FAILURE_COLUMNS = (
+    Column("track_id", lambda row: row.track_id),
+    Column("track", lambda row: row.track.title if row.track else ""),
+    Column("artist", lambda row: row.track.artist.name if row.track else ""),
+    Column("path", lambda row: row.audio_file.path),
+    Column("format", lambda row: row.stream_format),
+    Column("bitrate_kbps", lambda row: row.bitrate_kbps),
+    Column("message", lambda row: row.message),
+    Column("count", lambda row: row.count),
+    Column("last_at", lambda row: row.last_at),
+)

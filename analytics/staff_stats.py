@@ -38,6 +38,7 @@ from analytics.models import (
     RollupState,
 )
 from catalog.models import Artist, Genre, Track
+from listening import selectors as listening_selectors
 from listening.models import Listen, Play, Playlist
 
 MAX_RANGE_DAYS = 731
@@ -736,4 +737,54 @@ def quality_overview(*, date_range: DateRange) -> QualityOverview:
         ),
         total=total,
         daily=[daily[day] for day in days],
+    )
+
+
+# ------------------------------------------------------------------------------ transcode cache
+@dataclass
+class TranscodeDayRow:
+    day: datetime.date
+    requests: int = 0  # transcoded answers: from the cache or by ffmpeg
+    cache_hits: int = 0
+    cache_misses: int = 0
+    bytes_served: int = 0
+    errors: int = 0
+
+    @property
+    def hit_ratio(self) -> float | None:
+        """Cache hits per 100 transcoded answers."""
+        return 100 * self.cache_hits / self.requests if self.requests else None
+
+
+@dataclass
+class TranscodeOverview:
+    range: DateRange
+    days: list[TranscodeDayRow]  # every day of the range, zeros where nothing was transcoded
+    total: TranscodeDayRow  # the range's sum (its day is the range's start)
+    cache_bytes: int  # the finished transcodes on disk now
+    cache_files: int
+    failures: list  # the files ffmpeg failed to transcode lately (listening.TranscodeFailure), latest first
+
+
+def transcode_overview(*, date_range: DateRange, failures: int = 20) -> TranscodeOverview:
+    """Return the transcode cache's answers, hits and bytes served per day of the range, its size on disk
+    now and the latest transcode failures (2 queries and a walk of the cache directory)."""
+    cache = listening_selectors.transcode_cache_overview(date_range=(date_range.start, date_range.end))
+    days = {day: TranscodeDayRow(day) for day in date_range.each_day()}
+    total = TranscodeDayRow(date_range.start)
+    for counted in cache.days:
+        row = days.get(counted.day)
+        for target in (row, total) if row else (total,):
+            target.requests += counted.requests
+            target.cache_hits += counted.cache_hits
+            target.cache_misses += counted.cache_misses
+            target.bytes_served += counted.bytes_served
+            target.errors += counted.errors
+    return TranscodeOverview(
+        range=date_range,
+        days=list(days.values()),
+        total=total,
+        cache_bytes=cache.cache_bytes,
+        cache_files=cache.cache_files,
+        failures=listening_selectors.transcode_failures_recent(limit=failures),
     )

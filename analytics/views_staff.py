@@ -318,9 +318,32 @@ def quality(request: HttpRequest) -> HttpResponse:
     and format served) and the transcode cache (hit ratio, size, bytes served per day)."""
     form, date_range, valid = _range_from(request)
     data = staff_stats.quality_overview(date_range=date_range)
+    transcodes = staff_stats.transcode_overview(date_range=date_range)
     labels = [day.format for day in data.daily]
     context = {
         "quality": data,
+        "transcodes": transcodes,
+        "transcode_chart": charts.bar_chart(
+            title="Transcoded streams per day",
+            description="Answered from the cache, or by running ffmpeg (a miss).",
+            x_label="Day",
+            y_label="Streams",
+            labels=labels,
+            series=[
+                charts.Series("From the cache", [day.cache_hits for day in transcodes.days]),
+                charts.Series("By ffmpeg", [day.cache_misses for day in transcodes.days]),
+            ],
+            stacked=True,
+            csv_url=_csv_url("transcodes", date_range),
+        ),
+        "transcode_bytes_chart": charts.line_chart(
+            title="Transcoded megabytes served per day",
+            x_label="Day",
+            y_label="MB",
+            labels=labels,
+            series=[charts.Series("Served", [round(day.bytes_served / 1e6, 1) for day in transcodes.days])],
+            csv_url=_csv_url("transcodes", date_range),
+        ),
         "ttfa_chart": charts.line_chart(
             title="Time to first audio per day",
             description="Average time from pressing play to the first sound, over plays that reported it.",

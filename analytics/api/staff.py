@@ -69,8 +69,12 @@ SOURCES_EXAMPLE = {
     "daily": {"discover": [2, 0], "daily_mix": [0, 1], "radio": [0, 1], "other": [0, 0]},
 }
 _QUALITY = {
-    "format": "opus", "quality": "normal", "plays": 3, "time_to_first_audio_ms": 233.33, "stalls": 3, "stalls_per_100_plays": 100.0,
-    "stall_ms": 2000, "errors": 0, "errors_per_100_plays": 0.0,
+    "format": "opus", "quality": "normal", "plays": 3, "time_to_first_audio_ms": 233.33, "stalls": 3,
+    "stalls_per_100_plays": 100.0, "stall_ms": 2000, "errors": 0, "errors_per_100_plays": 0.0,
+}  # fmt: skip
+_TRANSCODE_DAY = {
+    "day": "2026-11-02", "requests": 4, "cache_hits": 3, "cache_misses": 1, "hit_ratio_percent": 75.0,
+    "bytes_served": 9_400_000, "errors": 0,
 }  # fmt: skip
 QUALITY_EXAMPLE = {
     "range": {"start": "2026-11-02", "end": "2026-11-02", "days": 1},
@@ -79,6 +83,13 @@ QUALITY_EXAMPLE = {
     "qualities": [{**_QUALITY, "format": ""}],
     "combinations": [_QUALITY],
     "daily": [{**_QUALITY, "format": "2026-11-02", "quality": ""}],
+    "transcodes": {
+        "total": _TRANSCODE_DAY,
+        "cache_bytes": 31_500_000,
+        "cache_files": 12,
+        "days": [_TRANSCODE_DAY],
+        "failures": [],
+    },
 }
 
 
@@ -368,6 +379,36 @@ class StaffQualityRowSerializer(serializers.Serializer):
     errors_per_100_plays = serializers.FloatField(allow_null=True)
 
 
+class StaffTranscodeDaySerializer(serializers.Serializer):
+    day = serializers.DateField()
+    requests = serializers.IntegerField(help_text="Transcoded streams answered: from the cache or by ffmpeg.")
+    cache_hits = serializers.IntegerField()
+    cache_misses = serializers.IntegerField(help_text="Streams ffmpeg transcoded (and cached).")
+    hit_ratio_percent = serializers.FloatField(allow_null=True)
+    bytes_served = serializers.IntegerField()
+    errors = serializers.IntegerField(help_text="Transcodes ffmpeg could not finish.")
+
+
+class StaffTranscodeFailureSerializer(serializers.Serializer):
+    track_id = serializers.IntegerField(allow_null=True)
+    track = serializers.CharField()
+    artist = serializers.CharField()
+    path = serializers.CharField(help_text="The audio file ffmpeg could not read.")
+    format = serializers.CharField(help_text="The format asked for.")
+    bitrate_kbps = serializers.IntegerField(allow_null=True)
+    message = serializers.CharField()
+    count = serializers.IntegerField(help_text="Failures of this file so far.")
+    last_at = serializers.DateTimeField()
+
+
+class StaffTranscodeSerializer(serializers.Serializer):
+    total = StaffTranscodeDaySerializer(help_text="The range's sum (day: its first day).")
+    cache_bytes = serializers.IntegerField(help_text="The finished transcodes on disk now.")
+    cache_files = serializers.IntegerField()
+    days = StaffTranscodeDaySerializer(many=True)
+    failures = StaffTranscodeFailureSerializer(many=True, help_text="The latest first.")
+
+
 class StaffQualityApi(_StaffStatsBase):
     """Streaming quality from the player's reports: time to first audio, stalls and errors, by format
     served, by quality asked for, by both, in total and per day."""
@@ -379,6 +420,7 @@ class StaffQualityApi(_StaffStatsBase):
         qualities = StaffQualityRowSerializer(many=True)
         combinations = StaffQualityRowSerializer(many=True, help_text="By quality and format served.")
         daily = StaffQualityRowSerializer(many=True, help_text="One row per day; format holds the day.")
+        transcodes = StaffTranscodeSerializer(help_text="The transcode cache: hits, bytes served, failures.")
 
     @extend_schema(
         tags=["stats"],
@@ -401,5 +443,22 @@ class StaffQualityApi(_StaffStatsBase):
             "qualities": [row(item) for item in quality.qualities],
             "combinations": [row(item) for item in quality.combinations],
             "daily": [row(item) for item in quality.daily],
+            "transcodes": _transcodes(staff_stats.transcode_overview(date_range=date_range)),
         }
         return Response(self.OutputSerializer(data).data)
+
+
+def _transcodes(transcodes) -> dict:
+    def day(row):
+        return staff_shapes.api_row(staff_shapes.TRANSCODE_DAY_COLUMNS, row)
+
+    def failure(row):
+        return staff_shapes.api_row(staff_shapes.TRANSCODE_FAILURE_COLUMNS, row)
+
+    return {
+        "total": day(transcodes.total),
+        "cache_bytes": transcodes.cache_bytes,
+        "cache_files": transcodes.cache_files,
+        "days": [day(row) for row in transcodes.days],
+        "failures": [failure(row) for row in transcodes.failures],
+    }
