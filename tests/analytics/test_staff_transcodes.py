@@ -6,10 +6,18 @@ import os
 import pytest
 from django.utils import timezone
 
+from analytics import staff_stats
 from tests.catalog.factories import make_audio_file, make_track
 from tests.listening.transcode_helpers import body, make_audio, make_playable_track
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def real_today(monkeypatch):
+    """The counters are kept per real day: the staff range must end today."""
+    monkeypatch.setattr(staff_stats, "site_today", timezone.localdate)
+    monkeypatch.setattr("analytics.forms_staff.site_today", timezone.localdate)
 
 
 @pytest.fixture
