@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import slugify
 
+from .loudness import track_loudness_values
+
 
 class Genre(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -158,7 +160,9 @@ class TrackQuerySet(models.QuerySet):
         return self.filter(is_available=True)
 
     def with_related(self) -> "TrackQuerySet":
-        return self.select_related("album", "album__artist", "artist").prefetch_related("genres")
+        # audio_file: the serializers' loudness (catalog.loudness.track_loudness_values).
+        related = self.select_related("album", "album__artist", "artist", "audio_file")
+        return related.prefetch_related("genres")
 
 
 class Track(models.Model):
@@ -204,6 +208,14 @@ class Track(models.Model):
     @property
     def duration_seconds(self) -> int:
         return round(self.duration_ms / 1000)
+
+    @property
+    def loudness(self) -> dict[str, float | None]:
+        """{"track_lufs", "track_peak_dbtp", "album_lufs", "album_peak_dbtp"} (catalog.loudness's rule).
+
+        Reads audio_file and album: load them with the track (select_related) in lists.
+        """
+        return track_loudness_values(self.audio_file, self.album)
 
 
 class LibraryImport(models.Model):
