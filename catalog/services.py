@@ -142,7 +142,7 @@ def _library_import_locked(*, root: Path, library_import: LibraryImport | None, 
             _announce_library_changed(summary)
             if settings.STREAMAPP_LOUDNESS_ON_IMPORT:
                 # Measuring decodes every file in full: the worker does it after the import, in bulk.
-                transaction.on_commit(lambda: tasks.measure_loudness.delay())
+                transaction.on_commit(tasks.measure_loudness.delay)
     except BaseException as error:  # SoftTimeLimitExceeded and KeyboardInterrupt included
         partial = importer.summary
         if partial.added or partial.updated or partial.removed:

@@ -6,6 +6,7 @@ from pathlib import Path
 from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from . import services
 from .models import LibraryImport
@@ -57,7 +58,11 @@ def import_library(self, library_import_id: int) -> dict:
     }
 
 
-@shared_task(name="catalog.measure_loudness", soft_time_limit=LOUDNESS_SOFT_TIME_LIMIT)
+@shared_task(
+    name="catalog.measure_loudness",
+    soft_time_limit=LOUDNESS_SOFT_TIME_LIMIT,
+    time_limit=LOUDNESS_SOFT_TIME_LIMIT + 300,
+)
 def measure_loudness(limit: int | None = None) -> dict:
     """Measure the loudness of files not measured yet, STREAMAPP_LOUDNESS_TASK_BATCH at most per run.
 
@@ -70,7 +75,7 @@ def measure_loudness(limit: int | None = None) -> dict:
     except services.LoudnessAlreadyRunning:
         return {"status": "already running"}
     if limit is None and summary.remaining and (summary.measured or summary.failed):
-        measure_loudness.delay()
+        transaction.on_commit(measure_loudness.delay)
     return {
         "status": "done",
         "measured": summary.measured,

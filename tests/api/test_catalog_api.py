@@ -60,7 +60,9 @@ def test_a_track_carries_its_artist_album_duration_cover_and_stream_url(api, cat
         "cover_url": "/media/covers/ab/night.jpg",
         "stream_url": f"/stream/{track.pk}/",
         "url": f"/tracks/{track.pk}/",
-        "loudness": {"track_lufs": -9.8, "track_peak_dbtp": -0.3, "album_lufs": -10.4, "album_peak_dbtp": -0.1},
+        "loudness": {
+            "track_lufs": -9.8, "track_peak_dbtp": -0.3, "album_lufs": -10.4, "album_peak_dbtp": -0.1
+        },
     }
 
 
