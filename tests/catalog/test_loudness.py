@@ -247,7 +247,7 @@ def album_folder(tmp_path):
 
 
 @pytest.mark.django_db
-def test_the_import_stores_replaygain_and_queues_the_measurement(album_folder, django_capture_on_commit_callbacks):  # noqa: E501
+def test_the_import_stores_replaygain_and_queues_measuring(album_folder, django_capture_on_commit_callbacks):
     capture = django_capture_on_commit_callbacks
     with override_settings(STREAMAPP_LOUDNESS_ON_IMPORT=True), capture() as queued:
         services.library_import(root=album_folder.root)
