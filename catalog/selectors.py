@@ -301,7 +301,7 @@ def artist_detail(*, pk: int, appears_on_limit: int = 12) -> ArtistPage | None:
 
     From the cache of catalog reads (0 queries) once read.
     """
-    return cached_read(f"artist:v2:{pk}:{appears_on_limit}", lambda: _artist_page(pk, appears_on_limit))
+    return cached_read(f"artist:v1:{pk}:{appears_on_limit}", lambda: _artist_page(pk, appears_on_limit))
 
 
 def _artist_page(pk: int, appears_on_limit: int) -> ArtistPage | None:
@@ -342,7 +342,7 @@ def album_detail(*, pk: int, more_limit: int = 6) -> AlbumPage | None:
 
     From the cache of catalog reads (0 queries) once read.
     """
-    return cached_read(f"album:v2:{pk}:{more_limit}", lambda: _album_page(pk, more_limit))
+    return cached_read(f"album:v1:{pk}:{more_limit}", lambda: _album_page(pk, more_limit))
 
 
 def _album_page(pk: int, more_limit: int) -> AlbumPage | None:

@@ -160,7 +160,7 @@ def recently_played(*, user, limit: int = 200, before: dt.datetime | None = None
     """
     listens = (
         Listen.objects.filter(user=user)
-        .select_related("track__album", "track__artist", "track__audio_file")
+        .select_related("track__album", "track__artist")
         .only(*_HISTORY_FIELDS)
     )
     if before is not None:
