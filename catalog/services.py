@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from . import loudness, selectors, signals, tasks
 from .import_lock import ImportAlreadyRunning, LoudnessAlreadyRunning, library_import_lock, loudness_lock
-from .importer import ImportSummary, LibraryImporter
+from .importer import REPLAYGAIN_FIELDS, ImportSummary, LibraryImporter
 from .models import Album, AudioFile, LibraryImport
+from .tags import TagReadError, read_audio_file
 
 __all__ = [
     "ImportAlreadyRunning",
@@ -243,19 +244,33 @@ def loudness_measure_missing(
 
 def _loudness_batch(ids: list[int], *, pool: ThreadPoolExecutor, summary: LoudnessSummary) -> Iterator[int]:
     """Measure one batch of files in the pool, yielding the count done after each; then write them."""
-    files = list(selectors.loudness_pending().filter(pk__in=ids).only("pk", "path", "checksum"))
+    files = list(
+        selectors.loudness_pending().filter(pk__in=ids).only("pk", "path", "checksum", *REPLAYGAIN_FIELDS)
+    )
     ffmpeg, timeout = settings.STREAMAPP_FFMPEG, settings.STREAMAPP_LOUDNESS_TIMEOUT_SECONDS
-    futures = {pool.submit(loudness.measure, f.path, ffmpeg=ffmpeg, timeout=timeout): f for f in files}
-    results: dict[int, loudness.Measurement] = {}
+    futures = {pool.submit(_measure_file, f.path, ffmpeg=ffmpeg, timeout=timeout): f for f in files}
+    results: dict[int, tuple[loudness.Measurement, dict | None]] = {}
     for count, future in enumerate(as_completed(futures), start=1):
         results[futures[future].pk] = future.result()
         yield count
     _loudness_write(files, results, summary=summary)
 
 
+def _measure_file(path: str, *, ffmpeg: str, timeout: float) -> tuple[loudness.Measurement, dict | None]:
+    """Measure a file, and read its ReplayGain tags again (a library imported before they were read has
+    them only from here); None for the tags if they cannot be read."""
+    measurement = loudness.measure(path, ffmpeg=ffmpeg, timeout=timeout)
+    try:
+        tags = read_audio_file(Path(path))
+    except TagReadError:
+        return measurement, None
+    return measurement, {name: getattr(tags, name) for name in REPLAYGAIN_FIELDS}
+
+
 @transaction.atomic
 def _loudness_write(
-    files: list[AudioFile], results: dict[int, loudness.Measurement], *, summary: LoudnessSummary
+    files: list[AudioFile], results: dict[int, tuple[loudness.Measurement, dict | None]], *,
+    summary: LoudnessSummary,
 ) -> None:
     """Store the measurements of files whose content did not change meanwhile; refresh their albums."""
     now = timezone.now()
@@ -268,7 +283,9 @@ def _loudness_write(
     for audio_file in files:
         if current.get(audio_file.pk) != audio_file.checksum:
             continue  # measured by another run, or re-imported with new content: measured again later
-        result = results[audio_file.pk]
+        result, replaygain = results[audio_file.pk]
+        for name, value in (replaygain or {}).items():
+            setattr(audio_file, name, value)
         audio_file.loudness_lufs, audio_file.true_peak_dbtp = result.loudness_lufs, result.true_peak_dbtp
         audio_file.loudness_error, audio_file.loudness_measured_at = result.error, now
         written.append(audio_file)
@@ -278,7 +295,7 @@ def _loudness_write(
             logger.warning("Loudness of %s not measured: %s", audio_file.path, result.error)
         else:
             summary.measured += 1
-    AudioFile.objects.bulk_update(written, LOUDNESS_FIELDS)
+    AudioFile.objects.bulk_update(written, [*LOUDNESS_FIELDS, *REPLAYGAIN_FIELDS])
     album_ids = selectors.albums_of_files([audio_file.pk for audio_file in written])
     summary.albums += album_loudness_refresh(album_ids=album_ids)
 

@@ -309,6 +309,18 @@ def test_the_command_respects_its_limit_and_measures_a_changed_file_again(album_
 
 
 @pytest.mark.django_db
+def test_measuring_reads_the_replaygain_tags_of_a_library_imported_before_they_were(album_folder):
+    services.library_import(root=album_folder.root)
+    AudioFile.objects.update(replaygain_track_gain_db=None, replaygain_album_peak=None)  # an older import
+
+    call_command("measure_loudness", "--no-progress", stdout=io.StringIO(), stderr=io.StringIO())
+
+    loud = AudioFile.objects.get(path=str(album_folder.loud))
+    assert (loud.replaygain_track_gain_db, loud.replaygain_album_peak) == (-7.25, 0.99)
+    assert AudioFile.objects.get(path=str(album_folder.quiet)).replaygain_track_gain_db is None
+
+
+@pytest.mark.django_db
 def test_an_undecodable_file_is_recorded_with_its_reason_and_not_tried_again(tmp_path):
     broken = tmp_path / "broken.mp3"
     broken.write_bytes(b"\xff\xfb" + b"\x00garbage" * 300)
