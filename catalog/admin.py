@@ -22,6 +22,10 @@ from .models import Album, Artist, AudioFile, Genre, Track
 from .normalize import fold
 
 THUMBNAIL_PIXELS = 48
+LOUDNESS_FIELDS = ("loudness_lufs", "true_peak_dbtp", "loudness_measured_at", "loudness_error")
+REPLAYGAIN_FIELDS = (
+    "replaygain_track_gain_db", "replaygain_track_peak", "replaygain_album_gain_db", "replaygain_album_peak"
+)
 PREVIEW_PIXELS = 300
 
 
@@ -159,9 +163,12 @@ class AlbumAdmin(CatalogChangedMixin, FoldedSearchMixin, admin.ModelAdmin):
     autocomplete_fields = ("artist",)
     fields = (
         "title", "artist", "album_type", "release_year", "mbid", "cover", "cover_preview", "title_key",
-        "cover_checksum", "created_at", "updated_at",
+        "cover_checksum", "loudness_lufs", "true_peak_dbtp", "created_at", "updated_at",
     )
-    readonly_fields = ("cover_preview", "title_key", "cover_checksum", "created_at", "updated_at")
+    readonly_fields = (
+        "cover_preview", "title_key", "cover_checksum", "loudness_lufs", "true_peak_dbtp", "created_at",
+        "updated_at",
+    )
     inlines = (TrackInline,)
 
     def get_queryset(self, request):
@@ -252,20 +259,44 @@ class GenreAdmin(CatalogChangedMixin, admin.ModelAdmin):
         return genre.track_count
 
 
+class LoudnessFilter(admin.SimpleListFilter):
+    """Files by loudness measurement: measured, not measured yet, or not measurable (the reason kept)."""
+
+    title = "loudness"
+    parameter_name = "loudness"
+
+    def lookups(self, request, model_admin):
+        return (("measured", "Measured"), ("pending", "Not measured yet"), ("error", "Could not measure"))
+
+    def queryset(self, request, queryset):
+        conditions = {
+            "measured": Q(loudness_measured_at__isnull=False, loudness_error=""),
+            "pending": Q(loudness_measured_at__isnull=True),
+            "error": Q(loudness_measured_at__isnull=False) & ~Q(loudness_error=""),
+        }
+        return queryset.filter(conditions[self.value()]) if self.value() in conditions else queryset
+
+
 @admin.register(AudioFile)
 class AudioFileAdmin(admin.ModelAdmin):
     """Files are what the importer found on disk: their technical fields are read, not edited."""
 
-    list_display = ("path", "format", "bitrate_kbps", "length", "human_size", "track_count", "is_available")
-    list_filter = ("format", "is_available")
-    search_fields = ("path",)
-    fields = (
-        "path", "is_available", "format", "mime_type", "bitrate_kbps", "sample_rate", "channels", "length",
-        "human_size", "checksum", "mtime", "last_seen_at", "created_at", "updated_at",
+    list_display = (
+        "path", "format", "bitrate_kbps", "length", "loudness_lufs", "human_size", "track_count",
+        "is_available",
     )
+    list_filter = ("format", "is_available", LoudnessFilter)
+    search_fields = ("path",)
+    fieldsets = (
+        (None, {"fields": (
+            "path", "is_available", "format", "mime_type", "bitrate_kbps", "sample_rate", "channels",
+            "length", "human_size", "checksum", "mtime", "last_seen_at", "created_at", "updated_at",
+        )}),
+        ("Loudness", {"fields": LOUDNESS_FIELDS + REPLAYGAIN_FIELDS}),
+    )  # fmt: skip
     readonly_fields = (
         "path", "format", "mime_type", "bitrate_kbps", "sample_rate", "channels", "length", "human_size",
-        "checksum", "mtime", "last_seen_at", "created_at", "updated_at",
+        "checksum", "mtime", "last_seen_at", "created_at", "updated_at", *LOUDNESS_FIELDS, *REPLAYGAIN_FIELDS,
     )
 
     def has_add_permission(self, request) -> bool:

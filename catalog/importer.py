@@ -35,6 +35,14 @@ ALBUM_FIELDS = [
     "updated_at",
 ]
 
+# Read from the files' tags; the measured values (below) are cleared when a file's content changes.
+REPLAYGAIN_FIELDS = (
+    "replaygain_track_gain_db", "replaygain_track_peak", "replaygain_album_gain_db", "replaygain_album_peak"
+)
+LOUDNESS_UNMEASURED = {
+    "loudness_lufs": None, "true_peak_dbtp": None, "loudness_measured_at": None, "loudness_error": ""
+}
+
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -493,8 +501,11 @@ class LibraryImporter:
                 "size": item.size,
                 "checksum": item.checksum,
                 "is_available": True,
+                **{name: getattr(tags, name) for name in REPLAYGAIN_FIELDS},
             }
             audio_file = item.audio_file
+            if audio_file is not None and audio_file.checksum != item.checksum:
+                wanted.update(LOUDNESS_UNMEASURED)  # new content: measure_loudness measures it again
             if audio_file is None:
                 item.audio_file = AudioFile(**wanted, mtime=item.mtime, last_seen_at=now)
                 item.outcome = "added"

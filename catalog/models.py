@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import slugify
 
+from .loudness import track_loudness_values
+
 
 class Genre(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -66,6 +68,9 @@ class Album(models.Model):
     # sha256 of the source image, so a re-import does not rewrite an unchanged cover.
     cover_checksum = models.CharField(max_length=64, blank=True, editable=False)
     mbid = models.UUIDField("MusicBrainz release id", null=True, blank=True)
+    # EBU R128 over the album, from its tracks' measurements (catalog.loudness.album_loudness).
+    loudness_lufs = models.FloatField("loudness (LUFS)", null=True, blank=True, editable=False)
+    true_peak_dbtp = models.FloatField("true peak (dBTP)", null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -117,6 +122,18 @@ class AudioFile(models.Model):
     checksum = models.CharField("SHA-256", max_length=64, db_index=True)
     is_available = models.BooleanField(default=True, db_index=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # EBU R128, measured with ffmpeg (catalog.loudness); loudness_measured_at is None until it ran (and
+    # again after the file's content changed). A file it could not measure keeps the reason in
+    # loudness_error.
+    loudness_lufs = models.FloatField("loudness (LUFS)", null=True, blank=True)
+    true_peak_dbtp = models.FloatField("true peak (dBTP)", null=True, blank=True)
+    loudness_measured_at = models.DateTimeField(null=True, blank=True)
+    loudness_error = models.CharField(max_length=200, blank=True)
+    # ReplayGain tags as read from the file (gain in dB toward -18 LUFS, peak linear, 1.0 = full scale).
+    replaygain_track_gain_db = models.FloatField("ReplayGain track gain (dB)", null=True, blank=True)
+    replaygain_track_peak = models.FloatField("ReplayGain track peak", null=True, blank=True)
+    replaygain_album_gain_db = models.FloatField("ReplayGain album gain (dB)", null=True, blank=True)
+    replaygain_album_peak = models.FloatField("ReplayGain album peak", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -124,6 +141,14 @@ class AudioFile(models.Model):
         ordering = ["path"]
         constraints = [
             models.CheckConstraint(condition=Q(duration_ms__gte=0), name="audiofile_duration_nonnegative"),
+        ]
+        indexes = [
+            # The files measure_loudness has still to measure (few, once a library is measured).
+            models.Index(
+                fields=["id"],
+                condition=Q(loudness_measured_at__isnull=True, is_available=True),
+                name="audiofile_loudness_todo_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -135,7 +160,9 @@ class TrackQuerySet(models.QuerySet):
         return self.filter(is_available=True)
 
     def with_related(self) -> "TrackQuerySet":
-        return self.select_related("album", "album__artist", "artist").prefetch_related("genres")
+        # audio_file: the serializers' loudness (catalog.loudness.track_loudness_values).
+        related = self.select_related("album", "album__artist", "artist", "audio_file")
+        return related.prefetch_related("genres")
 
 
 class Track(models.Model):
@@ -181,6 +208,14 @@ class Track(models.Model):
     @property
     def duration_seconds(self) -> int:
         return round(self.duration_ms / 1000)
+
+    @property
+    def loudness(self) -> dict[str, float | None]:
+        """{"track_lufs", "track_peak_dbtp", "album_lufs", "album_peak_dbtp"} (catalog.loudness's rule).
+
+        Reads audio_file and album: load them with the track (select_related) in lists.
+        """
+        return track_loudness_values(self.audio_file, self.album)
 
 
 class LibraryImport(models.Model):

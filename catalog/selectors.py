@@ -8,13 +8,39 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
-from .models import Album, Artist, Genre, Track
+from .models import Album, Artist, AudioFile, Genre, Track
 from .search import SearchResults, Suggestion, search, search_suggestions  # noqa: F401 (the search selectors)
 
 
 def track_list(*, filters: dict | None = None) -> QuerySet[Track]:
     """Return playable tracks with album, artist and genres loaded."""
     return Track.objects.playable().with_related().filter(**(filters or {})).order_by("pk")
+
+
+# ------------------------------------------------------------------------------
+# Loudness
+# ------------------------------------------------------------------------------
+def loudness_pending() -> QuerySet[AudioFile]:
+    """The available files whose loudness was not measured yet (new, or whose content changed), by id."""
+    return AudioFile.objects.filter(is_available=True, loudness_measured_at__isnull=True).order_by("pk")
+
+
+def albums_of_files(file_ids: list[int]) -> set[int]:
+    """The ids of the albums with a track on one of these files."""
+    if not file_ids:
+        return set()
+    return set(Track.objects.filter(audio_file_id__in=file_ids).values_list("album_id", flat=True).distinct())
+
+
+def album_track_loudness(*, album_ids: list[int]) -> QuerySet:
+    """(album id, LUFS, true peak dBTP, duration ms) of the available tracks of these albums with a file."""
+    return (
+        Track.objects.filter(album_id__in=album_ids, is_available=True, audio_file__isnull=False)
+        .order_by()
+        .values_list(
+            "album_id", "audio_file__loudness_lufs", "audio_file__true_peak_dbtp", "audio_file__duration_ms"
+        )
+    )
 
 
 # ------------------------------------------------------------------------------
@@ -263,7 +289,7 @@ def artist_top_tracks(*, artist: Artist, limit: int = 10) -> list[Track]:
     """
     tracks = (
         Track.objects.playable()
-        .select_related("album__artist", "artist")
+        .select_related("album__artist", "artist", "audio_file")
         .filter(artist=artist)
         .order_by(*_opening_tracks_first())
     )
@@ -324,7 +350,7 @@ def _album_page(pk: int, more_limit: int) -> AlbumPage | None:
     if album is None:
         return None
     tracks = list(
-        Track.objects.filter(album=album).select_related("artist").prefetch_related("genres")
+        Track.objects.filter(album=album).select_related("artist", "audio_file").prefetch_related("genres")
         .order_by(*_tracklist_order())
     )
     genres: dict[int, Genre] = {}

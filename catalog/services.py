@@ -1,22 +1,31 @@
-"""Writes to the catalog: importing a library folder, from the command line or queued from the admin."""
+"""Writes to the catalog: importing a library folder (from the command line or queued from the admin),
+measuring the loudness of its files."""
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import selectors, signals, tasks
-from .import_lock import ImportAlreadyRunning, library_import_lock
-from .importer import ImportSummary, LibraryImporter
-from .models import LibraryImport
+from . import loudness, selectors, signals, tasks
+from .import_lock import ImportAlreadyRunning, LoudnessAlreadyRunning, library_import_lock, loudness_lock
+from .importer import REPLAYGAIN_FIELDS, ImportSummary, LibraryImporter
+from .models import Album, AudioFile, LibraryImport
+from .tags import TagReadError, read_audio_file
 
 __all__ = [
     "ImportAlreadyRunning",
     "ImportSummary",
+    "LoudnessAlreadyRunning",
+    "LoudnessSummary",
+    "album_loudness_refresh",
+    "loudness_measure_missing",
     "library_import",
     "library_import_create",
     "library_import_fail",
@@ -28,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 # The errors kept on a LibraryImport row (the summary returned by library_import keeps them all).
 MAX_STORED_ERRORS = 1000
+# Files measured between two writes: a short transaction, and a bounded loss if a run is interrupted.
+LOUDNESS_BATCH = 100
+LOUDNESS_FIELDS = ["loudness_lufs", "true_peak_dbtp", "loudness_error", "loudness_measured_at"]
 
 
 def library_path_validate(*, path: str) -> Path:
@@ -129,6 +141,9 @@ def _library_import_locked(*, root: Path, library_import: LibraryImport | None, 
             selectors.genre_overview_refresh()
         if summary.added or summary.updated:
             _announce_library_changed(summary)
+            if settings.STREAMAPP_LOUDNESS_ON_IMPORT:
+                # Measuring decodes every file in full: the worker does it after the import, in bulk.
+                transaction.on_commit(tasks.measure_loudness.delay)
     except BaseException as error:  # SoftTimeLimitExceeded and KeyboardInterrupt included
         partial = importer.summary
         if partial.added or partial.updated or partial.removed:
@@ -176,3 +191,131 @@ def _record_counts(library_import: LibraryImport, summary: ImportSummary, extra_
             *extra_fields,
         ]
     )
+
+
+# -- loudness -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class LoudnessSummary:
+    """The outcome of one loudness run: files measured, files that could not be, albums recomputed."""
+
+    measured: int = 0
+    failed: int = 0
+    albums: int = 0
+    remaining: int = 0  # files still to measure after the run (left by its limit)
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def line(self) -> str:
+        return (
+            f"{self.measured} measured, {self.failed} failed, {self.albums} albums updated, "
+            f"{self.remaining} left to measure"
+        )
+
+
+def loudness_measure_missing(
+    *, limit: int | None = None, progress: Callable[[int, int], None] | None = None
+) -> LoudnessSummary:
+    """Measure the loudness of the available files not measured yet (new, or whose content changed).
+
+    Runs up to STREAMAPP_LOUDNESS_PROCESSES ffmpeg processes at once; each batch of results is written
+    with one bulk update in a short transaction, with the loudness of the albums it touched. Files ffmpeg
+    cannot decode keep the reason (and are not tried again until their content changes). Idempotent: a
+    second run finds nothing to do. Raises LoudnessAlreadyRunning if another run holds the lock.
+    """
+    with loudness_lock():
+        pending = list(selectors.loudness_pending().values_list("pk", flat=True)[:limit])
+        summary = LoudnessSummary()
+        total, done = len(pending), 0
+        if progress:
+            progress(0, total)
+        workers = settings.STREAMAPP_LOUDNESS_PROCESSES or os.cpu_count() or 1
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="loudness") as pool:
+            for start in range(0, total, LOUDNESS_BATCH):
+                batch = pending[start : start + LOUDNESS_BATCH]
+                for done_in_batch in _loudness_batch(batch, pool=pool, summary=summary):
+                    if progress:
+                        progress(done + done_in_batch, total)
+                done += len(batch)
+        summary.remaining = selectors.loudness_pending().count()
+    return summary
+
+
+def _loudness_batch(ids: list[int], *, pool: ThreadPoolExecutor, summary: LoudnessSummary) -> Iterator[int]:
+    """Measure one batch of files in the pool, yielding the count done after each; then write them."""
+    files = list(
+        selectors.loudness_pending().filter(pk__in=ids).only("pk", "path", "checksum", *REPLAYGAIN_FIELDS)
+    )
+    ffmpeg, timeout = settings.STREAMAPP_FFMPEG, settings.STREAMAPP_LOUDNESS_TIMEOUT_SECONDS
+    futures = {pool.submit(_measure_file, f.path, ffmpeg=ffmpeg, timeout=timeout): f for f in files}
+    results: dict[int, tuple[loudness.Measurement, dict | None]] = {}
+    for count, future in enumerate(as_completed(futures), start=1):
+        results[futures[future].pk] = future.result()
+        yield count
+    _loudness_write(files, results, summary=summary)
+
+
+def _measure_file(path: str, *, ffmpeg: str, timeout: float) -> tuple[loudness.Measurement, dict | None]:
+    """Measure a file, and read its ReplayGain tags again (a library imported before they were read has
+    them only from here); None for the tags if they cannot be read."""
+    measurement = loudness.measure(path, ffmpeg=ffmpeg, timeout=timeout)
+    try:
+        tags = read_audio_file(Path(path))
+    except TagReadError:
+        return measurement, None
+    return measurement, {name: getattr(tags, name) for name in REPLAYGAIN_FIELDS}
+
+
+@transaction.atomic
+def _loudness_write(
+    files: list[AudioFile], results: dict[int, tuple[loudness.Measurement, dict | None]], *,
+    summary: LoudnessSummary,
+) -> None:
+    """Store the measurements of files whose content did not change meanwhile; refresh their albums."""
+    now = timezone.now()
+    current = dict(
+        AudioFile.objects.select_for_update()
+        .filter(pk__in=[f.pk for f in files], loudness_measured_at__isnull=True)
+        .values_list("pk", "checksum")
+    )
+    written = []
+    for audio_file in files:
+        if current.get(audio_file.pk) != audio_file.checksum:
+            continue  # measured by another run, or re-imported with new content: measured again later
+        result, replaygain = results[audio_file.pk]
+        for name, value in (replaygain or {}).items():
+            setattr(audio_file, name, value)
+        audio_file.loudness_lufs, audio_file.true_peak_dbtp = result.loudness_lufs, result.true_peak_dbtp
+        audio_file.loudness_error, audio_file.loudness_measured_at = result.error, now
+        written.append(audio_file)
+        if result.error:
+            summary.failed += 1
+            summary.errors.append({"path": audio_file.path, "reason": result.error})
+            logger.warning("Loudness of %s not measured: %s", audio_file.path, result.error)
+        else:
+            summary.measured += 1
+    AudioFile.objects.bulk_update(written, [*LOUDNESS_FIELDS, *REPLAYGAIN_FIELDS])
+    album_ids = selectors.albums_of_files([audio_file.pk for audio_file in written])
+    summary.albums += album_loudness_refresh(album_ids=album_ids)
+
+
+def album_loudness_refresh(*, album_ids: Iterable[int]) -> int:
+    """Recompute the loudness and true peak of these albums from their tracks' files; return how many
+    albums changed. Two queries per 500 albums."""
+    album_ids = sorted(set(album_ids))
+    changed = 0
+    for start in range(0, len(album_ids), 500):
+        chunk = album_ids[start : start + 500]
+        per_album: dict[int, list] = {album_id: [] for album_id in chunk}
+        for album_id, *values in selectors.album_track_loudness(album_ids=chunk):
+            per_album[album_id].append(values)
+        albums = []
+        for album in Album.objects.filter(pk__in=chunk).only("pk", "loudness_lufs", "true_peak_dbtp"):
+            values = loudness.album_loudness(per_album[album.pk])
+            if (album.loudness_lufs, album.true_peak_dbtp) != values:
+                album.loudness_lufs, album.true_peak_dbtp = values
+                albums.append(album)
+        Album.objects.bulk_update(albums, ["loudness_lufs", "true_peak_dbtp"])
+        changed += len(albums)
+    return changed

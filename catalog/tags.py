@@ -20,6 +20,8 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
+from .loudness import parse_gain, parse_peak, parse_r128_gain
+
 UNKNOWN_ARTIST = "Unknown Artist"
 UNKNOWN_ALBUM = "Unknown Album"
 FRONT_COVER = 3  # the APIC / FLAC picture type of a front cover
@@ -61,7 +63,16 @@ _VORBIS_KEYS = {
     "album_artist_mbid": ("musicbrainz_albumartistid",),
     "release_type": ("releasetype", "musicbrainz_albumtype"),
     "compilation": ("compilation",),
+    **{name: (name,) for name in ("replaygain_track_gain", "replaygain_track_peak")},
+    **{name: (name,) for name in ("replaygain_album_gain", "replaygain_album_peak")},
+    "r128_track_gain": ("r128_track_gain",),  # Opus (RFC 7845)
+    "r128_album_gain": ("r128_album_gain",),
 }
+# The ReplayGain tags: the same names as ID3 TXXX descriptions and iTunes freeform atoms (any case).
+_REPLAYGAIN = (
+    "replaygain_track_gain", "replaygain_track_peak", "replaygain_album_gain", "replaygain_album_peak"
+)
+_ITUNES_FREEFORM = "----:com.apple.itunes:"
 _ID3_FRAMES = {
     "title": ("TIT2",),
     "artist": ("TPE1",),
@@ -79,6 +90,7 @@ _ID3_TXXX = {
     "album_artist_mbid": "musicbrainz album artist id",
     "release_type": "musicbrainz album type",
     "recording_mbid": "musicbrainz track id",  # some taggers write it here instead of UFID
+    **{name: name for name in _REPLAYGAIN},
 }
 _MP4_ATOMS = {
     "title": ("\xa9nam",),
@@ -128,6 +140,11 @@ class AudioTags:
     artist_mbid: uuid.UUID | None = None
     album_artist_mbid: uuid.UUID | None = None
     album_type: str | None = None
+    # ReplayGain: gains in dB (toward -18 LUFS), peaks linear; None when absent or not believable.
+    replaygain_track_gain_db: float | None = None
+    replaygain_track_peak: float | None = None
+    replaygain_album_gain_db: float | None = None
+    replaygain_album_peak: float | None = None
     cover_bytes: bytes | None = field(default=None, repr=False)
 
 
@@ -190,7 +207,24 @@ def read_audio_file(path: Path) -> AudioTags:
         album_artist_mbid=_mbid(raw.get("album_artist_mbid")),
         album_type=_album_type(raw.get("release_type"), raw.get("compilation")),
         cover_bytes=raw.get("cover"),
+        **_replaygain(raw),
     )
+
+
+def _replaygain(raw: dict) -> dict[str, float | None]:
+    """The ReplayGain fields of AudioTags; an Opus file's R128 gains stand in for missing ReplayGain ones."""
+    track_gain = parse_gain(raw.get("replaygain_track_gain"))
+    album_gain = parse_gain(raw.get("replaygain_album_gain"))
+    return {
+        "replaygain_track_gain_db": track_gain if track_gain is not None else parse_r128_gain(
+            raw.get("r128_track_gain")
+        ),
+        "replaygain_track_peak": parse_peak(raw.get("replaygain_track_peak")),
+        "replaygain_album_gain_db": album_gain if album_gain is not None else parse_r128_gain(
+            raw.get("r128_album_gain")
+        ),
+        "replaygain_album_peak": parse_peak(raw.get("replaygain_album_peak")),
+    }
 
 
 def split_genres(values: list[str]) -> list[str]:
@@ -249,6 +283,10 @@ def _mp4_tags(tags: MP4Tags) -> dict:
     for name, atom in (("track_number", "trkn"), ("disc_number", "disk")):
         raw[name] = [str(pair[0]) for pair in tags.get(atom, []) if pair and pair[0]]
     raw["compilation"] = ["1"] if tags.get("cpil") else []
+    for atom, values in tags.items():  # freeform atom names are case-sensitive; taggers differ
+        name = atom.casefold().removeprefix(_ITUNES_FREEFORM)
+        if atom.casefold().startswith(_ITUNES_FREEFORM) and name in _REPLAYGAIN:
+            raw.setdefault(name, []).extend(bytes(v).decode("utf-8", "replace") for v in values)
     covers = tags.get("covr", [])
     raw["cover"] = bytes(covers[0]) if covers else None
     return raw

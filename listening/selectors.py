@@ -186,7 +186,8 @@ def now_playing(*, user, now: dt.datetime | None = None) -> NowPlaying | None:
     """
     playing = NowPlaying.objects.filter(user=user, expires_at__gt=now or timezone.now()).first()
     if playing is not None and playing.track_id is not None:
-        playing.track = Track.objects.select_related("album", "artist").filter(pk=playing.track_id).first()
+        tracks = Track.objects.select_related("album", "artist", "audio_file")
+        playing.track = tracks.filter(pk=playing.track_id).first()
     return playing
 
 
@@ -330,7 +331,8 @@ def playlist_access(*, user, uid) -> PlaylistAccess:
 def playlist_items(*, playlist: Playlist) -> QuerySet[PlaylistTrack]:
     """Return a playlist's entries in order, with what the API and the page show of each (track, album,
     artist, who added it): slice it to read a page."""
-    return playlist.items.select_related("track__album__artist", "track__artist", "added_by").order_by(
+    related = ("track__album__artist", "track__artist", "track__audio_file", "added_by")
+    return playlist.items.select_related(*related).order_by(
         "position", "id"
     )
 
@@ -369,7 +371,7 @@ PLAYER_QUEUE_MAX = settings.STREAMAPP_QUEUE_MAX_LENGTH
 
 def _player_tracks() -> QuerySet[Track]:
     # What TrackSerializer reads, without the genres prefetch with_related() adds.
-    return Track.objects.playable().select_related("album__artist", "artist")
+    return Track.objects.playable().select_related("album__artist", "artist", "audio_file")
 
 
 def player_context_tracks(
@@ -398,7 +400,7 @@ def player_context_tracks(
         playlist = playlist_get_visible(user=user, uid=_uuid_or_404(context_id))
         items = (
             PlaylistTrack.objects.filter(playlist=playlist, track__is_available=True)
-            .select_related("track__album__artist", "track__artist")
+            .select_related("track__album__artist", "track__artist", "track__audio_file")
             .order_by("position", "id")[:PLAYER_QUEUE_MAX]
         )
         return [item.track for item in items]

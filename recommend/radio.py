@@ -125,7 +125,7 @@ def radio_get(*, user, session_id: str) -> RadioSession:
 
 
 def _output_tracks(ids: list[int]) -> list[Track]:
-    by_id = Track.objects.select_related("album__artist", "artist").in_bulk(ids)
+    by_id = Track.objects.select_related("album__artist", "artist", "audio_file").in_bulk(ids)
     return [by_id[pk] for pk in ids if pk in by_id]
 
 

@@ -35,7 +35,7 @@ MIX_KINDS = (Playlist.Kind.DISCOVER, Playlist.Kind.DAILY_MIX)
 
 def _tracks() -> QuerySet[Track]:
     """Playable tracks with what a track row and TrackSerializer read."""
-    return Track.objects.playable().select_related("album__artist", "artist")
+    return Track.objects.playable().select_related("album__artist", "artist", "audio_file")
 
 
 def _artist_picture(artist_ref: str) -> Subquery:
@@ -102,7 +102,7 @@ def similar_tracks(*, track: Track, limit: int = SIMILAR_LIMIT) -> Similar:
 def _similar_tracks(*, track: Track, limit: int) -> Similar:
     links = (
         SimilarTrack.objects.filter(track=track, similar__is_available=True)
-        .select_related("similar__album__artist", "similar__artist")
+        .select_related("similar__album__artist", "similar__artist", "similar__audio_file")
         .order_by("rank")[: limit * NEIGHBOUR_SCAN_FACTOR]
     )
     # A few per artist, so that one prolific artist does not fill the list.
@@ -217,7 +217,7 @@ def recommended_tracks(*, user, limit: int = 50) -> list[Track]:
         .values_list("track_id", "rank", "score", "reason", "seed_track_id")[:limit]
     )
     wanted = {row[0] for row in rows} | {row[4] for row in rows if row[4] is not None}
-    by_id = Track.objects.select_related("album__artist", "artist").in_bulk(wanted)
+    by_id = Track.objects.select_related("album__artist", "artist", "audio_file").in_bulk(wanted)
     tracks = []
     for track_id, rank, score, reason, seed_track_id in rows:
         track = by_id.get(track_id)
@@ -283,7 +283,7 @@ def user_mix(*, user, uid) -> Playlist | None:
         return None
     items = (
         PlaylistTrack.objects.filter(playlist=mix)
-        .select_related("track__album__artist", "track__artist")
+        .select_related("track__album__artist", "track__artist", "track__audio_file")
         .order_by("position", "id")
     )
     tracks = [item.track for item in items]
@@ -348,6 +348,6 @@ def dislikes(*, user) -> QuerySet[TrackDislike]:
     """Return the user's thumbs-down, newest first, with their tracks loaded."""
     return (
         TrackDislike.objects.filter(user=user)
-        .select_related("track__album__artist", "track__artist")
+        .select_related("track__album__artist", "track__artist", "track__audio_file")
         .order_by("-created_at", "-pk")
     )

@@ -15,6 +15,7 @@ TRACK_EXAMPLE = {
     "cover_url": "/media/covers/3f/3f9a….jpg",
     "stream_url": "/stream/412/",
     "url": "/tracks/412/",
+    "loudness": {"track_lufs": -9.8, "track_peak_dbtp": -0.3, "album_lufs": -10.4, "album_peak_dbtp": -0.1},
 }
 ALBUM_EXAMPLE = {
     "id": 57,
@@ -33,8 +34,18 @@ ARTIST_EXAMPLE = {
 GENRE_EXAMPLE = {"id": 4, "name": "Synthwave", "slug": "synthwave", "url": "/genres/synthwave/"}
 
 
+class LoudnessSerializer(serializers.Serializer):
+    """A track's loudness (docs/loudness.md): EBU R128 as measured, else derived from ReplayGain tags."""
+
+    track_lufs = serializers.FloatField(allow_null=True, help_text="Integrated loudness (LUFS).")
+    track_peak_dbtp = serializers.FloatField(allow_null=True, help_text="True peak (dBTP); null: unknown.")
+    album_lufs = serializers.FloatField(allow_null=True, help_text="The album's loudness (LUFS).")
+    album_peak_dbtp = serializers.FloatField(allow_null=True, help_text="The album's true peak (dBTP).")
+
+
 class TrackSerializer(serializers.ModelSerializer):
-    """A track as the player and API clients need it; expects album, album__artist and artist loaded."""
+    """A track as the player and API clients need it; expects album, album__artist, artist and audio_file
+    loaded (select_related)."""
 
     artist = serializers.CharField(source="artist.name", read_only=True, help_text="The artist's name.")
     album = serializers.CharField(source="album.title", read_only=True, help_text="The album's title.")
@@ -43,11 +54,14 @@ class TrackSerializer(serializers.ModelSerializer):
         source="get_stream_url", read_only=True, help_text="The audio (GET, Range requests): /stream/<id>/."
     )
     url = serializers.CharField(source="get_absolute_url", read_only=True, help_text="The track's page.")
+    loudness = LoudnessSerializer(
+        read_only=True, help_text="For volume normalisation: measured, else from ReplayGain tags."
+    )
 
     class Meta:
         model = Track
         fields = ["id", "title", "artist", "artist_id", "album", "album_id", "duration_ms", "cover_url",
-                  "stream_url", "url"]
+                  "stream_url", "url", "loudness"]
 
     def get_cover_url(self, track: Track) -> str | None:
         return track.album.cover.url if track.album.cover else None

@@ -182,7 +182,7 @@ class TrackListApi(generics.ListAPIView):
     }
 
     def get_queryset(self):
-        return Track.objects.select_related("album", "artist").order_by("title", "pk")
+        return Track.objects.select_related("album", "artist", "audio_file").order_by("title", "pk")
 
     @extend_schema(examples=[OpenApiExample("A track", value=TRACK_EXAMPLE, response_only=True)])
     def get(self, request, *args, **kwargs):

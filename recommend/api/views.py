@@ -239,7 +239,8 @@ class DislikeListApi(generics.GenericAPIView):
         data = serializers.DislikeInput(data=request.data)
         data.is_valid(raise_exception=True)
         track = get_object_or_404(
-            Track.objects.select_related("album__artist", "artist"), pk=data.validated_data["track_id"]
+            Track.objects.select_related("album__artist", "artist", "audio_file"),
+            pk=data.validated_data["track_id"],
         )
         dislike, created = feedback.track_dislike(user=request.user, track=track)
         return Response(

@@ -400,6 +400,13 @@ STREAMAPP_TRANSCODE_CACHE_MAX_BYTES = int(
     os.environ.get("STREAMAPP_TRANSCODE_CACHE_MAX_BYTES", 2 * 1024 * 1024 * 1024)
 )
 STREAMAPP_TRANSCODE_TIMEOUT_SECONDS = float(os.environ.get("STREAMAPP_TRANSCODE_TIMEOUT_SECONDS", "40"))
+# Loudness (docs/loudness.md): measure the files an import added or changed (a Celery task queued after
+# it), how many ffmpeg processes measure at once (0: one per CPU), the longest one file may take, and
+# the most files one run of the catalog.measure_loudness task measures before it queues the next run.
+STREAMAPP_LOUDNESS_ON_IMPORT = env_bool("STREAMAPP_LOUDNESS_ON_IMPORT", True)
+STREAMAPP_LOUDNESS_PROCESSES = int(os.environ.get("STREAMAPP_LOUDNESS_PROCESSES", "0"))
+STREAMAPP_LOUDNESS_TIMEOUT_SECONDS = float(os.environ.get("STREAMAPP_LOUDNESS_TIMEOUT_SECONDS", "600"))
+STREAMAPP_LOUDNESS_TASK_BATCH = int(os.environ.get("STREAMAPP_LOUDNESS_TASK_BATCH", "2000"))
 # Uploaded listening histories wait here for their import (then are deleted). Outside MEDIA_ROOT on
 # purpose: nothing under it may be served.
 STREAMAPP_UPLOAD_DIR = Path(os.environ.get("STREAMAPP_UPLOAD_DIR", VAR_DIR / "uploads"))

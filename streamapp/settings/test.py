@@ -31,3 +31,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F405
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery-test' / 'results'}"
+
+# An import does not queue the loudness task in tests: a test that imports without the Celery worker
+# would leave the task to run later, against another test's tables. The tests of that queuing turn it on.
+STREAMAPP_LOUDNESS_ON_IMPORT = False

@@ -20,13 +20,16 @@ RECORDING_MBID = uuid.UUID("5b11f4ce-a62d-471e-81fc-a69a8278c7da")
 def catalog():
     rock, jazz = make_genre("Rock"), make_genre("Jazz")
     ada, bjork = make_artist("Ada Stone"), make_artist("Björk")
-    night = make_album("Night Drives", artist=ada, release_year=2019, cover="covers/ab/night.jpg")
+    night = make_album(
+        "Night Drives", artist=ada, release_year=2019, cover="covers/ab/night.jpg",
+        loudness_lufs=-10.4, true_peak_dbtp=-0.1,
+    )
     singles = make_album("Blue Singles", artist=ada, release_year=2021, album_type=Album.AlbumType.SINGLE)
     nights = make_album("Jazz Nights", artist=bjork, album_type=Album.AlbumType.EP)
     tracks = {
         "opening": make_track(
             "Opening", album=night, track_number=1, duration_ms=120_000, genres=[rock],
-            audio_file=make_audio_file(bitrate=320_000),
+            audio_file=make_audio_file(bitrate=320_000, loudness_lufs=-9.8, true_peak_dbtp=-0.3),
         ),
         "second": make_track("Second Song", album=night, track_number=2, duration_ms=240_000, genres=[rock]),
         "bonus": make_track("Bonus", album=night, disc_number=2, track_number=1, duration_ms=180_000),
@@ -57,6 +60,9 @@ def test_a_track_carries_its_artist_album_duration_cover_and_stream_url(api, cat
         "cover_url": "/media/covers/ab/night.jpg",
         "stream_url": f"/stream/{track.pk}/",
         "url": f"/tracks/{track.pk}/",
+        "loudness": {
+            "track_lufs": -9.8, "track_peak_dbtp": -0.3, "album_lufs": -10.4, "album_peak_dbtp": -0.1
+        },
     }
 
 

@@ -183,7 +183,7 @@ def test_similar_tracks_and_artists(api):
     SimilarTrack.objects.create(track=track, similar=near, rank=1, score=0.9)
     SimilarArtist.objects.create(artist=track.artist, similar=near.artist, rank=1, score=0.9)
     tracks = api.get(f"/api/v1/tracks/{track.pk}/similar/").json()
-    assert tracks == {"source": "neighbours", "tracks": [pytest.approx(tracks["tracks"][0])]}
+    assert tracks["source"] == "neighbours" and len(tracks["tracks"]) == 1
     assert tracks["tracks"][0]["id"] == near.pk
     artists = api.get(f"/api/v1/artists/{track.artist_id}/similar/?limit=5").json()
     assert artists["source"] == "neighbours" and artists["artists"][0]["id"] == near.artist_id

@@ -84,7 +84,7 @@ class _ListenListApi(generics.ListAPIView):
     def get_queryset(self):
         return (
             Listen.objects.filter(user=self.listener())
-            .select_related("track__album", "track__artist")
+            .select_related("track__album", "track__artist", "track__audio_file")
             .order_by("-listened_at", "-pk")
         )
 
@@ -132,7 +132,7 @@ class MyListensApi(_ListenListApi):
 
         def validate_listens(self, listens: list[dict]) -> list[dict]:
             track_ids = {listen["track_id"] for listen in listens if "track_id" in listen}
-            tracks = Track.objects.select_related("artist", "album").in_bulk(track_ids)
+            tracks = Track.objects.select_related("artist", "album", "audio_file").in_bulk(track_ids)
             # Keyed by position, like the ListSerializer's own errors.
             errors = {
                 position: {"track_id": [f"There is no track {listen['track_id']}."]}

@@ -63,7 +63,9 @@ class LikeApi(APIView):
 
 _LIKE_ROWS = {"track": TrackLike, "album": AlbumLike, "artist": ArtistLike}
 _LIKE_RELATED = {
-    "track": ("track__album", "track__artist"), "album": ("album__artist",), "artist": ("artist",)
+    "track": ("track__album", "track__artist", "track__audio_file"),
+    "album": ("album__artist",),
+    "artist": ("artist",),
 }
 
 

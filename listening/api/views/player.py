@@ -34,9 +34,8 @@ class PlayReportApi(APIView):
         values = dict(data.validated_data)
         values.pop("position_ms", None)
         values["stream_format"] = values.pop("format", None)
-        track = get_object_or_404(
-            Track.objects.select_related("artist", "album", "audio_file"), pk=values.pop("track_id")
-        )
+        tracks = Track.objects.select_related("artist", "album", "audio_file")
+        track = get_object_or_404(tracks, pk=values.pop("track_id"))
         play = services.play_report(user=request.user, track=track, **values)
         output = {
             "play_id": play.play_id,
