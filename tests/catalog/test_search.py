@@ -261,7 +261,9 @@ def test_migrating_the_typo_index_back_and_forth_rebuilds_it():
     unindexed = old.get_model("catalog", "Track").objects.create(
         title="Teardrop", title_key=name_key("Teardrop"), album=album, artist=artist
     )
-    call_command("migrate", "catalog", verbosity=0)
+    # Every app forward again: going back to catalog 0003 also unapplied the later migrations of the
+    # apps that depend on catalog's (listening's, analytics'...).
+    call_command("migrate", verbosity=0)
     assert _typo_finds("teardrp") == [unindexed.title]
     make_track("Risingson", album=Album.objects.get(pk=album.pk))
     assert _typo_finds("risingsn") == ["Risingson"]
