@@ -32,7 +32,7 @@ from .playlists import (
     playlist_reorder,
     playlist_update,
 )
-from .plays import PLAY_EVENTS, play_dedupe_key, play_report
+from .plays import PLAY_EVENTS, now_playing_track_set, play_dedupe_key, play_report
 
 __all__ = [
     "PLAY_EVENTS",
@@ -51,6 +51,7 @@ __all__ = [
     "listens_link_unmatched",
     "listens_submit",
     "listens_write",
+    "now_playing_track_set",
     "play_dedupe_key",
     "play_report",
     "player_state_save",
