@@ -8,7 +8,7 @@ page. Media methods answer their bytes (or, failing, the envelope).
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
@@ -60,17 +60,17 @@ def _run(request: HttpRequest, method_name: str, params: Params):
 @login_not_required  # the credentials are the call's parameters (auth.authenticate)
 @require_http_methods(["GET", "HEAD", "POST"])
 @sensitive_variables("params")
-def rest(request: HttpRequest, method: str) -> HttpResponse:
+def rest(request: HttpRequest, method: str) -> HttpResponseBase:
     """Answer one Subsonic API call."""
     params = Params(request)
     fmt, callback = "xml", None
     try:
+        fmt, callback = response_format(params)  # f and callback are checked for what they may hold
         params.check_text()
-        fmt, callback = response_format(params)
         result = _run(request, method, params)
     except SubsonicError as error:
         return render_envelope(envelope(error=error), fmt=fmt, callback=callback)
-    if isinstance(result, HttpResponse):
+    if isinstance(result, HttpResponseBase):
         return result
     return render_envelope(envelope(result), fmt=fmt, callback=callback)
 
