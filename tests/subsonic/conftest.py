@@ -34,8 +34,19 @@ def audio_bytes(tmp_path_factory) -> bytes:
     """Two seconds of a quiet tone as MP3, made once by ffmpeg."""
     path = tmp_path_factory.mktemp("audio") / "tone.mp3"
     subprocess.run(
-        ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=2",
-         "-b:a", "64k", str(path)],
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=2",
+            "-b:a",
+            "64k",
+            str(path),
+        ],
         check=True,
     )
     return path.read_bytes()
@@ -66,9 +77,19 @@ def library(tmp_path, audio_bytes):
         for number, title in enumerate(titles, start=1):
             path = tmp_path / f"{album.pk}-{number}.mp3"
             path.write_bytes(audio_bytes)
-            audio = make_audio_file(path=str(path), size=len(audio_bytes), bitrate=64_000, duration_ms=300_000)
-            songs.append(make_track(title, album=album, track_number=number, duration_ms=300_000,
-                                    audio_file=audio, genres=[genre]))
+            audio = make_audio_file(
+                path=str(path), size=len(audio_bytes), bitrate=64_000, duration_ms=300_000
+            )
+            songs.append(
+                make_track(
+                    title,
+                    album=album,
+                    track_number=number,
+                    duration_ms=300_000,
+                    audio_file=audio,
+                    genres=[genre],
+                )
+            )
     return {"artists": [miles, beatles], "albums": [kind, sketches, abbey], "songs": songs}
 
 
