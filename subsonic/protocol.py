@@ -78,7 +78,7 @@ class Params:
     def __init__(self, request: HttpRequest):
         self.values: dict[str, list[str]] = {}
         sources = [request.GET]
-        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        if request.method == "POST":  # a form (url-encoded or multipart); other bodies hold no parameters
             sources.append(request.POST)
         for source in sources:
             for name, values in source.lists():
