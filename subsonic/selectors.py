@@ -16,7 +16,7 @@ from catalog import selectors as catalog_selectors
 from catalog.models import Album, Artist, Genre, LibraryImport, Track
 from listening import selectors as listening_selectors
 from listening.listenbrainz import selectors as listenbrainz_selectors
-from listening.models import AlbumLike, ArtistLike, Listen, PlaylistTrack, TrackLike
+from listening.models import AlbumLike, ArtistLike, Listen, PlayerState, PlaylistTrack, TrackLike
 from recommend import selectors as recommend_selectors
 
 from . import passwords
@@ -330,9 +330,10 @@ def starred(*, user) -> Starred:
 
 
 def play_queue(*, user) -> tuple[object, list[Track]]:
-    """Return the listener's saved player state and its songs in queue order (the web player's)."""
-    view = listening_selectors.player_state_get(user=user)
-    return view.state, songs_in_order([track.pk for track in view.tracks])
+    """Return the listener's saved player state (the web player's) and its playable songs in queue order
+    (3 queries)."""
+    state = PlayerState.objects.filter(user=user).first() or PlayerState(user=user)
+    return state, songs_in_order(list(state.queue))
 
 
 def now_playing(*, user):
