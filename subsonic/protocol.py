@@ -14,8 +14,12 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import parse_qsl
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 
 from streamapp.text_checks import text_problem
 
@@ -40,6 +44,7 @@ _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 # Characters XML 1.0 can't hold (controls but tab, newline and return; U+FFFE, U+FFFF; lone surrogates).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 MAX_TEXT_LENGTH = 1000
+MAX_PARAMETERS = 5000
 
 
 def _server_version() -> str:
@@ -73,16 +78,45 @@ def not_found(what: str) -> SubsonicError:
 
 
 class Params:
-    """A request's parameters: the query string's, then the form-encoded body's, each name a list."""
+    """A request's parameters: the query string's, then the form body's, each name a list.
+
+    Read here rather than through request.GET / request.POST: Django refuses more than
+    DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) fields, and a saved play queue or a playlist is sent as one
+    `id` per song (up to STREAMAPP_QUEUE_MAX_LENGTH). More than MAX_PARAMETERS is error 10.
+    """
 
     def __init__(self, request: HttpRequest):
         self.values: dict[str, list[str]] = {}
-        sources = [request.GET]
-        if request.method == "POST":  # a form (url-encoded or multipart); other bodies hold no parameters
-            sources.append(request.POST)
-        for source in sources:
-            for name, values in source.lists():
+        self._add(request.META.get("QUERY_STRING", ""))
+        if request.method != "POST":
+            return
+        if request.content_type == "application/x-www-form-urlencoded":
+            try:
+                body = request.body
+            except RequestDataTooBig:
+                raise malformed(
+                    "body", f"is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes"
+                ) from None
+            self._add(body.decode("utf-8", errors="replace"))
+        elif request.content_type == "multipart/form-data":
+            try:
+                fields = request.POST
+            except (TooManyFieldsSent, RequestDataTooBig, MultiPartParserError):
+                raise malformed("body", "can't be read as a form of at most 1,000 fields") from None
+            for name, values in fields.lists():
                 self.values.setdefault(name, []).extend(values)
+
+    def _add(self, encoded: str) -> None:
+        try:
+            pairs = parse_qsl(
+                encoded, keep_blank_values=True, max_num_fields=MAX_PARAMETERS, errors="replace"
+            )
+        except ValueError:
+            raise SubsonicError(
+                MISSING, f"The request sends more than {MAX_PARAMETERS:,} parameters."
+            ) from None
+        for name, value in pairs:
+            self.values.setdefault(name, []).append(value)
 
     def check_text(self) -> None:
         """Raise error 10 naming the first parameter (or name) that holds a NUL or a lone surrogate."""

@@ -62,9 +62,9 @@ def _run(request: HttpRequest, method_name: str, params: Params):
 @sensitive_variables("params")
 def rest(request: HttpRequest, method: str) -> HttpResponseBase:
     """Answer one Subsonic API call."""
-    params = Params(request)
     fmt, callback = "xml", None
     try:
+        params = Params(request)
         fmt, callback = response_format(params)  # f and callback are checked for what they may hold
         params.check_text()
         result = _run(request, method, params)

@@ -2,13 +2,14 @@
 JSON and JSONP, and refusals as failed envelopes naming the parameter, never an error page."""
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 from defusedxml import ElementTree as ET
 
 from subsonic import protocol
 
-from .conftest import NS, token_params
+from .conftest import NS, Caller, token_params
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +181,20 @@ def test_xml_text_strips_characters_xml_forbids_and_escapes():
     text = protocol.to_xml(body)
     song = ET.fromstring(text).find(f"{NS}song")
     assert song.get("title") == 'ab<c>&"d"'
+
+
+def test_a_long_queue_is_read_past_djangos_thousand_fields(client, subsonic_user, library):
+    ids = [library["songs"][number % 5].pk for number in range(1500)]
+    body = urlencode({**token_params(), "f": "json", "current": ids[0]}) + "".join(f"&id={pk}" for pk in ids)
+    response = client.post("/rest/savePlayQueue.view", body, content_type="application/x-www-form-urlencoded")
+    assert json.loads(response.content)["subsonic-response"]["status"] == "ok"
+    assert len(Caller(client, token_params()).ok("getPlayQueue")["playQueue"]["entry"]) == 1500
+
+
+def test_too_many_parameters_is_error_10(client, subsonic_user):
+    body = urlencode(token_params()) + "&id=1" * 5001
+    response = client.post("/rest/ping", body, content_type="application/x-www-form-urlencoded")
+    assert ET.fromstring(response.content).find(f"{NS}error").attrib == {
+        "code": "10",
+        "message": "The request sends more than 5,000 parameters.",
+    }
