@@ -137,7 +137,8 @@ def _artists() -> QuerySet[Artist]:
 
 
 def artist_index() -> list[Artist]:
-    """Every artist with a playable album, by name, with `album_count` (cached under the catalog)."""
+    """Every artist with a playable album, by name, with `album_count` and `updated_at` (cached under the
+    catalog)."""
     return catalog_selectors.cached_read(
         "subsonic:artist-index:v1", lambda: list(_artists().order_by("sort_name", "name", "pk"))
     )
@@ -329,10 +330,14 @@ def starred(*, user) -> Starred:
     )
 
 
-def play_queue(*, user) -> tuple[object, list[Track]]:
-    """Return the listener's saved player state (the web player's) and its playable songs in queue order
-    (3 queries)."""
-    state = PlayerState.objects.filter(user=user).first() or PlayerState(user=user)
+def player_state(*, user) -> PlayerState:
+    """Return the listener's saved player state (the web player's), or an empty one (1 query)."""
+    return PlayerState.objects.filter(user=user).first() or PlayerState(user=user)
+
+
+def play_queue(*, user) -> tuple[PlayerState, list[Track]]:
+    """Return the listener's saved player state and its playable songs in queue order (3 queries)."""
+    state = player_state(user=user)
     return state, songs_in_order(list(state.queue))
 
 

@@ -102,6 +102,10 @@ def scrobble(*, user, tracks: list[Track], times: list[int | None], submission: 
     the track and the time, so a scrobble sent again adds nothing. Not a submission: now playing.
     """
     now = timezone.now()
+    # A song of the saved queue plays in the queue's context (an album, a playlist...), as the web
+    # player reports it; others in none.
+    state = selectors.player_state(user=user)
+    queued = set(state.queue)
     for track, milliseconds in zip(tracks, times, strict=True):
         if not submission:
             listening_services.now_playing_track_set(user=user, track=track)
@@ -116,6 +120,8 @@ def scrobble(*, user, tracks: list[Track], times: list[int | None], submission: 
             played_ms=track.duration_ms,
             started_at=started_at,
             source=Source.API,
+            context_type=state.context_type if track.pk in queued else "",
+            context_id=state.context_id if track.pk in queued else "",
         )
 
 
@@ -138,7 +144,7 @@ def play_queue_save(*, user, track_ids: list[int], current: int | None, position
 
     The current song is the first of the queue when none is named; naming one not in it is an error.
     """
-    state, _tracks = selectors.play_queue(user=user)
+    state = selectors.player_state(user=user)
     if current is not None and current not in track_ids:
         raise ValidationError({"current": "current must be one of the queue's ids."})
     index = track_ids.index(current) if current is not None else 0

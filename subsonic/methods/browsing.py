@@ -52,10 +52,11 @@ def _folder(params: Params) -> None:
 def get_indexes(call: Call) -> dict:
     _folder(call.params)
     artists = selectors.artist_index()
+    changed = max((artist.updated_at for artist in artists), default=None)
     return {
         "indexes": {
             "ignoredArticles": " ".join(IGNORED_ARTICLES),
-            "lastModified": 0,
+            "lastModified": int(changed.timestamp() * 1000) if changed else 0,
             "index": _index(call.user, artists, id3=False),
         }
     }

@@ -211,3 +211,20 @@ def test_scan_is_for_staff_and_imports_the_library_again(
     assert scan == {"scanning": True, "count": 0}
     new = LibraryImport.objects.exclude(pk=previous.pk).get()
     assert (new.path, new.created_by, queued) == (str(tmp_path), staff, [new.pk])
+
+
+def test_a_scrobbled_song_of_the_saved_queue_plays_in_its_context(api, user_client, library, subsonic_user):
+    album = library["albums"][0]
+    ids = [song.pk for song in library["songs"][:2]]
+    listening_services.player_state_save(
+        user=subsonic_user,
+        queue=ids,
+        current_index=0,
+        position_ms=0,
+        context_type="album",
+        context_id=str(album.pk),
+    )
+    api.ok("scrobble", id=[ids[0], library["songs"][4].pk], time=[1_765_000_000_000, 1_765_000_400_000])
+    contexts = dict(Listen.objects.values_list("track_id", "context_type"))
+    assert contexts == {ids[0]: "album", library["songs"][4].pk: ""}
+    assert Listen.objects.get(track_id=ids[0]).context_id == str(album.pk)
