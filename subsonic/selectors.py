@@ -69,17 +69,72 @@ def stored_password(*, user) -> str | None:
 
 
 # ------------------------------------------------------------------------------ songs, albums, artists
+@dataclass(slots=True)
+class SongRow:
+    """What a song entry shows of a track, its album, artist, file and genres: read as plain values (a
+    list of 500 songs costs a fifth of as many model instances with their relations and genres)."""
+
+    pk: int
+    title: str
+    track_number: int | None
+    disc_number: int
+    duration_ms: int
+    created_at: dt.datetime
+    mbid: object
+    album_id: int
+    album_title: str
+    year: int | None
+    cover: str
+    artist_id: int
+    artist_name: str
+    format: str | None
+    size: int | None
+    mime_type: str | None
+    bitrate: int | None
+    genres: list[str]
+
+
+_SONG_COLUMNS = (
+    "pk",
+    "title",
+    "track_number",
+    "disc_number",
+    "duration_ms",
+    "created_at",
+    "mbid",
+    "album_id",
+    "album__title",
+    "album__release_year",
+    "album__cover",
+    "artist_id",
+    "artist__name",
+    "audio_file__format",
+    "audio_file__size",
+    "audio_file__mime_type",
+    "audio_file__bitrate",
+)
+
+
 def songs() -> QuerySet[Track]:
-    """Playable tracks with everything a song entry shows (2 queries: the rows and their genres)."""
-    return (
-        Track.objects.playable()
-        .select_related("album__artist", "artist", "audio_file")
-        .prefetch_related("genres")
-    )
+    """Playable tracks, to filter and order before song_rows reads them."""
+    return Track.objects.playable()
 
 
-def songs_in_order(ids: list[int]) -> list[Track]:
-    by_id = songs().in_bulk(ids)
+def song_rows(queryset: QuerySet[Track], window: slice | None = None) -> list[SongRow]:
+    """Return the songs of a queryset (in its order, `window` of them) with their genres (2 queries)."""
+    values = queryset.values_list(*_SONG_COLUMNS)
+    rows = [SongRow(*row, genres=[]) for row in (values[window] if window else values)]
+    if rows:
+        by_id = {row.pk: row for row in rows}
+        through = Track.genres.through.objects.filter(track_id__in=list(by_id)).order_by("genre__name")
+        for track_id, name in through.values_list("track_id", "genre__name"):
+            by_id[track_id].genres.append(name)
+    return rows
+
+
+def songs_in_order(ids: list[int]) -> list[SongRow]:
+    """Return the playable songs of these ids in that order, repeats kept (2 queries)."""
+    by_id = {row.pk: row for row in song_rows(songs().filter(pk__in=set(ids)))}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -109,21 +164,18 @@ def albums() -> QuerySet[Album]:
     )
 
 
-def album_with_songs(*, pk: int) -> tuple[Album, list[Track]] | None:
+def album_with_songs(*, pk: int) -> tuple[Album, list[SongRow]] | None:
     """Return an album and its playable songs in tracklist order, or None (3 queries)."""
     album = albums().filter(pk=pk).first()
     if album is None:
         return None
-    tracks = list(
-        songs()
-        .filter(album=album)
-        .order_by("disc_number", F("track_number").asc(nulls_last=True), "title", "pk")
-    )
-    return album, tracks
+    order = ("disc_number", F("track_number").asc(nulls_last=True), "title", "pk")
+    return album, song_rows(songs().filter(album=album).order_by(*order))
 
 
 def song(*, pk: int) -> Track | None:
-    return songs().filter(pk=pk).first()
+    """Return a playable track with its album, artist and file (to stream, scrobble or find alike)."""
+    return songs().select_related("album__artist", "artist", "audio_file").filter(pk=pk).first()
 
 
 def _artists() -> QuerySet[Artist]:
@@ -226,7 +278,9 @@ def _albums_from_history(*, user, query: AlbumListQuery) -> list[Album]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def random_songs(*, size: int, genre: str | None, from_year: int | None, to_year: int | None) -> list[Track]:
+def random_songs(
+    *, size: int, genre: str | None, from_year: int | None, to_year: int | None
+) -> list[SongRow]:
     found = songs()
     if genre:
         found = found.filter(genres__name=genre)
@@ -234,17 +288,12 @@ def random_songs(*, size: int, genre: str | None, from_year: int | None, to_year
         found = found.filter(album__release_year__gte=from_year)
     if to_year is not None:
         found = found.filter(album__release_year__lte=to_year)
-    return list(found.order_by("?")[:size])
+    return song_rows(found.order_by("?"), slice(0, size))
 
 
-def songs_by_genre(*, genre: str, count: int, offset: int) -> list[Track]:
-    return list(
-        songs()
-        .filter(genres__name=genre)
-        .order_by("album__title", "album", "disc_number", F("track_number").asc(nulls_last=True), "pk")[
-            offset : offset + count
-        ]
-    )
+def songs_by_genre(*, genre: str, count: int, offset: int) -> list[SongRow]:
+    order = ("album__title", "album", "disc_number", F("track_number").asc(nulls_last=True), "pk")
+    return song_rows(songs().filter(genres__name=genre).order_by(*order), slice(offset, offset + count))
 
 
 @dataclass(frozen=True)
@@ -261,7 +310,7 @@ class SearchPage:
 class Found:
     artists: list[Artist]
     albums: list[Album]
-    songs: list[Track]
+    songs: list[SongRow]
 
 
 def search(*, query: str, page: SearchPage) -> Found:
@@ -273,7 +322,7 @@ def search(*, query: str, page: SearchPage) -> Found:
         return Found(
             artists=list(_artists().order_by("name", "pk")[artist_window]) if page.artist_count else [],
             albums=list(albums().order_by("title", "pk")[album_window]) if page.album_count else [],
-            songs=list(songs().order_by("title", "pk")[song_window]) if page.song_count else [],
+            songs=song_rows(songs().order_by("title", "pk"), song_window) if page.song_count else [],
         )
     deepest = max(
         page.artist_offset + page.artist_count,
@@ -311,7 +360,7 @@ def starred_times(*, user, kind: str, ids) -> dict[int, dt.datetime]:
 class Starred:
     artists: list[Artist]
     albums: list[Album]
-    songs: list[Track]
+    songs: list[SongRow]
 
 
 def starred(*, user) -> Starred:
@@ -335,7 +384,7 @@ def player_state(*, user) -> PlayerState:
     return PlayerState.objects.filter(user=user).first() or PlayerState(user=user)
 
 
-def play_queue(*, user) -> tuple[PlayerState, list[Track]]:
+def play_queue(*, user) -> tuple[PlayerState, list[SongRow]]:
     """Return the listener's saved player state and its playable songs in queue order (3 queries)."""
     state = player_state(user=user)
     return state, songs_in_order(list(state.queue))
@@ -389,7 +438,7 @@ def latest_import() -> LibraryImport | None:
     return LibraryImport.objects.order_by("-created_at", "-pk").first()
 
 
-def similar_songs(*, track: Track, count: int) -> list[Track]:
+def similar_songs(*, track: Track, count: int) -> list[SongRow]:
     """Songs like this one, from the recommender's neighbours (its content fallback for new tracks)."""
     similar = recommend_selectors.similar_tracks(track=track, limit=count)
     return songs_in_order([item.pk for item in similar.items])
@@ -402,7 +451,7 @@ def similar_artists(*, artist: Artist, count: int) -> list[Artist]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
-def top_songs(*, artist_name: str, count: int) -> list[Track]:
+def top_songs(*, artist_name: str, count: int) -> list[SongRow]:
     """The artist's most listened songs (by everyone's listens), then their opening tracks."""
     artist = Artist.objects.filter(name__iexact=artist_name).order_by("pk").first()
     if artist is None:

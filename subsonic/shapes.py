@@ -8,7 +8,7 @@ and `ar-<artist>`; playlists are their uid.
 import datetime as dt
 from dataclasses import dataclass, field
 
-from catalog.models import Album, Artist, Track
+from catalog.models import Album, Artist
 
 MUSIC_FOLDER_ID = 1
 _SUFFIX_BY_FORMAT = {"ogg": "ogg", "opus": "opus", "m4a": "m4a", "wav": "wav", "mp3": "mp3", "flac": "flac"}
@@ -34,44 +34,42 @@ def album_cover_id(album_id: int | None) -> str | None:
     return f"al-{album_id}" if album_id else None
 
 
-def _path(track: Track, suffix: str) -> str:
-    number = f"{track.track_number:02d} - " if track.track_number else ""
-    return f"{track.artist.name}/{track.album.title}/{number}{track.title}.{suffix}".replace("\x00", "")
+def _path(row, suffix: str) -> str:
+    number = f"{row.track_number:02d} - " if row.track_number else ""
+    return f"{row.artist_name}/{row.album_title}/{number}{row.title}.{suffix}"
 
 
-def song(track: Track, stars: Stars) -> dict:
-    """A song (Child): the track, its album and artist, its file's type, size and bit rate."""
-    audio = track.audio_file
-    suffix = _SUFFIX_BY_FORMAT.get(audio.format, audio.format) if audio else None
-    genres = [genre.name for genre in track.genres.all()]
-    album = track.album
+def song(row, stars: Stars) -> dict:
+    """A song (Child) from a selectors.SongRow: the track, its album and artist, its file's type, size
+    and bit rate."""
+    suffix = _SUFFIX_BY_FORMAT.get(row.format, row.format) if row.format else None
     return {
-        "id": str(track.pk),
-        "parent": str(album.pk),
+        "id": str(row.pk),
+        "parent": str(row.album_id),
         "isDir": False,
-        "title": track.title,
-        "album": album.title,
-        "artist": track.artist.name,
-        "track": track.track_number,
-        "year": album.release_year,
-        "genre": genres[0] if genres else None,
-        "coverArt": album_cover_id(album.pk) if album.cover else None,
-        "size": audio.size if audio else None,
-        "contentType": audio.mime_type if audio else None,
+        "title": row.title,
+        "album": row.album_title,
+        "artist": row.artist_name,
+        "track": row.track_number,
+        "year": row.year,
+        "genre": row.genres[0] if row.genres else None,
+        "coverArt": album_cover_id(row.album_id) if row.cover else None,
+        "size": row.size,
+        "contentType": row.mime_type,
         "suffix": suffix,
-        "duration": track.duration_seconds,
-        "bitRate": round(audio.bitrate / 1000) if audio and audio.bitrate else None,
-        "path": _path(track, suffix or "mp3"),
-        "discNumber": track.disc_number,
-        "created": timestamp(track.created_at),
-        "starred": timestamp(stars.songs.get(track.pk)),
-        "albumId": str(album.pk),
-        "artistId": str(track.artist_id),
+        "duration": round(row.duration_ms / 1000),
+        "bitRate": round(row.bitrate / 1000) if row.bitrate else None,
+        "path": _path(row, suffix or "mp3"),
+        "discNumber": row.disc_number,
+        "created": timestamp(row.created_at),
+        "starred": timestamp(stars.songs.get(row.pk)),
+        "albumId": str(row.album_id),
+        "artistId": str(row.artist_id),
         "type": "music",
         "mediaType": "song",
         "isVideo": False,
-        "musicBrainzId": str(track.mbid) if track.mbid else "",
-        "genres": [{"name": name} for name in genres],
+        "musicBrainzId": str(row.mbid) if row.mbid else "",
+        "genres": [{"name": name} for name in row.genres],
     }
 
 

@@ -49,7 +49,7 @@ def stars(user, *, songs=(), albums=(), artists=()) -> shapes.Stars:
     )
 
 
-def song_entries(user, tracks: list[Track]) -> list[dict]:
+def song_entries(user, tracks: list[selectors.SongRow]) -> list[dict]:
     starred = stars(user, songs=tracks)
     return [shapes.song(track, starred) for track in tracks]
 

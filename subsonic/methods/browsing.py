@@ -103,7 +103,7 @@ def get_album(call: Call) -> dict:
 
 @method("getSong")
 def get_song(call: Call) -> dict:
-    return {"song": song_entries(call.user, [one_song(call.params)])[0]}
+    return {"song": song_entries(call.user, selectors.songs_in_order([one_song(call.params).pk]))[0]}
 
 
 @method("getGenres")
