@@ -6,6 +6,7 @@ duration and first genre (subqueries, computed only for the rows a page returns)
 """
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -165,7 +166,12 @@ def albums() -> QuerySet[Album]:
 
 
 def album_with_songs(*, pk: int) -> tuple[Album, list[SongRow]] | None:
-    """Return an album and its playable songs in tracklist order, or None (3 queries)."""
+    """Return an album and its playable songs in tracklist order, or None (cached under the catalog
+    version; else 3 queries)."""
+    return catalog_selectors.cached_read(f"subsonic:album:v1:{pk}", lambda: _album_with_songs(pk))
+
+
+def _album_with_songs(pk: int) -> tuple[Album, list[SongRow]] | None:
     album = albums().filter(pk=pk).first()
     if album is None:
         return None
@@ -235,10 +241,29 @@ class AlbumListQuery:
     genre: str | None = None
 
 
+# The lists that are the same for every listener, kept under the catalog version.
+CATALOG_LIST_TYPES = ("newest", "alphabeticalByName", "alphabeticalByArtist", "byYear", "byGenre")
+
+
+def _digest(text: str | None) -> str:
+    return hashlib.sha256((text or "").encode()).hexdigest()[:24]
+
+
 def album_list(*, user, query: AlbumListQuery) -> list[Album]:
-    """Return a page of getAlbumList2 (at most 3 queries)."""
+    """Return a page of getAlbumList2 (the listener's history: 3 queries; random and starred: 2; the
+    others cached under the catalog version, else 2)."""
     if query.type in ("frequent", "highest", "recent"):
         return _albums_from_history(user=user, query=query)
+    if query.type in CATALOG_LIST_TYPES:
+        name = (
+            f"subsonic:album-list:v1:{query.type}:{query.size}:{query.offset}:{query.from_year}:"
+            f"{query.to_year}:{_digest(query.genre)}"
+        )
+        return catalog_selectors.cached_read(name, lambda: _album_list(user=user, query=query))
+    return _album_list(user=user, query=query)
+
+
+def _album_list(*, user, query: AlbumListQuery) -> list[Album]:
     found = albums()
     window = slice(query.offset, query.offset + query.size)
     if query.type == "random":
@@ -314,7 +339,16 @@ class Found:
 
 
 def search(*, query: str, page: SearchPage) -> Found:
-    """Return search3's results: everything, by name, for an empty query; else the best matches."""
+    """Return search3's results: everything, by name, for an empty query; else the best matches (cached
+    under the catalog version; else up to 10 queries)."""
+    name = (
+        f"subsonic:search:v1:{_digest(query)}:{page.artist_count}:{page.artist_offset}:{page.album_count}:"
+        f"{page.album_offset}:{page.song_count}:{page.song_offset}"
+    )
+    return catalog_selectors.cached_read(name, lambda: _search(query=query, page=page))
+
+
+def _search(*, query: str, page: SearchPage) -> Found:
     artist_window = slice(page.artist_offset, page.artist_offset + page.artist_count)
     album_window = slice(page.album_offset, page.album_offset + page.album_count)
     song_window = slice(page.song_offset, page.song_offset + page.song_count)
@@ -343,19 +377,6 @@ def search(*, query: str, page: SearchPage) -> Found:
 
 
 # ------------------------------------------------------------------------------ the listener's own
-def starred_times(*, user, kind: str, ids) -> dict[int, dt.datetime]:
-    """Return when the listener starred (liked) each of these songs, albums or artists (1 query)."""
-    model, field = {
-        "song": (TrackLike, "track_id"),
-        "album": (AlbumLike, "album_id"),
-        "artist": (ArtistLike, "artist_id"),
-    }[kind]
-    ids = list(ids)
-    if not ids:
-        return {}
-    return dict(model.objects.filter(user=user, **{f"{field}__in": ids}).values_list(field, "created_at"))
-
-
 @dataclass(frozen=True)
 class Starred:
     artists: list[Artist]
@@ -385,9 +406,13 @@ def player_state(*, user) -> PlayerState:
 
 
 def play_queue(*, user) -> tuple[PlayerState, list[SongRow]]:
-    """Return the listener's saved player state and its playable songs in queue order (3 queries)."""
+    """Return the listener's saved player state and its playable songs in queue order (1 query; the songs
+    are kept under the state's version and the catalog's, else 2 more)."""
     state = player_state(user=user)
-    return state, songs_in_order(list(state.queue))
+    if not state.queue:
+        return state, []
+    name = f"subsonic:queue:v1:{user.pk}:{state.version}"
+    return state, catalog_selectors.cached_read(name, lambda: songs_in_order(list(state.queue)))
 
 
 def now_playing(*, user):

@@ -23,7 +23,7 @@ def timestamp(value: dt.datetime | None) -> str | None:
 
 @dataclass
 class Stars:
-    """When the listener starred what a response shows, by kind (selectors.starred_times)."""
+    """When the listener starred what a response shows, by kind (listening.selectors.liked_times)."""
 
     songs: dict[int, dt.datetime] = field(default_factory=dict)
     albums: dict[int, dt.datetime] = field(default_factory=dict)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 
 from catalog.models import Track
+from listening import selectors as listening_selectors
 
 from .. import selectors, shapes
 from ..protocol import Params, not_found
@@ -40,13 +41,11 @@ def method(name: str, *, needs_user: bool = True):
     return register
 
 
-def stars(user, *, songs=(), albums=(), artists=()) -> shapes.Stars:
-    """When the listener starred the songs, albums and artists a response shows (a query per kind shown)."""
-    return shapes.Stars(
-        songs=selectors.starred_times(user=user, kind="song", ids=[row.pk for row in songs]),
-        albums=selectors.starred_times(user=user, kind="album", ids=[row.pk for row in albums]),
-        artists=selectors.starred_times(user=user, kind="artist", ids=[row.pk for row in artists]),
-    )
+def stars(user, **_shown) -> shapes.Stars:
+    """When the listener starred (liked) songs, albums and artists (the cached like times: 0 queries
+    when warm, else 1). Callers name what they show, for the reader; every like is looked up by id."""
+    times = listening_selectors.liked_times(user=user)
+    return shapes.Stars(songs=times["track"], albums=times["album"], artists=times["artist"])
 
 
 def song_entries(user, tracks: list[selectors.SongRow]) -> list[dict]:

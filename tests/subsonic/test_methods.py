@@ -6,7 +6,7 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 
-from catalog.models import LibraryImport
+from catalog.models import Album, LibraryImport
 from listening import services as listening_services
 from listening.models import Listen, Play, Playlist
 from subsonic import services
@@ -228,3 +228,14 @@ def test_a_scrobbled_song_of_the_saved_queue_plays_in_its_context(api, user_clie
     contexts = dict(Listen.objects.values_list("track_id", "context_type"))
     assert contexts == {ids[0]: "album", library["songs"][4].pk: ""}
     assert Listen.objects.get(track_id=ids[0]).context_id == str(album.pk)
+
+
+def test_kept_reads_show_a_new_star_and_a_catalog_change_at_once(api, library):
+    album, song = library["albums"][0], library["songs"][0]
+    assert "starred" not in api.ok("getAlbum", id=album.pk)["album"]["song"][0]
+    api.ok("star", id=song.pk)
+    assert "starred" in api.ok("getAlbum", id=album.pk)["album"]["song"][0]
+    assert len(api.ok("getAlbumList2", type="newest")["albumList2"]["album"]) == 3
+    make_album("Brand new", artist=library["artists"][0])  # tells the catalog it changed
+    make_track("Fresh", album=Album.objects.get(title="Brand new"), audio_file=song.audio_file)
+    assert len(api.ok("getAlbumList2", type="newest")["albumList2"]["album"]) == 4
