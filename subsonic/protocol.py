@@ -4,7 +4,8 @@ Parameters come from the query string and from a form-encoded POST body (OpenSub
 repeated keys as lists. Every value is checked for text no database can store before a method reads
 it. A method's answer is a payload of plain values: a dict's scalars are XML attributes, a nested dict
 is one child element, a list is repeated child elements (always an array in JSON, even of one), and
-the key `value` is an element's text (Subsonic's JSON spells text so too). Errors are SubsonicError,
+the key `value` is an element's text (Subsonic's JSON spells text so too). A field with no value is
+left out by the payload's builder (subsonic.shapes), never sent as null. Errors are SubsonicError,
 answered as HTTP 200 envelopes with status "failed" (docs/protocols.md section 2).
 """
 
@@ -224,7 +225,7 @@ def render(body: dict, *, fmt: str = "xml", callback: str | None = None) -> Http
     """Return the envelope as an HTTP 200 response in the format asked."""
     if fmt == "xml":
         return HttpResponse(to_xml(body), content_type="text/xml; charset=utf-8")
-    text = json.dumps({"subsonic-response": _json_ready(body)}, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps({"subsonic-response": body}, ensure_ascii=False, separators=(",", ":"))
     if fmt == "jsonp":
         return HttpResponse(f"{callback}({text});", content_type="text/javascript; charset=utf-8")
     return HttpResponse(text, content_type="application/json; charset=utf-8")
@@ -235,14 +236,6 @@ def xml_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return _NOT_XML.sub("", str(value))
-
-
-def _json_ready(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _json_ready(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list | tuple):
-        return [_json_ready(item) for item in value]
-    return value
 
 
 def to_xml(body: dict) -> bytes:

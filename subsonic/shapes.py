@@ -14,6 +14,11 @@ MUSIC_FOLDER_ID = 1
 _SUFFIX_BY_FORMAT = {"ogg": "ogg", "opus": "opus", "m4a": "m4a", "wav": "wav", "mp3": "mp3", "flac": "flac"}
 
 
+def _present(entry: dict) -> dict:
+    """Leave out the fields with no value (the JSON has no nulls, the XML no empty attributes)."""
+    return {key: value for key, value in entry.items() if value is not None}
+
+
 def timestamp(value: dt.datetime | None) -> str | None:
     """Return an ISO 8601 UTC time with milliseconds, as Subsonic servers write them."""
     if value is None:
@@ -43,82 +48,90 @@ def song(row, stars: Stars) -> dict:
     """A song (Child) from a selectors.SongRow: the track, its album and artist, its file's type, size
     and bit rate."""
     suffix = _SUFFIX_BY_FORMAT.get(row.format, row.format) if row.format else None
-    return {
-        "id": str(row.pk),
-        "parent": str(row.album_id),
-        "isDir": False,
-        "title": row.title,
-        "album": row.album_title,
-        "artist": row.artist_name,
-        "track": row.track_number,
-        "year": row.year,
-        "genre": row.genres[0] if row.genres else None,
-        "coverArt": album_cover_id(row.album_id) if row.cover else None,
-        "size": row.size,
-        "contentType": row.mime_type,
-        "suffix": suffix,
-        "duration": round(row.duration_ms / 1000),
-        "bitRate": round(row.bitrate / 1000) if row.bitrate else None,
-        "path": _path(row, suffix or "mp3"),
-        "discNumber": row.disc_number,
-        "created": timestamp(row.created_at),
-        "starred": timestamp(stars.songs.get(row.pk)),
-        "albumId": str(row.album_id),
-        "artistId": str(row.artist_id),
-        "type": "music",
-        "mediaType": "song",
-        "isVideo": False,
-        "musicBrainzId": str(row.mbid) if row.mbid else "",
-        "genres": [{"name": name} for name in row.genres],
-    }
+    return _present(
+        {
+            "id": str(row.pk),
+            "parent": str(row.album_id),
+            "isDir": False,
+            "title": row.title,
+            "album": row.album_title,
+            "artist": row.artist_name,
+            "track": row.track_number,
+            "year": row.year,
+            "genre": row.genres[0] if row.genres else None,
+            "coverArt": album_cover_id(row.album_id) if row.cover else None,
+            "size": row.size,
+            "contentType": row.mime_type,
+            "suffix": suffix,
+            "duration": round(row.duration_ms / 1000),
+            "bitRate": round(row.bitrate / 1000) if row.bitrate else None,
+            "path": _path(row, suffix or "mp3"),
+            "discNumber": row.disc_number,
+            "created": timestamp(row.created_at),
+            "starred": timestamp(stars.songs.get(row.pk)),
+            "albumId": str(row.album_id),
+            "artistId": str(row.artist_id),
+            "type": "music",
+            "mediaType": "song",
+            "isVideo": False,
+            "musicBrainzId": str(row.mbid) if row.mbid else "",
+            "genres": [{"name": name} for name in row.genres],
+        }
+    )
 
 
 def album(row: Album, stars: Stars) -> dict:
     """An AlbumID3: the album with its artist, song count, duration and first genre."""
-    return {
-        "id": str(row.pk),
-        "name": row.title,
-        "title": row.title,
-        "album": row.title,
-        "artist": row.artist.name,
-        "artistId": str(row.artist_id),
-        "coverArt": album_cover_id(row.pk) if row.cover else None,
-        "songCount": row.song_count,
-        "duration": round(row.duration_ms / 1000),
-        "created": timestamp(row.created_at),
-        "year": row.release_year,
-        "genre": row.genre_name,
-        "starred": timestamp(stars.albums.get(row.pk)),
-        "isDir": True,
-        "musicBrainzId": str(row.mbid) if row.mbid else "",
-    }
+    return _present(
+        {
+            "id": str(row.pk),
+            "name": row.title,
+            "title": row.title,
+            "album": row.title,
+            "artist": row.artist.name,
+            "artistId": str(row.artist_id),
+            "coverArt": album_cover_id(row.pk) if row.cover else None,
+            "songCount": row.song_count,
+            "duration": round(row.duration_ms / 1000),
+            "created": timestamp(row.created_at),
+            "year": row.release_year,
+            "genre": row.genre_name,
+            "starred": timestamp(stars.albums.get(row.pk)),
+            "isDir": True,
+            "musicBrainzId": str(row.mbid) if row.mbid else "",
+        }
+    )
 
 
 def artist(row: Artist, stars: Stars) -> dict:
     """An ArtistID3: the artist and their number of albums (its picture is an album cover's)."""
-    return {
-        "id": str(row.pk),
-        "name": row.name,
-        "coverArt": f"ar-{row.pk}",
-        "albumCount": row.album_count,
-        "starred": timestamp(stars.artists.get(row.pk)),
-        "sortName": row.sort_name or None,
-        "musicBrainzId": str(row.mbid) if row.mbid else "",
-    }
+    return _present(
+        {
+            "id": str(row.pk),
+            "name": row.name,
+            "coverArt": f"ar-{row.pk}",
+            "albumCount": row.album_count,
+            "starred": timestamp(stars.artists.get(row.pk)),
+            "sortName": row.sort_name or None,
+            "musicBrainzId": str(row.mbid) if row.mbid else "",
+        }
+    )
 
 
 def playlist(row, *, owner_name: str, read_only: bool) -> dict:
     """A Playlist: its uid, name, description, owner, visibility, length and a cover."""
-    return {
-        "id": str(row.uid),
-        "name": row.name,
-        "comment": row.description or None,
-        "owner": owner_name,
-        "public": row.is_public,
-        "songCount": row.track_count,
-        "duration": round(row.duration_ms / 1000),
-        "created": timestamp(row.created_at),
-        "changed": timestamp(row.updated_at),
-        "coverArt": album_cover_id(row.cover_album_id),
-        "readonly": read_only,
-    }
+    return _present(
+        {
+            "id": str(row.uid),
+            "name": row.name,
+            "comment": row.description or None,
+            "owner": owner_name,
+            "public": row.is_public,
+            "songCount": row.track_count,
+            "duration": round(row.duration_ms / 1000),
+            "created": timestamp(row.created_at),
+            "changed": timestamp(row.updated_at),
+            "coverArt": album_cover_id(row.cover_album_id),
+            "readonly": read_only,
+        }
+    )

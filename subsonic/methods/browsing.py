@@ -235,4 +235,4 @@ def get_album_info2(call: Call) -> dict:
     if found is None:
         raise not_found("Album")
     album = found[0]
-    return {"albumInfo": {"musicBrainzId": str(album.mbid) if album.mbid else None}}
+    return {"albumInfo": {"musicBrainzId": str(album.mbid) if album.mbid else ""}}

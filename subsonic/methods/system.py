@@ -62,7 +62,7 @@ def get_user(call: Call) -> dict:
     return {
         "user": {
             "username": username,
-            "email": user.email or None,
+            "email": user.email,
             **roles,
             "folder": [shapes.MUSIC_FOLDER_ID],
         }
