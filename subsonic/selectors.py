@@ -20,7 +20,7 @@ from listening.listenbrainz import selectors as listenbrainz_selectors
 from listening.models import AlbumLike, ArtistLike, Listen, PlayerState, PlaylistTrack, TrackLike
 from recommend import selectors as recommend_selectors
 
-from . import passwords
+from . import passwords, shapes
 from .models import SubsonicPassword
 
 MAX_LIST_SIZE = 500
@@ -121,8 +121,9 @@ def songs() -> QuerySet[Track]:
     return Track.objects.playable()
 
 
-def song_rows(queryset: QuerySet[Track], window: slice | None = None) -> list[SongRow]:
-    """Return the songs of a queryset (in its order, `window` of them) with their genres (2 queries)."""
+def song_rows(queryset: QuerySet[Track], window: slice | None = None) -> list[dict]:
+    """Return the song entries of a queryset (in its order, `window` of them) with their genres
+    (2 queries)."""
     values = queryset.values_list(*_SONG_COLUMNS)
     rows = [SongRow(*row, genres=[]) for row in (values[window] if window else values)]
     if rows:
@@ -130,12 +131,12 @@ def song_rows(queryset: QuerySet[Track], window: slice | None = None) -> list[So
         through = Track.genres.through.objects.filter(track_id__in=list(by_id)).order_by("genre__name")
         for track_id, name in through.values_list("track_id", "genre__name"):
             by_id[track_id].genres.append(name)
-    return rows
+    return [shapes.song(row) for row in rows]
 
 
-def songs_in_order(ids: list[int]) -> list[SongRow]:
-    """Return the playable songs of these ids in that order, repeats kept (2 queries)."""
-    by_id = {row.pk: row for row in song_rows(songs().filter(pk__in=set(ids)))}
+def songs_in_order(ids: list[int]) -> list[dict]:
+    """Return the entries of the playable songs of these ids in that order, repeats kept (2 queries)."""
+    by_id = {int(entry["id"]): entry for entry in song_rows(songs().filter(pk__in=set(ids)))}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -165,18 +166,26 @@ def albums() -> QuerySet[Album]:
     )
 
 
-def album_with_songs(*, pk: int) -> tuple[Album, list[SongRow]] | None:
+def album_entries(queryset) -> list[dict]:
+    return [shapes.album(album) for album in queryset]
+
+
+def _artist_entries(queryset) -> list[dict]:
+    return [shapes.artist(artist) for artist in queryset]
+
+
+def album_with_songs(*, pk: int) -> tuple[dict, list[dict]] | None:
     """Return an album and its playable songs in tracklist order, or None (cached under the catalog
     version; else 3 queries)."""
-    return catalog_selectors.cached_read(f"subsonic:album:v1:{pk}", lambda: _album_with_songs(pk))
+    return catalog_selectors.cached_read(f"subsonic:album:v2:{pk}", lambda: _album_with_songs(pk))
 
 
-def _album_with_songs(pk: int) -> tuple[Album, list[SongRow]] | None:
+def _album_with_songs(pk: int) -> tuple[dict, list[dict]] | None:
     album = albums().filter(pk=pk).first()
     if album is None:
         return None
     order = ("disc_number", F("track_number").asc(nulls_last=True), "title", "pk")
-    return album, song_rows(songs().filter(album=album).order_by(*order))
+    return shapes.album(album), song_rows(songs().filter(album=album).order_by(*order))
 
 
 def song(*, pk: int) -> Track | None:
@@ -194,23 +203,33 @@ def _artists() -> QuerySet[Artist]:
     ).filter(album_count__gt=0)
 
 
-def artist_index() -> list[Artist]:
-    """Every artist with a playable album, by name, with `album_count` and `updated_at` (cached under the
-    catalog)."""
-    return catalog_selectors.cached_read(
-        "subsonic:artist-index:v1", lambda: list(_artists().order_by("sort_name", "name", "pk"))
-    )
+@dataclass(frozen=True)
+class ArtistIndex:
+    entries: list[dict]  # ArtistID3 entries, by sort name
+    last_modified_ms: int  # the latest change to one of them
 
 
-def artist_with_albums(*, pk: int) -> tuple[Artist, list[Album]] | None:
+def artist_index() -> ArtistIndex:
+    """Every artist with a playable album, by name, with their album count (cached under the catalog)."""
+
+    def build() -> ArtistIndex:
+        artists = list(_artists().order_by("sort_name", "name", "pk"))
+        changed = max((artist.updated_at for artist in artists), default=None)
+        return ArtistIndex(
+            entries=[shapes.artist(artist) for artist in artists],
+            last_modified_ms=int(changed.timestamp() * 1000) if changed else 0,
+        )
+
+    return catalog_selectors.cached_read("subsonic:artist-index:v2", build)
+
+
+def artist_with_albums(*, pk: int) -> tuple[Artist, list[dict]] | None:
     """Return an artist and their albums with playable tracks, newest first, or None (2 queries)."""
     artist = _artists().filter(pk=pk).first()
     if artist is None:
         return None
-    found = list(
-        albums().filter(artist=artist).order_by(F("release_year").desc(nulls_last=True), "title", "pk")
-    )
-    return artist, found
+    order = (F("release_year").desc(nulls_last=True), "title", "pk")
+    return artist, album_entries(albums().filter(artist=artist).order_by(*order))
 
 
 def genres() -> list[Genre]:
@@ -249,28 +268,28 @@ def _digest(text: str | None) -> str:
     return hashlib.sha256((text or "").encode()).hexdigest()[:24]
 
 
-def album_list(*, user, query: AlbumListQuery) -> list[Album]:
+def album_list(*, user, query: AlbumListQuery) -> list[dict]:
     """Return a page of getAlbumList2 (the listener's history: 3 queries; random and starred: 2; the
     others cached under the catalog version, else 2)."""
     if query.type in ("frequent", "highest", "recent"):
         return _albums_from_history(user=user, query=query)
     if query.type in CATALOG_LIST_TYPES:
         name = (
-            f"subsonic:album-list:v1:{query.type}:{query.size}:{query.offset}:{query.from_year}:"
+            f"subsonic:album-list:v2:{query.type}:{query.size}:{query.offset}:{query.from_year}:"
             f"{query.to_year}:{_digest(query.genre)}"
         )
         return catalog_selectors.cached_read(name, lambda: _album_list(user=user, query=query))
     return _album_list(user=user, query=query)
 
 
-def _album_list(*, user, query: AlbumListQuery) -> list[Album]:
+def _album_list(*, user, query: AlbumListQuery) -> list[dict]:
     found = albums()
     window = slice(query.offset, query.offset + query.size)
     if query.type == "random":
-        return list(found.order_by("?")[: query.size])
+        return album_entries(found.order_by("?")[: query.size])
     if query.type == "starred":
         liked = AlbumLike.objects.filter(user=user, album=OuterRef("pk")).values("created_at")[:1]
-        return list(
+        return album_entries(
             found.annotate(liked_at=Subquery(liked))
             .filter(liked_at__isnull=False)
             .order_by("-liked_at", "-pk")[window]
@@ -279,19 +298,19 @@ def _album_list(*, user, query: AlbumListQuery) -> list[Album]:
         low, high = sorted((query.from_year, query.to_year))
         found = found.filter(release_year__gte=low, release_year__lte=high)
         direction = "-" if query.from_year > query.to_year else ""
-        return list(found.order_by(f"{direction}release_year", "title", "pk")[window])
+        return album_entries(found.order_by(f"{direction}release_year", "title", "pk")[window])
     if query.type == "byGenre":
         in_genre = Track.objects.playable().filter(album=OuterRef("pk"), genres__name=query.genre)
-        return list(found.filter(Exists(in_genre)).order_by("title", "pk")[window])
+        return album_entries(found.filter(Exists(in_genre)).order_by("title", "pk")[window])
     orders = {
         "newest": ("-created_at", "-pk"),
         "alphabeticalByName": ("title", "pk"),
         "alphabeticalByArtist": ("artist__name", "title", "pk"),
     }
-    return list(found.order_by(*orders[query.type])[window])
+    return album_entries(found.order_by(*orders[query.type])[window])
 
 
-def _albums_from_history(*, user, query: AlbumListQuery) -> list[Album]:
+def _albums_from_history(*, user, query: AlbumListQuery) -> list[dict]:
     """The listener's most listened (frequent, highest: there are no ratings) or latest listened albums."""
     listens = Listen.objects.filter(user=user, track__isnull=False).values("track__album")
     if query.type == "recent":
@@ -300,12 +319,12 @@ def _albums_from_history(*, user, query: AlbumListQuery) -> list[Album]:
         ranked = listens.annotate(rank=Count("pk")).order_by("-rank", "-track__album")
     ids = [row["track__album"] for row in ranked[query.offset : query.offset + query.size]]
     by_id = albums().in_bulk(ids)
-    return [by_id[pk] for pk in ids if pk in by_id]
+    return [shapes.album(by_id[pk]) for pk in ids if pk in by_id]
 
 
 def random_songs(
     *, size: int, genre: str | None, from_year: int | None, to_year: int | None
-) -> list[SongRow]:
+) -> list[dict]:
     found = songs()
     if genre:
         found = found.filter(genres__name=genre)
@@ -316,7 +335,7 @@ def random_songs(
     return song_rows(found.order_by("?"), slice(0, size))
 
 
-def songs_by_genre(*, genre: str, count: int, offset: int) -> list[SongRow]:
+def songs_by_genre(*, genre: str, count: int, offset: int) -> list[dict]:
     order = ("album__title", "album", "disc_number", F("track_number").asc(nulls_last=True), "pk")
     return song_rows(songs().filter(genres__name=genre).order_by(*order), slice(offset, offset + count))
 
@@ -333,16 +352,16 @@ class SearchPage:
 
 @dataclass(frozen=True)
 class Found:
-    artists: list[Artist]
-    albums: list[Album]
-    songs: list[SongRow]
+    artists: list[dict]  # entries, as every list below
+    albums: list[dict]
+    songs: list[dict]
 
 
 def search(*, query: str, page: SearchPage) -> Found:
     """Return search3's results: everything, by name, for an empty query; else the best matches (cached
     under the catalog version; else up to 10 queries)."""
     name = (
-        f"subsonic:search:v1:{_digest(query)}:{page.artist_count}:{page.artist_offset}:{page.album_count}:"
+        f"subsonic:search:v2:{_digest(query)}:{page.artist_count}:{page.artist_offset}:{page.album_count}:"
         f"{page.album_offset}:{page.song_count}:{page.song_offset}"
     )
     return catalog_selectors.cached_read(name, lambda: _search(query=query, page=page))
@@ -354,8 +373,10 @@ def _search(*, query: str, page: SearchPage) -> Found:
     song_window = slice(page.song_offset, page.song_offset + page.song_count)
     if not query:
         return Found(
-            artists=list(_artists().order_by("name", "pk")[artist_window]) if page.artist_count else [],
-            albums=list(albums().order_by("title", "pk")[album_window]) if page.album_count else [],
+            artists=_artist_entries(_artists().order_by("name", "pk")[artist_window])
+            if page.artist_count
+            else [],
+            albums=album_entries(albums().order_by("title", "pk")[album_window]) if page.album_count else [],
             songs=song_rows(songs().order_by("title", "pk"), song_window) if page.song_count else [],
         )
     deepest = max(
@@ -370,8 +391,8 @@ def _search(*, query: str, page: SearchPage) -> Found:
     artists_by_id = _artists().in_bulk(artist_ids) if artist_ids else {}
     albums_by_id = albums().in_bulk(album_ids) if album_ids else {}
     return Found(
-        artists=[artists_by_id[pk] for pk in artist_ids if pk in artists_by_id],
-        albums=[albums_by_id[pk] for pk in album_ids if pk in albums_by_id],
+        artists=[shapes.artist(artists_by_id[pk]) for pk in artist_ids if pk in artists_by_id],
+        albums=[shapes.album(albums_by_id[pk]) for pk in album_ids if pk in albums_by_id],
         songs=songs_in_order(song_ids) if song_ids else [],
     )
 
@@ -379,9 +400,9 @@ def _search(*, query: str, page: SearchPage) -> Found:
 # ------------------------------------------------------------------------------ the listener's own
 @dataclass(frozen=True)
 class Starred:
-    artists: list[Artist]
-    albums: list[Album]
-    songs: list[SongRow]
+    artists: list[dict]
+    albums: list[dict]
+    songs: list[dict]
 
 
 def starred(*, user) -> Starred:
@@ -394,8 +415,8 @@ def starred(*, user) -> Starred:
     artists_by_id = _artists().in_bulk(artist_ids)
     albums_by_id = albums().in_bulk(album_ids)
     return Starred(
-        artists=[artists_by_id[pk] for pk in artist_ids if pk in artists_by_id],
-        albums=[albums_by_id[pk] for pk in album_ids if pk in albums_by_id],
+        artists=[shapes.artist(artists_by_id[pk]) for pk in artist_ids if pk in artists_by_id],
+        albums=[shapes.album(albums_by_id[pk]) for pk in album_ids if pk in albums_by_id],
         songs=songs_in_order(list(liked_songs[:MAX_LIST_SIZE])),
     )
 
@@ -405,13 +426,13 @@ def player_state(*, user) -> PlayerState:
     return PlayerState.objects.filter(user=user).first() or PlayerState(user=user)
 
 
-def play_queue(*, user) -> tuple[PlayerState, list[SongRow]]:
+def play_queue(*, user) -> tuple[PlayerState, list[dict]]:
     """Return the listener's saved player state and its playable songs in queue order (1 query; the songs
     are kept under the state's version and the catalog's, else 2 more)."""
     state = player_state(user=user)
     if not state.queue:
         return state, []
-    name = f"subsonic:queue:v1:{user.pk}:{state.version}"
+    name = f"subsonic:queue:v2:{user.pk}:{state.version}"
     return state, catalog_selectors.cached_read(name, lambda: songs_in_order(list(state.queue)))
 
 
@@ -453,8 +474,8 @@ def playlist(*, user, uid):
     items = listening_selectors.playlist_items(playlist=access.playlist).values_list("track_id", flat=True)
     tracks = songs_in_order(list(items))
     access.playlist.track_count = len(tracks)
-    access.playlist.duration_ms = sum(track.duration_ms for track in tracks)
-    access.playlist.cover_album_id = tracks[0].album_id if tracks else None
+    access.playlist.duration_ms = sum(entry["duration"] for entry in tracks) * 1000
+    access.playlist.cover_album_id = int(tracks[0]["albumId"]) if tracks else None
     return access, tracks
 
 
@@ -463,20 +484,20 @@ def latest_import() -> LibraryImport | None:
     return LibraryImport.objects.order_by("-created_at", "-pk").first()
 
 
-def similar_songs(*, track: Track, count: int) -> list[SongRow]:
+def similar_songs(*, track: Track, count: int) -> list[dict]:
     """Songs like this one, from the recommender's neighbours (its content fallback for new tracks)."""
     similar = recommend_selectors.similar_tracks(track=track, limit=count)
     return songs_in_order([item.pk for item in similar.items])
 
 
-def similar_artists(*, artist: Artist, count: int) -> list[Artist]:
+def similar_artists(*, artist: Artist, count: int) -> list[dict]:
     similar = recommend_selectors.similar_artists(artist=artist, limit=count)
     ids = [item.pk for item in similar.items]
     by_id = _artists().in_bulk(ids)
-    return [by_id[pk] for pk in ids if pk in by_id]
+    return [shapes.artist(by_id[pk]) for pk in ids if pk in by_id]
 
 
-def top_songs(*, artist_name: str, count: int) -> list[SongRow]:
+def top_songs(*, artist_name: str, count: int) -> list[dict]:
     """The artist's most listened songs (by everyone's listens), then their opening tracks."""
     artist = Artist.objects.filter(name__iexact=artist_name).order_by("pk").first()
     if artist is None:

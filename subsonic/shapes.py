@@ -6,7 +6,6 @@ and `ar-<artist>`; playlists are their uid.
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 from catalog.models import Album, Artist
 
@@ -26,13 +25,19 @@ def timestamp(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
-@dataclass
-class Stars:
-    """When the listener starred what a response shows, by kind (listening.selectors.liked_times)."""
+def starred(entries: list[dict], times: dict[int, dt.datetime]) -> list[dict]:
+    """Return the entries with `starred` (when the listener liked it) on those they liked.
 
-    songs: dict[int, dt.datetime] = field(default_factory=dict)
-    albums: dict[int, dt.datetime] = field(default_factory=dict)
-    artists: dict[int, dt.datetime] = field(default_factory=dict)
+    Entries are built without it, once for every listener (and kept in the cache); `times` is one kind
+    of the listener's like times (listening.selectors.liked_times).
+    """
+    if not times:
+        return entries
+    marked = []
+    for entry in entries:
+        when = times.get(int(entry["id"]))
+        marked.append({**entry, "starred": timestamp(when)} if when else entry)
+    return marked
 
 
 def album_cover_id(album_id: int | None) -> str | None:
@@ -44,7 +49,7 @@ def _path(row, suffix: str) -> str:
     return f"{row.artist_name}/{row.album_title}/{number}{row.title}.{suffix}"
 
 
-def song(row, stars: Stars) -> dict:
+def song(row) -> dict:
     """A song (Child) from a selectors.SongRow: the track, its album and artist, its file's type, size
     and bit rate."""
     suffix = _SUFFIX_BY_FORMAT.get(row.format, row.format) if row.format else None
@@ -68,7 +73,6 @@ def song(row, stars: Stars) -> dict:
             "path": _path(row, suffix or "mp3"),
             "discNumber": row.disc_number,
             "created": timestamp(row.created_at),
-            "starred": timestamp(stars.songs.get(row.pk)),
             "albumId": str(row.album_id),
             "artistId": str(row.artist_id),
             "type": "music",
@@ -80,7 +84,7 @@ def song(row, stars: Stars) -> dict:
     )
 
 
-def album(row: Album, stars: Stars) -> dict:
+def album(row: Album) -> dict:
     """An AlbumID3: the album with its artist, song count, duration and first genre."""
     return _present(
         {
@@ -96,14 +100,13 @@ def album(row: Album, stars: Stars) -> dict:
             "created": timestamp(row.created_at),
             "year": row.release_year,
             "genre": row.genre_name,
-            "starred": timestamp(stars.albums.get(row.pk)),
             "isDir": True,
             "musicBrainzId": str(row.mbid) if row.mbid else "",
         }
     )
 
 
-def artist(row: Artist, stars: Stars) -> dict:
+def artist(row: Artist) -> dict:
     """An ArtistID3: the artist and their number of albums (its picture is an album cover's)."""
     return _present(
         {
@@ -111,7 +114,6 @@ def artist(row: Artist, stars: Stars) -> dict:
             "name": row.name,
             "coverArt": f"ar-{row.pk}",
             "albumCount": row.album_count,
-            "starred": timestamp(stars.artists.get(row.pk)),
             "sortName": row.sort_name or None,
             "musicBrainzId": str(row.mbid) if row.mbid else "",
         }

@@ -41,16 +41,14 @@ def method(name: str, *, needs_user: bool = True):
     return register
 
 
-def stars(user, **_shown) -> shapes.Stars:
-    """When the listener starred (liked) songs, albums and artists (the cached like times: 0 queries
-    when warm, else 1). Callers name what they show, for the reader; every like is looked up by id."""
-    times = listening_selectors.liked_times(user=user)
-    return shapes.Stars(songs=times["track"], albums=times["album"], artists=times["artist"])
+def liked(user) -> dict[str, dict]:
+    """When the listener liked each track, album and artist (the cached like times: 0 queries when warm,
+    else 1), for shapes.starred."""
+    return listening_selectors.liked_times(user=user)
 
 
-def song_entries(user, tracks: list[selectors.SongRow]) -> list[dict]:
-    starred = stars(user, songs=tracks)
-    return [shapes.song(track, starred) for track in tracks]
+def song_entries(user, entries: list[dict]) -> list[dict]:
+    return shapes.starred(entries, liked(user)["track"])
 
 
 def one_song(params: Params, name: str = "id") -> Track:

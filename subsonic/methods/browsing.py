@@ -3,18 +3,16 @@ what the recommender finds alike."""
 
 import unicodedata
 
-from catalog.models import Artist
-
 from .. import selectors, shapes
 from ..protocol import Params, malformed, missing, not_found
-from . import Call, method, one_song, song_entries, stars
+from . import Call, liked, method, one_song, song_entries
 
 IGNORED_ARTICLES = ("The", "A", "An", "El", "La", "Le", "Les", "Los", "Las")
 _LARGEST_ID = 2**62
 
 
-def _index_letter(artist: Artist) -> str:
-    name = artist.sort_name or artist.name
+def _index_letter(entry: dict) -> str:
+    name = entry.get("sortName") or entry["name"]
     for article in IGNORED_ARTICLES:
         if name.lower().startswith(article.lower() + " "):
             name = name[len(article) + 1 :]
@@ -23,20 +21,12 @@ def _index_letter(artist: Artist) -> str:
     return first if first.isalpha() and first.isascii() else "#"
 
 
-def _index(user, artists: list[Artist], *, id3: bool) -> list[dict]:
-    starred = stars(user, artists=artists)
+def _index(user, entries: list[dict], *, id3: bool) -> list[dict]:
+    entries = shapes.starred(entries, liked(user)["artist"])
     groups: dict[str, list[dict]] = {}
-    for artist in artists:
-        entry = (
-            shapes.artist(artist, starred)
-            if id3
-            else {
-                "id": str(artist.pk),
-                "name": artist.name,
-                "starred": shapes.timestamp(starred.artists.get(artist.pk)),
-            }
-        )
-        groups.setdefault(_index_letter(artist), []).append(entry)
+    for entry in entries:
+        shown = entry if id3 else {key: entry[key] for key in ("id", "name", "starred") if key in entry}
+        groups.setdefault(_index_letter(entry), []).append(shown)
     return [
         {"name": letter, "artist": groups[letter]} for letter in sorted(groups, key=lambda k: (k == "#", k))
     ]
@@ -51,13 +41,12 @@ def _folder(params: Params) -> None:
 @method("getIndexes")
 def get_indexes(call: Call) -> dict:
     _folder(call.params)
-    artists = selectors.artist_index()
-    changed = max((artist.updated_at for artist in artists), default=None)
+    index = selectors.artist_index()
     return {
         "indexes": {
             "ignoredArticles": " ".join(IGNORED_ARTICLES),
-            "lastModified": int(changed.timestamp() * 1000) if changed else 0,
-            "index": _index(call.user, artists, id3=False),
+            "lastModified": index.last_modified_ms,
+            "index": _index(call.user, index.entries, id3=False),
         }
     }
 
@@ -65,18 +54,16 @@ def get_indexes(call: Call) -> dict:
 @method("getArtists")
 def get_artists(call: Call) -> dict:
     _folder(call.params)
-    artists = selectors.artist_index()
     return {
         "artists": {
             "ignoredArticles": " ".join(IGNORED_ARTICLES),
-            "index": _index(call.user, artists, id3=True),
+            "index": _index(call.user, selectors.artist_index().entries, id3=True),
         }
     }
 
 
-def _album_entries(user, albums) -> list[dict]:
-    starred = stars(user, albums=albums)
-    return [shapes.album(album, starred) for album in albums]
+def _album_entries(user, albums: list[dict]) -> list[dict]:
+    return shapes.starred(albums, liked(user)["album"])
 
 
 @method("getArtist")
@@ -85,7 +72,7 @@ def get_artist(call: Call) -> dict:
     if found is None:
         raise not_found("Artist")
     artist, albums = found
-    entry = shapes.artist(artist, stars(call.user, artists=[artist]))
+    (entry,) = shapes.starred([shapes.artist(artist)], liked(call.user)["artist"])
     return {"artist": {**entry, "album": _album_entries(call.user, albums)}}
 
 
@@ -94,11 +81,10 @@ def get_album(call: Call) -> dict:
     found = selectors.album_with_songs(pk=call.params.integer("id", required=True, low=1, high=_LARGEST_ID))
     if found is None:
         raise not_found("Album")
-    album, tracks = found
-    starred = stars(call.user, albums=[album], songs=tracks)
-    return {
-        "album": {**shapes.album(album, starred), "song": [shapes.song(track, starred) for track in tracks]}
-    }
+    album, songs = found
+    times = liked(call.user)
+    (entry,) = shapes.starred([album], times["album"])
+    return {"album": {**entry, "song": shapes.starred(songs, times["track"])}}
 
 
 @method("getSong")
@@ -192,12 +178,12 @@ def search3(call: Call) -> dict:
         song_offset=offset("songOffset"),
     )
     found = selectors.search(query=_search_query(params), page=page)
-    starred = stars(call.user, songs=found.songs, albums=found.albums, artists=found.artists)
+    times = liked(call.user)
     return {
         "searchResult3": {
-            "artist": [shapes.artist(artist, starred) for artist in found.artists],
-            "album": [shapes.album(album, starred) for album in found.albums],
-            "song": [shapes.song(track, starred) for track in found.songs],
+            "artist": shapes.starred(found.artists, times["artist"]),
+            "album": shapes.starred(found.albums, times["album"]),
+            "song": shapes.starred(found.songs, times["track"]),
         }
     }
 
@@ -225,8 +211,7 @@ def get_artist_info2(call: Call) -> dict:
         raise not_found("Artist")
     count = call.params.integer("count", default=20, low=0, high=100, clamp=True)
     similar = selectors.similar_artists(artist=found[0], count=count)
-    starred = stars(call.user, artists=similar)
-    return {"artistInfo2": {"similarArtist": [shapes.artist(artist, starred) for artist in similar]}}
+    return {"artistInfo2": {"similarArtist": shapes.starred(similar, liked(call.user)["artist"])}}
 
 
 @method("getAlbumInfo2")
@@ -235,4 +220,4 @@ def get_album_info2(call: Call) -> dict:
     if found is None:
         raise not_found("Album")
     album = found[0]
-    return {"albumInfo": {"musicBrainzId": str(album.mbid) if album.mbid else ""}}
+    return {"albumInfo": {"musicBrainzId": album["musicBrainzId"]}}

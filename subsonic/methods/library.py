@@ -9,7 +9,7 @@ from listening.models import Playlist
 
 from .. import selectors, services, shapes
 from ..protocol import NOT_AUTHORISED, Params, SubsonicError, malformed, missing, not_found
-from . import Call, method, song_entries, stars
+from . import Call, liked, method, song_entries
 
 _LARGEST_ID = 2**62
 MAX_IDS = 2000
@@ -87,12 +87,12 @@ def unstar(call: Call) -> dict:
 @method("getStarred2")
 def get_starred2(call: Call) -> dict:
     found = selectors.starred(user=call.user)
-    starred = stars(call.user, songs=found.songs, albums=found.albums, artists=found.artists)
+    times = liked(call.user)
     return {
         "starred2": {
-            "artist": [shapes.artist(artist, starred) for artist in found.artists],
-            "album": [shapes.album(album, starred) for album in found.albums],
-            "song": [shapes.song(track, starred) for track in found.songs],
+            "artist": shapes.starred(found.artists, times["artist"]),
+            "album": shapes.starred(found.albums, times["album"]),
+            "song": shapes.starred(found.songs, times["track"]),
         }
     }
 
