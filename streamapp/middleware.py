@@ -39,7 +39,9 @@ class UnstorableTextMiddleware:
     otherwise be a 500.
 
     Checked after URL resolution, so that a URL part is named as the view names it (`user_name`).
-    Form fields are checked by Django's and DRF's CharField, JSON bodies by streamapp.api_parsers.
+    Form fields are checked by Django's and DRF's CharField, JSON bodies by streamapp.api_parsers. A view
+    marked `checks_own_text = True` (the Subsonic API, whose refusals are its own envelopes) is left to
+    check its parameters itself.
     """
 
     def __init__(self, get_response):
