@@ -168,8 +168,8 @@ def playlist_create(*, user, name: str, tracks: list[Track]) -> Playlist:
 @transaction.atomic
 def playlist_replace_songs(*, user, playlist: Playlist, tracks: list[Track]) -> Playlist:
     """Make the playlist hold exactly these songs, in order (createPlaylist with a playlistId)."""
-    for item_id in list(playlist.items.order_by("position", "id").values_list("pk", flat=True)):
-        listening_services.playlist_remove_item(playlist=playlist, actor=user, item_id=item_id)
+    item_ids = list(playlist.items.values_list("pk", flat=True))
+    listening_services.playlist_remove_items(playlist=playlist, actor=user, item_ids=item_ids)
     if tracks:
         listening_services.playlist_add_tracks(playlist=playlist, actor=user, tracks=tracks)
     return playlist
@@ -201,8 +201,8 @@ def playlist_update(*, user, playlist: Playlist, change: PlaylistChange) -> None
         outside = [index for index in change.remove_indexes if index >= len(order)]
         if outside:
             raise ValidationError({"songIndexToRemove": f"The playlist has {len(order)} entries."})
-        for index in sorted(set(change.remove_indexes)):
-            listening_services.playlist_remove_item(playlist=playlist, actor=user, item_id=order[index])
+        removed = [order[index] for index in set(change.remove_indexes)]
+        listening_services.playlist_remove_items(playlist=playlist, actor=user, item_ids=removed)
     if change.add:
         listening_services.playlist_add_tracks(playlist=playlist, actor=user, tracks=change.add)
 

@@ -29,6 +29,7 @@ from .playlists import (
     playlist_import,
     playlist_move_item,
     playlist_remove_item,
+    playlist_remove_items,
     playlist_reorder,
     playlist_update,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "playlist_import",
     "playlist_move_item",
     "playlist_remove_item",
+    "playlist_remove_items",
     "playlist_reorder",
     "playlist_update",
     "track_like_set",

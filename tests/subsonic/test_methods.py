@@ -239,3 +239,16 @@ def test_kept_reads_show_a_new_star_and_a_catalog_change_at_once(api, library):
     make_album("Brand new", artist=library["artists"][0])  # tells the catalog it changed
     make_track("Fresh", album=Album.objects.get(title="Brand new"), audio_file=song.audio_file)
     assert len(api.ok("getAlbumList2", type="newest")["albumList2"]["album"]) == 4
+
+
+def test_create_playlist_with_an_id_replaces_its_songs(api, library, subsonic_user):
+    first, second, third = (song.pk for song in library["songs"][:3])
+    playlist = listening_services.playlist_create(
+        owner=subsonic_user, name="Mine", tracks=[library["songs"][0], library["songs"][1]]
+    )
+    body = api.ok("createPlaylist", playlistId=str(playlist.uid), songId=[third, first])
+    assert [entry["id"] for entry in body["playlist"]["entry"]] == [str(third), str(first)]
+    api.ok("updatePlaylist", playlistId=str(playlist.uid), songIndexToRemove=[0, 1, 1])
+    assert playlist.items.count() == 0
+    assert api.error("updatePlaylist", playlistId=str(playlist.uid), songIndexToRemove=0)["code"] == 10
+    assert second not in playlist.items.values_list("track_id", flat=True)
