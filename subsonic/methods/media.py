@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from PIL import Image
 
 from catalog.covers import COVER_JPEG_QUALITY, COVER_MAX_PIXELS
@@ -56,8 +57,10 @@ def download(call: Call) -> HttpResponse:
         call.request, path=Path(audio.path), content_type=audio.mime_type, etag_seed=audio.checksum[:16]
     )
     if response.status_code in (200, 206):
-        filename = f"{track.pk}.{audio.format}"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        # Django quotes the name, or encodes it (RFC 6266 filename*) when it is not plain ASCII.
+        name = f"{track.artist.name} - {track.title}.{audio.format}".replace("/", "-")
+        filename = "".join(character for character in name if character.isprintable())  # no header breaks
+        response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 

@@ -174,7 +174,7 @@ def test_stream_parameters_are_validated(api, library):
 def test_download_is_the_original_as_an_attachment(api, library, audio_bytes):
     song = library["songs"][0]
     response = api.raw("download", id=song.pk)
-    assert response["Content-Disposition"] == f'attachment; filename="{song.pk}.mp3"'
+    assert response["Content-Disposition"] == 'attachment; filename="Miles Davis - So What.mp3"'
     assert b"".join(response.streaming_content) == audio_bytes
 
 
