@@ -190,6 +190,25 @@ def _bounded(name: str, value: str, *, low: int, high: int, clamp: bool) -> int:
     return number
 
 
+_VERSION = re.compile(r"([0-9]{1,4})\.([0-9]{1,4})(?:\.[0-9]{1,4})?", re.ASCII)
+
+
+def check_client_version(version: str) -> None:
+    """Refuse a `v` that is not a version (10) or of another major version than the API's (20, 30)."""
+    match = _VERSION.fullmatch(version.strip())
+    if match is None:
+        raise malformed("v", "must be a version such as 1.16.1")
+    major = int(match.group(1))
+    if major < 1:
+        raise SubsonicError(
+            CLIENT_TOO_OLD, f"Incompatible Subsonic REST protocol version: the server speaks {API_VERSION}."
+        )
+    if major > 1:
+        raise SubsonicError(
+            SERVER_TOO_OLD, f"Incompatible Subsonic REST protocol version: the server speaks {API_VERSION}."
+        )
+
+
 def response_format(params: Params) -> tuple[str, str | None]:
     """Return the format asked (`f`, xml by default) and, for jsonp, the callback; refuse others."""
     fmt = (params.first("f") or "xml").lower()

@@ -322,9 +322,7 @@ def _albums_from_history(*, user, query: AlbumListQuery) -> list[dict]:
     return [shapes.album(by_id[pk]) for pk in ids if pk in by_id]
 
 
-def random_songs(
-    *, size: int, genre: str | None, from_year: int | None, to_year: int | None
-) -> list[dict]:
+def random_songs(*, size: int, genre: str | None, from_year: int | None, to_year: int | None) -> list[dict]:
     found = songs()
     if genre:
         found = found.filter(genres__name=genre)

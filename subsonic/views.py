@@ -23,6 +23,7 @@ from .protocol import (
     NOT_FOUND,
     Params,
     SubsonicError,
+    check_client_version,
     envelope,
     response_format,
 )
@@ -46,6 +47,7 @@ def _run(request: HttpRequest, method_name: str, params: Params):
         for name in ("v", "c"):
             if not params.has(name):
                 raise SubsonicError(MISSING, f"Required parameter is missing: {name}.")
+        check_client_version(params.first("v"))
     try:
         return method.handler(Call(request=request, params=params, user=user))
     except Http404:

@@ -198,3 +198,13 @@ def test_too_many_parameters_is_error_10(client, subsonic_user):
         "code": "10",
         "message": "The request sends more than 5,000 parameters.",
     }
+
+
+def test_client_versions_of_another_major_are_refused(api):
+    assert api.ok("ping", v="1.8.0")["status"] == "ok"
+    assert api.error("ping", v="2.0.0")["code"] == 30
+    assert api.error("ping", v="0.9")["code"] == 20
+    assert api.error("ping", v="latest") == {
+        "code": 10,
+        "message": "Parameter v must be a version such as 1.16.1.",
+    }
