@@ -13,7 +13,7 @@ MUSIC_FOLDER_ID = 1
 _SUFFIX_BY_FORMAT = {"ogg": "ogg", "opus": "opus", "m4a": "m4a", "wav": "wav", "mp3": "mp3", "flac": "flac"}
 
 
-def _present(entry: dict) -> dict:
+def present(entry: dict) -> dict:
     """Leave out the fields with no value (the JSON has no nulls, the XML no empty attributes)."""
     return {key: value for key, value in entry.items() if value is not None}
 
@@ -53,10 +53,10 @@ def song(row) -> dict:
     """A song (Child) from a selectors.SongRow: the track, its album and artist, its file's type, size
     and bit rate."""
     suffix = _SUFFIX_BY_FORMAT.get(row.format, row.format) if row.format else None
-    return _present(
+    return present(
         {
             "id": str(row.pk),
-            "parent": str(row.album_id),
+            "parent": f"al-{row.album_id}",  # its album's folder (getMusicDirectory)
             "isDir": False,
             "title": row.title,
             "album": row.album_title,
@@ -86,7 +86,7 @@ def song(row) -> dict:
 
 def album(row: Album) -> dict:
     """An AlbumID3: the album with its artist, song count, duration and first genre."""
-    return _present(
+    return present(
         {
             "id": str(row.pk),
             "name": row.title,
@@ -108,7 +108,7 @@ def album(row: Album) -> dict:
 
 def artist(row: Artist) -> dict:
     """An ArtistID3: the artist and their number of albums (its picture is an album cover's)."""
-    return _present(
+    return present(
         {
             "id": str(row.pk),
             "name": row.name,
@@ -122,7 +122,7 @@ def artist(row: Artist) -> dict:
 
 def playlist(row, *, owner_name: str, read_only: bool) -> dict:
     """A Playlist: its uid, name, description, owner, visibility, length and a cover."""
-    return _present(
+    return present(
         {
             "id": str(row.uid),
             "name": row.name,

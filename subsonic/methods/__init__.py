@@ -59,4 +59,4 @@ def one_song(params: Params, name: str = "id") -> Track:
     return track
 
 
-from . import browsing, library, media, system  # noqa: E402,F401 (registers the methods)
+from . import browsing, folders, library, media, system  # noqa: E402,F401 (registers the methods)

@@ -105,9 +105,8 @@ def _year(params: Params, name: str, *, required: bool = False) -> int | None:
     return params.integer(name, required=required, low=0, high=9999)
 
 
-@method("getAlbumList2")
-def get_album_list2(call: Call) -> dict:
-    params = call.params
+def album_list_query(params: Params) -> selectors.AlbumListQuery:
+    """Read getAlbumList(2)'s type, size, offset, years and genre."""
     kind = params.text("type", required=True, max_length=40)
     if kind not in selectors.ALBUM_LIST_TYPES:
         raise malformed("type", "must be one of " + ", ".join(selectors.ALBUM_LIST_TYPES))
@@ -120,9 +119,19 @@ def get_album_list2(call: Call) -> dict:
         genre=params.text("genre", required=kind == "byGenre", max_length=100),
     )
     _folder(params)
-    return {
-        "albumList2": {"album": _album_entries(call.user, selectors.album_list(user=call.user, query=query))}
-    }
+    return query
+
+
+def album_list(call: Call) -> list[dict]:
+    """The AlbumID3 entries of a getAlbumList(2) call, starred."""
+    return _album_entries(
+        call.user, selectors.album_list(user=call.user, query=album_list_query(call.params))
+    )
+
+
+@method("getAlbumList2")
+def get_album_list2(call: Call) -> dict:
+    return {"albumList2": {"album": album_list(call)}}
 
 
 @method("getRandomSongs")
@@ -158,8 +167,8 @@ def _search_query(params: Params) -> str:
     return "" if query.strip() in ('""', "*", "") else query.strip()
 
 
-@method("search3")
-def search3(call: Call) -> dict:
+def search(call: Call) -> selectors.Found:
+    """The search3 / search2 results of a call, starred."""
     params = call.params
     _folder(params)
 
@@ -179,13 +188,17 @@ def search3(call: Call) -> dict:
     )
     found = selectors.search(query=_search_query(params), page=page)
     times = liked(call.user)
-    return {
-        "searchResult3": {
-            "artist": shapes.starred(found.artists, times["artist"]),
-            "album": shapes.starred(found.albums, times["album"]),
-            "song": shapes.starred(found.songs, times["track"]),
-        }
-    }
+    return selectors.Found(
+        artists=shapes.starred(found.artists, times["artist"]),
+        albums=shapes.starred(found.albums, times["album"]),
+        songs=shapes.starred(found.songs, times["track"]),
+    )
+
+
+@method("search3")
+def search3(call: Call) -> dict:
+    found = search(call)
+    return {"searchResult3": {"artist": found.artists, "album": found.albums, "song": found.songs}}
 
 
 @method("getSimilarSongs2")
