@@ -153,3 +153,18 @@ def test_scan_methods_are_for_staff(sonic, live_server, db):
     assert as_staff.getScanStatus()["scanStatus"] == {"scanning": False, "count": 0}
     with pytest.raises(libsonic.errors.SonicError):
         as_staff.startScan()  # no library folder imported yet: nothing to scan again
+
+
+def test_folder_methods(sonic, library):
+    miles, kind_of_blue = library["artists"][0], library["albums"][0]
+    artist = sonic.getMusicDirectory(miles.pk)["directory"]
+    assert [child["id"] for child in artist["child"]] == [
+        f"al-{library['albums'][1].pk}",
+        f"al-{kind_of_blue.pk}",
+    ]
+    album = sonic.getMusicDirectory(f"al-{kind_of_blue.pk}")["directory"]
+    assert [child["title"] for child in album["child"]] == ["So What", "Freddie Freeloader"]
+    assert len(sonic.getAlbumList("newest")["albumList"]["album"]) == 3
+    assert [row["title"] for row in sonic.search2("saeta")["searchResult2"]["song"]] == ["Saeta"]
+    sonic.star(albumIds=[kind_of_blue.pk])
+    assert [row["id"] for row in sonic.getStarred()["starred"]["album"]] == [f"al-{kind_of_blue.pk}"]
