@@ -88,7 +88,10 @@ class Params:
 
     def __init__(self, request: HttpRequest):
         self.values: dict[str, list[str]] = {}
-        self._add(request.META.get("QUERY_STRING", ""))
+        # WSGI hands the query string over decoded as Latin-1: its bytes back, read as UTF-8 (as
+        # Django's request.GET does), so that a client sending unescaped UTF-8 is read right.
+        query = request.META.get("QUERY_STRING", "")
+        self._add(query.encode("iso-8859-1", errors="replace").decode("utf-8", errors="replace"))
         if request.method != "POST":
             return
         if request.content_type == "application/x-www-form-urlencoded":

@@ -8,6 +8,7 @@ import pytest
 from defusedxml import ElementTree as ET
 
 from subsonic import protocol
+from tests.catalog.factories import make_genre, make_track
 
 from .conftest import NS, Caller, token_params
 
@@ -208,3 +209,12 @@ def test_client_versions_of_another_major_are_refused(api):
         "code": 10,
         "message": "Parameter v must be a version such as 1.16.1.",
     }
+
+
+def test_unescaped_utf8_in_the_query_string_is_read_as_utf8(client, subsonic_user, library):
+    make_track("Fado", album=library["albums"][0], genres=[make_genre("Música")])
+    query = urlencode({**token_params(), "f": "json"}) + "&genre=Música"
+    # What a WSGI server hands over for raw UTF-8 bytes: the bytes decoded as Latin-1.
+    response = client.get("/rest/getSongsByGenre", QUERY_STRING=query.encode().decode("iso-8859-1"))
+    songs = json.loads(response.content)["subsonic-response"]["songsByGenre"]["song"]
+    assert [song["title"] for song in songs] == ["Fado"]
