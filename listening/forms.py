@@ -41,9 +41,7 @@ class PlaylistImportForm(forms.Form):
         "stream link, or artist and title.",
         widget=forms.ClearableFileInput(attrs={"accept": ".m3u,.m3u8,.xspf"}),
     )
-    name = forms.CharField(
-        max_length=200, required=False, help_text="Leave empty to use the file's name."
-    )
+    name = forms.CharField(max_length=200, required=False, help_text="Leave empty to use the file's name.")
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -105,9 +103,7 @@ class HistoryImportForm(forms.Form):
         if not files or not format:
             return cleaned_data
         for upload in files:
-            problem = services.history_import_check_file(
-                format=format, stream=upload, name=upload.name
-            )
+            problem = services.history_import_check_file(format=format, stream=upload, name=upload.name)
             upload.seek(0)
             if problem:
                 self.add_error("files", f"{upload.name}: {problem}")

@@ -39,7 +39,9 @@ class UnstorableTextMiddleware:
     otherwise be a 500.
 
     Checked after URL resolution, so that a URL part is named as the view names it (`user_name`).
-    Form fields are checked by Django's and DRF's CharField, JSON bodies by streamapp.api_parsers.
+    Form fields are checked by Django's and DRF's CharField, JSON bodies by streamapp.api_parsers. A view
+    marked `checks_own_text = True` (the Subsonic API, whose refusals are its own envelopes) is left to
+    check its parameters itself.
     """
 
     def __init__(self, get_response):
@@ -54,6 +56,8 @@ class UnstorableTextMiddleware:
         return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if getattr(view_func, "checks_own_text", False):
+            return None  # the view checks every parameter itself and answers in its own protocol
         for name, value in _parameters(request, view_kwargs):
             problem = text_problem(value)
             if problem:

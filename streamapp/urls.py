@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("listening.urls")),
     path("", include("listening.listenbrainz.urls")),
     path("", include("recommend.urls")),
+    path("", include("subsonic.urls")),
     path("accounts/", include("accounts.urls")),
     path("staff/analytics/", include("analytics.urls_staff")),
     path("", include("analytics.urls")),

@@ -36,7 +36,9 @@ def _not_found(name: str, detail: str) -> OpenApiExample:
 NO_SUCH_TRACK = _not_found("No such track", "No Track matches the given query.")
 NOT_LIKEABLE = _not_found("Not a kind of like", "Likes are for track, album or artist.")
 LIKE_GET = [
-    _answer("A liked track", {"kind": "track", "id": 412, "liked": True}), NO_SUCH_TRACK, NOT_LIKEABLE
+    _answer("A liked track", {"kind": "track", "id": 412, "liked": True}),
+    NO_SUCH_TRACK,
+    NOT_LIKEABLE,
 ]
 LIKE_PUT = [
     _answer("An album liked", {"kind": "album", "id": 57, "liked": True}),
@@ -63,13 +65,18 @@ PLAY_REPORT = [
     _request(
         "Played to the end",
         {
-            "play_id": PLAY_ID, "track_id": 412, "event": "end", "played_ms": 213_800, "position_ms": 215_000,
-            "context_type": "album", "context_id": "57", "stall_count": 1, "stall_ms": 420,
+            "play_id": PLAY_ID,
+            "track_id": 412,
+            "event": "end",
+            "played_ms": 213_800,
+            "position_ms": 215_000,
+            "context_type": "album",
+            "context_id": "57",
+            "stall_count": 1,
+            "stall_ms": 420,
         },
     ),
-    _answer(
-        "Started", {"play_id": PLAY_ID, "ms_played": 0, "skipped": None, "listen_recorded": False}
-    ),
+    _answer("Started", {"play_id": PLAY_ID, "ms_played": 0, "skipped": None, "listen_recorded": False}),
     _answer(
         "Ended, the listen recorded",
         {"play_id": PLAY_ID, "ms_played": 213_800, "skipped": False, "listen_recorded": True},
@@ -122,8 +129,16 @@ PLAYER_STATE_GET = [
     _answer(
         "Nothing saved yet",
         {
-            "queue": [], "tracks": [], "current_index": 0, "position_ms": 0, "shuffle": False,
-            "repeat": "off", "volume": 1.0, "context_type": "", "context_id": "", "version": 0,
+            "queue": [],
+            "tracks": [],
+            "current_index": 0,
+            "position_ms": 0,
+            "shuffle": False,
+            "repeat": "off",
+            "volume": 1.0,
+            "context_type": "",
+            "context_id": "",
+            "version": 0,
             "updated_at": None,
         },
     ),
@@ -132,8 +147,15 @@ PLAYER_STATE_PUT = [
     _request(
         "Playing the third track of an album",
         {
-            "queue": [410, 411, 412, 413], "current_index": 2, "position_ms": 61_500, "shuffle": False,
-            "repeat": "off", "volume": 0.8, "context_type": "album", "context_id": "57", "version": 7,
+            "queue": [410, 411, 412, 413],
+            "current_index": 2,
+            "position_ms": 61_500,
+            "shuffle": False,
+            "repeat": "off",
+            "volume": 0.8,
+            "context_type": "album",
+            "context_id": "57",
+            "version": 7,
         },
     ),
     _answer("Saved", {**PLAYER_STATE_VALUE, "version": 8, "updated_at": "2026-03-14T21:09:36Z"}),
@@ -142,17 +164,20 @@ PLAYER_STATE_PUT = [
         "Changed on another device",
         {
             "version": ["The queue changed on another device; reload it."],
-            "state": {**PLAYER_STATE_VALUE, "version": 8, "position_ms": 12_000, "current_index": 3,
-                      "updated_at": "2026-03-14T21:09:20Z"},
+            "state": {
+                **PLAYER_STATE_VALUE,
+                "version": 8,
+                "position_ms": 12_000,
+                "current_index": 3,
+                "updated_at": "2026-03-14T21:09:20Z",
+            },
         },
         "409",
     ),
 ]
 PLAYER_CONTEXT = [
     _answer("An album", {"context_type": "album", "context_id": "57", "tracks": NIGHT_DRIVES_TRACKS}),
-    _answer(
-        "Track ids", {"context_type": "", "context_id": "", "tracks": [BLUE_MOONLIGHT, PAPER_LANTERNS]}
-    ),
+    _answer("Track ids", {"context_type": "", "context_id": "", "tracks": [BLUE_MOONLIGHT, PAPER_LANTERNS]}),
     _invalid("Invalid track ids", {"ids": ["Track ids are whole numbers separated by commas."]}),
 ]
 
@@ -188,19 +213,35 @@ def _playlist(item_ids=(9001, 9002, 9003), **fields) -> dict:
         for track, added_by, added_at in [ENTRIES[item_id]]
     ]
     return {
-        **PLAYLIST_SUMMARY, "track_count": len(items), "collaborators": ["ines"], "can_edit": True,
-        "items": items, "items_next": None, **fields,
+        **PLAYLIST_SUMMARY,
+        "track_count": len(items),
+        "collaborators": ["ines"],
+        "can_edit": True,
+        "items": items,
+        "items_next": None,
+        **fields,
     }
 
 
 def _new_playlist(uid: str, name: str, tracks: list[dict], first_item_id: int, at: str, **fields) -> dict:
     """Return a playlist just made by demo (created or copied): private, theirs alone."""
     return {
-        **PLAYLIST_SUMMARY, "uid": uid, "name": name, "url": f"/playlists/{uid}/", "track_count": len(tracks),
-        "updated_at": at, "collaborators": [], "can_edit": True,
+        **PLAYLIST_SUMMARY,
+        "uid": uid,
+        "name": name,
+        "url": f"/playlists/{uid}/",
+        "track_count": len(tracks),
+        "updated_at": at,
+        "collaborators": [],
+        "can_edit": True,
         "items": [
-            {"item_id": first_item_id + position, "position": position, "track": track, "added_by": "demo",
-             "added_at": at}
+            {
+                "item_id": first_item_id + position,
+                "position": position,
+                "track": track,
+                "added_by": "demo",
+                "added_at": at,
+            }
             for position, track in enumerate(tracks)
         ],
         "items_next": None,
@@ -220,9 +261,15 @@ PLAYLIST_LIST = [
     _answer(
         "A playlist shared with you",
         {
-            **PLAYLIST_SUMMARY, "uid": "9a4e0c7b-1f62-4d8a-b3c5-e28d6f91a047", "name": "Sunday records",
-            "description": "", "is_public": True, "owner": "ines", "track_count": 24,
-            "url": "/playlists/9a4e0c7b-1f62-4d8a-b3c5-e28d6f91a047/", "updated_at": "2026-03-08T10:15:40Z",
+            **PLAYLIST_SUMMARY,
+            "uid": "9a4e0c7b-1f62-4d8a-b3c5-e28d6f91a047",
+            "name": "Sunday records",
+            "description": "",
+            "is_public": True,
+            "owner": "ines",
+            "track_count": 24,
+            "url": "/playlists/9a4e0c7b-1f62-4d8a-b3c5-e28d6f91a047/",
+            "updated_at": "2026-03-08T10:15:40Z",
         },
     ),
 ]
@@ -234,7 +281,11 @@ PLAYLIST_CREATE = [
     _answer(
         "Created",
         _new_playlist(
-            PLAYLIST_UID, "Road trip", [BLUE_MOONLIGHT, PAPER_LANTERNS], 9001, "2026-03-12T18:21:05Z",
+            PLAYLIST_UID,
+            "Road trip",
+            [BLUE_MOONLIGHT, PAPER_LANTERNS],
+            9001,
+            "2026-03-12T18:21:05Z",
             description="",
         ),
         "201",
@@ -295,8 +346,11 @@ PLAYLIST_DUPLICATE = [
     _answer(
         "Your copy",
         _new_playlist(
-            "c2d87f10-9b3e-4a6d-b5f4-07e1a9c3d562", "Road trip (copy)",
-            [ENTRIES[item_id][0] for item_id in (9001, 9002, 9003)], 9006, EDITED_AT,
+            "c2d87f10-9b3e-4a6d-b5f4-07e1a9c3d562",
+            "Road trip (copy)",
+            [ENTRIES[item_id][0] for item_id in (9001, 9002, 9003)],
+            9006,
+            EDITED_AT,
         ),
         "201",
     ),

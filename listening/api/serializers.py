@@ -81,7 +81,7 @@ class PlayerStateInput(serializers.Serializer):
         min_value=0,
         max_value=MAX_COUNT,
         required=False,
-        help_text="The version this state was based on; 409 if it is stale."
+        help_text="The version this state was based on; 409 if it is stale.",
     )
 
 
@@ -148,7 +148,9 @@ class PlaylistInput(serializers.Serializer):
     description = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
     is_public = serializers.BooleanField(required=False, default=False)
     track_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list,
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        default=list,
         max_length=10_000,
     )
 

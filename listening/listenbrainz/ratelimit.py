@@ -86,17 +86,40 @@ def rate_identity(*, token: str | None, user, address: str) -> str:
     return f"address:{address}"
 
 
-def rate_limit_hit(*, identity: str, now: float | None = None) -> RateLimit:
-    """Count one request of identity in the sliding window and return where it stands (a refused
-    request, `exceeded`, is not counted)."""
-    limit = int(settings.STREAMAPP_LISTENBRAINZ_RATE_LIMIT)
-    window = max(int(settings.STREAMAPP_LISTENBRAINZ_RATE_WINDOW), 1)
-    now = time.time() if now is None else now
+def _buckets(*, identity: str, window: int, now: float, scope: str) -> tuple[list[str], float, int]:
+    """Return the keys of the window's buckets (the current one last), a bucket's length and their timeout."""
     bucket_seconds = window / BUCKETS_PER_WINDOW
     current = math.floor(now / bucket_seconds)
-    prefix = f"listenbrainz:ratelimit:v2:{_digest(identity)}:{window}"
+    prefix = f"{scope}:ratelimit:v2:{_digest(identity)}:{window}"
     keys = [f"{prefix}:{index}" for index in range(current - BUCKETS_PER_WINDOW, current + 1)]
-    timeout = math.ceil(window + 2 * bucket_seconds) + 1
+    return keys, bucket_seconds, math.ceil(window + 2 * bucket_seconds) + 1
+
+
+def _standing(counts: list[int], *, limit: int, bucket_seconds: float, now: float) -> RateLimit:
+    current = math.floor(now / bucket_seconds)
+    # The oldest bucket with a request leaves the window when `current` has moved past it.
+    oldest = next((offset for offset, count in enumerate(counts) if count), 0)
+    return RateLimit(limit=limit, used=sum(counts), reset_at=(current + oldest + 1) * bucket_seconds, now=now)
+
+
+def rate_limit_hit(
+    *,
+    identity: str,
+    now: float | None = None,
+    limit: int | None = None,
+    window: int | None = None,
+    scope: str = "listenbrainz",
+) -> RateLimit:
+    """Count one request of identity in the sliding window and return where it stands (a refused
+    request, `exceeded`, is not counted).
+
+    limit and window default to the ListenBrainz API's settings; another user of this limiter (the
+    Subsonic API's failed log-ins) passes its own, and its own scope so that the counts stay apart.
+    """
+    limit = int(settings.STREAMAPP_LISTENBRAINZ_RATE_LIMIT) if limit is None else limit
+    window = max(int(settings.STREAMAPP_LISTENBRAINZ_RATE_WINDOW if window is None else window), 1)
+    now = time.time() if now is None else now
+    keys, bucket_seconds, timeout = _buckets(identity=identity, window=window, now=now, scope=scope)
     cache.add(keys[-1], 0, timeout=timeout)
     try:
         in_current = cache.incr(keys[-1])
@@ -105,10 +128,22 @@ def rate_limit_hit(*, identity: str, now: float | None = None) -> RateLimit:
         in_current = 1
     earlier = cache.get_many(keys[:-1])
     counts = [int(earlier.get(key, 0)) for key in keys[:-1]] + [in_current]
-    used = sum(counts)
-    if used > limit:
+    if sum(counts) > limit:
         with contextlib.suppress(ValueError):  # expired meanwhile: nothing to take back
             cache.decr(keys[-1])
-    # The oldest bucket with a request leaves the window when `current` has moved past it.
-    oldest = next((offset for offset, count in enumerate(counts) if count), 0)
-    return RateLimit(limit=limit, used=used, reset_at=(current + oldest + 1) * bucket_seconds, now=now)
+    return _standing(counts, limit=limit, bucket_seconds=bucket_seconds, now=now)
+
+
+def rate_limit_peek(
+    *, identity: str, limit: int, window: int, scope: str, now: float | None = None
+) -> RateLimit:
+    """Return where identity stands in the sliding window without counting a request: `exceeded` when
+    the window already holds `limit` requests (one more would be refused)."""
+    window = max(int(window), 1)
+    now = time.time() if now is None else now
+    keys, bucket_seconds, _timeout = _buckets(identity=identity, window=window, now=now, scope=scope)
+    found = cache.get_many(keys)
+    counts = [int(found.get(key, 0)) for key in keys]
+    standing = _standing(counts, limit=limit, bucket_seconds=bucket_seconds, now=now)
+    # As if this request were counted: refused when it would be the one past the limit.
+    return RateLimit(limit=limit, used=standing.used + 1, reset_at=standing.reset_at, now=now)

@@ -29,10 +29,11 @@ from .playlists import (
     playlist_import,
     playlist_move_item,
     playlist_remove_item,
+    playlist_remove_items,
     playlist_reorder,
     playlist_update,
 )
-from .plays import PLAY_EVENTS, play_dedupe_key, play_report
+from .plays import PLAY_EVENTS, now_playing_track_set, play_dedupe_key, play_report
 from .transcodes import transcode_count, transcode_failure_record
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "listens_link_unmatched",
     "listens_submit",
     "listens_write",
+    "now_playing_track_set",
     "play_dedupe_key",
     "play_report",
     "player_state_save",
@@ -64,6 +66,7 @@ __all__ = [
     "playlist_import",
     "playlist_move_item",
     "playlist_remove_item",
+    "playlist_remove_items",
     "playlist_reorder",
     "playlist_update",
     "track_like_set",

@@ -254,9 +254,9 @@ def listens_link_unmatched(*, user=None, batch_size: int = LINK_BATCH_SIZE) -> i
         rows = list(
             unmatched.filter(pk__gt=last_pk)
             .order_by("pk")
-            .values_list(
-                "pk", "artist_name", "track_name", "release_name", "recording_mbid", "user_id"
-            )[:batch_size]
+            .values_list("pk", "artist_name", "track_name", "release_name", "recording_mbid", "user_id")[
+                :batch_size
+            ]
         )
         if not rows:
             return linked

@@ -139,6 +139,20 @@ def playlist_remove_item(*, playlist: Playlist, actor, item_id: int) -> None:
 
 
 @transaction.atomic
+def playlist_remove_items(*, playlist: Playlist, actor, item_ids: list[int]) -> int:
+    """Remove these entries (by item id) in one statement; return how many were removed.
+
+    Ids no longer in the playlist are skipped (a client replacing a whole playlist sends what it saw).
+    """
+    _check_edit(playlist, actor)
+    locked = _lock(playlist)
+    deleted, _ = locked.items.filter(pk__in=list(item_ids)).delete()
+    locked.save(update_fields=["updated_at"])
+    _library_changed(locked)
+    return deleted
+
+
+@transaction.atomic
 def playlist_reorder(*, playlist: Playlist, actor, item_ids: list[int]) -> list[int]:
     """Store a new order of the playlist's entries; return the stored order of item ids.
 

@@ -208,3 +208,24 @@ def _update_now_playing(*, user, track: Track, play: Play, ended: bool, now: dt.
             "expires_at": now + dt.timedelta(milliseconds=remaining + 30_000),
         },
     )
+
+
+@transaction.atomic
+def now_playing_track_set(*, user, track: Track) -> NowPlaying:
+    """Set what the user plays now to a catalog track, from its start (a client that reports no play,
+    such as a Subsonic client's scrobble with submission=false): kept for the track's length."""
+    now = timezone.now()
+    now_playing, _ = NowPlaying.objects.update_or_create(
+        user=user,
+        defaults={
+            "track": track,
+            "artist_name": track.artist.name,
+            "track_name": track.title,
+            "release_name": track.album.title,
+            "additional_info": {"duration_ms": track.duration_ms},
+            "started_at": now,
+            "expires_at": now + dt.timedelta(milliseconds=track.duration_ms + 30_000),
+        },
+    )
+    selectors.listener_changed(user_ids=[user.pk])
+    return now_playing

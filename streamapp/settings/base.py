@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "listening",
     "recommend",
     "analytics",
+    # The Subsonic / OpenSubsonic API for mobile and desktop players (/rest/...).
+    "subsonic",
     # The demo generator (seed_demo) builds on all the apps above: it comes last.
     "demo",
 ]
@@ -449,6 +451,10 @@ STREAMAPP_LISTENBRAINZ_RATE_WINDOW = int(os.environ.get("STREAMAPP_LISTENBRAINZ_
 # Let anyone read any user's listens through the ListenBrainz API (ListenBrainz's own behaviour); off,
 # a token user reads their own listens and staff read everyone's.
 STREAMAPP_LISTENBRAINZ_PUBLIC_READS = env_bool("STREAMAPP_LISTENBRAINZ_PUBLIC_READS", False)
+# The Subsonic API (subsonic/auth.py): after this many failed log-ins from one address in this many
+# seconds (a sliding window), every log-in from it is refused until the window has room again.
+STREAMAPP_SUBSONIC_AUTH_FAILURES = int(os.environ.get("STREAMAPP_SUBSONIC_AUTH_FAILURES", "10"))
+STREAMAPP_SUBSONIC_AUTH_FAILURE_WINDOW = int(os.environ.get("STREAMAPP_SUBSONIC_AUTH_FAILURE_WINDOW", "300"))
 # The most tracks a listener's play queue holds (a longer context is cut there).
 STREAMAPP_QUEUE_MAX_LENGTH = int(os.environ.get("STREAMAPP_QUEUE_MAX_LENGTH", "2000"))
 # The analytics rollups leave the listens and plays inserted in the last this many seconds for the next

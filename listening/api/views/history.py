@@ -113,8 +113,11 @@ class MyListensApi(_ListenListApi):
                 return value
 
             def validate(self, attrs: dict) -> dict:
-                names = [key for key in ("artist_name", "track_name", "release_name", "recording_mbid")
-                         if key in attrs]
+                names = [
+                    key
+                    for key in ("artist_name", "track_name", "release_name", "recording_mbid")
+                    if key in attrs
+                ]
                 if "track_id" in attrs:
                     if names:
                         also = ", ".join(names)
@@ -122,8 +125,11 @@ class MyListensApi(_ListenListApi):
                             {"track_id": f"Give track_id or names, not both (also given: {also})."}
                         )
                     return attrs
-                missing = {key: "This field is required (or give track_id)."
-                           for key in ("artist_name", "track_name") if key not in attrs}
+                missing = {
+                    key: "This field is required (or give track_id)."
+                    for key in ("artist_name", "track_name")
+                    if key not in attrs
+                }
                 if missing:
                     raise serializers.ValidationError(missing)
                 return attrs
@@ -211,7 +217,9 @@ def _submitted(listen: dict) -> dict:
     track = listen.get("track")
     if track is not None:
         metadata = {
-            "artist_name": track.artist.name, "track_name": track.title, "release_name": track.album.title
+            "artist_name": track.artist.name,
+            "track_name": track.title,
+            "release_name": track.album.title,
         }
         mbid, duration_ms = track.mbid, listen.get("duration_ms") or track.duration_ms or None
     else:
@@ -277,8 +285,13 @@ class NowPlayingApi(APIView):
             OpenApiExample(
                 "Nothing",
                 value={
-                    "playing": False, "track": None, "artist_name": "", "track_name": "", "release_name": "",
-                    "started_at": None, "expires_at": None,
+                    "playing": False,
+                    "track": None,
+                    "artist_name": "",
+                    "track_name": "",
+                    "release_name": "",
+                    "started_at": None,
+                    "expires_at": None,
                 },
             ),
         ],
@@ -286,8 +299,13 @@ class NowPlayingApi(APIView):
     def get(self, request):
         now_playing = selectors.now_playing(user=request.user)
         if now_playing is None:
-            output = {**dict.fromkeys(("artist_name", "track_name", "release_name"), ""), "playing": False,
-                      "track": None, "started_at": None, "expires_at": None}
+            output = {
+                **dict.fromkeys(("artist_name", "track_name", "release_name"), ""),
+                "playing": False,
+                "track": None,
+                "started_at": None,
+                "expires_at": None,
+            }
         else:
             fields = ("track", "artist_name", "track_name", "release_name", "started_at", "expires_at")
             output = {"playing": True, **{name: getattr(now_playing, name) for name in fields}}

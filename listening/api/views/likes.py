@@ -61,6 +61,7 @@ class LikeApi(APIView):
         service(user=request.user, **{kind: target}, liked=False)
         return self._answer(kind, pk, False)
 
+
 _LIKE_ROWS = {"track": TrackLike, "album": AlbumLike, "artist": ArtistLike}
 _LIKE_RELATED = {
     "track": ("track__album", "track__artist", "track__audio_file"),
@@ -95,8 +96,12 @@ class LikeListApi(generics.GenericAPIView):
             OpenApiExample(
                 "A liked track",
                 value={
-                    "kind": "track", "id": 412, "liked_at": "2026-03-14T21:09:02Z", "track": TRACK_EXAMPLE,
-                    "album": None, "artist": None,
+                    "kind": "track",
+                    "id": 412,
+                    "liked_at": "2026-03-14T21:09:02Z",
+                    "track": TRACK_EXAMPLE,
+                    "album": None,
+                    "artist": None,
                 },
                 response_only=True,
             )
@@ -109,8 +114,15 @@ class LikeListApi(generics.GenericAPIView):
         likes = _LIKE_ROWS[kind].objects.filter(user=request.user).select_related(*_LIKE_RELATED[kind])
         page = self.paginate_queryset(likes.order_by("-created_at", "-pk"))
         items = [
-            {"kind": kind, "id": getattr(like, f"{kind}_id"), "liked_at": like.created_at,
-             "track": None, "album": None, "artist": None, kind: getattr(like, kind)}
+            {
+                "kind": kind,
+                "id": getattr(like, f"{kind}_id"),
+                "liked_at": like.created_at,
+                "track": None,
+                "album": None,
+                "artist": None,
+                kind: getattr(like, kind),
+            }
             for like in page
         ]
         return self.get_paginated_response(self.OutputSerializer(items, many=True).data)
