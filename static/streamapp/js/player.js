@@ -33,7 +33,7 @@
   var MAX_CONTEXT_IDS = 500;
   var PREPARE_AHEAD_S = 30;     // the next track loads this long before the current one ends
   var JOIN_SCHEDULE_S = 1.5;    // the join is timed once the end is this close
-  var JOIN_EARLY_MS = 30;       // the next element starts this much before the predicted end (its start-up)
+  var JOIN_EARLY_MS = 25;       // the next element starts this much before the predicted end (its start-up)
   var NARROW = window.matchMedia("(max-width: 760px)");
 
   /* ================================================================== utilities */
