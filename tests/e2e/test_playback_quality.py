@@ -109,3 +109,146 @@ def test_the_tracks_of_an_album_join_without_a_gap(tmp_path, live_server, browse
     silence_ms, sound_ms = longest_silence_ms(levels, rate)
     assert sound_ms == pytest.approx(PIECES * PIECE_SECONDS * 1000, abs=150)
     assert silence_ms <= 20, f"{silence_ms:.1f} ms of silence at a join"
+
+
+# Loudness as the track API carries it (contract 6), added to the context API's answer.
+LOUDNESS = {"track_lufs": -20.0, "track_peak_dbtp": -9.0, "album_lufs": -17.0, "album_peak_dbtp": -3.5}
+
+
+def add_loudness(route):
+    response = route.fetch()
+    data = response.json()
+    for track in data["tracks"]:
+        track["loudness"] = LOUDNESS if track["title"] != "Third Rail" else {
+            "track_lufs": None, "track_peak_dbtp": None, "album_lufs": None, "album_peak_dbtp": None
+        }
+    route.fulfill(response=response, body=json.dumps(data))
+
+
+def gain_db(page) -> float:
+    return page.evaluate(f"20 * Math.log10({PLAYER}.nowPlaying().gainNode.gain.value)")
+
+
+def choose(page, setting: str, value: str) -> None:
+    if page.get_attribute("#player .player-settings-button", "aria-expanded") != "true":
+        page.click("#player .player-settings-button")
+    page.select_option(f'#player-settings [data-setting="{setting}"]', value)
+
+
+def test_the_gain_goes_toward_the_target_never_past_the_true_peak(audio_library, live_server, browser_page):
+    page = browser_page
+    page.route("**/api/v1/player/context/**", add_loudness)
+    page.goto(live_server.url + audio_library.album.get_absolute_url())
+    page.get_by_role("button", name="Play album Test Album").click()
+    page.wait_for_function(f"!{PLAYER}.audio.paused && {PLAYER}.nowPlaying().gainNode")
+
+    # The album in order: album gain, -17 LUFS toward the target, at most +2.5 dB (peak -3.5 dBTP, 1 dB headroom).
+    assert page.evaluate(f"{PLAYER}.nowPlaying().albumGain") is True
+    assert gain_db(page) == pytest.approx(2.5, abs=0.01)  # Normal, the default: +3 dB clamped
+    for target, expected in [("quiet", -6.0), ("loud", 2.5), ("off", 0.0), ("normal", 2.5)]:
+        choose(page, "loudness", target)
+        assert gain_db(page) == pytest.approx(expected, abs=0.01), target
+    page.click("#player-settings .player-settings-info-button")
+    page.wait_for_function("document.querySelector('#player-now-info').textContent.includes('album gain')")
+    assert "+2.5 dB toward −14 LUFS (album gain)" in page.inner_text("#player-now-info")
+
+    # One track on its own: track gain, -20 LUFS, at most +8 dB (peak -9 dBTP).
+    first = audio_library.tracks[0]
+    page.evaluate(
+        f"{PLAYER}.fetchContext({{ids: '{first.pk}'}}).then(t => {PLAYER}.startContext(t, {{type: 'track', id: '{first.pk}'}}, 0))"
+    )
+    page.wait_for_function(f"{PLAYER}.nowPlaying().albumGain === false && !{PLAYER}.audio.paused")
+    for target, expected in [("quiet", -3.0), ("normal", 6.0), ("loud", 8.0)]:
+        choose(page, "loudness", target)
+        assert gain_db(page) == pytest.approx(expected, abs=0.01), target
+
+    # A track not measured yet plays as it is.
+    third = audio_library.tracks[2]
+    page.evaluate(
+        f"{PLAYER}.fetchContext({{ids: '{third.pk}'}}).then(t => {PLAYER}.startContext(t, {{type: 'track', id: '{third.pk}'}}, 0))"
+    )
+    page.wait_for_function(f"{PLAYER}.current().track.title === 'Third Rail' && !{PLAYER}.audio.paused")
+    assert gain_db(page) == pytest.approx(0.0, abs=0.01)
+
+    # The volume slider still works on top of the gain.
+    page.evaluate(TAP)
+    page.wait_for_timeout(300)
+    loud = page.evaluate("window.__levels.slice(-100).reduce((a, b) => a + b, 0) / 100")
+    page.keyboard.press("Escape")
+    for _ in range(10):
+        page.keyboard.press("ArrowDown")  # -5 % each
+    page.wait_for_timeout(300)
+    quiet = page.evaluate("window.__levels.slice(-100).reduce((a, b) => a + b, 0) / 100")
+    assert page.evaluate(f"{PLAYER}.audio.volume") == pytest.approx(0.5)
+    assert quiet / loud == pytest.approx(0.5, abs=0.08)
+
+
+def stream_quality(page) -> str:
+    return page.evaluate(f"new URL({PLAYER}.audio.src).searchParams.get('quality')")
+
+
+def test_the_quality_menu_sets_the_stream_per_device_over_the_account_default(
+    user, audio_library, live_server, browser_page
+):
+    user.stream_quality = "low"
+    user.save()
+    page = browser_page
+    reports = []
+    page.on("request", lambda request: reports.append(request.post_data_json)
+            if request.url.endswith("/api/v1/player/plays/") else None)
+    page.goto(live_server.url + audio_library.album.get_absolute_url())
+    page.get_by_role("button", name="Play album Test Album").click()
+    page.wait_for_function(f"!{PLAYER}.audio.paused")
+    assert stream_quality(page) == "low"
+    assert page.evaluate(f"new URL({PLAYER}.audio.src).searchParams.get('format')") == "opus"
+
+    # This device picks High: from the next track on, and it stays after a reload.
+    choose(page, "quality", "high")
+    assert page.inner_text('#player-settings [data-setting="quality"] option[value=""]') == "Account default: Low"
+    page.keyboard.press("Escape")
+    page.click("#player .player-next")
+    page.wait_for_function(f"{PLAYER}.index() === 1 && !{PLAYER}.audio.paused")
+    assert stream_quality(page) == "high"
+    page.wait_for_function("window.localStorage.getItem('streamapp.quality') === 'high'")
+    starts = [body for body in reports if body and body["event"] == "start"]
+    assert [(body["quality"], body["format"]) for body in starts] == [("low", "opus"), ("high", "opus")]
+
+    page.reload()
+    page.wait_for_function(f"{PLAYER}.current() && {PLAYER}.audio.readyState >= 1")
+    assert stream_quality(page) == "high"
+    page.click("#player .player-settings-button")
+    assert page.input_value('#player-settings [data-setting="quality"]') == "high"
+
+    # "Use account defaults": back to the account's Low from the next track.
+    page.click("#player-settings .player-settings-reset")
+    assert page.input_value('#player-settings [data-setting="quality"]') == ""
+    page.keyboard.press("Escape")
+    page.click("#player .player-next")
+    page.wait_for_function(f"{PLAYER}.index() === 2 && !{PLAYER}.audio.paused")
+    assert stream_quality(page) == "low"
+
+    # A fresh device on a 3G connection follows the account; Automatic starts from the connection
+    # (3G: Normal), two stalls within a minute step down, five calm minutes step back up.
+    other = page.context.browser.new_context(bypass_csp=True)
+    other.add_cookies(page.context.cookies())
+    other.add_init_script(
+        "Object.defineProperty(navigator, 'connection', {value: {effectiveType: '3g', saveData: false}})"
+    )
+    fresh = other.new_page()
+    fresh.goto(live_server.url + audio_library.album.get_absolute_url())
+    fresh.wait_for_function(f"{PLAYER}.current() && {PLAYER}.audio.readyState >= 1")
+    assert stream_quality(fresh) == "low"
+    fresh.click("#player .player-settings-button")
+    fresh.select_option('#player-settings [data-setting="quality"]', "auto")
+    steps = fresh.evaluate(f"""() => {{
+      const p = {PLAYBACK}, t = Date.now(), seen = [p.quality()];
+      p.noteStall(t); seen.push(p.quality());
+      p.noteStall(t + 30000); seen.push(p.quality());
+      p.noteSmooth(t + 30000 + 299000); seen.push(p.quality());
+      p.noteSmooth(t + 30000 + 300000); seen.push(p.quality());
+      p.noteSmooth(t + 30000 + 600000); seen.push(p.quality());
+      p.noteSmooth(t + 30000 + 900000); seen.push(p.quality());
+      return seen;
+    }}""")
+    assert steps == ["normal", "normal", "low", "low", "normal", "high", "high"]
+    other.close()

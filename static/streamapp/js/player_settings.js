@@ -83,7 +83,7 @@
     if (target === null) return "Off";
     var loudness = now.track.loudness;
     if (!loudness || typeof loudness.track_lufs !== "number") return "Not measured yet: " + signed(0);
-    return signed(now.gainDb) + " toward " + target + " LUFS" + (now.albumGain ? " (album gain)" : " (track gain)");
+    return signed(now.gainDb) + " toward " + String(target).replace("-", "−") + " LUFS" + (now.albumGain ? " (album gain)" : " (track gain)");
   }
 
   function streamText(now, answer) {
