@@ -252,3 +252,31 @@ def test_the_quality_menu_sets_the_stream_per_device_over_the_account_default(
     }}""")
     assert steps == ["normal", "normal", "low", "low", "normal", "high", "high"]
     other.close()
+
+
+def test_tracks_of_different_albums_crossfade_with_equal_power(audio_library, live_server, browser_page):
+    page = browser_page
+    first, second = audio_library.tracks[0], audio_library.tracks[1]
+    page.goto(live_server.url + audio_library.album.get_absolute_url())
+    choose(page, "crossfade", "3")
+    choose(page, "loudness", "off")
+    page.keyboard.press("Escape")
+    # Two tracks from a list (not the album in order): they crossfade.
+    page.evaluate(
+        f"{PLAYER}.fetchContext({{ids: '{first.pk},{second.pk}'}})"
+        f".then(t => {PLAYER}.startContext(t, {{type: 'search', id: ''}}, 0))"
+    )
+    page.wait_for_function(f"!{PLAYER}.audio.paused && {PLAYER}.audio.readyState >= 3")
+    page.evaluate(f"{PLAYER}.audio.currentTime = {audio_library.tracks[0].duration_ms / 1000 - 5}")
+    page.wait_for_function(f"{PLAYER}.index() === 1", timeout=8_000)
+    # Mid-fade both elements sound; their gains keep cos² + sin² = 1.
+    page.wait_for_timeout(1200)
+    gains = page.evaluate("""() => Array.from(document.querySelectorAll('#player .player-audio'),
+        (element) => ({gain: window.streamapp.playback.gainNode(element).gain.value, paused: element.paused}))""")
+    assert [g["paused"] for g in gains] == [False, False]
+    assert all(0.05 < g["gain"] < 0.995 for g in gains), gains
+    assert sum(g["gain"] ** 2 for g in gains) == pytest.approx(1.0, abs=0.03)
+    # After the fade, the first track has ended and the second plays at full gain.
+    page.wait_for_function("Array.from(document.querySelectorAll('#player .player-audio')).filter(e => !e.paused).length === 1")
+    assert page.evaluate(f"{PLAYER}.nowPlaying().gainNode.gain.value") == pytest.approx(1.0)
+    assert page.evaluate(f"{PLAYER}.current().track.id") == second.pk

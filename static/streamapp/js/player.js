@@ -520,6 +520,7 @@
     var tail = remainingSeconds() * (audio.playbackRate || 1);
     if (play && play.started && tail > 0 && tail < fade + 2) play.playedMs += tail * 1000;
     finishPlay("end");
+    announceEnded();
     switchTo(nextIndex(), fade);
   }
 
@@ -610,9 +611,16 @@
     scheduleSave(0);
   }
 
+  /* The current entry played to its end: radio.js counts it as played, not skipped. */
+  function announceEnded() {
+    var item = current();
+    if (item) document.dispatchEvent(new CustomEvent("streamapp:ended", { detail: { key: item.key } }));
+  }
+
   function onEnded() {
     window.clearTimeout(joinTimer);
     joinTimer = null;
+    announceEnded();
     countPlayed();
     if (play && play.lastPos !== null && isFinite(audio.duration)) {
       var tail = audio.duration - play.lastPos;
