@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PLAYER = "window.streamappPlayer"
 PLAYBACK = "window.streamapp.playback"
+ELEMENTS = "document.querySelectorAll('#player .player-audio')"
 PIECES = 3
 PIECE_SECONDS = 2  # 880 whole cycles of 440 Hz: each piece goes on where the previous one stops
 
@@ -35,10 +36,10 @@ def cut_tone(folder: Path) -> list[Path]:
     paths = []
     for number in range(1, PIECES + 1):
         path = folder / f"{number:02d} Part {number}.flac"
+        start, end = (number - 1) * PIECE_SECONDS * 44100, number * PIECE_SECONDS * 44100
         subprocess.run(
             [settings.STREAMAPP_FFMPEG, "-v", "error", "-i", str(tone), "-af",
-             f"atrim=start_sample={(number - 1) * PIECE_SECONDS * 44100}:end_sample={number * PIECE_SECONDS * 44100}",
-             str(path)],
+             f"atrim=start_sample={start}:end_sample={end}", str(path)],
             check=True,
         )
         retag(path, "flac", title=f"Part {number}", artist="Tone", album_artist="Tone", album="One Tone",
@@ -142,7 +143,8 @@ def test_the_gain_goes_toward_the_target_never_past_the_true_peak(audio_library,
     page.get_by_role("button", name="Play album Test Album").click()
     page.wait_for_function(f"!{PLAYER}.audio.paused && {PLAYER}.nowPlaying().gainNode")
 
-    # The album in order: album gain, -17 LUFS toward the target, at most +2.5 dB (peak -3.5 dBTP, 1 dB headroom).
+    # The album in order: album gain, -17 LUFS toward the target, at most +2.5 dB (peak -3.5 dBTP,
+    # 1 dB of headroom).
     assert page.evaluate(f"{PLAYER}.nowPlaying().albumGain") is True
     assert gain_db(page) == pytest.approx(2.5, abs=0.01)  # Normal, the default: +3 dB clamped
     for target, expected in [("quiet", -6.0), ("loud", 2.5), ("off", 0.0), ("normal", 2.5)]:
@@ -154,9 +156,7 @@ def test_the_gain_goes_toward_the_target_never_past_the_true_peak(audio_library,
 
     # One track on its own: track gain, -20 LUFS, at most +8 dB (peak -9 dBTP).
     first = audio_library.tracks[0]
-    page.evaluate(
-        f"{PLAYER}.fetchContext({{ids: '{first.pk}'}}).then(t => {PLAYER}.startContext(t, {{type: 'track', id: '{first.pk}'}}, 0))"
-    )
+    play_list(page, [first.pk])
     page.wait_for_function(f"{PLAYER}.nowPlaying().albumGain === false && !{PLAYER}.audio.paused")
     for target, expected in [("quiet", -3.0), ("normal", 6.0), ("loud", 8.0)]:
         choose(page, "loudness", target)
@@ -164,9 +164,7 @@ def test_the_gain_goes_toward_the_target_never_past_the_true_peak(audio_library,
 
     # A track not measured yet plays as it is.
     third = audio_library.tracks[2]
-    page.evaluate(
-        f"{PLAYER}.fetchContext({{ids: '{third.pk}'}}).then(t => {PLAYER}.startContext(t, {{type: 'track', id: '{third.pk}'}}, 0))"
-    )
+    play_list(page, [third.pk])
     page.wait_for_function(f"{PLAYER}.current().track.title === 'Third Rail' && !{PLAYER}.audio.paused")
     assert gain_db(page) == pytest.approx(0.0, abs=0.01)
 
@@ -181,6 +179,13 @@ def test_the_gain_goes_toward_the_target_never_past_the_true_peak(audio_library,
     quiet = page.evaluate("window.__levels.slice(-100).reduce((a, b) => a + b, 0) / 100")
     assert page.evaluate(f"{PLAYER}.audio.volume") == pytest.approx(0.5)
     assert quiet / loud == pytest.approx(0.5, abs=0.08)
+
+
+def play_list(page, track_ids: list[int]) -> None:
+    """Play tracks as a list the page knows (search results): no album order."""
+    ids = ",".join(map(str, track_ids))
+    page.evaluate(f"{PLAYER}.fetchContext({{ids: '{ids}'}}).then((tracks) => {PLAYER}.startContext(tracks, "
+                  f"{{type: 'search', id: ''}}, 0))")
 
 
 def stream_quality(page) -> str:
@@ -204,7 +209,8 @@ def test_the_quality_menu_sets_the_stream_per_device_over_the_account_default(
 
     # This device picks High: from the next track on, and it stays after a reload.
     choose(page, "quality", "high")
-    assert page.inner_text('#player-settings [data-setting="quality"] option[value=""]') == "Account default: Low"
+    default = page.inner_text('#player-settings [data-setting="quality"] option[value=""]')
+    assert default == "Account default: Low"
     page.keyboard.press("Escape")
     page.click("#player .player-next")
     page.wait_for_function(f"{PLAYER}.index() === 1 && !{PLAYER}.audio.paused")
@@ -261,22 +267,18 @@ def test_tracks_of_different_albums_crossfade_with_equal_power(audio_library, li
     choose(page, "crossfade", "3")
     choose(page, "loudness", "off")
     page.keyboard.press("Escape")
-    # Two tracks from a list (not the album in order): they crossfade.
-    page.evaluate(
-        f"{PLAYER}.fetchContext({{ids: '{first.pk},{second.pk}'}})"
-        f".then(t => {PLAYER}.startContext(t, {{type: 'search', id: ''}}, 0))"
-    )
+    play_list(page, [first.pk, second.pk])  # a list, not the album in order: they crossfade
     page.wait_for_function(f"!{PLAYER}.audio.paused && {PLAYER}.audio.readyState >= 3")
     page.evaluate(f"{PLAYER}.audio.currentTime = {audio_library.tracks[0].duration_ms / 1000 - 5}")
     page.wait_for_function(f"{PLAYER}.index() === 1", timeout=8_000)
     # Mid-fade both elements sound; their gains keep cos² + sin² = 1.
     page.wait_for_timeout(1200)
-    gains = page.evaluate("""() => Array.from(document.querySelectorAll('#player .player-audio'),
-        (element) => ({gain: window.streamapp.playback.gainNode(element).gain.value, paused: element.paused}))""")
+    gains = page.evaluate(f"""() => Array.from({ELEMENTS}, (element) =>
+        ({{gain: {PLAYBACK}.gainNode(element).gain.value, paused: element.paused}}))""")
     assert [g["paused"] for g in gains] == [False, False]
     assert all(0.05 < g["gain"] < 0.995 for g in gains), gains
     assert sum(g["gain"] ** 2 for g in gains) == pytest.approx(1.0, abs=0.03)
     # After the fade, the first track has ended and the second plays at full gain.
-    page.wait_for_function("Array.from(document.querySelectorAll('#player .player-audio')).filter(e => !e.paused).length === 1")
+    page.wait_for_function(f"Array.from({ELEMENTS}).filter((element) => !element.paused).length === 1")
     assert page.evaluate(f"{PLAYER}.nowPlaying().gainNode.gain.value") == pytest.approx(1.0)
     assert page.evaluate(f"{PLAYER}.current().track.id") == second.pk
