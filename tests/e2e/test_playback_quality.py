@@ -13,7 +13,9 @@ from django.conf import settings
 
 from catalog import services as catalog_services
 from catalog.models import Album, Track
+from listening.models import PlayerState
 from tests.catalog.audio_files import retag
+from tests.e2e.test_player import poll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -282,3 +284,45 @@ def test_tracks_of_different_albums_crossfade_with_equal_power(audio_library, li
     page.wait_for_function(f"Array.from({ELEMENTS}).filter((element) => !element.paused).length === 1")
     assert page.evaluate(f"{PLAYER}.nowPlaying().gainNode.gain.value") == pytest.approx(1.0)
     assert page.evaluate(f"{PLAYER}.current().track.id") == second.pk
+
+
+SEEK_TO_20 = "(seek) => { seek.value = 20; seek.dispatchEvent(new Event('change')); }"
+
+
+def test_seeking_into_a_stream_without_range_asks_for_it_from_the_offset(
+    tmp_path, audio_library, live_server, browser_page
+):
+    """A transcode not cached yet is streamed without Range: the player asks for it again from the
+    position (`offset=`) and shows the offset plus the element's clock."""
+    page = browser_page
+    first = audio_library.tracks[0]
+    original = Path(first.audio_file.path)
+    trimmed = tmp_path / "from-20s.mp3"
+    subprocess.run(
+        [settings.STREAMAPP_FFMPEG, "-v", "error", "-ss", "20", "-i", str(original), "-c:a", "libmp3lame",
+         "-b:a", "128k", str(trimmed)],
+        check=True,
+    )
+    asked = []
+
+    def unseekable(route):
+        url = route.request.url
+        asked.append(url)
+        body = (trimmed if "offset=" in url else original).read_bytes()
+        route.fulfill(status=200, body=body, headers={"Content-Type": "audio/mpeg"})
+
+    page.route(f"**/stream/{first.pk}/**", unseekable)
+    page.goto(live_server.url + audio_library.album.get_absolute_url())
+    page.get_by_role("button", name="Play album Test Album").click()
+    page.wait_for_function(f"!{PLAYER}.audio.paused && {PLAYER}.audio.currentTime > 0.2")
+    play_id = page.evaluate(f"{PLAYER}.state().playId")
+    assert page.evaluate(f"{PLAYER}.audio.seekable.end(0)") == 0  # nothing to seek into
+
+    page.eval_on_selector("#player .player-seek", SEEK_TO_20)
+    page.wait_for_function(f"!{PLAYER}.audio.paused && {PLAYER}.audio.currentTime > 0.5")
+    assert asked[-1].endswith("&offset=20.000")
+    assert page.inner_text("#player .player-elapsed") in {"0:20", "0:21", "0:22"}
+    assert page.evaluate(f"{PLAYER}.state().playId") == play_id  # the same play, sought
+    page.evaluate(f"{PLAYER}.save()")
+    state = poll(lambda: PlayerState.objects.filter(position_ms__gte=20_000).first(), message="saved")
+    assert state.position_ms < 23_000

@@ -202,6 +202,7 @@
   var pendingSeek = null;
   var likedTracks = {};        // track id -> liked, as far as this page knows
   var consecutiveErrors = 0;
+  var reloading = false;       // the stream is asked for again from an offset: its waiting is no stall
 
   function current() { return queue[index] || null; }
 
@@ -227,7 +228,7 @@
       track_id: p.item.track.id,
       event: event,
       played_ms: Math.round(p.playedMs),
-      position_ms: Math.round((audio.currentTime || 0) * 1000),
+      position_ms: Math.round(position() * 1000),
       started_at: p.startedAt,
       context_type: p.item.context.type || "",
       context_id: String(p.item.context.id || "").slice(0, 64),
@@ -248,14 +249,14 @@
   function countPlayed() {
     if (!play || play.done || !play.started) return;
     var now = performance.now();
-    var position = audio.currentTime;
+    var at = position();
     if (play.lastPos !== null && !audio.seeking) {
-      var delta = position - play.lastPos;
+      var delta = at - play.lastPos;
       var wall = (now - play.lastWall) / 1000;
       var allowed = wall * Math.max(audio.playbackRate, 1) + 1;
       if (delta > 0 && delta <= allowed) play.playedMs += delta * 1000;
     }
-    play.lastPos = position;
+    play.lastPos = at;
     play.lastWall = now;
   }
 
@@ -276,7 +277,7 @@
 
   function positionMs() {
     if (pendingSeek !== null) return Math.round(pendingSeek * 1000);
-    return Math.round((audio.currentTime || 0) * 1000);
+    return Math.round(position() * 1000);
   }
 
   function stateBody() {
@@ -390,13 +391,54 @@
     pendingSeek = null;
   }
 
-  /* Point an element at an entry's stream, noting the quality and format it asks for. */
-  function setSource(element, item) {
+  /* Point an element at an entry's stream, noting the quality and format it asks for; from `offset`
+     seconds on when given (a transcode not cached yet can't be sought into: the server starts it there). */
+  function setSource(element, item, offset) {
     var choice = sound.stream(item.track);
     element.setAttribute("data-quality", choice.quality);
     element.setAttribute("data-format", choice.format);
-    element.src = choice.url;
+    if (offset > 0) {
+      element.setAttribute("data-offset", String(offset));
+      element.src = choice.url + "&offset=" + offset.toFixed(3);
+    } else {
+      element.removeAttribute("data-offset");
+      element.src = choice.url;
+    }
     return choice.url;
+  }
+
+  /* The position in the track: the element's clock plus the offset its stream started at. */
+  function offsetOf(element) { return Number(element.getAttribute("data-offset")) || 0; }
+  function position() { return offsetOf(audio) + (audio.currentTime || 0); }
+
+  function trackDuration() {
+    var item = current();
+    if (!offsetOf(audio) && isFinite(audio.duration) && audio.duration > 0) return audio.duration;
+    return item ? item.track.duration_ms / 1000 : 0;
+  }
+
+  /* Seek where the element can (a file served with Range: anywhere), else ask for the stream from there. */
+  function seekWithin(seconds) {
+    var local = seconds - offsetOf(audio);
+    var ranges = audio.seekable;
+    for (var i = 0; i < ranges.length; i++) {
+      if (local >= 0 && local >= ranges.start(i) && local <= ranges.end(i)) { audio.currentTime = local; return; }
+    }
+    var item = current();
+    if (!item) return;
+    var playing = !audio.paused;
+    if (play) { countPlayed(); play.lastPos = null; }
+    window.clearTimeout(joinTimer);
+    joinTimer = null;
+    reloading = true;
+    setSource(audio, item, seconds);
+    if (playing) startPlayback();
+    renderProgress();
+    if (play && play.started && !play.done) report("seek");
+  }
+
+  function rewind() {
+    if (offsetOf(audio)) seekWithin(0); else audio.currentTime = 0;
   }
 
   function load(i, options) {
@@ -482,8 +524,9 @@
   }
 
   function remainingSeconds() {
-    if (!isFinite(audio.duration)) return Infinity;
-    return (audio.duration - audio.currentTime) / (audio.playbackRate || 1);
+    var duration = trackDuration();
+    if (!duration) return Infinity;
+    return (duration - position()) / (audio.playbackRate || 1);
   }
 
   /* Load the next entry in the spare element, once the current one is near its end. */
@@ -594,7 +637,7 @@
 
   function previous() {
     if (!queue.length) return;
-    if (audio.currentTime > RESTART_THRESHOLD_S || (index === 0 && repeat !== "all")) {
+    if (position() > RESTART_THRESHOLD_S || (index === 0 && repeat !== "all")) {
       seekTo(0);
       if (audio.paused) startPlayback();
       return;
@@ -605,7 +648,7 @@
   function stopAtEnd() {
     finishPlay("end");
     audio.pause();
-    audio.currentTime = 0;
+    rewind();
     play = newPlay(current());
     render();
     scheduleSave(0);
@@ -622,14 +665,14 @@
     joinTimer = null;
     announceEnded();
     countPlayed();
-    if (play && play.lastPos !== null && isFinite(audio.duration)) {
-      var tail = audio.duration - play.lastPos;
+    if (play && play.lastPos !== null && trackDuration()) {
+      var tail = trackDuration() - play.lastPos;
       if (tail > 0 && tail < 2) play.playedMs += tail * 1000;
     }
     finishPlay("end");
     if (repeat === "one") {
       play = newPlay(current());
-      audio.currentTime = 0;
+      rewind();
       startPlayback();
       return;
     }
@@ -643,13 +686,12 @@
   function seekTo(seconds) {
     var item = current();
     if (!item) return;
-    var duration = isFinite(audio.duration) ? audio.duration : item.track.duration_ms / 1000;
-    seconds = Math.max(0, Math.min(seconds, Math.max(duration - 0.25, 0)));
+    seconds = Math.max(0, Math.min(seconds, Math.max(trackDuration() - 0.25, 0)));
     if (audio.readyState === 0) {
       pendingSeek = seconds;
       renderProgress();
     } else {
-      audio.currentTime = seconds;
+      seekWithin(seconds);
     }
     scheduleSave(1500);
   }
@@ -1014,18 +1056,17 @@
   var dragging = false;  // the seek slider is held: show where it would go, seek on release
 
   function renderProgress() {
-    var item = current();
-    var duration = isFinite(audio.duration) && audio.duration > 0 ? audio.duration : item ? item.track.duration_ms / 1000 : 0;
-    var position = pendingSeek !== null ? pendingSeek : audio.currentTime || 0;
-    if (dragging) position = Number(els.seek.value);
+    var duration = trackDuration();
+    var at = pendingSeek !== null ? pendingSeek : position();
+    if (dragging) at = Number(els.seek.value);
     els.seek.max = String(Math.max(Math.floor(duration), 0));
-    if (!dragging) els.seek.value = String(Math.floor(position));
-    var percent = duration ? Math.min(position / duration * 100, 100) : 0;
+    if (!dragging) els.seek.value = String(Math.floor(at));
+    var percent = duration ? Math.min(at / duration * 100, 100) : 0;
     els.seek.style.setProperty("--fill", percent + "%");
     els.miniProgress.style.width = percent + "%";
-    els.elapsed.textContent = formatTime(position);
+    els.elapsed.textContent = formatTime(at);
     els.duration.textContent = formatTime(duration);
-    els.seek.setAttribute("aria-valuetext", formatTime(position) + " of " + formatTime(duration));
+    els.seek.setAttribute("aria-valuetext", formatTime(at) + " of " + formatTime(duration));
   }
 
   function renderVolume() {
@@ -1127,7 +1168,7 @@
       event.preventDefault();
       userActed = true;
       if (event.shiftKey) { if (key === "ArrowLeft") previous(); else next(); }
-      else seekTo((pendingSeek !== null ? pendingSeek : audio.currentTime) + (key === "ArrowLeft" ? -SEEK_STEP_S : SEEK_STEP_S));
+      else seekTo((pendingSeek !== null ? pendingSeek : position()) + (key === "ArrowLeft" ? -SEEK_STEP_S : SEEK_STEP_S));
     } else if ((key === "ArrowUp" || key === "ArrowDown") && !event.shiftKey) {
       if (!current()) return;
       event.preventDefault();
@@ -1155,11 +1196,11 @@
     if (!("mediaSession" in navigator) || !navigator.mediaSession.setPositionState) return;
     if (!force && performance.now() - lastPositionState < 1000) return;
     lastPositionState = performance.now();
-    var duration = audio.duration;
+    var duration = trackDuration();
     if (!isFinite(duration) || duration <= 0) return;
     try {
       navigator.mediaSession.setPositionState({
-        duration: duration, playbackRate: audio.playbackRate || 1, position: Math.min(audio.currentTime, duration)
+        duration: duration, playbackRate: audio.playbackRate || 1, position: Math.min(position(), duration)
       });
     } catch (error) { /* position past the duration while loading */ }
   }
@@ -1173,8 +1214,8 @@
       seekto: function (details) {
         if (details.fastSeek && "fastSeek" in audio) audio.fastSeek(details.seekTime); else seekTo(details.seekTime);
       },
-      seekbackward: function (details) { seekTo(audio.currentTime - (details.seekOffset || SEEK_STEP_S)); },
-      seekforward: function (details) { seekTo(audio.currentTime + (details.seekOffset || SEEK_STEP_S)); },
+      seekbackward: function (details) { seekTo(position() - (details.seekOffset || SEEK_STEP_S)); },
+      seekforward: function (details) { seekTo(position() + (details.seekOffset || SEEK_STEP_S)); },
       stop: function () { audio.pause(); }
     };
     Object.keys(handlers).forEach(function (action) {
@@ -1207,9 +1248,9 @@
 
   onAudio("loadedmetadata", function () {
     if (pendingSeek !== null) {
-      var seconds = Math.min(pendingSeek, Math.max(audio.duration - 0.25, 0));
+      var seconds = Math.min(pendingSeek, Math.max(trackDuration() - 0.25, 0));
       pendingSeek = null;
-      if (seconds > 0) audio.currentTime = seconds;
+      if (seconds > 0) seekWithin(seconds);
     }
     renderProgress();
     updatePositionState(true);
@@ -1219,8 +1260,9 @@
     consecutiveErrors = 0;
     if (!play || play.done) play = newPlay(current());
     if (play.stallStart) { play.stallMs += performance.now() - play.stallStart; play.stallStart = null; }
-    play.lastPos = audio.currentTime;
+    play.lastPos = position();
     play.lastWall = performance.now();
+    reloading = false;
     if (!play.started) {
       play.started = true;
       play.startedAt = new Date().toISOString();
@@ -1273,7 +1315,7 @@
 
   var seekReportTimer = null;
   onAudio("seeked", function () {
-    if (play) { play.lastPos = audio.currentTime; play.lastWall = performance.now(); }
+    if (play) { play.lastPos = position(); play.lastWall = performance.now(); }
     renderProgress();
     updatePositionState(true);
     if (play && play.started && !play.done) {
@@ -1284,7 +1326,7 @@
   });
 
   function stallStarted() {
-    if (!play || !play.started || play.done || play.stallStart || audio.paused) return;
+    if (reloading || !play || !play.started || play.done || play.stallStart || audio.paused) return;
     play.stallCount += 1;
     play.stallStart = performance.now();
     sound.noteStall();
