@@ -59,7 +59,7 @@ class User(AbstractUser):
         help_text="Plays every track at about the same loudness, never past its peak.",
     )
     crossfade_seconds = models.PositiveSmallIntegerField(
-        "crossfade",
+        "crossfade (seconds)",
         default=0,
         validators=[MaxValueValidator(CROSSFADE_MAX_SECONDS)],
         help_text="Seconds of overlap between tracks of different albums (0 to 12); albums stay gapless.",

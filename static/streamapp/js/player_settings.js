@@ -82,7 +82,7 @@
     var target = sound.targetLufs();
     if (target === null) return "Off";
     var loudness = now.track.loudness;
-    if (!loudness || typeof loudness.track_lufs !== "number") return "Not measured yet: " + signed(0);
+    if (!loudness || typeof loudness.track_lufs !== "number") return "Not measured yet (0 dB)";
     return signed(now.gainDb) + " toward " + String(target).replace("-", "−") + " LUFS" + (now.albumGain ? " (album gain)" : " (track gain)");
   }
 
@@ -113,7 +113,7 @@
     row("Track", now.track.title + " · " + now.track.artist);
     row("Asked for", asked + (sound.setting("quality") === "auto" ? " (Automatic)" : ""));
     row("Format", "…");
-    row("Volume normalisation", loudnessText(now));
+    row("Loudness", loudnessText(now));
     kit.api("GET", url).then(function (answer) {
       if (request !== infoRequest) return;
       var cell = info.querySelectorAll("dd")[2];
