@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from catalog import services as catalog_services
 from catalog.models import Album, Track
@@ -292,6 +293,17 @@ def test_tracks_of_different_albums_crossfade_with_equal_power(audio_library, li
     assert page.evaluate(f"{PLAYER}.current().track.id") == second.pk
 
 
+def wait_playing(page, after: float, asked: list[str]) -> None:
+    """Wait until the element plays past `after` seconds; else fail saying what it and the stream did."""
+    try:
+        page.wait_for_function(f"!{PLAYER}.audio.paused && {PLAYER}.audio.currentTime > {after}")
+    except PlaywrightTimeoutError:
+        element = page.evaluate(f"""() => {{ const a = {PLAYER}.audio; return {{src: a.src,
+            paused: a.paused, ready: a.readyState, time: a.currentTime, error: a.error && a.error.code,
+            net: a.networkState}}; }}""")
+        raise AssertionError(f"not playing: {element}, streams asked: {asked}") from None
+
+
 SEEK_TO_20 = "(seek) => { seek.value = 20; seek.dispatchEvent(new Event('change')); }"
 
 
@@ -320,12 +332,12 @@ def test_seeking_into_a_stream_without_range_asks_for_it_from_the_offset(
     page.route(f"**/stream/{first.pk}/**", unseekable)
     page.goto(live_server.url + audio_library.album.get_absolute_url())
     page.get_by_role("button", name="Play album Test Album").click()
-    page.wait_for_function(f"!{PLAYER}.audio.paused && {PLAYER}.audio.currentTime > 0.2")
+    wait_playing(page, 0.2, asked)
     play_id = page.evaluate(f"{PLAYER}.state().playId")
     assert page.evaluate(f"{PLAYER}.audio.seekable.end(0)") == 0  # nothing to seek into
 
     page.eval_on_selector("#player .player-seek", SEEK_TO_20)
-    page.wait_for_function(f"!{PLAYER}.audio.paused && {PLAYER}.audio.currentTime > 0.5")
+    wait_playing(page, 0.5, asked)
     assert asked[-1].endswith("&offset=20.000")
     assert page.inner_text("#player .player-elapsed") in {"0:20", "0:21", "0:22"}
     assert page.evaluate(f"{PLAYER}.state().playId") == play_id  # the same play, sought
