@@ -52,38 +52,51 @@ def cut_tone(folder: Path) -> list[Path]:
     return paths
 
 
-# Taps the player's output: the RMS of every 64 samples of the left channel, with its context time.
+# Taps the player's output: the RMS of every 64 samples of the left channel, at its context time, and
+# the context time of each track's end (the player's "streamapp:ended": at a join, as it starts the next).
 TAP = """() => {
   const graph = window.streamapp.playback.graph();
   const context = graph.context;
   const tap = context.createScriptProcessor(1024, 2, 2);
   window.__levels = [];
+  window.__joins = [];
+  document.addEventListener("streamapp:ended", () =>
+    window.__joins.push([context.currentTime, window.streamappPlayer.index()]));
   tap.onaudioprocess = (event) => {
     const samples = event.inputBuffer.getChannelData(0);
     for (let at = 0; at < samples.length; at += 64) {
       let sum = 0;
       for (let i = at; i < at + 64; i++) sum += samples[i] * samples[i];
-      window.__levels.push(Math.sqrt(sum / 64));
+      window.__levels.push([event.playbackTime + at / context.sampleRate, Math.sqrt(sum / 64)]);
     }
   };
   graph.output.connect(tap);
   tap.connect(context.destination);
-  window.__tapRate = context.sampleRate;
 }"""
+MEAN_LEVEL = "window.__levels.slice(-100).reduce((sum, [, level]) => sum + level, 0) / 100"
+SILENT = 0.01  # RMS; the tone is at about 0.09
+JOIN_WINDOW_S = 0.6  # the output is looked at this long around each join (the tap's own latency is ~50 ms)
 
 
-def longest_silence_ms(levels: list[float], rate: float, threshold: float = 0.01) -> tuple[float, float]:
-    """The longest run of silent 64-sample blocks between the first and the last sound, and how long
-    the sound lasted, in milliseconds."""
-    sounding = [i for i, level in enumerate(levels) if level >= threshold]
-    assert sounding, "no sound reached the output"
-    first, last = sounding[0], sounding[-1]
-    longest = run = 0
-    for level in levels[first:last + 1]:
-        run = run + 1 if level < threshold else 0
+def longest_silence_ms(levels: list[list[float]], start: float, end: float) -> float:
+    """The longest run of silent 64-sample blocks between `start` and `end` (context seconds), in ms."""
+    longest = run = 0.0
+    previous = None
+    for at, level in levels:
+        if not start <= at <= end:
+            continue
+        block = at - previous if previous is not None else 0.0
+        run = run + block if level < SILENT else 0.0
         longest = max(longest, run)
-    block_ms = 64 / rate * 1000
-    return longest * block_ms, (last - first + 1) * block_ms
+        previous = at
+    return longest * 1000
+
+
+def sounding_ms(levels: list[list[float]]) -> float:
+    """How long the output sounded, from its first sound to its last, in ms."""
+    times = [at for at, level in levels if level >= SILENT]
+    assert times, "no sound reached the output"
+    return (times[-1] - times[0]) * 1000
 
 
 def test_the_tracks_of_an_album_join_without_a_gap(tmp_path, live_server, browser_page):
@@ -107,12 +120,16 @@ def test_the_tracks_of_an_album_join_without_a_gap(tmp_path, live_server, browse
     page.wait_for_function(f"{PLAYER}.audio.paused")  # the end of the queue
     page.wait_for_timeout(100)
     levels = page.evaluate("window.__levels")
-    rate = page.evaluate("window.__tapRate")
+    joins = [at for at, index in page.evaluate("window.__joins") if index < PIECES - 1]
     assert "quality=original" in page.evaluate(f"{PLAYER}.audio.src")
 
-    silence_ms, sound_ms = longest_silence_ms(levels, rate)
-    assert sound_ms == pytest.approx(PIECES * PIECE_SECONDS * 1000, abs=150)
-    assert silence_ms <= 20, f"{silence_ms:.1f} ms of silence at a join"
+    # The three pieces sounded (joins overlap by a few ms at most); at each join, no silence over 20 ms.
+    # (Only around the joins: on a starved machine the audio thread may drop a block anywhere.)
+    assert sounding_ms(levels) >= PIECES * PIECE_SECONDS * 1000 - 150
+    assert len(joins) == PIECES - 1
+    for at in joins:
+        silence_ms = longest_silence_ms(levels, at - JOIN_WINDOW_S, at + JOIN_WINDOW_S)
+        assert silence_ms <= 20, f"{silence_ms:.1f} ms of silence at the join at {at:.2f} s"
 
 
 # Loudness as the track API carries it (contract 6), added to the context API's answer.
@@ -174,12 +191,12 @@ def test_the_gain_goes_toward_the_target_never_past_the_true_peak(audio_library,
     # The volume slider still works on top of the gain.
     page.evaluate(TAP)
     page.wait_for_timeout(300)
-    loud = page.evaluate("window.__levels.slice(-100).reduce((a, b) => a + b, 0) / 100")
+    loud = page.evaluate(MEAN_LEVEL)
     page.keyboard.press("Escape")
     for _ in range(10):
         page.keyboard.press("ArrowDown")  # -5 % each
     page.wait_for_timeout(300)
-    quiet = page.evaluate("window.__levels.slice(-100).reduce((a, b) => a + b, 0) / 100")
+    quiet = page.evaluate(MEAN_LEVEL)
     assert page.evaluate(f"{PLAYER}.audio.volume") == pytest.approx(0.5)
     assert quiet / loud == pytest.approx(0.5, abs=0.08)
 
