@@ -6,5 +6,8 @@ from .models import User
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("Preferences", {"fields": ("time_zone",)}))
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        ("Preferences", {"fields": ("time_zone", "stream_quality", "loudness_target", "crossfade_seconds")}),
+    )
     list_display = ("username", "email", "is_staff", "is_active", "date_joined", "last_login")

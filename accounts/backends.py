@@ -16,7 +16,7 @@ from django.db import transaction
 
 from .checks import demo_credentials
 
-USER_CACHE_KEY = "accounts:user:v1:{pk}"
+USER_CACHE_KEY = "accounts:user:v2:{pk}"  # v2: the player settings
 
 
 class CachedModelBackend(ModelBackend):

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
-from .models import time_zone_choices
+from .models import CROSSFADE_MAX_SECONDS, time_zone_choices
 
 
 class SignupForm(UserCreationForm):
@@ -29,7 +29,7 @@ class SignupForm(UserCreationForm):
 
 
 class ProfileForm(forms.ModelForm):
-    """Change the email address and the time zone of the logged-in user."""
+    """Change the email address, the time zone and the web player's defaults of the logged-in user."""
 
     time_zone = forms.ChoiceField(
         choices=time_zone_choices, help_text="Your history and stats are shown in this time zone."
@@ -37,4 +37,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = get_user_model()
-        fields = ("email", "time_zone")
+        fields = ("email", "time_zone", "stream_quality", "loudness_target", "crossfade_seconds")
+        widgets = {
+            "crossfade_seconds": forms.NumberInput(attrs={"min": 0, "max": CROSSFADE_MAX_SECONDS, "step": 1}),
+        }

@@ -85,30 +85,49 @@ def first_link(page, url: str, path: str, prefix: str) -> str:
     return href
 
 
-def listener_pages(page, url: str) -> dict[str, str]:
-    """The listener's main pages by screenshot name, found from the demo's own links."""
-    return {
-        "home": "/",
-        "album": first_link(page, url, "/", "/albums/"),
-        "artist": first_link(page, url, "/", "/artists/"),
-        "search": "/search/?q=horizon",
-        "made-for-you": "/made-for-you/",
-        "playlist": first_link(page, url, "/made-for-you/", "/playlists/"),
-        "history": "/history/",
-        "stats": "/stats/",
+def listener_pages(page, url: str, only: set[str] | None = None) -> dict[str, str]:
+    """The listener's pages by screenshot name (only those in `only`, if given), from the demo's links."""
+    pages = {
+        "home": lambda: "/",
+        "album": lambda: first_link(page, url, "/", "/albums/"),
+        "artist": lambda: first_link(page, url, "/", "/artists/"),
+        "search": lambda: "/search/?q=horizon",
+        "made-for-you": lambda: "/made-for-you/",
+        "playlist": lambda: first_link(page, url, "/made-for-you/", "/playlists/"),
+        "history": lambda: "/history/",
+        "stats": lambda: "/stats/",
+        "player-settings": lambda: first_link(page, url, "/", "/albums/"),
     }
+    return {name: find() for name, find in pages.items() if not only or name in only}
 
 
-def shoot(page, url: str, path: str, target: Path, *, colors: int) -> None:
+def open_player_settings(page) -> None:
+    """Play the album, open the player's settings and "What's playing" (docs/player.md)."""
+    page.locator("main .play-big").first.click()
+    page.locator('#player[data-state="playing"]').wait_for()
+    if page.viewport_size["width"] < 760:
+        page.click("#player .player-expand")
+    page.click("#player .player-settings-button")
+    page.click("#player-settings .player-settings-info-button")
+    # The stream's format arrives from the stream-info API (wait_for_function's eval is refused by the CSP).
+    page.locator("#player-now-info dd", has_text="…").wait_for(state="detached")
+
+
+ACTIONS = {"player-settings": open_player_settings}
+
+
+def shoot(page, url: str, path: str, target: Path, *, colors: int, action=None) -> None:
     page.goto(f"{url}{path}")
     page.wait_for_load_state("networkidle")
+    if action:
+        action(page)
     page.wait_for_timeout(600)  # charts and covers settle
     page.screenshot(path=str(target))
     image = Image.open(target).convert("RGB")
     image.quantize(colors=colors, method=Image.Quantize.FASTOCTREE).save(target, optimize=True)
 
 
-def take(url: str, out: Path, *, colors: int) -> list[Path]:
+def take(url: str, out: Path, *, colors: int, only: set[str] | None = None) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     out = out.resolve()
@@ -117,6 +136,8 @@ def take(url: str, out: Path, *, colors: int) -> list[Path]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for account, password in (("demo", "demo"), ("admin", "admin")):
+            if only and account == "admin" and "staff-dashboard" not in only:
+                continue
             for label, (width, height) in WIDTHS.items():
                 viewport = {"width": width, "height": height}
                 context = browser.new_context(viewport=viewport, reduced_motion="reduce")
@@ -124,12 +145,13 @@ def take(url: str, out: Path, *, colors: int) -> list[Path]:
                 page.set_default_timeout(30_000)
                 log_in(page, url, account, password)
                 if account == "demo":
-                    pages = listener_pages(page, url)
+                    pages = listener_pages(page, url, only)
                 else:
                     pages = {"staff-dashboard": "/staff/analytics/"}
+                    pages = {name: path for name, path in pages.items() if not only or name in only}
                 for name, path in pages.items():
                     target = out / f"{name}-{label}.png"
-                    shoot(page, url, path, target, colors=colors)
+                    shoot(page, url, path, target, colors=colors, action=ACTIONS.get(name))
                     written.append(target)
                     shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
                     print(f"{shown}  {path}  {target.stat().st_size // 1024} KB")
@@ -143,6 +165,7 @@ def main() -> None:
     parser.add_argument("--url", help="a running demo (default: build one and start runserver)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--colors", type=int, default=128, help="palette size of the PNGs (2 to 256)")
+    parser.add_argument("--only", action="append", metavar="NAME", help="only this screenshot (repeatable)")
     args = parser.parse_args()
     if not os.path.exists(CHROMIUM):
         raise SystemExit("screenshots: Chromium is missing: run `make browser` (apt-get install chromium)")
@@ -150,10 +173,10 @@ def main() -> None:
         if not args.url.startswith(("http://", "https://")):
             raise SystemExit("screenshots: --url must start with http:// or https://")
         wait_until_up(args.url.rstrip("/"))
-        written = take(args.url.rstrip("/"), args.out, colors=args.colors)
+        written = take(args.url.rstrip("/"), args.out, colors=args.colors, only=set(args.only or ()))
     else:
         with demo_server() as url:
-            written = take(url, args.out, colors=args.colors)
+            written = take(url, args.out, colors=args.colors, only=set(args.only or ()))
     total = sum(path.stat().st_size for path in written)
     print(f"{len(written)} screenshots, {total // 1024} KB in all, in {args.out}")
 

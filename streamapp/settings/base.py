@@ -115,6 +115,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # {{ player_settings }}: the web player's settings menu and the account's defaults.
+                "accounts.context_processors.player_settings",
             ],
             # The project's UI library ({% load ui %}): tags every app's templates share (streamapp/ui/).
             "libraries": {"ui": "streamapp.ui.tags"},

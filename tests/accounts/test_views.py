@@ -117,7 +117,13 @@ def test_profile_shows_the_account(user_client, user):
 
 
 def test_profile_saves_the_time_zone(user_client, user):
-    data = {"email": "me@example.org", "time_zone": "America/New_York"}
+    data = {
+        "email": "me@example.org",
+        "time_zone": "America/New_York",
+        "stream_quality": "auto",
+        "loudness_target": "normal",
+        "crossfade_seconds": "0",
+    }
     response = user_client.post("/accounts/profile/", data)
     assertRedirects(response, "/accounts/profile/", fetch_redirect_response=False)
     user.refresh_from_db()
@@ -127,7 +133,11 @@ def test_profile_saves_the_time_zone(user_client, user):
 
 
 def test_profile_refuses_an_unknown_time_zone(user_client, user):
-    response = user_client.post("/accounts/profile/", {"email": "", "time_zone": "Mars/Olympus"})
+    response = user_client.post(
+        "/accounts/profile/",
+        {"email": "", "time_zone": "Mars/Olympus", "stream_quality": "auto", "loudness_target": "normal",
+         "crossfade_seconds": "0"},
+    )
     assert response.status_code == 200
     assertContains(response, "Select a valid choice. Mars/Olympus is not one of the available choices.")
     user.refresh_from_db()

@@ -1,23 +1,28 @@
-/* streamapp player: one <audio> element in #player (never swapped by navigation), the play queue saved
-   on the server, play reports for listens and streaming analytics, play and like buttons, the player
+/* streamapp player: two <audio> elements in #player (never swapped by navigation; one plays, the other
+   prepares the next track so albums join without a gap, or crossfades), the play queue saved on the server, play reports for listens and streaming analytics, play and like buttons, the player
    bar's controls, keyboard shortcuts and the Media Session (lock screen, media keys).
 
    Every page part is reached by event delegation on document, so buttons brought in by htmx swaps work
    without re-binding; what shows the playing track is refreshed after each swap (htmx:afterSettle).
    The queue panel (queue.js) and the "…" menus (menus.js) use what this file shares on
-   window.streamapp, and hear of every change through the "streamapp:player" event. */
+   window.streamapp, and hear of every change through the "streamapp:player" event. The stream URL, the
+   loudness gain and the Web Audio graph come from playback.js (window.streamapp.playback). */
 (function () {
   "use strict";
 
   var player = document.getElementById("player");
-  var audio = player && player.querySelector(".player-audio");
-  if (!player || !audio) return;
+  var audios = player ? Array.prototype.slice.call(player.querySelectorAll(".player-audio")) : [];
+  var sound = window.streamapp && window.streamapp.playback;
+  if (!player || !audios.length || !sound) return;
+  var audio = audios[0];          // the element that plays the current track
+  var spare = audios[1] || null;  // the other one: prepares the next track (none: no gapless)
 
   var API = {
     state: "/api/v1/player/state/",
     plays: "/api/v1/player/plays/",
     context: "/api/v1/player/context/",
-    likes: "/api/v1/likes/"
+    likes: "/api/v1/likes/",
+    streamInfo: "/api/v1/tracks/0/stream-info/"
   };
   var SAVE_DEBOUNCE_MS = 800;
   var POSITION_SAVE_MS = 10000;
@@ -26,6 +31,9 @@
   var SEEK_STEP_S = 10;
   var VOLUME_STEP = 0.05;
   var MAX_CONTEXT_IDS = 500;
+  var PREPARE_AHEAD_S = 30;     // the next track loads this long before the current one ends
+  var JOIN_SCHEDULE_S = 1.5;    // the join is timed once the end is this close
+  var JOIN_EARLY_MS = 25;       // the next element starts this much before the predicted end (its start-up)
   var NARROW = window.matchMedia("(max-width: 760px)");
 
   /* ================================================================== utilities */
@@ -169,9 +177,14 @@
   };
 
   var nextKey = 1;
-  /* An entry of the queue: the same track may be queued twice, so entries have their own key. */
-  function entry(track, context) {
-    return { key: nextKey++, track: track, context: context || { type: "", id: "" } };
+  /* An entry of the queue: the same track may be queued twice, so entries have their own key. `order` is
+     the track's place in its album when the album was queued whole (gapless and album gain), else null. */
+  function entry(track, context, order) {
+    return { key: nextKey++, track: track, context: context || { type: "", id: "" }, order: order === undefined ? null : order };
+  }
+
+  function albumEntries(tracks, ctx) {
+    return tracks.map(function (track, i) { return entry(track, ctx, ctx.type === "album" ? i : null); });
   }
 
   var queue = [];
@@ -189,6 +202,7 @@
   var pendingSeek = null;
   var likedTracks = {};        // track id -> liked, as far as this page knows
   var consecutiveErrors = 0;
+  var reloading = false;       // the stream is asked for again from an offset: its waiting is no stall
 
   function current() { return queue[index] || null; }
 
@@ -200,7 +214,9 @@
       id: uuid4(), item: item, startedAt: new Date().toISOString(), playedMs: 0,
       lastPos: null, lastWall: 0, requestedAt: null, started: false, ttfa: null,
       stallCount: 0, stallMs: 0, stallStart: null, errorCount: 0, error: "",
-      reportedMs: 0, done: false
+      reportedMs: 0, done: false,
+      // What the element holding the track asked the server for (contract: never "automatic").
+      quality: audio.getAttribute("data-quality") || "original", format: audio.getAttribute("data-format") || sound.format
     };
   }
 
@@ -212,13 +228,15 @@
       track_id: p.item.track.id,
       event: event,
       played_ms: Math.round(p.playedMs),
-      position_ms: Math.round((audio.currentTime || 0) * 1000),
+      position_ms: Math.round(position() * 1000),
       started_at: p.startedAt,
       context_type: p.item.context.type || "",
       context_id: String(p.item.context.id || "").slice(0, 64),
       stall_count: p.stallCount,
       stall_ms: Math.round(p.stallMs + (p.stallStart ? performance.now() - p.stallStart : 0)),
-      error_count: p.errorCount
+      error_count: p.errorCount,
+      quality: p.quality,
+      format: p.format
     };
     if (p.ttfa !== null) body.time_to_first_audio_ms = Math.min(Math.round(p.ttfa), 600000);
     if (p.error) body.error = p.error.slice(0, 255);
@@ -231,14 +249,14 @@
   function countPlayed() {
     if (!play || play.done || !play.started) return;
     var now = performance.now();
-    var position = audio.currentTime;
+    var at = position();
     if (play.lastPos !== null && !audio.seeking) {
-      var delta = position - play.lastPos;
+      var delta = at - play.lastPos;
       var wall = (now - play.lastWall) / 1000;
       var allowed = wall * Math.max(audio.playbackRate, 1) + 1;
       if (delta > 0 && delta <= allowed) play.playedMs += delta * 1000;
     }
-    play.lastPos = position;
+    play.lastPos = at;
     play.lastWall = now;
   }
 
@@ -259,7 +277,7 @@
 
   function positionMs() {
     if (pendingSeek !== null) return Math.round(pendingSeek * 1000);
-    return Math.round((audio.currentTime || 0) * 1000);
+    return Math.round(position() * 1000);
   }
 
   function stateBody() {
@@ -309,7 +327,7 @@
     var playingItem = current();
     var wasPlaying = !audio.paused;
     var stateContext = { type: state.context_type || "", id: state.context_id || "" };
-    queue = (state.tracks || []).map(function (track) { return entry(track, stateContext); });
+    queue = albumEntries(state.tracks || [], stateContext);
     context = stateContext;
     shuffle = Boolean(state.shuffle);
     repeat = state.repeat || "off";
@@ -351,7 +369,7 @@
       version = state.version;
       if (!state.tracks || !state.tracks.length) { render(); return; }
       var stateContext = { type: state.context_type || "", id: state.context_id || "" };
-      queue = state.tracks.map(function (track) { return entry(track, stateContext); });
+      queue = albumEntries(state.tracks, stateContext);
       context = stateContext;
       shuffle = Boolean(state.shuffle);
       repeat = state.repeat || "off";
@@ -365,10 +383,62 @@
   /* ================================================================== loading and playing */
   function unload() {
     finishPlay("skip");
+    stopOutgoing();
+    forgetPrepared();
     audio.removeAttribute("src");
     audio.load();
     loadedKey = null;
     pendingSeek = null;
+  }
+
+  /* Point an element at an entry's stream, noting the quality and format it asks for; from `offset`
+     seconds on when given (a transcode not cached yet can't be sought into: the server starts it there). */
+  function setSource(element, item, offset) {
+    var choice = sound.stream(item.track);
+    element.setAttribute("data-quality", choice.quality);
+    element.setAttribute("data-format", choice.format);
+    if (offset > 0) {
+      element.setAttribute("data-offset", String(offset));
+      element.src = choice.url + "&offset=" + offset.toFixed(3);
+    } else {
+      element.removeAttribute("data-offset");
+      element.src = choice.url;
+    }
+    return choice.url;
+  }
+
+  /* The position in the track: the element's clock plus the offset its stream started at. */
+  function offsetOf(element) { return Number(element.getAttribute("data-offset")) || 0; }
+  function position() { return offsetOf(audio) + (audio.currentTime || 0); }
+
+  function trackDuration() {
+    var item = current();
+    if (!offsetOf(audio) && isFinite(audio.duration) && audio.duration > 0) return audio.duration;
+    return item ? item.track.duration_ms / 1000 : 0;
+  }
+
+  /* Seek where the element can (a file served with Range: anywhere), else ask for the stream from there. */
+  function seekWithin(seconds) {
+    var local = seconds - offsetOf(audio);
+    var ranges = audio.seekable;
+    for (var i = 0; i < ranges.length; i++) {
+      if (local >= 0 && local >= ranges.start(i) && local <= ranges.end(i)) { audio.currentTime = local; return; }
+    }
+    var item = current();
+    if (!item) return;
+    var playing = !audio.paused;
+    if (play) { countPlayed(); play.lastPos = null; }
+    window.clearTimeout(joinTimer);
+    joinTimer = null;
+    reloading = true;
+    setSource(audio, item, seconds);
+    if (playing) startPlayback();
+    renderProgress();
+    if (play && play.started && !play.done) report("seek");
+  }
+
+  function rewind() {
+    if (offsetOf(audio)) seekWithin(0); else audio.currentTime = 0;
   }
 
   function load(i, options) {
@@ -379,12 +449,150 @@
     index = i;
     loadedKey = item.key;
     pendingSeek = options.at > 0 ? options.at : null;
+    stopOutgoing();
+    var choice = sound.stream(item.track);
+    if (spare && prepared && prepared.key === item.key && prepared.url === choice.url && !pendingSeek && !spare.error) {
+      swapElements();  // the next track is ready in the other element: start it from there
+      prepared = null;
+    } else {
+      setSource(audio, item);
+    }
+    applyGain(audio, i);
     play = newPlay(item);
-    audio.src = item.track.stream_url;
     updateMediaSession();
     fetchLiked(item.track.id);
     render();
     if (options.autoplay) startPlayback();
+  }
+
+  /* ================================================================== gapless, crossfade, gain */
+  var prepared = null;    // {key, url}: the entry the spare element holds, ready to start
+  var outgoing = null;    // the element still sounding after a join (its last milliseconds, or a crossfade)
+  var joinTimer = null;
+
+  function swapElements() {
+    var old = audio;
+    audio = spare;
+    spare = old;
+    old.pause();  // the old element's events are ignored from now on (onAudio)
+  }
+
+  function forgetPrepared() {
+    window.clearTimeout(joinTimer);
+    joinTimer = null;
+    prepared = null;
+  }
+
+  function stopOutgoing() {
+    if (!outgoing) return;
+    var element = outgoing;
+    outgoing = null;
+    element.pause();
+  }
+
+  /* Two entries of one album queued whole, the second right after the first in the album's order. */
+  function follows(first, second) {
+    return Boolean(first && second && first.order !== null && second.order === first.order + 1 &&
+      first.context.type === "album" && second.context.type === "album" &&
+      String(first.context.id) === String(second.context.id) && first.track.album_id === second.track.album_id);
+  }
+
+  function albumInOrder(i) {
+    return follows(queue[i - 1], queue[i]) || follows(queue[i], queue[i + 1]);
+  }
+
+  function gainFor(i) {
+    return sound.gainDb(queue[i] && queue[i].track, albumInOrder(i));
+  }
+
+  function applyGain(element, i) {
+    sound.setGain(element, sound.linear(gainFor(i)));
+  }
+
+  /* Seconds of crossfade from one entry to the next: none inside an album played in order. */
+  function crossfadeBetween(first, second) {
+    if (follows(first, second)) return 0;
+    var seconds = sound.crossfadeSeconds();
+    var shortest = Math.min(first.track.duration_ms, second.track.duration_ms) / 1000;
+    return Math.min(seconds, shortest / 2);
+  }
+
+  function upcoming() {
+    if (repeat === "one") return null;
+    var target = nextIndex();
+    return target >= 0 && target !== index ? queue[target] : null;
+  }
+
+  function remainingSeconds() {
+    var duration = trackDuration();
+    if (!duration) return Infinity;
+    return (duration - position()) / (audio.playbackRate || 1);
+  }
+
+  /* Load the next entry in the spare element, once the current one is near its end. */
+  function prepareNext() {
+    if (!spare || outgoing === spare || audio.paused) return;
+    var item = upcoming();
+    if (!item || remainingSeconds() > PREPARE_AHEAD_S) return;
+    var url = sound.stream(item.track).url;
+    if (prepared && prepared.key === item.key && prepared.url === url) return;
+    window.clearTimeout(joinTimer);
+    joinTimer = null;
+    prepared = { key: item.key, url: url };
+    spare.preload = "auto";
+    setSource(spare, item);
+    spare.load();
+  }
+
+  /* Time the start of the prepared element: at the predicted end (gapless), or `fade` seconds before. */
+  function scheduleJoin() {
+    if (joinTimer !== null || !prepared || audio.paused || audio.seeking) return;
+    var item = upcoming();
+    if (!item || item.key !== prepared.key) return;
+    var wait = remainingSeconds() - crossfadeBetween(current(), item);
+    if (wait > JOIN_SCHEDULE_S) return;
+    joinTimer = window.setTimeout(join, Math.max(wait * 1000 - JOIN_EARLY_MS, 0));
+  }
+
+  function join() {
+    joinTimer = null;
+    var item = upcoming();
+    if (!item || !prepared || prepared.key !== item.key || audio.paused) return;
+    var fade = crossfadeBetween(current(), item);
+    countPlayed();
+    var tail = remainingSeconds() * (audio.playbackRate || 1);
+    if (play && play.started && tail > 0 && tail < fade + 2) play.playedMs += tail * 1000;
+    finishPlay("end");
+    announceEnded();
+    switchTo(nextIndex(), fade);
+  }
+
+  /* Make the prepared element the playing one; the old one plays out its end (or fades out). */
+  function switchTo(target, fade) {
+    var item = queue[target];
+    var old = audio;
+    audio = spare;
+    spare = old;
+    prepared = null;
+    if (audio.error) {  // the prepared stream failed: load it again, so the error shows like any other
+      spare.pause();
+      load(target, { autoplay: true });
+      scheduleSave();
+      return;
+    }
+    stopOutgoing();
+    outgoing = old.ended ? null : old;
+    index = target;
+    loadedKey = item.key;
+    pendingSeek = null;
+    var gain = sound.linear(gainFor(target));
+    if (fade > 0) sound.crossfade(old, audio, fade, gain); else sound.setGain(audio, gain);
+    play = newPlay(item);
+    updateMediaSession();
+    fetchLiked(item.track.id);
+    startPlayback();
+    render();
+    scheduleSave();
   }
 
   function startPlayback() {
@@ -429,7 +637,7 @@
 
   function previous() {
     if (!queue.length) return;
-    if (audio.currentTime > RESTART_THRESHOLD_S || (index === 0 && repeat !== "all")) {
+    if (position() > RESTART_THRESHOLD_S || (index === 0 && repeat !== "all")) {
       seekTo(0);
       if (audio.paused) startPlayback();
       return;
@@ -440,41 +648,50 @@
   function stopAtEnd() {
     finishPlay("end");
     audio.pause();
-    audio.currentTime = 0;
+    rewind();
     play = newPlay(current());
     render();
     scheduleSave(0);
   }
 
+  /* The current entry played to its end: radio.js counts it as played, not skipped. */
+  function announceEnded() {
+    var item = current();
+    if (item) document.dispatchEvent(new CustomEvent("streamapp:ended", { detail: { key: item.key } }));
+  }
+
   function onEnded() {
+    window.clearTimeout(joinTimer);
+    joinTimer = null;
+    announceEnded();
     countPlayed();
-    if (play && play.lastPos !== null && isFinite(audio.duration)) {
-      var tail = audio.duration - play.lastPos;
+    if (play && play.lastPos !== null && trackDuration()) {
+      var tail = trackDuration() - play.lastPos;
       if (tail > 0 && tail < 2) play.playedMs += tail * 1000;
     }
     finishPlay("end");
     if (repeat === "one") {
       play = newPlay(current());
-      audio.currentTime = 0;
+      rewind();
       startPlayback();
       return;
     }
     var target = nextIndex();
     if (target < 0) { stopAtEnd(); return; }
-    load(target, { autoplay: true });
+    if (spare && prepared && prepared.key === queue[target].key) switchTo(target, 0);
+    else load(target, { autoplay: true });
     scheduleSave();
   }
 
   function seekTo(seconds) {
     var item = current();
     if (!item) return;
-    var duration = isFinite(audio.duration) ? audio.duration : item.track.duration_ms / 1000;
-    seconds = Math.max(0, Math.min(seconds, Math.max(duration - 0.25, 0)));
+    seconds = Math.max(0, Math.min(seconds, Math.max(trackDuration() - 0.25, 0)));
     if (audio.readyState === 0) {
       pendingSeek = seconds;
       renderProgress();
     } else {
-      audio.currentTime = seconds;
+      seekWithin(seconds);
     }
     scheduleSave(1500);
   }
@@ -483,7 +700,7 @@
   function startContext(tracks, ctx, startAt, options) {
     if (!tracks.length) { toast("Nothing here can be played right now."); return; }
     userActed = true;
-    var items = tracks.map(function (track) { return entry(track, ctx); });
+    var items = albumEntries(tracks, ctx);
     var start = Math.min(Math.max(startAt || 0, 0), items.length - 1);
     context = { type: ctx.type || "", id: ctx.id || "" };
     queuedUntil = -1;
@@ -603,15 +820,14 @@
 
   function setVolume(value, save) {
     volume = Math.min(Math.max(value, 0), 1);
-    audio.volume = volume;
-    audio.muted = muted;
+    audios.forEach(function (element) { element.volume = volume; element.muted = muted; });
     renderVolume();
     if (save !== false) scheduleSave();
   }
 
   function setMuted(on) {
     muted = on;
-    audio.muted = on;
+    audios.forEach(function (element) { element.muted = on; });
     localStorage.setItem("streamapp.muted", on ? "1" : "0");
     renderVolume();
   }
@@ -840,18 +1056,17 @@
   var dragging = false;  // the seek slider is held: show where it would go, seek on release
 
   function renderProgress() {
-    var item = current();
-    var duration = isFinite(audio.duration) && audio.duration > 0 ? audio.duration : item ? item.track.duration_ms / 1000 : 0;
-    var position = pendingSeek !== null ? pendingSeek : audio.currentTime || 0;
-    if (dragging) position = Number(els.seek.value);
+    var duration = trackDuration();
+    var at = pendingSeek !== null ? pendingSeek : position();
+    if (dragging) at = Number(els.seek.value);
     els.seek.max = String(Math.max(Math.floor(duration), 0));
-    if (!dragging) els.seek.value = String(Math.floor(position));
-    var percent = duration ? Math.min(position / duration * 100, 100) : 0;
+    if (!dragging) els.seek.value = String(Math.floor(at));
+    var percent = duration ? Math.min(at / duration * 100, 100) : 0;
     els.seek.style.setProperty("--fill", percent + "%");
     els.miniProgress.style.width = percent + "%";
-    els.elapsed.textContent = formatTime(position);
+    els.elapsed.textContent = formatTime(at);
     els.duration.textContent = formatTime(duration);
-    els.seek.setAttribute("aria-valuetext", formatTime(position) + " of " + formatTime(duration));
+    els.seek.setAttribute("aria-valuetext", formatTime(at) + " of " + formatTime(duration));
   }
 
   function renderVolume() {
@@ -953,7 +1168,7 @@
       event.preventDefault();
       userActed = true;
       if (event.shiftKey) { if (key === "ArrowLeft") previous(); else next(); }
-      else seekTo((pendingSeek !== null ? pendingSeek : audio.currentTime) + (key === "ArrowLeft" ? -SEEK_STEP_S : SEEK_STEP_S));
+      else seekTo((pendingSeek !== null ? pendingSeek : position()) + (key === "ArrowLeft" ? -SEEK_STEP_S : SEEK_STEP_S));
     } else if ((key === "ArrowUp" || key === "ArrowDown") && !event.shiftKey) {
       if (!current()) return;
       event.preventDefault();
@@ -981,11 +1196,11 @@
     if (!("mediaSession" in navigator) || !navigator.mediaSession.setPositionState) return;
     if (!force && performance.now() - lastPositionState < 1000) return;
     lastPositionState = performance.now();
-    var duration = audio.duration;
+    var duration = trackDuration();
     if (!isFinite(duration) || duration <= 0) return;
     try {
       navigator.mediaSession.setPositionState({
-        duration: duration, playbackRate: audio.playbackRate || 1, position: Math.min(audio.currentTime, duration)
+        duration: duration, playbackRate: audio.playbackRate || 1, position: Math.min(position(), duration)
       });
     } catch (error) { /* position past the duration while loading */ }
   }
@@ -999,8 +1214,8 @@
       seekto: function (details) {
         if (details.fastSeek && "fastSeek" in audio) audio.fastSeek(details.seekTime); else seekTo(details.seekTime);
       },
-      seekbackward: function (details) { seekTo(audio.currentTime - (details.seekOffset || SEEK_STEP_S)); },
-      seekforward: function (details) { seekTo(audio.currentTime + (details.seekOffset || SEEK_STEP_S)); },
+      seekbackward: function (details) { seekTo(position() - (details.seekOffset || SEEK_STEP_S)); },
+      seekforward: function (details) { seekTo(position() + (details.seekOffset || SEEK_STEP_S)); },
       stop: function () { audio.pause(); }
     };
     Object.keys(handlers).forEach(function (action) {
@@ -1011,22 +1226,43 @@
   /* ================================================================== audio events */
   var progressTimer = null;
 
-  audio.addEventListener("loadedmetadata", function () {
+  /* Listen on both elements; only the one playing the current track is heard. */
+  function onAudio(name, handler) {
+    audios.forEach(function (element) {
+      element.addEventListener(name, function (event) { if (element === audio) handler(event); });
+    });
+  }
+
+  // The element that played the previous track is done once it ends (or is paused).
+  audios.forEach(function (element) {
+    function done() { if (element === outgoing) outgoing = null; }
+    element.addEventListener("ended", done);
+    element.addEventListener("pause", done);
+  });
+
+  // Web Audio (the loudness gain, crossfades) starts on the listener's first gesture, as browsers ask.
+  function startSound() { sound.start(audios); }
+  ["pointerdown", "keydown", "touchend"].forEach(function (name) {
+    document.addEventListener(name, startSound, { capture: true, passive: true });
+  });
+
+  onAudio("loadedmetadata", function () {
     if (pendingSeek !== null) {
-      var seconds = Math.min(pendingSeek, Math.max(audio.duration - 0.25, 0));
+      var seconds = Math.min(pendingSeek, Math.max(trackDuration() - 0.25, 0));
       pendingSeek = null;
-      if (seconds > 0) audio.currentTime = seconds;
+      if (seconds > 0) seekWithin(seconds);
     }
     renderProgress();
     updatePositionState(true);
   });
 
-  audio.addEventListener("playing", function () {
+  onAudio("playing", function () {
     consecutiveErrors = 0;
     if (!play || play.done) play = newPlay(current());
     if (play.stallStart) { play.stallMs += performance.now() - play.stallStart; play.stallStart = null; }
-    play.lastPos = audio.currentTime;
+    play.lastPos = position();
     play.lastWall = performance.now();
+    reloading = false;
     if (!play.started) {
       play.started = true;
       play.startedAt = new Date().toISOString();
@@ -1044,8 +1280,11 @@
     render();
   });
 
-  audio.addEventListener("pause", function () {
+  onAudio("pause", function () {
     window.clearInterval(progressTimer);
+    window.clearTimeout(joinTimer);
+    joinTimer = null;
+    stopOutgoing();
     if ("mediaSession" in navigator) navigator.mediaSession.playbackState = "paused";
     if (play && !play.done && play.started && !audio.ended) {
       countPlayed();
@@ -1056,20 +1295,27 @@
     render();
   });
 
-  audio.addEventListener("timeupdate", function () {
+  onAudio("timeupdate", function () {
     if (!audio.paused) countPlayed();
     if (play && !play.done && play.started && play.playedMs - play.reportedMs >= PROGRESS_REPORT_MS) report("progress");
+    if (!audio.paused) {
+      sound.noteSmooth();
+      prepareNext();
+      scheduleJoin();
+    }
     renderProgress();
     updatePositionState(false);
   });
 
-  audio.addEventListener("seeking", function () {
+  onAudio("seeking", function () {
+    window.clearTimeout(joinTimer);
+    joinTimer = null;
     if (play) { countPlayed(); play.lastPos = null; }
   });
 
   var seekReportTimer = null;
-  audio.addEventListener("seeked", function () {
-    if (play) { play.lastPos = audio.currentTime; play.lastWall = performance.now(); }
+  onAudio("seeked", function () {
+    if (play) { play.lastPos = position(); play.lastWall = performance.now(); }
     renderProgress();
     updatePositionState(true);
     if (play && play.started && !play.done) {
@@ -1080,20 +1326,21 @@
   });
 
   function stallStarted() {
-    if (!play || !play.started || play.done || play.stallStart || audio.paused) return;
+    if (reloading || !play || !play.started || play.done || play.stallStart || audio.paused) return;
     play.stallCount += 1;
     play.stallStart = performance.now();
+    sound.noteStall();
   }
-  audio.addEventListener("waiting", stallStarted);
-  audio.addEventListener("stalled", function () { if (audio.readyState < 3) stallStarted(); });
-  audio.addEventListener("canplay", function () {
+  onAudio("waiting", stallStarted);
+  onAudio("stalled", function () { if (audio.readyState < 3) stallStarted(); });
+  onAudio("canplay", function () {
     if (play && play.stallStart) { play.stallMs += performance.now() - play.stallStart; play.stallStart = null; }
   });
 
-  audio.addEventListener("ended", onEnded);
-  audio.addEventListener("ratechange", function () { updatePositionState(true); });
+  onAudio("ended", onEnded);
+  onAudio("ratechange", function () { updatePositionState(true); });
 
-  audio.addEventListener("error", function () {
+  onAudio("error", function () {
     var item = current();
     if (!item || !audio.getAttribute("src")) return;
     var codes = { 1: "MEDIA_ERR_ABORTED", 2: "MEDIA_ERR_NETWORK", 3: "MEDIA_ERR_DECODE", 4: "MEDIA_ERR_SRC_NOT_SUPPORTED" };
@@ -1131,7 +1378,7 @@
 
   /* ================================================================== shared with queue.js, menus.js */
   kit.player = {
-    audio: audio,
+    get audio() { return audio; },  // the element playing the current track (it changes at each join)
     element: player,
     entries: function () { return queue; },
     index: function () { return index; },
@@ -1155,12 +1402,26 @@
         repeat: repeat, volume: volume, context: context, version: version,
         playedMs: play ? play.playedMs : 0, playId: play ? play.id : null };
     },
-    save: saveState
+    save: saveState,
+    // What the current track was asked for and the gain it gets (the settings popover's "What's playing").
+    nowPlaying: function () {
+      var item = current();
+      if (!item) return null;
+      return { track: item.track, quality: audio.getAttribute("data-quality") || "", format: audio.getAttribute("data-format") || "",
+        gainDb: gainFor(index), albumGain: albumInOrder(index), gainNode: sound.gainNode(audio) };
+    }
   };
+
+  // A new loudness target applies at once; a new quality from the next track (the one prepared is redone).
+  sound.onChange(function (what) {
+    if (!current()) return;
+    if (what === "loudness" || what === "all") { stopOutgoing(); applyGain(audio, index); }
+    if (what !== "loudness") { forgetPrepared(); prepareNext(); }
+    document.dispatchEvent(new CustomEvent("streamapp:player"));
+  });
   window.streamappPlayer = kit.player;
 
-  audio.volume = volume;
-  audio.muted = muted;
+  audios.forEach(function (element) { element.volume = volume; element.muted = muted; });
   renderVolume();
   render();
   markLibraryLinks();

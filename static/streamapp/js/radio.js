@@ -48,10 +48,8 @@
 
   function resetFeedback() { feedback = { skipped: [], played: [] }; }
 
-  P.audio.addEventListener("ended", function () {
-    var item = P.current();
-    if (item) endedKey = item.key;
-  });
+  // A track played to its end (also when the next one joined it without a gap, before "ended").
+  document.addEventListener("streamapp:ended", function (event) { endedKey = event.detail.key; });
 
   function isRadio(ctx) { return ctx && ctx.type === "radio" && ctx.id; }
 
