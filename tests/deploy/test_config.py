@@ -27,7 +27,8 @@ def seconds(value: str) -> int:
 
 @pytest.fixture
 def gunicorn_conf(monkeypatch):
-    names = ("WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "GUNICORN_THREADS", "GUNICORN_BIND", "FORWARDED_ALLOW_IPS")
+    names = ["WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "GUNICORN_THREADS", "GUNICORN_BIND"]
+    names.append("FORWARDED_ALLOW_IPS")
     for name in names:
         monkeypatch.delenv(name, raising=False)
     return runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
