@@ -97,6 +97,9 @@ def cached_file(job: Job) -> Path | None:
         stat = os.stat(final)
     except FileNotFoundError:
         return None
+    except OSError as error:
+        log.warning("transcode cache unusable: %s", error)
+        return None
     try:
         os.utime(final, ns=(time.time_ns(), stat.st_mtime_ns))
     except OSError as error:  # a read-only cache still serves what it has
@@ -194,7 +197,8 @@ class _Run:
         ready = self.budget > 0 and select.select([stdout], [], [], self.budget)[0]
         self.budget -= time.monotonic() - waited
         if not ready:
-            self.stop()
+            self.process.kill()
+            self.process.wait()
             raise TranscodeError(
                 f"ffmpeg ran out of time ({settings.STREAMAPP_TRANSCODE_TIMEOUT_SECONDS} s)", self.stderr()
             )

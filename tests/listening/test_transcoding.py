@@ -269,3 +269,31 @@ def test_the_overview_reads_the_days_and_the_cache(user_client, sources, django_
     assert (day.requests, day.cache_hits) == (2, 1)
     assert overview.hit_ratio == 0.5
     assert overview.cache_files == 1
+
+
+def test_a_run_past_the_time_limit_ends_the_stream_and_is_recorded(user_client, sources, settings, tmp_path):
+    settings.STREAMAPP_FFMPEG = real_time_ffmpeg(tmp_path)  # 2.5 s of audio takes 2.5 s
+    settings.STREAMAPP_TRANSCODE_TIMEOUT_SECONDS = 0.5
+    track = make_playable_track(sources["flac"], "flac")
+
+    response = user_client.get(f"/stream/{track.pk}/?quality=normal")
+    sent = body(response)
+
+    assert response.status_code == 200 and 0 < len(sent) < 20_000  # cut short (2.5 s: about 40 KB)
+    assert cache_files(settings) == []
+    assert TranscodeFailure.objects.get().message.startswith("ffmpeg ran out of time")
+    assert TranscodeDay.objects.get().errors == 1
+    assert zombie_children() == []
+
+
+def test_without_a_usable_cache_the_transcode_still_streams(user_client, sources, settings, tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    settings.STREAMAPP_TRANSCODE_CACHE_DIR = tmp_path / "a-file" / "transcodes"
+    track = make_playable_track(sources["mp3"], "mp3")
+
+    response = user_client.get(f"/stream/{track.pk}/?quality=low&format=aac")
+
+    assert response.status_code == 200
+    output = tmp_path / "out.aac"
+    output.write_bytes(body(response))
+    assert probe(output)["codec"] == "aac"
