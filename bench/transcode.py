@@ -16,7 +16,11 @@ token; every answer must be a 200 with X-Stream-Transcoded: 1.
    quality=normal): time to first byte of the body, p50 / p95 (target <= 300 ms p95).
 2. Cached: --cached requests one after another for transcodes now in the cache: p50 / p95 (target
    <= 20 ms p95). Without nginx in front, Django sends the cached file itself.
-3. Concurrent: for each count in --streams, the cache emptied first, that many clients start at once,
+0. ffmpeg alone: --cold runs of the same ffmpeg command on the same files, without the server: the time
+   to its first byte is the floor of a cold transcode's (starting the process and its 200-odd shared
+   libraries is most of it).
+3. Concurrent: for each count in --streams, the cache emptied first, that many clients start one after
+   another over --ramp seconds (all of them streaming at once: a 30 s track lasts well beyond the ramp),
    each on a different track at quality=normal (MP3, 128 kbps), and read as fast as they can. A stream
    is delivered at real time when its first byte came within --max-start seconds and, from then on,
    the audio received was never behind the time elapsed (a player starting at the first byte would
@@ -41,8 +45,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Run as a script, sys.path[0] is bench/: put the checkout first so that `bench` and the apps import.
-sys.path[0] = str(ROOT)
+# Run as a script, sys.path[0] is bench/: put the checkout there so that `bench` and the apps import.
+if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
+    sys.path[0] = str(ROOT)
 
 from bench import support  # noqa: E402  (after the path fix above)
 
@@ -65,6 +70,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--streams", default="10,25,50,75,100", help="concurrent stream counts tried (default %(default)s)"
     )
     parser.add_argument("--max-start", type=float, default=2.0, help="the latest first byte, in seconds")
+    parser.add_argument(
+        "--ramp", type=float, default=5.0, help="the concurrent clients start within this many seconds"
+    )
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=32, help="threads per gunicorn worker (default 32)")
     args = parser.parse_args(argv)
@@ -236,6 +244,25 @@ def ttfb_run(port: int, token: str, paths: list[str], label: str, target: float)
     return times
 
 
+def ffmpeg_alone(paths: list[Path]) -> None:
+    """Time ffmpeg's first byte for the command the server runs, without the server."""
+    from listening import transcoder
+    from listening.transcoding import OUTPUT_FORMATS
+
+    times = []
+    for path in paths:
+        job = transcoder.Job(source=path, checksum="0" * 64, output=OUTPUT_FORMATS["mp3"], kbps=NORMAL_KBPS)
+        started = time.perf_counter()
+        process = subprocess.Popen(transcoder.command(job), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        os.read(process.stdout.fileno(), 65536)
+        times.append((time.perf_counter() - started) * 1000)
+        process.kill()
+        process.wait()
+        process.stdout.close()
+    print(f"ffmpeg   TTFB p50 {statistics.median(times):6.1f} ms  p95 {percentile(times, 0.95):6.1f} ms  "
+          f"({len(times)} runs, no server: the floor of a cold transcode)", flush=True)
+
+
 def concurrent_run(port: int, token: str, ids: list[int], count: int, args: argparse.Namespace) -> bool:
     cache = Path(os.environ["STREAMAPP_TRANSCODE_CACHE_DIR"])
     shutil.rmtree(cache, ignore_errors=True)
@@ -244,6 +271,7 @@ def concurrent_run(port: int, token: str, ids: list[int], count: int, args: argp
 
     def client(index: int) -> None:
         barrier.wait()
+        time.sleep(index * args.ramp / count)  # listeners press play one after another, not all at once
         results[index] = fetch(port, f"/stream/{ids[index]}/?quality=normal", token)
 
     threads = [threading.Thread(target=client, args=(index,)) for index in range(count)]
@@ -301,6 +329,7 @@ def main() -> None:
             flush=True,
         )
         fetch(port, f"/stream/{ids[-1]}/?quality=low", token)  # the workers' first request, untimed
+        ffmpeg_alone(sorted((folder / "music").rglob("*.flac"))[-args.cold :])
         cold = [f"/stream/{track}/?quality=normal" for track in ids[: args.cold]]
         ttfb_run(port, token, cold, "cold", TARGET_COLD_P95_MS)
         cached = [cold[index % len(cold)] for index in range(args.cached)]
