@@ -19,8 +19,9 @@ token; every answer must be a 200 with X-Stream-Transcoded: 1.
 0. ffmpeg alone: --cold runs of the same ffmpeg command on the same files, without the server: the time
    to its first byte is the floor of a cold transcode's (starting the process and its 200-odd shared
    libraries is most of it).
-3. Concurrent: for each count in --streams, the cache emptied first, that many clients start one after
-   another over --ramp seconds (all of them streaming at once: a 30 s track lasts well beyond the ramp),
+3. Concurrent: for each count in --streams, the cache emptied first, that many listeners press play
+   one after another, evenly over --ramp seconds (by default one track's length: as listeners do, each
+   at its own moment; once the ramp is over, that many listeners are in the middle of their track),
    each on a different track at quality=normal (MP3, 128 kbps), and read as fast as they can. A stream
    is delivered at real time when its first byte came within --max-start seconds and, from then on,
    the audio received was never behind the time elapsed (a player starting at the first byte would
@@ -71,11 +72,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--max-start", type=float, default=2.0, help="the latest first byte, in seconds")
     parser.add_argument(
-        "--ramp", type=float, default=5.0, help="the concurrent clients start within this many seconds"
+        "--ramp", type=float, help="the concurrent clients start within this many seconds (default --seconds)"
     )
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=32, help="threads per gunicorn worker (default 32)")
     args = parser.parse_args(argv)
+    args.ramp = args.seconds if args.ramp is None else args.ramp
     args.stream_counts = sorted({int(count) for count in args.streams.split(",") if count.strip()})
     if args.tracks < max([args.cold, *args.stream_counts]):
         parser.error("--tracks must be at least --cold and every count in --streams")

@@ -185,7 +185,11 @@ def transcode_response(request: HttpRequest, *, track, choice: StreamChoice, off
     if cached is not None:
         response = file_response(request, path=cached, content_type=choice.mime_type, etag_seed=job.key)
         if response.status_code < 400:
-            services.transcode_count(cache_hit=True, bytes_served=_answered_bytes(response, cached))
+            # Counted once the answer is sent (Django closes the response then): off the hot path.
+            counted = partial(
+                services.transcode_count, cache_hit=True, bytes_served=_answered_bytes(response, cached)
+            )
+            response._resource_closers.append(counted)
         response["X-Stream-Cached"] = "1"
         return stream_headers(response, choice)
     if not job.source.is_file():
