@@ -166,7 +166,10 @@ def _answered_bytes(response: HttpResponse, path: Path) -> int:
         return 0
     if response.has_header("Content-Length"):
         return int(response["Content-Length"])
-    return path.stat().st_size  # handed to nginx (X-Accel-Redirect): the whole file, as an estimate
+    try:
+        return path.stat().st_size  # handed to nginx (X-Accel-Redirect): the whole file, as an estimate
+    except OSError:  # evicted meanwhile
+        return 0
 
 
 def transcode_response(request: HttpRequest, *, track, choice: StreamChoice, offset: float) -> HttpResponse:
