@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
-from listening import selectors, transcoder
+from listening import selectors, services, transcoder
 from listening.models import TranscodeDay, TranscodeFailure
 from listening.transcoding import OUTPUT_FORMATS
 from tests.catalog.factories import make_audio_file, make_track
@@ -297,3 +297,19 @@ def test_without_a_usable_cache_the_transcode_still_streams(user_client, sources
     output = tmp_path / "out.aac"
     output.write_bytes(body(response))
     assert probe(output)["codec"] == "aac"
+
+
+def test_staff_see_the_failures_in_the_admin(staff_client, tmp_path):
+    broken = tmp_path / "broken.mp3"
+    broken.write_bytes(b"\xff\xfb" + os.urandom(1000))
+    audio = make_audio_file(path=str(broken), size=1002, duration_ms=2500)
+    services.transcode_failure_record(
+        audio_file=audio, track=None, stream_format="opus", bitrate_kbps=64,
+        message="ffmpeg exited with status 1", stderr="Invalid data found when processing input",
+    )
+    listing = staff_client.get("/admin/listening/transcodefailure/")
+    assert listing.status_code == 200
+    assert "broken.mp3" in listing.content.decode()
+    failure = TranscodeFailure.objects.get()
+    page = staff_client.get(f"/admin/listening/transcodefailure/{failure.pk}/change/")
+    assert "Invalid data found when processing input" in page.content.decode()
