@@ -4,7 +4,6 @@ import os
 import time
 
 import pytest
-from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
 from listening import selectors, services, transcoder
@@ -262,7 +261,6 @@ def test_the_overview_reads_the_days_and_the_cache(user_client, sources, django_
     track = make_playable_track(sources["m4a"], "m4a")
     body(user_client.get(f"/stream/{track.pk}/?quality=low"))
     body(user_client.get(f"/stream/{track.pk}/?quality=low"))
-    call_command("check")
     with django_assert_max_num_queries(1):
         overview = selectors.transcode_cache_overview(date_range=None)
     [day] = overview.days
