@@ -10,7 +10,8 @@ unless --database says otherwise); without it, a SQLite database in a temporary 
 library (`import_library`), and starts gunicorn on a free loopback port with the production settings
 and deploy/gunicorn.conf.py (--workers workers of --threads threads: a transcode holds a thread while
 ffmpeg runs, see docs/streaming.md), its transcode cache in the temporary folder. Requests send an API
-token; every answer must be a 200 with X-Stream-Transcoded: 1.
+token; every answer must be a 200 with X-Stream-Transcoded: 1. Untimed requests (Low quality, other
+tracks) warm every worker first.
 
 1. Cold: --cold requests one after another, each for a transcode not cached yet (a new track at
    quality=normal): time to first byte of the body, p50 / p95 (target <= 300 ms p95).
@@ -330,7 +331,9 @@ def main() -> None:
             f"database {url.split(':')[0]}",
             flush=True,
         )
-        fetch(port, f"/stream/{ids[-1]}/?quality=low", token)  # the workers' first request, untimed
+        # Untimed: every worker's first requests (imports, its database connection) on other keys.
+        for track in ids[-4 * args.workers :]:
+            fetch(port, f"/stream/{track}/?quality=low", token)
         ffmpeg_alone(sorted((folder / "music").rglob("*.flac"))[-args.cold :])
         cold = [f"/stream/{track}/?quality=normal" for track in ids[: args.cold]]
         ttfb_run(port, token, cold, "cold", TARGET_COLD_P95_MS)
