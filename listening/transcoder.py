@@ -205,7 +205,11 @@ class _Run:
         chunk = os.read(stdout.fileno(), READ_SIZE)
         if chunk:
             return chunk
-        returncode = self.process.wait()
+        try:
+            returncode = self.process.wait(timeout=max(self.budget, 1))
+        except subprocess.TimeoutExpired:  # its output closed, yet it runs on
+            self.process.kill()
+            returncode = self.process.wait()
         if returncode != 0:
             raise TranscodeError(f"ffmpeg exited with status {returncode}", self.stderr())
         return b""
