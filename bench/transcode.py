@@ -10,13 +10,19 @@ unless --database says otherwise); without it, a SQLite database in a temporary 
 library (`import_library`), and starts gunicorn on a free loopback port with the production settings
 and deploy/gunicorn.conf.py (--workers workers of --threads threads: a transcode holds a thread while
 ffmpeg runs, see docs/streaming.md), its transcode cache in the temporary folder. Requests send an API
-token; every answer must be a 200 with X-Stream-Transcoded: 1.
+token; every answer must be a 200 with X-Stream-Transcoded: 1. Untimed requests (Low quality, other
+tracks) warm every worker first.
 
 1. Cold: --cold requests one after another, each for a transcode not cached yet (a new track at
    quality=normal): time to first byte of the body, p50 / p95 (target <= 300 ms p95).
 2. Cached: --cached requests one after another for transcodes now in the cache: p50 / p95 (target
    <= 20 ms p95). Without nginx in front, Django sends the cached file itself.
-3. Concurrent: for each count in --streams, the cache emptied first, that many clients start at once,
+0. ffmpeg alone: --cold runs of the same ffmpeg command on the same files, without the server: the time
+   to its first byte is the floor of a cold transcode's (starting the process and its 200-odd shared
+   libraries is most of it).
+3. Concurrent: for each count in --streams, the cache emptied first, that many listeners press play
+   one after another, evenly over --ramp seconds (by default one track's length: as listeners do, each
+   at its own moment; once the ramp is over, that many listeners are in the middle of their track),
    each on a different track at quality=normal (MP3, 128 kbps), and read as fast as they can. A stream
    is delivered at real time when its first byte came within --max-start seconds and, from then on,
    the audio received was never behind the time elapsed (a player starting at the first byte would
@@ -41,8 +47,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Run as a script, sys.path[0] is bench/: put the checkout first so that `bench` and the apps import.
-sys.path[0] = str(ROOT)
+# Run as a script, sys.path[0] is bench/: put the checkout there so that `bench` and the apps import.
+if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
+    sys.path[0] = str(ROOT)
 
 from bench import support  # noqa: E402  (after the path fix above)
 
@@ -65,9 +72,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--streams", default="10,25,50,75,100", help="concurrent stream counts tried (default %(default)s)"
     )
     parser.add_argument("--max-start", type=float, default=2.0, help="the latest first byte, in seconds")
+    parser.add_argument(
+        "--ramp", type=float, help="the concurrent clients start within this many seconds (default --seconds)"
+    )
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=32, help="threads per gunicorn worker (default 32)")
     args = parser.parse_args(argv)
+    args.ramp = args.seconds if args.ramp is None else args.ramp
     args.stream_counts = sorted({int(count) for count in args.streams.split(",") if count.strip()})
     if args.tracks < max([args.cold, *args.stream_counts]):
         parser.error("--tracks must be at least --cold and every count in --streams")
@@ -236,6 +247,25 @@ def ttfb_run(port: int, token: str, paths: list[str], label: str, target: float)
     return times
 
 
+def ffmpeg_alone(paths: list[Path]) -> None:
+    """Time ffmpeg's first byte for the command the server runs, without the server."""
+    from listening import transcoder
+    from listening.transcoding import OUTPUT_FORMATS
+
+    times = []
+    for path in paths:
+        job = transcoder.Job(source=path, checksum="0" * 64, output=OUTPUT_FORMATS["mp3"], kbps=NORMAL_KBPS)
+        started = time.perf_counter()
+        process = subprocess.Popen(transcoder.command(job), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        os.read(process.stdout.fileno(), 65536)
+        times.append((time.perf_counter() - started) * 1000)
+        process.kill()
+        process.wait()
+        process.stdout.close()
+    print(f"ffmpeg   TTFB p50 {statistics.median(times):6.1f} ms  p95 {percentile(times, 0.95):6.1f} ms  "
+          f"({len(times)} runs, no server: the floor of a cold transcode)", flush=True)
+
+
 def concurrent_run(port: int, token: str, ids: list[int], count: int, args: argparse.Namespace) -> bool:
     cache = Path(os.environ["STREAMAPP_TRANSCODE_CACHE_DIR"])
     shutil.rmtree(cache, ignore_errors=True)
@@ -244,6 +274,7 @@ def concurrent_run(port: int, token: str, ids: list[int], count: int, args: argp
 
     def client(index: int) -> None:
         barrier.wait()
+        time.sleep(index * args.ramp / count)  # listeners press play one after another, not all at once
         results[index] = fetch(port, f"/stream/{ids[index]}/?quality=normal", token)
 
     threads = [threading.Thread(target=client, args=(index,)) for index in range(count)]
@@ -300,7 +331,10 @@ def main() -> None:
             f"database {url.split(':')[0]}",
             flush=True,
         )
-        fetch(port, f"/stream/{ids[-1]}/?quality=low", token)  # the workers' first request, untimed
+        # Untimed: every worker's first requests (imports, its database connection) on other keys.
+        for track in ids[-4 * args.workers :]:
+            fetch(port, f"/stream/{track}/?quality=low", token)
+        ffmpeg_alone(sorted((folder / "music").rglob("*.flac"))[-args.cold :])
         cold = [f"/stream/{track}/?quality=normal" for track in ids[: args.cold]]
         ttfb_run(port, token, cold, "cold", TARGET_COLD_P95_MS)
         cached = [cold[index % len(cold)] for index in range(args.cached)]

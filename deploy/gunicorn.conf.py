@@ -20,8 +20,13 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # busy while some of them wait on PostgreSQL or Redis.
 worker_class = "sync"
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+# A transcoded stream holds its worker while ffmpeg runs (nginx takes the bytes as fast as ffmpeg makes
+# them: a few seconds a track). Where many listeners start transcodes at once, GUNICORN_THREADS above 1
+# gives each worker that many threads (gunicorn's gthread worker): see docs/streaming.md.
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 
-# Above the web requests' PostgreSQL statement_timeout (STREAMAPP_WEB_STATEMENT_TIMEOUT_MS, 20 s):
+# Above the web requests' PostgreSQL statement_timeout (STREAMAPP_WEB_STATEMENT_TIMEOUT_MS, 20 s) and an
+# ffmpeg run's (STREAMAPP_TRANSCODE_TIMEOUT_SECONDS, 40 s):
 # a slow query is cancelled by the database and answered 503 before gunicorn kills the worker.
 # nginx's proxy_read_timeout (60 s) is above this one.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "45"))

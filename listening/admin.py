@@ -1,9 +1,10 @@
-"""Listening in the Django admin: history imports (read-only records of what each import did)."""
+"""Listening in the Django admin: history imports (read-only records of what each import did) and the
+files ffmpeg could not transcode."""
 
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
-from .models import HistoryImport
+from .models import HistoryImport, TranscodeFailure
 
 
 @admin.register(HistoryImport)
@@ -48,3 +49,22 @@ class HistoryImportAdmin(admin.ModelAdmin):
             return "-"
         items = ((error["position"], error["reason"]) for error in obj.errors)
         return format_html("<ul>{}</ul>", format_html_join("", "<li><code>{}</code>: {}</li>", items))
+
+
+@admin.register(TranscodeFailure)
+class TranscodeFailureAdmin(admin.ModelAdmin):
+    """The files ffmpeg could not transcode (the last failure of each): a record, read-only."""
+
+    list_display = ("audio_file", "track", "stream_format", "bitrate_kbps", "message", "count", "last_at")
+    list_select_related = ("audio_file", "track")
+    search_fields = ("audio_file__path", "message")
+    date_hierarchy = "last_at"
+    fields = ("audio_file", "track", "stream_format", "bitrate_kbps", "message", "stderr", "count")
+    fields += ("first_at", "last_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

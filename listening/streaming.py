@@ -166,7 +166,10 @@ def _answered_bytes(response: HttpResponse, path: Path) -> int:
         return 0
     if response.has_header("Content-Length"):
         return int(response["Content-Length"])
-    return path.stat().st_size  # handed to nginx (X-Accel-Redirect): the whole file, as an estimate
+    try:
+        return path.stat().st_size  # handed to nginx (X-Accel-Redirect): the whole file, as an estimate
+    except OSError:  # evicted meanwhile
+        return 0
 
 
 def transcode_response(request: HttpRequest, *, track, choice: StreamChoice, offset: float) -> HttpResponse:
@@ -185,7 +188,11 @@ def transcode_response(request: HttpRequest, *, track, choice: StreamChoice, off
     if cached is not None:
         response = file_response(request, path=cached, content_type=choice.mime_type, etag_seed=job.key)
         if response.status_code < 400:
-            services.transcode_count(cache_hit=True, bytes_served=_answered_bytes(response, cached))
+            # Counted once the answer is sent (Django closes the response then): off the hot path.
+            counted = partial(
+                services.transcode_count, cache_hit=True, bytes_served=_answered_bytes(response, cached)
+            )
+            response._resource_closers.append(counted)
         response["X-Stream-Cached"] = "1"
         return stream_headers(response, choice)
     if not job.source.is_file():

@@ -94,9 +94,16 @@ def cached_file(job: Job) -> Path | None:
     """Return the key's cache file, marked as just used (LRU), or None when it is not cached."""
     final = Entry.of(job).final
     try:
-        os.utime(final, ns=(time.time_ns(), os.stat(final).st_mtime_ns))
+        stat = os.stat(final)
     except FileNotFoundError:
         return None
+    except OSError as error:
+        log.warning("transcode cache unusable: %s", error)
+        return None
+    try:
+        os.utime(final, ns=(time.time_ns(), stat.st_mtime_ns))
+    except OSError as error:  # a read-only cache still serves what it has
+        log.warning("transcode cache: could not mark %s as used: %s", final, error)
     return final
 
 
@@ -156,9 +163,11 @@ def _reporting(chunks: Generator[bytes], on_finish: Finish) -> Iterator[bytes]:
             raise  # before the first byte: the view answers with an error instead
         error = failure  # mid-stream: the stream ends here
     finally:
-        chunks.close()  # stops ffmpeg now, not whenever the generator is collected
-        if sent or error:
-            on_finish(sent, error)
+        try:
+            chunks.close()  # stops ffmpeg now, not whenever the generator is collected
+        finally:
+            if sent or error:
+                on_finish(sent, error)
 
 
 # ------------------------------------------------------------------------------ ffmpeg
@@ -169,7 +178,9 @@ class _Run:
 
     def __init__(self, job: Job) -> None:
         self.job = job
-        self.deadline = time.monotonic() + settings.STREAMAPP_TRANSCODE_TIMEOUT_SECONDS
+        # The time spent waiting for ffmpeg's output: a slow client (ffmpeg blocked on a full pipe
+        # meanwhile) does not use it up, a stuck ffmpeg does.
+        self.budget = settings.STREAMAPP_TRANSCODE_TIMEOUT_SECONDS
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop()); a pipe could block ffmpeg
         try:
             self.process = subprocess.Popen(
@@ -182,16 +193,23 @@ class _Run:
     def read(self) -> bytes:
         """Return ffmpeg's next output (b"" at its end); raise TranscodeError when it fails or times out."""
         stdout = self.process.stdout
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0 or not select.select([stdout], [], [], remaining)[0]:
-            self.stop()
+        waited = time.monotonic()
+        ready = self.budget > 0 and select.select([stdout], [], [], self.budget)[0]
+        self.budget -= time.monotonic() - waited
+        if not ready:
+            self.process.kill()
+            self.process.wait()
             raise TranscodeError(
                 f"ffmpeg ran out of time ({settings.STREAMAPP_TRANSCODE_TIMEOUT_SECONDS} s)", self.stderr()
             )
         chunk = os.read(stdout.fileno(), READ_SIZE)
         if chunk:
             return chunk
-        returncode = self.process.wait()
+        try:
+            returncode = self.process.wait(timeout=max(self.budget, 1))
+        except subprocess.TimeoutExpired:  # its output closed, yet it runs on
+            self.process.kill()
+            returncode = self.process.wait()
         if returncode != 0:
             raise TranscodeError(f"ffmpeg exited with status {returncode}", self.stderr())
         return b""
@@ -254,8 +272,13 @@ def _release(descriptor: int) -> None:
 def _shared(job: Job) -> Iterator[bytes]:
     """The job's output, from the cache, a run this request leads, or one it follows."""
     entry = Entry.of(job)
-    entry.final.parent.mkdir(parents=True, exist_ok=True)
-    lock = _acquire(entry.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        entry.final.parent.mkdir(parents=True, exist_ok=True)
+        lock = _acquire(entry.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:  # no cache (full disk, permissions): still a stream, not cached
+        log.warning("transcode cache unusable, %s not cached: %s", job.key, error)
+        yield from _direct(job)
+        return
     if lock is None:
         yield from _follow(job, entry)
     elif entry.final.exists():  # finished between the caller's look and the lock
@@ -272,38 +295,88 @@ def _read_file(path: Path, *, skip: int) -> Iterator[bytes]:
             yield chunk
 
 
+class _PartFile:
+    """The part file a leader appends ffmpeg's output to. A failed write (a full disk) stops the caching,
+    not the stream."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.descriptor: int | None = None
+        try:
+            self.descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        except OSError as error:
+            log.warning("transcode cache: cannot write %s, not cached: %s", path, error)
+
+    def write(self, data: bytes) -> None:
+        if self.descriptor is None:
+            return
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(self.descriptor, view) :]
+        except OSError as error:
+            log.warning("transcode cache: writing %s failed, not cached: %s", self.path, error)
+            self.discard()
+
+    def keep(self, final: Path) -> bool:
+        """Rename the part file to `final` (the cache file); return whether it was kept."""
+        if self.descriptor is None:
+            return False
+        os.close(self.descriptor)
+        self.descriptor = None
+        os.rename(self.path, final)
+        return True
+
+    def discard(self) -> None:
+        if self.descriptor is not None:
+            os.close(self.descriptor)
+            self.descriptor = None
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+
+
 def _lead(job: Job, entry: Entry, lock: int, *, skip: int) -> Iterator[bytes]:
     """Run ffmpeg, send its output (after the first `skip` bytes) and write it to the part file; the
     part becomes the cache file when ffmpeg succeeds. Holds `lock` (released here)."""
-    finished = False
+    kept = False
     run = None
-    part = os.open(entry.part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    part = _PartFile(entry.part)
     try:
         run = _Run(job)
         written = 0
         try:
             while chunk := run.read():
-                os.write(part, chunk)
+                part.write(chunk)
                 written += len(chunk)
                 if written > skip:
                     yield chunk[max(skip - (written - len(chunk)), 0) :]
         except GeneratorExit:
-            if _followed(entry):  # the client left, another is reading: finish into the cache
-                while chunk := run.read():
-                    os.write(part, chunk)
-            else:
+            # The client left: if another request is reading, finish into the cache for it.
+            if not (_followed(entry) and _drain(run, part)):
                 raise
-        os.rename(entry.part, entry.final)
-        finished = True
+        kept = part.keep(entry.final)
     finally:
         if run is not None:
             run.stop()
-        os.close(part)
-        if not finished:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(entry.part)
+        if not kept:
+            part.discard()
         _release(lock)
-    evict()
+    if kept:
+        try:
+            evict()
+        except OSError as error:
+            log.warning("transcode cache: eviction failed: %s", error)
+
+
+def _drain(run: _Run, part: _PartFile) -> bool:
+    """Write the rest of ffmpeg's output to the part file; return whether ffmpeg succeeded."""
+    try:
+        while chunk := run.read():
+            part.write(chunk)
+    except TranscodeError as error:
+        log.warning("transcode %s failed after its client left: %s\n%s", run.job.key, error, error.stderr)
+        return False
+    return True
 
 
 def _followed(entry: Entry) -> bool:

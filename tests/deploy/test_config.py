@@ -27,7 +27,9 @@ def seconds(value: str) -> int:
 
 @pytest.fixture
 def gunicorn_conf(monkeypatch):
-    for name in ("WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "GUNICORN_BIND", "FORWARDED_ALLOW_IPS"):
+    names = ["WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "GUNICORN_THREADS", "GUNICORN_BIND"]
+    names.append("FORWARDED_ALLOW_IPS")
+    for name in names:
         monkeypatch.delenv(name, raising=False)
     return runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
 
@@ -36,10 +38,13 @@ def test_timeouts_grow_from_the_database_to_gunicorn_to_nginx(gunicorn_conf):
     nginx_timeout = seconds(nginx_directive("proxy_read_timeout"))
     statement_timeout = settings.STREAMAPP_WEB_STATEMENT_TIMEOUT_MS / 1000
     assert 0 < statement_timeout < gunicorn_conf["timeout"] < nginx_timeout
+    # An ffmpeg run is killed before gunicorn kills its worker (which would leave a part file behind).
+    assert 0 < settings.STREAMAPP_TRANSCODE_TIMEOUT_SECONDS < gunicorn_conf["timeout"]
 
 
 def test_gunicorn_runs_two_sync_workers_per_cpu_behind_nginxs_upstream(gunicorn_conf):
     assert gunicorn_conf["worker_class"] == "sync"
+    assert gunicorn_conf["threads"] == 1  # GUNICORN_THREADS makes them threaded (docs/streaming.md)
     assert gunicorn_conf["workers"] == 2 * os.cpu_count() + 1
     assert gunicorn_conf["max_requests"] > 0 and gunicorn_conf["max_requests_jitter"] > 0
     assert gunicorn_conf["control_socket_disable"]  # one path per user: the servers would share it

@@ -4,10 +4,9 @@ import os
 import time
 
 import pytest
-from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
-from listening import selectors, transcoder
+from listening import selectors, services, transcoder
 from listening.models import TranscodeDay, TranscodeFailure
 from listening.transcoding import OUTPUT_FORMATS
 from tests.catalog.factories import make_audio_file, make_track
@@ -262,10 +261,53 @@ def test_the_overview_reads_the_days_and_the_cache(user_client, sources, django_
     track = make_playable_track(sources["m4a"], "m4a")
     body(user_client.get(f"/stream/{track.pk}/?quality=low"))
     body(user_client.get(f"/stream/{track.pk}/?quality=low"))
-    call_command("check")
     with django_assert_max_num_queries(1):
         overview = selectors.transcode_cache_overview(date_range=None)
     [day] = overview.days
     assert (day.requests, day.cache_hits) == (2, 1)
     assert overview.hit_ratio == 0.5
     assert overview.cache_files == 1
+
+
+def test_a_run_past_the_time_limit_ends_the_stream_and_is_recorded(user_client, sources, settings, tmp_path):
+    settings.STREAMAPP_FFMPEG = real_time_ffmpeg(tmp_path)  # 2.5 s of audio takes 2.5 s
+    settings.STREAMAPP_TRANSCODE_TIMEOUT_SECONDS = 0.5
+    track = make_playable_track(sources["flac"], "flac")
+
+    response = user_client.get(f"/stream/{track.pk}/?quality=normal")
+    sent = body(response)
+
+    assert response.status_code == 200 and 0 < len(sent) < 20_000  # cut short (2.5 s: about 40 KB)
+    assert cache_files(settings) == []
+    assert TranscodeFailure.objects.get().message.startswith("ffmpeg ran out of time")
+    assert TranscodeDay.objects.get().errors == 1
+    assert zombie_children() == []
+
+
+def test_without_a_usable_cache_the_transcode_still_streams(user_client, sources, settings, tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    settings.STREAMAPP_TRANSCODE_CACHE_DIR = tmp_path / "a-file" / "transcodes"
+    track = make_playable_track(sources["mp3"], "mp3")
+
+    response = user_client.get(f"/stream/{track.pk}/?quality=low&format=aac")
+
+    assert response.status_code == 200
+    output = tmp_path / "out.aac"
+    output.write_bytes(body(response))
+    assert probe(output)["codec"] == "aac"
+
+
+def test_staff_see_the_failures_in_the_admin(staff_client, tmp_path):
+    broken = tmp_path / "broken.mp3"
+    broken.write_bytes(b"\xff\xfb" + os.urandom(1000))
+    audio = make_audio_file(path=str(broken), size=1002, duration_ms=2500)
+    services.transcode_failure_record(
+        audio_file=audio, track=None, stream_format="opus", bitrate_kbps=64,
+        message="ffmpeg exited with status 1", stderr="Invalid data found when processing input",
+    )
+    listing = staff_client.get("/admin/listening/transcodefailure/")
+    assert listing.status_code == 200
+    assert "broken.mp3" in listing.content.decode()
+    failure = TranscodeFailure.objects.get()
+    page = staff_client.get(f"/admin/listening/transcodefailure/{failure.pk}/change/")
+    assert "Invalid data found when processing input" in page.content.decode()
