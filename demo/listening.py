@@ -21,6 +21,7 @@ from django.utils import timezone
 from catalog.models import Track
 from listening.models import AlbumLike, ArtistLike, Listen, Play, Playlist, PlaylistTrack, TrackLike
 from listening.rules import CAP_MS, MIN_TRACK_MS
+from listening.transcoding import choose_stream
 from streamapp import bulk
 
 LISTENER_PREFIX = "listener"
@@ -306,6 +307,25 @@ def _timestamps(seconds: np.ndarray, suffix: str) -> list[str]:
     return [stamp.replace("T", " ") + suffix for stamp in stamps.tolist()]
 
 
+# The qualities the demo's listeners stream at, by the first hex digit of each play's id (16 buckets):
+# original 6, high 5, normal 3, low 2.
+QUALITY_BY_DIGIT = ["original"] * 6 + ["high"] * 5 + ["normal"] * 3 + ["low"] * 2
+
+
+def _stream_choices(catalog: "CatalogArrays") -> list[tuple[str, str, int | None]]:
+    """Return (quality, format served, kbps) per hex digit, as listening.transcoding picks them for the
+    demo's audio (one encoding for the whole library), for browsers that play Opus."""
+    track = Track.objects.select_related("audio_file").filter(pk=int(catalog.ids[0])).first()
+    audio = track.audio_file if track else None
+    if audio is None:
+        return [("", "", None)] * 16
+    choices = {}
+    for quality in set(QUALITY_BY_DIGIT):
+        choice = choose_stream(audio, quality=quality, format="opus")
+        choices[quality] = (quality, choice.format, choice.bitrate_kbps)
+    return [choices[quality] for quality in QUALITY_BY_DIGIT]
+
+
 def _history_rows(
     rng,
     user_id: int,
@@ -314,6 +334,7 @@ def _history_rows(
     play_id_start: int,
     listen_id_start: int,
     now: dt.datetime,
+    served: list[tuple[str, str, int | None]],
 ):
     """Return the Play and Listen rows of a simulated history, ready for bulk.insert_rows(adapt=False)."""
     count = len(history.track)
@@ -334,7 +355,7 @@ def _history_rows(
     plays = [
         (play_id_start + i, user_id, track_ids[i], play_uuids[i], started[i], ms_list[i], ended[i],
          not counted_list[i], "web", history.context_type[i], history.context_id[i], first_audio[i],
-         stalls[i], stall_ms[i], 0, "", now_text)
+         stalls[i], stall_ms[i], 0, "", now_text, *served[int(play_uuids[i][0], 16)])
         for i in range(count)
     ]  # fmt: skip
     listens = []
@@ -369,6 +390,9 @@ PLAY_COLUMNS = [
     "error_count",
     "last_error",
     "updated_at",
+    "quality",
+    "stream_format",
+    "stream_bitrate_kbps",
 ]
 LISTEN_COLUMNS = [
     "id",
@@ -464,6 +488,7 @@ def seed_listeners(
     users += list(extra_users or [])
     with_history = set(Play.objects.filter(user__in=users).values_list("user_id", flat=True).distinct())
     summary = ListenerSummary()
+    served = _stream_choices(catalog)
     todo = [(index, user) for index, user in enumerate(users) if user.pk not in with_history]
     # Listeners are written in chunks, one transaction each: fewer commits, same all-or-nothing chunk.
     for chunk_start in range(0, len(todo), LISTENERS_PER_TRANSACTION):
@@ -479,7 +504,7 @@ def seed_listeners(
                 taste = draw_taste(rng, catalog)
                 history = simulate_history(rng, catalog, taste, days=days, end=end)
                 user_plays, user_listens = _history_rows(
-                    rng, user.pk, catalog, history, play_id, listen_id, now
+                    rng, user.pk, catalog, history, play_id, listen_id, now, served
                 )
                 plays += user_plays
                 listens += user_listens

@@ -60,8 +60,11 @@ class Play(models.Model):
     last_error = models.CharField(max_length=255, blank=True, default="")
     # What the player asked for and what the stream endpoint served for it (listening.transcoding):
     # blank and None for plays reported without them.
-    quality = models.CharField(max_length=8, choices=StreamQuality.choices, blank=True, default="")
-    stream_format = models.CharField(max_length=8, blank=True, default="")
+    # Defaults in the database too: bulk writers that name only the older columns still insert.
+    quality = models.CharField(
+        max_length=8, choices=StreamQuality.choices, blank=True, default="", db_default=""
+    )
+    stream_format = models.CharField(max_length=8, blank=True, default="", db_default="")
     stream_bitrate_kbps = models.PositiveIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='play',
             name='quality',
-            field=models.CharField(blank=True, choices=[('low', 'Low'), ('normal', 'Normal'), ('high', 'High'), ('original', 'Original')], default='', max_length=8),
+            field=models.CharField(blank=True, choices=[('low', 'Low'), ('normal', 'Normal'), ('high', 'High'), ('original', 'Original')], db_default='', default='', max_length=8),
         ),
         migrations.AddField(
             model_name='play',
@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='play',
             name='stream_format',
-            field=models.CharField(blank=True, default='', max_length=8),
+            field=models.CharField(blank=True, db_default='', default='', max_length=8),
         ),
         migrations.CreateModel(
             name='TranscodeFailure',
