@@ -41,6 +41,10 @@ READ_SIZE = 64 * 1024
 FOLLOW_POLL_SECONDS = 0.02
 # How much of ffmpeg's error output is kept (the start and the end of it).
 STDERR_KEPT = 2000
+# Once ffmpeg has sent its first bytes it runs at this niceness: it still encodes many times faster than
+# real time, and the first bytes of the streams starting meanwhile (ffmpeg's start, at niceness 0)
+# come first when many listeners press play at once.
+ENCODE_NICENESS = 5
 
 
 class TranscodeError(Exception):
@@ -181,6 +185,7 @@ class _Run:
         # The time spent waiting for ffmpeg's output: a slow client (ffmpeg blocked on a full pipe
         # meanwhile) does not use it up, a stuck ffmpeg does.
         self.budget = settings.STREAMAPP_TRANSCODE_TIMEOUT_SECONDS
+        self._niced = False
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop()); a pipe could block ffmpeg
         try:
             self.process = subprocess.Popen(
@@ -204,6 +209,10 @@ class _Run:
             )
         chunk = os.read(stdout.fileno(), READ_SIZE)
         if chunk:
+            if not self._niced:
+                self._niced = True
+                with contextlib.suppress(OSError):  # it may have exited already
+                    os.setpriority(os.PRIO_PROCESS, self.process.pid, ENCODE_NICENESS)
             return chunk
         try:
             returncode = self.process.wait(timeout=max(self.budget, 1))
