@@ -65,7 +65,8 @@ def _estimate_length(response: HttpResponse, *, track, choice, offset: float) ->
     """estimateContentLength on a transcode still running (no Content-Length: its length is known only
     at its end): say its duration and estimated size in headers, never as a Content-Length that a
     stream of another length would break (docs/subsonic.md)."""
-    if response.has_header("Content-Length") or not choice.bitrate_kbps:
+    running = response.status_code == 200 and choice.transcoded and not response.has_header("Content-Length")
+    if not running:
         return
     seconds = max(track.audio_file.duration_ms / 1000 - offset, 0)
     response["X-Content-Duration"] = f"{seconds:.3f}"
