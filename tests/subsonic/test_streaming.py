@@ -66,7 +66,7 @@ def test_pysonic_streams_transcodes_the_original_and_from_an_offset(sonic, flac_
 
 
 @pytest.mark.django_db
-def test_a_cached_transcode_answers_ranges_like_the_web(api, flac_track, tmp_path):
+def test_a_cached_transcode_answers_ranges_like_the_web(api, subsonic_user, flac_track, tmp_path):
     first = api.raw("stream", id=flac_track.pk, maxBitRate=96)
     assert first["X-Stream-Cached"] == "0" and first["Accept-Ranges"] == "none"
     whole = body(first)
@@ -77,8 +77,11 @@ def test_a_cached_transcode_answers_ranges_like_the_web(api, flac_track, tmp_pat
     assert again.status_code == 206 and again["X-Stream-Cached"] == "1"
     assert again["Content-Range"] == f"bytes 100-199/{len(whole)}"
     assert body(again) == whole[100:200]
-    # The web's /stream/ at the same bitrate and format is the same cached file.
     assert _probe_bytes(tmp_path, whole, "whole.mp3")["codec"] == "mp3"
+    # The web's /stream/ at the same bitrate and format is the same cached file.
+    api.client.force_login(subsonic_user)
+    web = api.client.get(f"/stream/{flac_track.pk}/?bitrate=96&format=mp3")
+    assert web["X-Stream-Cached"] == "1" and body(web) == whole
 
 
 @pytest.mark.django_db
