@@ -4,8 +4,9 @@
   loudness (LUFS) and true peak (dBTP), or the reason it could not (undecodable, silent, too slow).
 - album_loudness() combines the measured tracks of an album: the duration-weighted power mean of their
   loudness (an approximation of EBU R128 gating over the whole album) and the highest true peak.
-- track_loudness_values() is the one rule for what the track API (and later the Subsonic API) says:
-  the measurement when there is one, else the values derived from the file's ReplayGain tags.
+- track_loudness_values() is the one rule for what the track API and the Subsonic API say: the
+  measurement when there is one, else the values derived from the file's ReplayGain tags;
+  replay_gain() turns its values into OpenSubsonic's `replayGain` (gains toward -18 LUFS, linear peaks).
 
 No Django models are written here (catalog.services does that); settings are read by the callers.
 """
@@ -188,3 +189,36 @@ def track_loudness_values(audio_file, album) -> dict[str, float | None]:
 
 def _first_known(*values: float | None) -> float | None:
     return next((value for value in values if value is not None), None)
+
+
+def lufs_to_gain(lufs: float | None) -> float | None:
+    """The ReplayGain 2.0 gain (dB) that brings a track of this loudness to -18 LUFS: -18 - lufs."""
+    return None if lufs is None else round(REPLAYGAIN_REFERENCE_LUFS - lufs, 2)
+
+
+def dbtp_to_peak(dbtp: float | None) -> float | None:
+    """A peak in dB as a linear amplitude (1.0 = full scale): 10^(dBTP/20)."""
+    return None if dbtp is None else round(10 ** (dbtp / 20), 6)
+
+
+def replay_gain(values: dict[str, float | None]) -> dict[str, float] | None:
+    """OpenSubsonic's `replayGain` of a song from its track_loudness_values(): None when nothing is known.
+
+    trackGain / albumGain = -18 - LUFS (dB), trackPeak / albumPeak = the true peaks as linear amplitudes;
+    baseGain 0 (the values are measured on the decoded audio, any Opus header gain included); fallbackGain
+    the one gain known when only one is, for a client whose mode (track or album) has none.
+    """
+    track_gain, album_gain = lufs_to_gain(values["track_lufs"]), lufs_to_gain(values["album_lufs"])
+    track_peak, album_peak = dbtp_to_peak(values["track_peak_dbtp"]), dbtp_to_peak(values["album_peak_dbtp"])
+    if track_gain is None and album_gain is None and track_peak is None and album_peak is None:
+        return None
+    fallback = None if (track_gain is None) == (album_gain is None) else _first_known(track_gain, album_gain)
+    found = {
+        "trackGain": track_gain,
+        "albumGain": album_gain,
+        "trackPeak": track_peak,
+        "albumPeak": album_peak,
+        "baseGain": 0.0,
+        "fallbackGain": fallback,
+    }
+    return {name: value for name, value in found.items() if value is not None}

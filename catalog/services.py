@@ -298,6 +298,9 @@ def _loudness_write(
     AudioFile.objects.bulk_update(written, [*LOUDNESS_FIELDS, *REPLAYGAIN_FIELDS])
     album_ids = selectors.albums_of_files([audio_file.pk for audio_file in written])
     summary.albums += album_loudness_refresh(album_ids=album_ids)
+    if written:
+        # Cached song entries carry the loudness (the Subsonic API's replayGain): make them stale.
+        selectors.catalog_changed()
 
 
 def album_loudness_refresh(*, album_ids: Iterable[int]) -> int:

@@ -161,6 +161,21 @@ def stream_headers(response: HttpResponse, choice: StreamChoice) -> HttpResponse
     return response
 
 
+def stream_response(request: HttpRequest, *, track, choice: StreamChoice, offset: float) -> HttpResponse:
+    """Return a track's stream as `choice` (transcoding.choose_stream) says: a transcode starting at
+    `offset` (transcode_response), or the original file with Range (never cut: with an offset it says
+    X-Stream-Offset: 0, the player seeks in it itself). The web's /stream/<id>/ and Subsonic's `stream`."""
+    if choice.transcoded:
+        return transcode_response(request, track=track, choice=choice, offset=offset)
+    audio = track.audio_file
+    response = file_response(
+        request, path=Path(audio.path), content_type=audio.mime_type, etag_seed=audio.checksum[:16]
+    )
+    if offset:
+        response["X-Stream-Offset"] = "0"
+    return stream_headers(response, choice)
+
+
 def _answered_bytes(response: HttpResponse, path: Path) -> int:
     if response.status_code == 304:
         return 0

@@ -75,13 +75,21 @@ def original_kbps(audio_file) -> int | None:
 
 
 def choose_stream(
-    audio_file, *, quality: str, format: str | None = None, bitrate_kbps: int | None = None
+    audio_file,
+    *,
+    quality: str,
+    format: str | None = None,
+    bitrate_kbps: int | None = None,
+    playable: frozenset[str] = BROWSER_FORMATS,
+    cut: bool = False,
 ) -> StreamChoice:
     """Return what a request for `audio_file` at `quality` (and the client's format and bitrate) gets.
 
-    The original is served when the quality is "original" (and no bitrate asked), or when its format
-    plays in browsers and its bitrate is at most the target's; a transcode never has a higher bitrate
-    than the original.
+    The original is served when the quality is "original" (and no bitrate asked), or when its format is
+    one the client plays as it is (`playable`: browsers' by default) and its bitrate is at most the
+    target's. A transcode never has a higher bitrate than the original, nor one outside MIN_KBPS to
+    MAX_KBPS. `cut`: the stream starts at an offset, which only a transcode can do (at the target, or at
+    the original's bitrate up to MAX_KBPS).
     """
     original = original_kbps(audio_file)
     served_original = StreamChoice(
@@ -91,13 +99,16 @@ def choose_stream(
         mime_type=audio_file.mime_type,
         transcoded=False,
     )
-    target = bitrate_kbps or PRESET_KBPS.get(quality)
+    target = bitrate_kbps or PRESET_KBPS.get(quality) or (MAX_KBPS if cut else None)
     if target is None:
         return served_original
-    if original is not None and original <= target and audio_file.format in BROWSER_FORMATS:
+    fits = original is not None and original <= target and audio_file.format in playable
+    if fits and not cut:
         return served_original
     output = OUTPUT_FORMATS[format or DEFAULT_FORMAT]
-    kbps = min(target, original) if original is not None else target
+    kbps = min(max(target, MIN_KBPS), MAX_KBPS)
+    if original is not None:
+        kbps = min(kbps, original)
     return StreamChoice(
         quality=quality, format=output.name, bitrate_kbps=kbps, mime_type=output.mime_type, transcoded=True
     )
@@ -130,10 +141,16 @@ def _offset(query: Mapping[str, str], duration_ms: int) -> float:
         seconds = float(value[:32])
     except ValueError:
         seconds = math.nan
+    return check_offset(seconds, duration_ms=duration_ms)
+
+
+def check_offset(seconds: float, *, duration_ms: int) -> float:
+    """Return an offset into a track (seconds); raise ValidationError (field "offset") unless it is a
+    number, 0 or more and, when the track's duration is known, before its end."""
     if not math.isfinite(seconds) or seconds < 0 or (duration_ms and seconds * 1000 >= duration_ms):
         limit = f" and less than the track's {duration_ms / 1000:g} s" if duration_ms else ""
         raise ValidationError({"offset": f"The offset is a number of seconds, 0 or more{limit}."})
-    return seconds
+    return float(seconds)
 
 
 def parse_stream_params(query: Mapping[str, str], *, duration_ms: int) -> StreamParams:

@@ -31,7 +31,7 @@ from streamapp.uploads import UploadLimit
 from . import pages, playlist_formats, selectors, services, transcoding
 from .forms import CollaboratorForm, HistoryImportForm, PlaylistForm, PlaylistImportForm
 from .models import HistoryImport
-from .streaming import file_response, stream_headers, transcode_response
+from .streaming import stream_response
 
 HISTORY_PAGE_SIZE = 50
 LIKED_PAGE_SIZE = 500
@@ -59,14 +59,7 @@ def stream(request: HttpRequest, track_id: int) -> HttpResponse:
     choice = transcoding.choose_stream(
         audio, quality=params.quality, format=params.format, bitrate_kbps=params.bitrate_kbps
     )
-    if choice.transcoded:
-        return transcode_response(request, track=track, choice=choice, offset=params.offset)
-    response = file_response(
-        request, path=Path(audio.path), content_type=audio.mime_type, etag_seed=audio.checksum[:16]
-    )
-    if params.offset:
-        response["X-Stream-Offset"] = "0"  # an original is not cut: the player seeks in it with Range
-    return stream_headers(response, choice)
+    return stream_response(request, track=track, choice=choice, offset=params.offset)
 
 
 def _token_user(request: HttpRequest):

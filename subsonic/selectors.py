@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from catalog import loudness as catalog_loudness
 from catalog import selectors as catalog_selectors
 from catalog.models import Album, Artist, Genre, LibraryImport, Track
 from listening import selectors as listening_selectors
@@ -93,6 +94,26 @@ class SongRow:
     mime_type: str | None
     bitrate: int | None
     genres: list[str]
+    # catalog.loudness.track_loudness_values of the track: what its `replayGain` says.
+    loudness: dict[str, float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _FileLoudness:
+    """The audio file's loudness columns, as catalog.loudness.track_loudness_values reads them."""
+
+    loudness_lufs: float | None
+    true_peak_dbtp: float | None
+    replaygain_track_gain_db: float | None
+    replaygain_track_peak: float | None
+    replaygain_album_gain_db: float | None
+    replaygain_album_peak: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class _AlbumLoudness:
+    loudness_lufs: float | None
+    true_peak_dbtp: float | None
 
 
 _SONG_COLUMNS = (
@@ -114,6 +135,8 @@ _SONG_COLUMNS = (
     "audio_file__mime_type",
     "audio_file__bitrate",
 )
+_FILE_LOUDNESS_COLUMNS = tuple(f"audio_file__{name}" for name in _FileLoudness.__dataclass_fields__)
+_ALBUM_LOUDNESS_COLUMNS = tuple(f"album__{name}" for name in _AlbumLoudness.__dataclass_fields__)
 
 
 def songs() -> QuerySet[Track]:
@@ -124,14 +147,23 @@ def songs() -> QuerySet[Track]:
 def song_rows(queryset: QuerySet[Track], window: slice | None = None) -> list[dict]:
     """Return the song entries of a queryset (in its order, `window` of them) with their genres
     (2 queries)."""
-    values = queryset.values_list(*_SONG_COLUMNS)
-    rows = [SongRow(*row, genres=[]) for row in (values[window] if window else values)]
+    values = queryset.values_list(*_SONG_COLUMNS, *_FILE_LOUDNESS_COLUMNS, *_ALBUM_LOUDNESS_COLUMNS)
+    rows = [_song_row(row) for row in (values[window] if window else values)]
     if rows:
         by_id = {row.pk: row for row in rows}
         through = Track.genres.through.objects.filter(track_id__in=list(by_id)).order_by("genre__name")
         for track_id, name in through.values_list("track_id", "genre__name"):
             by_id[track_id].genres.append(name)
     return [shapes.song(row) for row in rows]
+
+
+def _song_row(values: tuple) -> SongRow:
+    song_end = len(_SONG_COLUMNS)
+    file_end = song_end + len(_FILE_LOUDNESS_COLUMNS)
+    loudness = catalog_loudness.track_loudness_values(
+        _FileLoudness(*values[song_end:file_end]), _AlbumLoudness(*values[file_end:])
+    )
+    return SongRow(*values[:song_end], genres=[], loudness=loudness)
 
 
 def songs_in_order(ids: list[int]) -> list[dict]:
@@ -177,7 +209,7 @@ def _artist_entries(queryset) -> list[dict]:
 def album_with_songs(*, pk: int) -> tuple[dict, list[dict]] | None:
     """Return an album and its playable songs in tracklist order, or None (cached under the catalog
     version; else 3 queries)."""
-    return catalog_selectors.cached_read(f"subsonic:album:v2:{pk}", lambda: _album_with_songs(pk))
+    return catalog_selectors.cached_read(f"subsonic:album:v3:{pk}", lambda: _album_with_songs(pk))
 
 
 def _album_with_songs(pk: int) -> tuple[dict, list[dict]] | None:
@@ -359,7 +391,7 @@ def search(*, query: str, page: SearchPage) -> Found:
     """Return search3's results: everything, by name, for an empty query; else the best matches (cached
     under the catalog version; else up to 10 queries)."""
     name = (
-        f"subsonic:search:v2:{_digest(query)}:{page.artist_count}:{page.artist_offset}:{page.album_count}:"
+        f"subsonic:search:v3:{_digest(query)}:{page.artist_count}:{page.artist_offset}:{page.album_count}:"
         f"{page.album_offset}:{page.song_count}:{page.song_offset}"
     )
     return catalog_selectors.cached_read(name, lambda: _search(query=query, page=page))
@@ -430,7 +462,7 @@ def play_queue(*, user) -> tuple[PlayerState, list[dict]]:
     state = player_state(user=user)
     if not state.queue:
         return state, []
-    name = f"subsonic:queue:v2:{user.pk}:{state.version}"
+    name = f"subsonic:queue:v3:{user.pk}:{state.version}"
     return state, catalog_selectors.cached_read(name, lambda: songs_in_order(list(state.queue)))
 
 

@@ -7,7 +7,6 @@ Each is atomic: a call that names an unknown id or breaks a rule changes nothing
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,6 +15,7 @@ from django.utils import timezone
 from catalog import services as catalog_services
 from catalog.models import Album, Artist, LibraryImport, Track
 from listening import services as listening_services
+from listening import transcoding
 from listening.models import Playlist, Source
 
 from . import passwords, selectors
@@ -57,30 +57,63 @@ def subsonic_password_get_or_create(*, user) -> str:
 
 
 # ------------------------------------------------------------------------------ streaming
+# The formats `stream` transcodes to (listening.transcoding's), and "raw": the original as it is.
+STREAM_FORMATS = ("raw", *transcoding.OUTPUT_FORMATS)
+# The originals that already are a format a client asks for (an M4A is AAC at these bitrates: ALAC's
+# are above MAX_KBPS, so it is transcoded).
+_ORIGINALS_OF_FORMAT = {"mp3": frozenset({"mp3"}), "opus": frozenset({"opus"}), "aac": frozenset({"m4a"})}
+# The bitrate of a format asked without maxBitRate: the web's "high" preset.
+FORMAT_DEFAULT_KBPS = transcoding.PRESET_KBPS["high"]
+
+
 @dataclass(frozen=True)
 class StreamRequest:
     max_bit_rate: int  # kbps, 0 = no limit
-    format: str | None  # "raw" = the original
+    format: str | None  # one of STREAM_FORMATS, or None; "raw" = the original
     time_offset: int  # seconds
 
 
 @dataclass(frozen=True)
-class StreamSource:
-    path: Path
-    content_type: str
-    etag_seed: str
+class StreamPlan:
+    """What `stream` sends: listening.transcoding's choice, from `offset` seconds on."""
+
+    choice: transcoding.StreamChoice
+    offset: float
 
 
-def stream_source(*, track: Track, wanted: StreamRequest) -> StreamSource:
-    """Return what `stream` sends for a track: THE place where the transcoder plugs in.
+def stream_source(*, track: Track, wanted: StreamRequest) -> StreamPlan:
+    """Turn `stream`'s parameters into the web player's stream choice (listening.transcoding.choose_stream,
+    the one rule): docs/streaming.md, "Subsonic".
 
-    Issue 13's contract (prompts/contract13.md, item 3: listening.transcoding.choose_stream) will turn
-    maxBitRate, format and timeOffset into a transcoded rendition here. Until it lands, every request
-    is served the original file (a client asking 128 kbps gets the original's bit rate), which every
-    Subsonic client plays.
+    - `format=raw`: the original, whatever else is asked (its timeOffset ignored: an original is not cut);
+    - `maxBitRate` (kbps, 0 = no limit) is the target: the original when its bitrate fits (and it is a
+      format players play), else a transcode at that bitrate (32 to 320 kbps, never above the original);
+    - `format` (mp3, opus, aac): the original when it already is that format and fits (maxBitRate, else
+      FORMAT_DEFAULT_KBPS), else a transcode to it;
+    - `timeOffset` > 0: a transcode starting there (not cached), unless raw.
+
+    Raises ValidationError naming `timeOffset` when it is at or past the track's end.
     """
     audio = track.audio_file
-    return StreamSource(path=Path(audio.path), content_type=audio.mime_type, etag_seed=audio.checksum[:16])
+    if wanted.format == "raw":
+        return StreamPlan(choice=transcoding.choose_stream(audio, quality="original"), offset=0.0)
+    try:
+        offset = transcoding.check_offset(wanted.time_offset, duration_ms=audio.duration_ms)
+    except ValidationError as error:
+        raise ValidationError({"timeOffset": error.message_dict["offset"]}) from None
+    bitrate, playable = wanted.max_bit_rate or None, transcoding.BROWSER_FORMATS
+    if wanted.format:
+        bitrate = min(bitrate or FORMAT_DEFAULT_KBPS, transcoding.MAX_KBPS)
+        playable = _ORIGINALS_OF_FORMAT[wanted.format]
+    choice = transcoding.choose_stream(
+        audio,
+        quality="original",
+        format=wanted.format,
+        bitrate_kbps=bitrate,
+        playable=playable,
+        cut=offset > 0,
+    )
+    return StreamPlan(choice=choice, offset=offset)
 
 
 # ------------------------------------------------------------------------------ plays and listens

@@ -7,6 +7,7 @@ and `ar-<artist>`; playlists are their uid.
 
 import datetime as dt
 
+from catalog import loudness
 from catalog.models import Album, Artist
 
 MUSIC_FOLDER_ID = 1
@@ -51,7 +52,7 @@ def _path(row, suffix: str) -> str:
 
 def song(row) -> dict:
     """A song (Child) from a selectors.SongRow: the track, its album and artist, its file's type, size
-    and bit rate."""
+    and bit rate, and OpenSubsonic's replayGain when its loudness is known (catalog.loudness)."""
     suffix = _SUFFIX_BY_FORMAT.get(row.format, row.format) if row.format else None
     return present(
         {
@@ -80,6 +81,7 @@ def song(row) -> dict:
             "isVideo": False,
             "musicBrainzId": str(row.mbid) if row.mbid else "",
             "genres": [{"name": name} for name in row.genres],
+            "replayGain": loudness.replay_gain(row.loudness),
         }
     )
 

@@ -4,6 +4,7 @@ import io
 from pathlib import Path
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
@@ -11,13 +12,12 @@ from PIL import Image
 
 from catalog.covers import COVER_JPEG_QUALITY, COVER_MAX_PIXELS
 from catalog.models import Album
-from listening.streaming import file_response
+from listening.streaming import file_response, stream_response
 
 from .. import services
-from ..protocol import malformed, not_found
+from ..protocol import GENERIC, SubsonicError, malformed, not_found
 from . import Call, method, one_song
 
-STREAM_FORMATS = ("raw", "mp3", "opus", "ogg", "aac", "m4a", "flac")
 # Resized covers are kept in the cache under their stored name (content-addressed) and size.
 COVER_CACHE_SECONDS = 7 * 24 * 3600
 MIN_COVER_SIZE = 16
@@ -32,21 +32,45 @@ def _playable(call: Call):
 
 @method("stream")
 def stream(call: Call) -> HttpResponse:
+    """The original or a transcode (services.stream_source), through the web player's stream response:
+    Range and conditional requests on an original or a cached transcode; never counted as a play."""
     params = call.params
     track = _playable(call)
     fmt = params.text("format", max_length=16)
-    if fmt is not None and fmt.lower() not in STREAM_FORMATS:
-        raise malformed("format", "must be one of " + ", ".join(STREAM_FORMATS))
+    if fmt is not None and fmt.lower() not in services.STREAM_FORMATS:
+        raise malformed(
+            "format", f"{fmt[:16]!r} is unknown; it must be one of " + ", ".join(services.STREAM_FORMATS)
+        )
     wanted = services.StreamRequest(
         max_bit_rate=params.integer("maxBitRate", default=0, low=0, high=10_000),
         format=fmt.lower() if fmt else None,
         time_offset=params.integer("timeOffset", default=0, low=0, high=7 * 24 * 3600),
     )
-    params.boolean("estimateContentLength", default=False)
-    source = services.stream_source(track=track, wanted=wanted)
-    return file_response(
-        call.request, path=source.path, content_type=source.content_type, etag_seed=source.etag_seed
-    )
+    estimate = params.boolean("estimateContentLength", default=False)
+    try:
+        plan = services.stream_source(track=track, wanted=wanted)
+    except ValidationError as error:
+        raise malformed("timeOffset", "is at or past the end of the song") from error
+    response = stream_response(call.request, track=track, choice=plan.choice, offset=plan.offset)
+    if response.status_code == 422:  # ffmpeg failed before its first byte (recorded by the transcoder)
+        raise SubsonicError(GENERIC, "The song's file could not be transcoded.")
+    if response.status_code == 404:
+        raise not_found("Song file")
+    if estimate:
+        _estimate_length(response, track=track, choice=plan.choice, offset=plan.offset)
+    return response
+
+
+def _estimate_length(response: HttpResponse, *, track, choice, offset: float) -> None:
+    """estimateContentLength on a transcode still running (no Content-Length: its length is known only
+    at its end): say its duration and estimated size in headers, never as a Content-Length that a
+    stream of another length would break (docs/subsonic.md)."""
+    running = response.status_code == 200 and choice.transcoded and not response.has_header("Content-Length")
+    if not running:
+        return
+    seconds = max(track.audio_file.duration_ms / 1000 - offset, 0)
+    response["X-Content-Duration"] = f"{seconds:.3f}"
+    response["X-Estimated-Content-Length"] = str(round(seconds * choice.bitrate_kbps * 1000 / 8))
 
 
 @method("download")

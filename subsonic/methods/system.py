@@ -9,6 +9,8 @@ from . import Call, method
 EXTENSIONS = [
     {"name": "formPost", "versions": [1]},
     {"name": "apiKeyAuthentication", "versions": [1]},
+    # stream's timeOffset (seconds) starts a transcode there (docs/streaming.md).
+    {"name": "transcodeOffset", "versions": [1]},
 ]
 
 

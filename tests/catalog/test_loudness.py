@@ -22,6 +22,7 @@ from mutagen.mp4 import MP4, MP4FreeForm
 from mutagen.oggopus import OggOpus
 
 from catalog import import_lock, loudness, services, tasks
+from catalog import selectors as catalog_selectors
 from catalog.models import Album, AudioFile, Track
 from catalog.tags import read_audio_file
 from tests.catalog.audio_files import write_audio
@@ -227,6 +228,25 @@ def test_measured_values_come_first_then_replaygain_then_none():
     )
 
 
+def test_replay_gain_gives_gains_toward_minus_18_lufs_and_linear_peaks():
+    album = SimpleNamespace(loudness_lufs=-10.4, true_peak_dbtp=0.0)
+    unmeasured_album = SimpleNamespace(loudness_lufs=None, true_peak_dbtp=None)
+    measured = loudness.track_loudness_values(_file(loudness_lufs=-9.8, true_peak_dbtp=-0.3), album)
+    assert loudness.replay_gain(measured) == {
+        "trackGain": -8.2, "albumGain": -7.6, "trackPeak": pytest.approx(0.966051), "albumPeak": 1.0,
+        "baseGain": 0.0,
+    }
+    # Tags only: the gains as tagged (round trip through LUFS), the peaks as tagged.
+    tagged = loudness.track_loudness_values(
+        _file(replaygain_track_gain_db=-6.5, replaygain_track_peak=0.5), unmeasured_album
+    )
+    assert loudness.replay_gain(tagged) == {
+        "trackGain": -6.5, "trackPeak": pytest.approx(0.5, abs=1e-4), "baseGain": 0.0, "fallbackGain": -6.5
+    }
+    unknown = loudness.track_loudness_values(_file(), unmeasured_album)
+    assert loudness.replay_gain(unknown) is None
+
+
 # -- the import, the command, the task -----------------------------------------------------------------
 
 
@@ -283,8 +303,22 @@ def test_the_command_measures_what_is_missing_with_a_progress_bar_and_one_summar
     )
 
     out = io.StringIO()
+    version = catalog_selectors.cache_version(catalog_selectors.CATALOG_VERSION_KEY)
     call_command("measure_loudness", "--no-progress", stdout=out, stderr=io.StringIO())
     assert out.getvalue() == "Loudness: 0 measured, 0 failed, 0 albums updated, 0 left to measure\n"
+    # Nothing written: the cached catalog reads stay.
+    assert catalog_selectors.cache_version(catalog_selectors.CATALOG_VERSION_KEY) == version
+
+
+@pytest.mark.django_db
+def test_written_measurements_make_the_cached_catalog_reads_stale(album_folder):
+    """Cached song entries (the Subsonic API's) carry the loudness: a measurement replaces their version."""
+    services.library_import(root=album_folder.root)
+    version = catalog_selectors.cache_version(catalog_selectors.CATALOG_VERSION_KEY)
+
+    call_command("measure_loudness", "--no-progress", "--limit", "1", stdout=io.StringIO())
+
+    assert catalog_selectors.cache_version(catalog_selectors.CATALOG_VERSION_KEY) != version
 
 
 @pytest.mark.django_db
@@ -376,10 +410,11 @@ def test_a_task_run_that_leaves_files_queues_the_next_one(album_folder, django_c
         result = tasks.measure_loudness()
 
     assert result == {"status": "done", "measured": 1, "failed": 0, "albums": 1, "remaining": 1}
-    assert queued == [tasks.measure_loudness.delay]
+    # The next run, besides the new catalog version that the written measurement asks for.
+    assert [call for call in queued if call == tasks.measure_loudness.delay] == [tasks.measure_loudness.delay]
     with django_capture_on_commit_callbacks() as queued:
         assert tasks.measure_loudness(limit=5)["remaining"] == 0
-    assert queued == []
+    assert tasks.measure_loudness.delay not in queued
 
 
 @pytest.mark.django_db(transaction=True)

@@ -40,6 +40,29 @@ def test_the_rule_of_what_is_served(fmt, kbps, quality, asked, expected):
     assert choice.quality == quality
 
 
+@pytest.mark.parametrize(
+    ("fmt", "kbps", "options", "expected"),
+    [
+        # A client's bitrate beyond the presets: the original when it fits, transcodes kept within
+        # 32 to 320 kbps (the Subsonic API's maxBitRate).
+        ("flac", 900, {"bitrate_kbps": 1000}, ("flac", 900, False)),
+        ("flac", 900, {"bitrate_kbps": 500}, ("mp3", 320, True)),
+        ("flac", 900, {"bitrate_kbps": 8}, ("mp3", 32, True)),
+        # `playable`: the formats the client plays as they are (an Opus client asking opus).
+        ("mp3", 128, {"bitrate_kbps": 256, "format": "opus", "playable": frozenset({"opus"})},
+         ("opus", 128, True)),
+        ("opus", 96, {"bitrate_kbps": 256, "format": "opus", "playable": frozenset({"opus"})},
+         ("opus", 96, False)),
+        # `cut`: only a transcode starts at an offset, even when the original fits.
+        ("mp3", 128, {"bitrate_kbps": 256, "cut": True}, ("mp3", 128, True)),
+        ("flac", 900, {"cut": True}, ("mp3", 320, True)),
+    ],
+)
+def test_a_clients_bitrate_playable_formats_and_cuts(fmt, kbps, options, expected):
+    choice = choose_stream(audio(fmt, kbps), quality="original", **options)
+    assert (choice.format, choice.bitrate_kbps, choice.transcoded) == expected
+
+
 def test_an_explicit_bitrate_overrides_the_preset_and_is_capped_by_the_original():
     assert choose_stream(audio("flac", 900), quality="original", bitrate_kbps=96).bitrate_kbps == 96
     assert choose_stream(audio("flac", 900), quality="low", bitrate_kbps=192).bitrate_kbps == 192

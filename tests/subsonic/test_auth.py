@@ -79,7 +79,7 @@ def test_api_key_is_the_listeners_api_token(client, subsonic_user):
 def test_extensions_need_no_credentials(client):
     body = Caller(client, {}).ok("getOpenSubsonicExtensions", f="json")
     names = [extension["name"] for extension in body["openSubsonicExtensions"]]
-    assert names == ["formPost", "apiKeyAuthentication"]
+    assert names == ["formPost", "apiKeyAuthentication", "transcodeOffset"]
     assert body["openSubsonicExtensions"][0]["versions"] == [1]
 
 
