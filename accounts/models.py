@@ -43,12 +43,14 @@ class User(AbstractUser):
     time_zone = models.CharField(
         max_length=64, default="UTC", help_text="Stats and history are shown in this time zone."
     )
-    # The web player's defaults for this account; each device may override them (docs/player.md).
+    # The web player's defaults for this account; each device may override them (docs/player.md). Their
+    # defaults are the database's too: bulk writers that name only the older columns still insert.
     stream_quality = models.CharField(
         "streaming quality",
         max_length=8,
         choices=StreamQuality.choices,
         default=StreamQuality.AUTO,
+        db_default=StreamQuality.AUTO,
         help_text="Automatic picks a quality from your connection and steps down when playback stalls.",
     )
     loudness_target = models.CharField(
@@ -56,11 +58,13 @@ class User(AbstractUser):
         max_length=8,
         choices=LoudnessTarget.choices,
         default=LoudnessTarget.NORMAL,
+        db_default=LoudnessTarget.NORMAL,
         help_text="Plays every track at about the same loudness, never past its peak.",
     )
     crossfade_seconds = models.PositiveSmallIntegerField(
         "crossfade (seconds)",
         default=0,
+        db_default=0,
         validators=[MaxValueValidator(CROSSFADE_MAX_SECONDS)],
         help_text="Seconds of overlap between tracks of different albums (0 to 12); albums stay gapless.",
     )

@@ -14,16 +14,16 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='crossfade_seconds',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Seconds of overlap between tracks of different albums (0 to 12); albums stay gapless.', validators=[django.core.validators.MaxValueValidator(12)], verbose_name='crossfade (seconds)'),
+            field=models.PositiveSmallIntegerField(db_default=0, default=0, help_text='Seconds of overlap between tracks of different albums (0 to 12); albums stay gapless.', validators=[django.core.validators.MaxValueValidator(12)], verbose_name='crossfade (seconds)'),
         ),
         migrations.AddField(
             model_name='user',
             name='loudness_target',
-            field=models.CharField(choices=[('off', 'Off'), ('quiet', 'Quiet (−23 LUFS)'), ('normal', 'Normal (−14 LUFS)'), ('loud', 'Loud (−11 LUFS)')], default='normal', help_text='Plays every track at about the same loudness, never past its peak.', max_length=8, verbose_name='volume normalisation'),
+            field=models.CharField(choices=[('off', 'Off'), ('quiet', 'Quiet (−23 LUFS)'), ('normal', 'Normal (−14 LUFS)'), ('loud', 'Loud (−11 LUFS)')], db_default='normal', default='normal', help_text='Plays every track at about the same loudness, never past its peak.', max_length=8, verbose_name='volume normalisation'),
         ),
         migrations.AddField(
             model_name='user',
             name='stream_quality',
-            field=models.CharField(choices=[('auto', 'Automatic'), ('low', 'Low'), ('normal', 'Normal'), ('high', 'High'), ('original', 'Original')], default='auto', help_text='Automatic picks a quality from your connection and steps down when playback stalls.', max_length=8, verbose_name='streaming quality'),
+            field=models.CharField(choices=[('auto', 'Automatic'), ('low', 'Low'), ('normal', 'Normal'), ('high', 'High'), ('original', 'Original')], db_default='auto', default='auto', help_text='Automatic picks a quality from your connection and steps down when playback stalls.', max_length=8, verbose_name='streaming quality'),
         ),
     ]
