@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AdminUserCreationForm as DjangoAdminUserCreationForm
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm, UserChangeForm, UserCreationForm
 
+from . import services
 from .models import CROSSFADE_MAX_SECONDS, Invitation, time_zone_choices
 from .usernames import clean_username
 
@@ -71,7 +72,9 @@ class AdminUserChangeForm(CleanUsernameMixin, UserChangeForm):
         model = get_user_model()
 
 
-REVOKE_HELP = "Also signs out your phone and desktop players' other sessions and replaces your API token."
+REVOKE_HELP = (
+    "Ends your sessions in other browsers and deletes your API token (scrobblers then need the new one)."
+)
 
 
 class PasswordChangeWithRevokeForm(PasswordChangeForm):
@@ -94,6 +97,13 @@ class PasswordResetWithRevokeForm(SetPasswordForm):
         initial=True,
         help_text=REVOKE_HELP,
     )
+
+    def save(self, commit=True):
+        """Called by Django's PasswordResetConfirmView: the password and the revocation, in one service."""
+        services.password_set(
+            user=self.user, password=self.cleaned_data["new_password1"], revoke=self.cleaned_data["revoke"]
+        )
+        return self.user
 
 
 class InvitationAdminForm(forms.ModelForm):

@@ -113,5 +113,3 @@ def invitation_send(*, invitation: Invitation, signup_url: str) -> None:
         from_email=None,
         recipient_list=[invitation.email],
     )
-
-
