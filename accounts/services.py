@@ -56,7 +56,7 @@ def password_set(*, user, password: str, revoke: bool, keep_session_key: str | N
     user.save(update_fields=["password"])
     if revoke:
         Token.objects.filter(user=user).delete()
-        transaction.on_commit(lambda: sessions_revoke(user=user, keep_session_key=keep_session_key))
+        sessions_revoke(user=user, keep_session_key=keep_session_key)
 
 
 # ------------------------------------------------------------------------------ sign-up and invitations
