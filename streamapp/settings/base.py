@@ -444,7 +444,7 @@ STREAMAPP_HISTORY_MAX_ROWS_PER_IMPORT = int(
 STREAMAPP_HISTORY_MAX_ROWS_PER_DAY = int(os.environ.get("STREAMAPP_HISTORY_MAX_ROWS_PER_DAY", 2_000_000))
 # Who may create an account (docs/configuration.md): `open` (anyone), `invite` (with an invitation staff
 # create in the admin) or `closed` (staff create accounts in the admin). production.py defaults to invite.
-STREAMAPP_SIGNUP = os.environ.get("STREAMAPP_SIGNUP", "open")
+STREAMAPP_SIGNUP = os.environ.get("STREAMAPP_SIGNUP") or "open"
 if STREAMAPP_SIGNUP not in {"open", "invite", "closed"}:
     raise ImproperlyConfigured("STREAMAPP_SIGNUP must be open, invite or closed.")
 # How many days a new invitation can be used (staff may change each one's expiry in the admin).
