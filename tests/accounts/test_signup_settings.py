@@ -13,14 +13,14 @@ def production(**env):
 
 def test_production_defaults_to_invitations_and_the_console_mail():
     result = production(STREAMAPP_SIGNUP="", EMAIL_URL="")
-    assert result.stdout.splitlines()[-1].split() == ["invite", "django.core.mail.backends.console.EmailBackend"], (
-        result.stderr
-    )
+    expected = ["invite", "django.core.mail.backends.console.EmailBackend"]
+    assert result.stdout.splitlines()[-1].split() == expected, result.stderr
 
 
 def test_production_takes_the_operators_choice_and_smtp():
     result = production(STREAMAPP_SIGNUP="closed", EMAIL_URL="smtp://u:p@mail.example.org")
-    assert result.stdout.splitlines()[-1].split() == ["closed", "django.core.mail.backends.smtp.EmailBackend"], result.stderr
+    expected = ["closed", "django.core.mail.backends.smtp.EmailBackend"]
+    assert result.stdout.splitlines()[-1].split() == expected, result.stderr
 
 
 def test_local_is_open():
