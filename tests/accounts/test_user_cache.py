@@ -45,12 +45,8 @@ def test_a_deleted_user_is_logged_out(client, user):
 def test_signing_up_logs_the_new_listener_in(client):
     response = client.post(
         "/accounts/signup/",
-        {
-            "username": "newcomer",
-            "password1": "a-long-pass-phrase-7",
-            "password2": "a-long-pass-phrase-7",
-            "time_zone": "UTC",
-        },  # fmt: skip
+        {"username": "newcomer", "password1": "a-long-pass-phrase-7", "password2": "a-long-pass-phrase-7",
+         "time_zone": "UTC"},  # fmt: skip
     )
     assert response.status_code == 302
     assert "newcomer" in client.get("/").content.decode()

@@ -135,13 +135,8 @@ def test_profile_saves_the_time_zone(user_client, user):
 def test_profile_refuses_an_unknown_time_zone(user_client, user):
     response = user_client.post(
         "/accounts/profile/",
-        {
-            "email": "",
-            "time_zone": "Mars/Olympus",
-            "stream_quality": "auto",
-            "loudness_target": "normal",
-            "crossfade_seconds": "0",
-        },
+        {"email": "", "time_zone": "Mars/Olympus", "stream_quality": "auto", "loudness_target": "normal",
+         "crossfade_seconds": "0"},
     )
     assert response.status_code == 200
     assertContains(response, "Select a valid choice. Mars/Olympus is not one of the available choices.")
