@@ -34,9 +34,12 @@ class SignupForm(CleanUsernameMixin, UserCreationForm):
         model = get_user_model()
         fields = ("username", "email", "time_zone")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, invited_email: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].help_text = "Optional."
+        if invited_email:  # an invitation tied to an address (services.signup_create_user checks it)
+            self.fields["email"].initial = invited_email
+            self.fields["email"].help_text = "Your invitation is for this address."
         if not self.is_bound:
             # static/streamapp/js/app.js preselects the browser's time zone on a fresh form.
             self.fields["time_zone"].widget.attrs["data-guess"] = "browser"

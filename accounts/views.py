@@ -32,8 +32,7 @@ def _safe_next(request: HttpRequest) -> str:
 
 
 def _signup_form(request: HttpRequest, invitation) -> SignupForm:
-    initial = {"email": invitation.email} if invitation is not None and invitation.email else {}
-    return SignupForm(request.POST or None, initial=initial)
+    return SignupForm(request.POST or None, invited_email=invitation.email if invitation is not None else "")
 
 
 @login_not_required
