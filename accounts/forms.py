@@ -76,7 +76,8 @@ class AdminUserChangeForm(CleanUsernameMixin, UserChangeForm):
 
 
 REVOKE_HELP = (
-    "Ends your sessions in other browsers and deletes your API token (scrobblers then need the new one)."
+    "Ends your sessions in other browsers, and deletes your API token and Subsonic password (your "
+    "scrobblers and players then need the new ones)."
 )
 
 

@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 
 from .models import Invitation
 from .selectors import session_store_class, user_sessions
+from .signals import credentials_revoked
 
 
 def api_token_get_or_create(*, user) -> str:
@@ -50,12 +51,14 @@ def password_set(*, user, password: str, revoke: bool, keep_session_key: str | N
     """Give the user a new password; with `revoke`, end their other sessions and delete their API token.
 
     Other sessions are refused anyway once the password changes (Django checks the session's hash of
-    it); revoking deletes them, and the API token (scrobblers) that a password change leaves working.
+    it); revoking deletes them, and the API token (scrobblers) and the other apps' credentials
+    (signals.credentials_revoked) that a password change leaves working.
     """
     user.set_password(password)
     user.save(update_fields=["password"])
     if revoke:
         Token.objects.filter(user=user).delete()
+        credentials_revoked.send(sender=password_set, user=user)
         sessions_revoke(user=user, keep_session_key=keep_session_key)
 
 

@@ -10,6 +10,8 @@ from pytest_django.asserts import assertContains, assertRedirects
 from rest_framework.authtoken.models import Token
 
 from accounts import selectors, services
+from subsonic.models import SubsonicPassword
+from subsonic.services import subsonic_password_get_or_create
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +32,9 @@ def test_profile_shows_the_change_form(user_client):
     assertContains(response, 'name="revoke"')
 
 
-def test_change_keeps_this_session_and_leaves_the_token_when_not_asked(user_client, user):
+def test_change_keeps_this_session_and_leaves_the_tokens_when_not_asked(user_client, user):
     token = services.api_token_get_or_create(user=user)
+    subsonic_password_get_or_create(user=user)
     response = user_client.post(
         "/accounts/profile/password/",
         {"old_password": "listener-pass-1", "new_password1": NEW, "new_password2": NEW},
@@ -41,16 +44,19 @@ def test_change_keeps_this_session_and_leaves_the_token_when_not_asked(user_clie
     assert user.check_password(NEW)
     assert user_client.get("/accounts/profile/").status_code == 200
     assert Token.objects.get(user=user).key == token
+    assert SubsonicPassword.objects.filter(user=user).exists()
 
 
-def test_change_with_revoke_ends_other_sessions_and_deletes_the_token(user_client, user):
+def test_change_with_revoke_ends_other_sessions_and_deletes_the_tokens(user_client, user):
     services.api_token_get_or_create(user=user)
+    subsonic_password_get_or_create(user=user)
     elsewhere = other_session(user)
     user_client.post(
         "/accounts/profile/password/",
         {"old_password": "listener-pass-1", "new_password1": NEW, "new_password2": NEW, "revoke": "on"},
     )
     assert not Token.objects.filter(user=user).exists()
+    assert not SubsonicPassword.objects.filter(user=user).exists()
     assert len(selectors.user_sessions(user=user)) == 1  # this one
     assert elsewhere.get("/accounts/profile/").status_code == 302
     assert user_client.get("/accounts/profile/").status_code == 200
