@@ -71,7 +71,7 @@ def invitation_usable(*, token: str) -> Invitation | None:
     """Return the open invitation with this token, or None."""
     if not token:
         return None
-    return Invitation.objects.usable().filter(token=token).first()
+    return Invitation.objects.usable().select_related("created_by").filter(token=token).first()
 
 
 def signup_allowed(*, invitation: Invitation | None) -> bool:

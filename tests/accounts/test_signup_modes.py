@@ -166,3 +166,28 @@ def test_invitations_admin_list_runs_a_constant_number_of_queries(
         Invitation.objects.create(created_by=staff_user)
     with django_assert_max_num_queries(12):
         assert staff_client.get("/admin/accounts/invitation/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_invited_sign_up_page_runs_a_constant_number_of_queries(
+    invite_mode, client, staff_user, django_assert_max_num_queries
+):
+    invitation = Invitation.objects.create(created_by=staff_user)
+    with django_assert_max_num_queries(3):
+        assertContains(client.get(invitation.get_absolute_url()), "You were invited by")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("mode", "shown", "hidden"),
+    [
+        ("open", 'href="/accounts/signup/"', "invitation link"),
+        ("invite", "Sign up with the invitation link you were sent.", 'href="/accounts/signup/"'),
+        ("closed", "Log in to streamapp", "New here?"),
+    ],
+)
+def test_the_log_in_page_offers_sign_up_as_the_mode_allows(settings, client, mode, shown, hidden):
+    settings.STREAMAPP_SIGNUP = mode
+    response = client.get("/accounts/login/")
+    assertContains(response, shown)
+    assert hidden not in response.content.decode()
