@@ -59,6 +59,11 @@ class InvitationAdmin(admin.ModelAdmin):
             return "Shown once the invitation is saved."
         return format_html('<a href="{0}">{0}</a>', obj.get_absolute_url())
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:  # the full link, to copy (the list shows the path)
+            context["invitation_link"] = request.build_absolute_uri(obj.get_absolute_url())
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def save_model(self, request, obj, form, change) -> None:
         if not change:
             obj.created_by = request.user

@@ -142,6 +142,8 @@ def test_staff_create_an_invitation_in_the_admin_and_see_its_link(staff_client, 
     assertContains(response, f"http://testserver/accounts/signup/?invite={invitation.token}")
     listing = staff_client.get("/admin/accounts/invitation/")
     assertContains(listing, invitation.get_absolute_url())
+    change = staff_client.get(f"/admin/accounts/invitation/{invitation.pk}/change/")
+    assertContains(change, f"http://testserver/accounts/signup/?invite={invitation.token}")
 
 
 @pytest.mark.django_db
