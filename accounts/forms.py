@@ -2,12 +2,26 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AdminUserCreationForm as DjangoAdminUserCreationForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm, UserChangeForm, UserCreationForm
 
-from .models import CROSSFADE_MAX_SECONDS, time_zone_choices
+from . import services
+from .models import CROSSFADE_MAX_SECONDS, Invitation, time_zone_choices
+from .usernames import clean_username
 
 
-class SignupForm(UserCreationForm):
+class CleanUsernameMixin:
+    """User names normalised (NFKC) and refused when they mix scripts or look like another (usernames.py)."""
+
+    def clean_username(self):
+        parent = getattr(super(), "clean_username", None)
+        username = parent() if parent else self.cleaned_data.get("username")
+        if self.instance.pk is not None and "username" not in self.changed_data:
+            return username  # an unchanged name is left alone, whatever its neighbours
+        return clean_username(username, exclude_pk=self.instance.pk)
+
+
+class SignupForm(CleanUsernameMixin, UserCreationForm):
     """Create a listener: username, optional email, password twice, and the time zone stats use."""
 
     time_zone = forms.ChoiceField(
@@ -20,9 +34,12 @@ class SignupForm(UserCreationForm):
         model = get_user_model()
         fields = ("username", "email", "time_zone")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, invited_email: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].help_text = "Optional."
+        if invited_email:  # an invitation tied to an address (services.signup_create_user checks it)
+            self.fields["email"].initial = invited_email
+            self.fields["email"].help_text = "Your invitation is for this address."
         if not self.is_bound:
             # static/streamapp/js/app.js preselects the browser's time zone on a fresh form.
             self.fields["time_zone"].widget.attrs["data-guess"] = "browser"
@@ -41,3 +58,59 @@ class ProfileForm(forms.ModelForm):
         widgets = {
             "crossfade_seconds": forms.NumberInput(attrs={"min": 0, "max": CROSSFADE_MAX_SECONDS, "step": 1}),
         }
+
+
+class AdminUserCreationForm(CleanUsernameMixin, DjangoAdminUserCreationForm):
+    """The admin's "add user" form, with the same user-name rules as sign-up."""
+
+    class Meta(DjangoAdminUserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username",)
+
+
+class AdminUserChangeForm(CleanUsernameMixin, UserChangeForm):
+    """The admin's user form, with the same user-name rules as sign-up."""
+
+    class Meta(UserChangeForm.Meta):
+        model = get_user_model()
+
+
+REVOKE_HELP = (
+    "Ends your sessions in other browsers, and deletes your API token and Subsonic password (your "
+    "scrobblers and players then need the new ones)."
+)
+
+
+class PasswordChangeWithRevokeForm(PasswordChangeForm):
+    """Django's change form (old password, new twice, the validators), with the revocation choice."""
+
+    revoke = forms.BooleanField(
+        label="Log out my other sessions and revoke my API tokens",
+        required=False,
+        initial=False,
+        help_text=REVOKE_HELP,
+    )
+
+
+class PasswordResetWithRevokeForm(SetPasswordForm):
+    """Django's reset form (new password twice, the validators), revoking by default."""
+
+    revoke = forms.BooleanField(
+        label="Log out my other sessions and revoke my API tokens",
+        required=False,
+        initial=True,
+        help_text=REVOKE_HELP,
+    )
+
+    def save(self, commit=True):
+        """Called by Django's PasswordResetConfirmView: the password and the revocation, in one service."""
+        services.password_set(
+            user=self.user, password=self.cleaned_data["new_password1"], revoke=self.cleaned_data["revoke"]
+        )
+        return self.user
+
+
+class InvitationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Invitation
+        fields = ("email", "expires_at")

@@ -1,11 +1,16 @@
 """The user model: Django's user plus the listener's preferences."""
 
+import secrets
 import zoneinfo
+from datetime import timedelta
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -74,3 +79,61 @@ class User(AbstractUser):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile")
+
+
+def invitation_expiry():
+    """Return when a new invitation expires: STREAMAPP_INVITATION_DAYS from now."""
+    return timezone.now() + timedelta(days=settings.STREAMAPP_INVITATION_DAYS)
+
+
+def invitation_token() -> str:
+    """Return a new invitation's secret: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def usable(self, *, now=None):
+        """Invitations not used yet and not expired."""
+        return self.filter(used_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class Invitation(models.Model):
+    """A single-use link to sign up while STREAMAPP_SIGNUP is `invite`; staff create them in the admin."""
+
+    token = models.CharField(max_length=64, unique=True, default=invitation_token, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    email = models.EmailField(
+        "e-mail", blank=True, help_text="Optional: only this address can sign up with the invitation."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=invitation_expiry)
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email or 'anyone'} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:signup") + "?" + urlencode({"invite": self.token})
+
+    @property
+    def status(self) -> str:
+        if self.used_at is not None:
+            return "used"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "open"

@@ -1,8 +1,9 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 from django.views.generic import RedirectView
 
 from . import views
+from .forms import PasswordResetWithRevokeForm
 
 app_name = "accounts"
 
@@ -15,6 +16,37 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="accounts:login"), name="logout"),
     path("signup/", views.signup, name="signup"),
+    # Passwords: changed on the profile page; reset by e-mail with Django's views and tokens.
+    path("profile/password/", views.password_change, name="password-change"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="accounts/password_reset_form.html",
+            email_template_name="accounts/email/password_reset.txt",
+            subject_template_name="accounts/email/password_reset_subject.txt",
+            success_url=reverse_lazy("accounts:password-reset-done"),
+        ),
+        name="password-reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
+        name="password-reset-done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="accounts/password_reset_confirm.html",
+            form_class=PasswordResetWithRevokeForm,
+            success_url=reverse_lazy("accounts:password-reset-complete"),
+        ),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
+        name="password-reset-complete",
+    ),
     path("profile/", views.profile, name="profile"),
     path("profile/api-token/", views.api_token_regenerate, name="api-token-regenerate"),
     # The history import moved to listening's page: an old bookmark or form address lands there.

@@ -48,6 +48,12 @@ def subsonic_password_regenerate(*, user) -> str:
     return subsonic_password_set(user=user, password=passwords.generate())
 
 
+def subsonic_password_revoke(*, user, **kwargs) -> None:
+    """Delete the listener's Subsonic password (receiver of accounts.signals.credentials_revoked); the
+    profile's Subsonic page makes a new one when the listener next opens it."""
+    SubsonicPassword.objects.filter(user=user).delete()
+
+
 @transaction.atomic
 def subsonic_password_get_or_create(*, user) -> str:
     """Return the listener's Subsonic password, making a random one the first time (or when the secret

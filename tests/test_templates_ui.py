@@ -8,7 +8,11 @@ import pytest
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 APPS = ("accounts", "catalog", "listening", "recommend", "analytics")
-OWN_LIBRARIES = {"catalog": {"catalog_pages"}, "listening": {"listening_pages"}}
+OWN_LIBRARIES = {
+    "accounts": {"accounts_pages"},
+    "catalog": {"catalog_pages"},
+    "listening": {"listening_pages"},
+}
 DJANGO_LIBRARIES = {"static", "humanize", "tz", "i18n", "l10n", "cache"}
 INCLUDE = re.compile(r'\{%\s*include\s+"([^"/]+)/')
 LOAD = re.compile(r"\{%\s*load\s+([^%]+?)\s*%\}")

@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from streamapp import db
+from streamapp.email_url import parse_email_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("STREAMAPP_VAR_DIR", BASE_DIR / "var"))
@@ -230,6 +231,17 @@ CACHES["default"]["KEY_PREFIX"] = os.environ.get(
 )
 
 # ------------------------------------------------------------------------------
+# E-mail (password resets, invitations): EMAIL_URL, parsed by streamapp/email_url.py. Without it every
+# mail is printed on the standard output (the console backend), so `make run` shows it.
+# ------------------------------------------------------------------------------
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+globals().update(parse_email_url(EMAIL_URL))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "streamapp <noreply@localhost>")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# A password reset link works for this many seconds (Django's default: 3 days; an hour is enough).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", 60 * 60))
+
+# ------------------------------------------------------------------------------
 # Passwords, i18n
 # ------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -430,6 +442,13 @@ STREAMAPP_HISTORY_MAX_ROWS_PER_IMPORT = int(
     os.environ.get("STREAMAPP_HISTORY_MAX_ROWS_PER_IMPORT", 1_000_000)
 )
 STREAMAPP_HISTORY_MAX_ROWS_PER_DAY = int(os.environ.get("STREAMAPP_HISTORY_MAX_ROWS_PER_DAY", 2_000_000))
+# Who may create an account (docs/configuration.md): `open` (anyone), `invite` (with an invitation staff
+# create in the admin) or `closed` (staff create accounts in the admin). production.py defaults to invite.
+STREAMAPP_SIGNUP = os.environ.get("STREAMAPP_SIGNUP") or "open"
+if STREAMAPP_SIGNUP not in {"open", "invite", "closed"}:
+    raise ImproperlyConfigured("STREAMAPP_SIGNUP must be open, invite or closed.")
+# How many days a new invitation can be used (staff may change each one's expiry in the admin).
+STREAMAPP_INVITATION_DAYS = int(os.environ.get("STREAMAPP_INVITATION_DAYS", "7"))
 # Demo accounts (admin/admin, demo/demo) are refused in production mode.
 STREAMAPP_ALLOW_DEMO_ACCOUNTS = True
 # bench/http.py's bare page at /bench/bare/ (streamapp/bench_views.py); never on outside a benchmark.

@@ -18,6 +18,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("The environment variable ALLOWED_HOSTS is required.")
 STREAMAPP_ALLOW_DEMO_ACCOUNTS = False
+# Sign-up by invitation unless the operator opens or closes it (base.py checked the value).
+STREAMAPP_SIGNUP = os.environ.get("STREAMAPP_SIGNUP") or "invite"
 
 # Security: https://docs.djangoproject.com/en/6.0/ref/middleware/#module-django.middleware.security
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -35,3 +35,6 @@ if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F405
 # An import does not queue the loudness task in tests: a test that imports without the Celery worker
 # would leave the task to run later, against another test's tables. The tests of that queuing turn it on.
 STREAMAPP_LOUDNESS_ON_IMPORT = False
+
+# Anyone may sign up in tests (the tests of invitations and closed sign-up override it).
+STREAMAPP_SIGNUP = "open"
