@@ -6,7 +6,9 @@ to the import of a listening history (a page of listening's: accounts imports no
 """
 
 from django.contrib import messages
+from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +19,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
 from .forms import ProfileForm, SignupForm
+from .sso.oidc import oidc_enabled
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in, offering single sign-on with OpenID Connect when it is configured."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if oidc_enabled():
+            context["oidc_provider_name"] = settings.STREAMAPP_OIDC_PROVIDER_NAME
+        return context
 
 
 @login_not_required
