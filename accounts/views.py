@@ -5,8 +5,8 @@ page behind LoginRequiredMiddleware. The profile also holds the API token for sc
 to the import of a listening history (a page of listening's: accounts imports no app above it).
 """
 
-from django.contrib import messages
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required

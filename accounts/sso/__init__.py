@@ -21,9 +21,7 @@ def available_username(wanted: str) -> str:
     """Return `wanted` made a valid user name (letters, digits and @.+-_), suffixed -2, -3... if taken."""
     base = re.sub(r"[^\w.@+-]", "", wanted.strip())[: USERNAME_MAX_LENGTH - 6] or "user"
     user_model = get_user_model()
-    taken = set(
-        user_model.objects.filter(username__istartswith=base).values_list("username", flat=True)
-    )
+    taken = set(user_model.objects.filter(username__istartswith=base).values_list("username", flat=True))
     taken = {name.lower() for name in taken}
     candidate, number = base, 1
     while candidate.lower() in taken:

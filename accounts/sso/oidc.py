@@ -43,6 +43,7 @@ REFUSALS = {
         "this server. Ask its owner for an invitation, then log in again."
     ),
     "inactive": "Your account here is deactivated. Ask the server's owner if you think this is a mistake.",
+    "unreachable": "The identity provider can't be reached just now. Try again in a moment.",
     "failed": "The identity provider's answer could not be verified. Try again; if it keeps failing, "
     "tell the server's owner.",
 }
@@ -80,18 +81,25 @@ class OIDCBackend(OIDCAuthenticationBackend):
         self.UserModel = get_user_model()
 
     def authenticate(self, request, **kwargs):
-        if request is None or not oidc_enabled() or "code" not in request.GET:
+        # Only the callback's call (with the nonce kept in the session at the start), never a password
+        # log-in whose address happens to carry ?code=&state=.
+        if request is None or not oidc_enabled() or not kwargs.get("nonce") or "password" in kwargs:
             return None
-        for name, value in provider_endpoints().items():
-            setattr(self, name, value)
+        request.sso_refusal = "failed"
+        try:
+            for name, value in provider_endpoints().items():
+                setattr(self, name, value)
+        except (requests.RequestException, ValueError) as error:
+            logger.warning("OpenID Connect discovery failed: %s", error)
+            request.sso_refusal = "unreachable"
+            return None
         self.OIDC_RP_CLIENT_ID = settings.OIDC_RP_CLIENT_ID
         self.OIDC_RP_CLIENT_SECRET = settings.OIDC_RP_CLIENT_SECRET
         self.OIDC_RP_SIGN_ALGO = settings.OIDC_RP_SIGN_ALGO
         self.OIDC_RP_IDP_SIGN_KEY = None
-        request.sso_refusal = "failed"
         try:
             user = super().authenticate(request, **kwargs)
-        except (requests.RequestException, SuspiciousOperation, jwt.PyJWTError) as error:
+        except (requests.RequestException, ValueError, SuspiciousOperation, jwt.PyJWTError) as error:
             logger.warning("OpenID Connect log-in failed: %s", error)
             return None
         if user is None:
@@ -159,7 +167,11 @@ class OIDCStartView(OIDCAuthenticationRequestView):
     def get(self, request):
         if not oidc_enabled():
             raise Http404("Single sign-on is not configured.")
-        self.OIDC_OP_AUTH_ENDPOINT = provider_endpoints()["OIDC_OP_AUTHORIZATION_ENDPOINT"]
+        try:
+            self.OIDC_OP_AUTH_ENDPOINT = provider_endpoints()["OIDC_OP_AUTHORIZATION_ENDPOINT"]
+        except (requests.RequestException, ValueError) as error:
+            logger.warning("OpenID Connect discovery failed: %s", error)
+            return refusal_page(request, "unreachable", status=503)
         self.OIDC_RP_CLIENT_ID = settings.OIDC_RP_CLIENT_ID
         return super().get(request)
 
@@ -184,5 +196,10 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
         reason = getattr(self.request, "sso_refusal", None) or "failed"
         if self.request.GET.get("error"):
             reason = "failed"
-        context = {"message": REFUSALS[reason], "provider_name": settings.STREAMAPP_OIDC_PROVIDER_NAME}
-        return render(self.request, "accounts/sso_refused.html", context, status=403)
+        return refusal_page(self.request, reason, status=403)
+
+
+def refusal_page(request, reason: str, *, status: int) -> HttpResponse:
+    """The page saying why single sign-on did not log the user in."""
+    context = {"message": REFUSALS[reason], "provider_name": settings.STREAMAPP_OIDC_PROVIDER_NAME}
+    return render(request, "accounts/sso_refused.html", context, status=status)

@@ -10,7 +10,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,12 @@ CLIENT_ID = "streamapp-test"
 CLIENT_SECRET = "a-client-secret-for-the-test-provider"
 STAFF_GROUP = "streamapp-admins"
 USERS = [
-    {"username": "alice", "password": "alice-op-pass-1", "email": "alice@example.org", "groups": [STAFF_GROUP]},
+    {
+        "username": "alice",
+        "password": "alice-op-pass-1",
+        "email": "alice@example.org",
+        "groups": [STAFF_GROUP],
+    },
     {"username": "bob", "password": "bob-op-pass-1", "email": "bob@example.org", "groups": ["listeners"]},
 ]
 
@@ -95,8 +99,12 @@ def _log_in(live_server, who: dict) -> requests.Response:
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
     answer = browser.post(
         form.url,
-        data={"csrfmiddlewaretoken": token, "username": who["username"], "password": who["password"],
-              "next": re.search(r'name="next" value="([^"]*)"', form.text).group(1).replace("&amp;", "&")},
+        data={
+            "csrfmiddlewaretoken": token,
+            "username": who["username"],
+            "password": who["password"],
+            "next": re.search(r'name="next" value="([^"]*)"', form.text).group(1).replace("&amp;", "&"),
+        },
         headers={"Referer": form.url},
         timeout=20,
     )
@@ -104,7 +112,9 @@ def _log_in(live_server, who: dict) -> requests.Response:
     return answer
 
 
-def test_first_log_in_creates_the_user_with_staff_from_the_group(oidc_settings, live_server, django_user_model):
+def test_first_log_in_creates_the_user_with_staff_from_the_group(
+    oidc_settings, live_server, django_user_model
+):
     answer = _log_in(live_server, USERS[0])
 
     assert answer.status_code == 200 and answer.url == f"{live_server.url}/"

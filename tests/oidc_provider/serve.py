@@ -49,7 +49,11 @@ def main() -> None:
         skip_authorization=True,
     )
     server = make_server(
-        "127.0.0.1", port, get_wsgi_application(), server_class=ThreadingWSGIServer, handler_class=QuietHandler
+        "127.0.0.1",
+        port,
+        get_wsgi_application(),
+        server_class=ThreadingWSGIServer,
+        handler_class=QuietHandler,
     )
     print("ready", flush=True)
     server.serve_forever()

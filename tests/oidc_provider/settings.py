@@ -39,7 +39,9 @@ SESSION_COOKIE_NAME = "op_sessionid"
 CSRF_COOKIE_NAME = "op_csrftoken"
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
-    "OIDC_RSA_PRIVATE_KEY": Path(os.environ["OP_RSA_KEY_FILE"]).read_text() if "OP_RSA_KEY_FILE" in os.environ else "",
+    "OIDC_RSA_PRIVATE_KEY": Path(os.environ["OP_RSA_KEY_FILE"]).read_text()
+    if "OP_RSA_KEY_FILE" in os.environ
+    else "",
     "OAUTH2_VALIDATOR_CLASS": "tests.oidc_provider.validator.Validator",
     "SCOPES": {
         "openid": "OpenID Connect",
