@@ -30,7 +30,14 @@ def meta_key(header: str) -> str:
 
 @lru_cache(maxsize=8)
 def _networks(proxies: tuple[str, ...]) -> tuple:
-    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+    """The proxies' networks; an entry that is none is left out (the system check names it)."""
+    networks = []
+    for proxy in proxies:
+        try:
+            networks.append(ipaddress.ip_network(proxy, strict=False))
+        except ValueError:
+            continue
+    return tuple(networks)
 
 
 def from_trusted_proxy(request) -> bool:

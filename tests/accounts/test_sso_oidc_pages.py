@@ -71,3 +71,11 @@ def test_new_user_names_are_valid_and_unique(django_user_model):
     assert available_username("alice") == "alice-3"
     assert available_username("bob smith!") == "bobsmith"
     assert available_username("  ") == "user"
+
+
+def test_the_settings_checks_name_missing_endpoints_and_secret(settings):
+    from accounts.sso.checks import sso_settings_check
+
+    assert sso_settings_check() == []
+    settings.OIDC_RP_CLIENT_ID = "streamapp"
+    assert [problem.id for problem in sso_settings_check()] == ["accounts.E103", "accounts.E104"]

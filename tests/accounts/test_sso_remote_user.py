@@ -90,3 +90,13 @@ def test_the_header_switches_a_session_to_the_user_it_names(proxy_settings, clie
     client.force_login(user)
     answer = _get(client, **{"Remote-User": other_user.username})
     assert answer.status_code == 200 and answer.wsgi_request.user == other_user
+
+
+def test_the_settings_checks_name_a_bad_proxy_and_a_header_without_proxies(settings):
+    from accounts.sso.checks import sso_settings_check
+
+    settings.STREAMAPP_REMOTE_USER_HEADER = "Remote-User"
+    settings.STREAMAPP_TRUSTED_PROXIES = []
+    assert [problem.id for problem in sso_settings_check()] == ["accounts.W102"]
+    settings.STREAMAPP_TRUSTED_PROXIES = ["127.0.0.1", "nginx"]
+    assert [problem.id for problem in sso_settings_check()] == ["accounts.E101"]
