@@ -83,6 +83,7 @@ def oidc_settings(settings, provider):
     settings.STREAMAPP_OIDC_DISCOVERY_URL = f"{provider}/o/.well-known/openid-configuration"
     settings.OIDC_RP_CLIENT_ID = CLIENT_ID
     settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
+    settings.OIDC_RP_SCOPES = "openid email profile groups"
     settings.STREAMAPP_OIDC_STAFF_GROUP = STAFF_GROUP
     settings.STREAMAPP_SIGNUP = "open"
     return settings
