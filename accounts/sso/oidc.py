@@ -3,10 +3,12 @@
 The authorization-code flow with PKCE and a nonce: /accounts/sso/oidc/start/ sends the browser to the
 provider, which sends it back to /accounts/sso/oidc/callback/ with a code; the backend exchanges the
 code for tokens, checks the ID token's signature (the provider's JWKS) and reads the user's claims.
-An account is found by its e-mail address (when the provider says it is verified); an unknown person
-gets one only while sign-up is open. The staff flag follows the groups claim on every log-in. A refused
-log-in ends on a page that says why. Endpoints come from the settings, or from the provider's
-discovery document (fetched once, then kept in the cache for an hour).
+An account is found by the identity it was linked to at an earlier log-in (the ID token's issuer and
+subject, kept in OIDCIdentity), else by its e-mail address (when the provider doesn't say it is
+unverified), then linked; an unknown person gets an account only while sign-up is open. The staff
+flag follows the groups claim on every log-in. A refused log-in ends on a page that says why.
+Endpoints come from the settings, or from the provider's discovery document (fetched once, then kept
+in the cache for an hour).
 """
 
 import logging
@@ -25,6 +27,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from . import apply_staff_from_groups, available_username, may_create_users
+from .models import OIDCIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -118,22 +121,35 @@ class OIDCBackend(OIDCAuthenticationBackend):
         return self.UserModel.objects.filter(email__iexact=email)
 
     def get_or_create_user(self, access_token, id_token, payload):
-        # The userinfo endpoint's claims, over the ID token's (some providers put groups in one only).
+        """The account linked to the ID token's issuer and subject, else the one with the verified
+        e-mail address (then linked), else a new one (linked) while sign-up is open."""
+        # The userinfo endpoint's claims, over the ID token's (some providers put groups in one only);
+        # the issuer and subject are the signed ID token's.
         claims = {**payload, **self.get_userinfo(access_token, id_token, payload)}
+        claims.update(iss=payload.get("iss", ""), sub=payload.get("sub", ""))
         if not self.verify_claims(claims):
             raise SuspiciousOperation("The provider's claims name no subject.")
+        identity = (
+            OIDCIdentity.objects.select_related("user")
+            .filter(issuer=claims["iss"], subject=claims["sub"])
+            .first()
+        )
+        if identity is not None:
+            return self.update_user(identity.user, claims)
         users = list(self.filter_users_by_claims(claims)[:2])
         if len(users) > 1:
             raise SuspiciousOperation("Several accounts have this e-mail address.")
-        if users:
-            return self.update_user(users[0], claims)
-        if not may_create_users():
+        if not users and not may_create_users():
             self.request.sso_refusal = "signup-closed"
             logger.info("OpenID Connect log-in of an unknown user refused: sign-up is not open")
             return None
-        return self.create_user(claims)
+        with transaction.atomic():
+            user = self.update_user(users[0], claims) if users else self.create_user(claims)
+            OIDCIdentity.objects.get_or_create(
+                issuer=claims["iss"], subject=claims["sub"], defaults={"user": user}
+            )
+        return user
 
-    @transaction.atomic
     def create_user(self, claims):
         email = claims.get("email") if claims.get("email_verified") is not False else ""
         wanted = claims.get("preferred_username") or (email or "").split("@")[0] or claims["sub"]

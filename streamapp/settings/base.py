@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "accounts",
+    # Single sign-on's provider identities (accounts/sso/).
+    "accounts.sso",
     "catalog",
     "listening",
     "recommend",

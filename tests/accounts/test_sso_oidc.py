@@ -17,6 +17,8 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from accounts.sso.models import OIDCIdentity
+
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "streamapp-test"
 CLIENT_SECRET = "a-client-secret-for-the-test-provider"
@@ -114,7 +116,7 @@ def _log_in(live_server, who: dict) -> requests.Response:
 
 
 def test_first_log_in_creates_the_user_with_staff_from_the_group(
-    oidc_settings, live_server, django_user_model
+    oidc_settings, provider, live_server, django_user_model
 ):
     answer = _log_in(live_server, USERS[0])
 
@@ -123,6 +125,13 @@ def test_first_log_in_creates_the_user_with_staff_from_the_group(
     assert (alice.username, alice.is_staff, alice.has_usable_password()) == ("alice", True, False)
     profile = answer.session.get(f"{live_server.url}/accounts/profile/", timeout=10, allow_redirects=False)
     assert profile.status_code == 200 and "alice" in profile.text
+    identity = OIDCIdentity.objects.get(user=alice)
+    assert (identity.issuer, identity.subject) == (f"{provider}/o", "1")  # alice is the provider's user 1
+
+    # The next log-in finds the account by its identity, whatever its e-mail address has become.
+    django_user_model.objects.filter(pk=alice.pk).update(email="alice@elsewhere.example")
+    assert _log_in(live_server, USERS[0]).url == f"{live_server.url}/"
+    assert django_user_model.objects.count() == 1 and OIDCIdentity.objects.count() == 1
 
 
 def test_closed_sign_up_refuses_an_unknown_user_and_lets_a_known_one_in(
@@ -140,6 +149,7 @@ def test_closed_sign_up_refuses_an_unknown_user_and_lets_a_known_one_in(
     assert answer.status_code == 200 and answer.url == f"{live_server.url}/"
     robert = django_user_model.objects.get(username="robert")
     assert robert.is_staff is False
+    assert OIDCIdentity.objects.get().user == robert  # linked by the address, found by identity next
     assert django_user_model.objects.count() == 1
 
 
