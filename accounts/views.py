@@ -10,6 +10,7 @@ app above it).
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
 from .forms import PasswordChangeWithRevokeForm, ProfileForm, SignupForm
+from .sso.oidc import oidc_enabled
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -33,6 +35,16 @@ def _safe_next(request: HttpRequest) -> str:
 
 def _signup_form(request: HttpRequest, invitation) -> SignupForm:
     return SignupForm(request.POST or None, invited_email=invitation.email if invitation is not None else "")
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in, offering single sign-on with OpenID Connect when it is configured."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if oidc_enabled():
+            context["oidc_provider_name"] = settings.STREAMAPP_OIDC_PROVIDER_NAME
+        return context
 
 
 @login_not_required
@@ -60,7 +72,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         except services.InvitationUnusable as error:
             form.add_error("email" if invitation and invitation.email else None, str(error))
         else:
-            login(request, user)  # the one configured backend
+            login(request, user, backend="accounts.backends.CachedModelBackend")
             messages.success(request, f"Welcome to streamapp, {user.get_username()}!")
             return redirect(next_url or "catalog:home")
     return render(request, "accounts/signup.html", {**context, "form": form})

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "accounts",
+    # Single sign-on's provider identities (accounts/sso/).
+    "accounts.sso",
     "catalog",
     "listening",
     "recommend",
@@ -82,6 +84,8 @@ MIDDLEWARE = [
     "streamapp.middleware.UnstorableTextMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A log-in header (Remote-User) from a trusted reverse proxy; off unless STREAMAPP_REMOTE_USER_HEADER.
+    "accounts.sso.remote_user.TrustedProxyRemoteUserMiddleware",
     # Every page needs a logged-in user unless its view is marked @login_not_required (log-in, sign-up,
     # the admin's log-in); DRF views opt out and authenticate requests themselves (session or token).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -98,7 +102,12 @@ ROOT_URLCONF = "streamapp.urls"
 WSGI_APPLICATION = "streamapp.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 # Django's ModelBackend, reading the session's user from the cache (accounts/backends.py).
-AUTHENTICATION_BACKENDS = ["accounts.backends.CachedModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.CachedModelBackend",
+    # Single sign-on (docs/production.md "Single sign-on"): each answers only when configured below.
+    "accounts.sso.oidc.OIDCBackend",
+    "accounts.sso.remote_user.TrustedProxyBackend",
+]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -493,6 +502,37 @@ STREAMAPP_RECOMMEND_PROCESSES = int(os.environ.get("STREAMAPP_RECOMMEND_PROCESSE
 # failed. Keep the stale limit several heartbeats long (a busy database may delay one).
 STREAMAPP_RECOMMEND_HEARTBEAT_SECONDS = float(os.environ.get("STREAMAPP_RECOMMEND_HEARTBEAT_SECONDS", "20"))
 STREAMAPP_RECOMMEND_STALE_SECONDS = float(os.environ.get("STREAMAPP_RECOMMEND_STALE_SECONDS", "120"))
+
+# ------------------------------------------------------------------------------
+# Sign-up and single sign-on (docs/production.md "Single sign-on")
+# ------------------------------------------------------------------------------
+# Single sign-on creates an account on a first log-in only when sign-up is open (STREAMAPP_SIGNUP, above).
+# OpenID Connect (mozilla-django-oidc), on when a client id is set: the provider's discovery document
+# (https://id.example.org/.well-known/openid-configuration), or its endpoints one by one (they win).
+STREAMAPP_OIDC_PROVIDER_NAME = os.environ.get("STREAMAPP_OIDC_PROVIDER_NAME", "single sign-on")
+STREAMAPP_OIDC_DISCOVERY_URL = os.environ.get("STREAMAPP_OIDC_DISCOVERY_URL", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", "10"))
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc-callback"
+# The claim listing the user's groups, and the group whose members are staff (empty: staff is left
+# as it is); the staff flag follows it on every log-in.
+STREAMAPP_OIDC_GROUPS_CLAIM = os.environ.get("STREAMAPP_OIDC_GROUPS_CLAIM", "groups")
+STREAMAPP_OIDC_STAFF_GROUP = os.environ.get("STREAMAPP_OIDC_STAFF_GROUP", "")
+# Trusted reverse-proxy log-in (Authelia, Authentik...): the header naming the user (empty: off),
+# honoured only on requests whose direct peer (REMOTE_ADDR) is one of these addresses or networks;
+# an optional header of comma-separated groups, and the group whose members are staff.
+STREAMAPP_REMOTE_USER_HEADER = os.environ.get("STREAMAPP_REMOTE_USER_HEADER", "")
+STREAMAPP_TRUSTED_PROXIES = env_list("STREAMAPP_TRUSTED_PROXIES", [])
+STREAMAPP_REMOTE_GROUPS_HEADER = os.environ.get("STREAMAPP_REMOTE_GROUPS_HEADER", "")
+STREAMAPP_REMOTE_STAFF_GROUP = os.environ.get("STREAMAPP_REMOTE_STAFF_GROUP", "")
 
 
 def require_env(name: str) -> str:

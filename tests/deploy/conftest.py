@@ -117,6 +117,9 @@ def _front(folder: Path, *, x_accel_prefix: str):
         STREAMAPP_X_ACCEL_REDIRECT_PREFIX=x_accel_prefix,
         STREAMAPP_TRANSCODE_CACHE_DIR=str(folder / "transcodes"),
         STATIC_ROOT=str(static_root),
+        # Single sign-on's proxy header, trusted from nginx (127.0.0.1): nginx must clear a client's own.
+        STREAMAPP_REMOTE_USER_HEADER="Remote-User",
+        STREAMAPP_TRUSTED_PROXIES="127.0.0.1",
     )
     gunicorn_log = folder / "gunicorn.log"
     nginx_log = folder / "error.log"

@@ -317,3 +317,17 @@ def test_a_transcode_streams_through_nginx_then_nginx_serves_it_from_the_cache(f
     assert again.getheader("X-Accel-Redirect") is None
     assert (again.getheader("X-Stream-Format"), again.getheader("X-Stream-Bitrate")) == ("mp3", "64")
     assert (again.getheader("X-Stream-Transcoded"), again.getheader("X-Stream-Cached")) == ("1", "1")
+
+
+def test_a_clients_own_remote_user_header_never_reaches_django(front, user):
+    spoofed = {"Remote-User": user.username, "Remote-Groups": "admins"}
+    response, _ = get(front, "/accounts/profile/", headers=spoofed)
+    assert response.status == 302 and response.getheader("Location").startswith("/accounts/login/")
+    # The same header straight to gunicorn, from the trusted address, logs in: nginx's clearing is what
+    # keeps it out.
+    conn = http.client.HTTPConnection("127.0.0.1", front.gunicorn_port, timeout=5)
+    try:
+        conn.request("GET", "/accounts/profile/", headers={"Host": "127.0.0.1", **spoofed})
+        assert conn.getresponse().status == 200
+    finally:
+        conn.close()
