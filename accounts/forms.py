@@ -1,10 +1,20 @@
 """Sign-up and profile forms for the custom user model."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
+from .lockout import LockoutMessageMixin
 from .models import CROSSFADE_MAX_SECONDS, time_zone_choices
+
+
+class LoginForm(LockoutMessageMixin, AuthenticationForm):
+    """Django's log-in form; a locked account or address is told so, and when to try again."""
+
+
+class AdminLoginForm(LockoutMessageMixin, AdminAuthenticationForm):
+    """The admin's log-in form, with the same lock message."""
 
 
 class SignupForm(UserCreationForm):

@@ -3,6 +3,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from . import views
+from .forms import LoginForm
 
 app_name = "accounts"
 
@@ -10,7 +11,11 @@ urlpatterns = [
     # Django's views: log-in is @login_not_required; log-out takes a POST from a logged-in user.
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            template_name="accounts/login.html",
+            redirect_authenticated_user=True,
+            form_class=LoginForm,  # the lock message of log-in protection (accounts/lockout.py)
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="accounts:login"), name="logout"),

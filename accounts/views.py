@@ -34,7 +34,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user)  # the one configured backend
+        login(request, user, backend="accounts.backends.CachedModelBackend")
         messages.success(request, f"Welcome to streamapp, {user.get_username()}!")
         return redirect(next_url or "catalog:home")
     return render(request, "accounts/signup.html", {"form": form, "next": next_url})
