@@ -14,8 +14,8 @@ comes first in AUTHENTICATION_BACKENDS and refuses a locked account or address, 
 With STREAMAPP_ALLOW_DEMO_ACCOUNTS off (production), the demo accounts' passwords never log in.
 """
 
-from django.conf import settings
 from axes.backends import AxesStandaloneBackend
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
 from .checks import demo_credentials

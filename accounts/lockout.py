@@ -40,6 +40,18 @@ def cool_off(request=None) -> timedelta:
     return timedelta(seconds=settings.STREAMAPP_LOGIN_LOCK_SECONDS)
 
 
+def client_address(request) -> str:
+    """AXES_CLIENT_IP_CALLABLE: the client's address. Behind a trusted proxy (REMOTE_ADDR in
+    FORWARDED_ALLOW_IPS, as gunicorn trusts it), the last X-Forwarded-For entry, the one the proxy
+    appended (nginx's $proxy_add_x_forwarded_for); earlier entries are the client's word and ignored."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    trusted = {address.strip() for address in settings.FORWARDED_ALLOW_IPS.split(",")}
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and (remote in trusted or "*" in trusted):
+        return forwarded.split(",")[-1].strip()[:45] or remote
+    return remote
+
+
 def failure_limit(request=None, credentials=None) -> int:
     """AXES_FAILURE_LIMIT: failed log-ins before a lock."""
     return settings.STREAMAPP_LOGIN_FAILURE_LIMIT
@@ -56,7 +68,7 @@ def _django_request(request):
 def seconds_left(request, username: str | None = None) -> int:
     """Seconds until the lock on this account or the request's address ends (at least 1)."""
     request = _django_request(request)
-    address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR", "")
+    address = getattr(request, "axes_ip_address", None) or client_address(request)
     who = Q(ip_address=address)
     if username:
         who |= Q(username=username)

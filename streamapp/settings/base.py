@@ -115,6 +115,10 @@ AXES_RESET_ON_SUCCESS = True  # a successful log-in clears its account's and add
 AXES_DISABLE_ACCESS_LOG = True  # no row per successful log-in: only failures are kept
 AXES_VERBOSE = False
 AXES_USERNAME_FORM_FIELD = "username"
+# The client's address behind a proxy: the last X-Forwarded-For entry when REMOTE_ADDR is one of these
+# (the same variable and default as gunicorn's, deploy/gunicorn.conf.py).
+FORWARDED_ALLOW_IPS = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"

@@ -105,3 +105,21 @@ def test_wrong_listenbrainz_tokens_lock_the_address(client, user):
     answer = client.post("/1/submit-listens", data="{}", content_type="application/json",
                          headers={"Authorization": "Token not-a-real-token"})  # fmt: skip
     assert answer.status_code == 429
+
+
+def test_behind_the_proxy_each_client_address_counts_apart(user, settings):
+    settings.FORWARDED_ALLOW_IPS = "127.0.0.1"
+    guesser = Client(HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.5")  # the first entry is the client's word
+    for number in range(LIMIT):
+        _log_in(guesser, "wrong", username=f"guess-{number}")
+    assert "Try again in" in _log_in(guesser, "listener-pass-1").content.decode()
+    assert AccessAttempt.objects.filter(ip_address="203.0.113.5").exists()
+    # Another client behind the same proxy is not locked.
+    assert _log_in(Client(HTTP_X_FORWARDED_FOR="203.0.113.6"), "listener-pass-1").status_code == 302
+
+
+def test_an_untrusted_peer_cannot_pick_its_address(user, settings):
+    settings.FORWARDED_ALLOW_IPS = "10.0.0.1"
+    for number in range(LIMIT):
+        _log_in(Client(HTTP_X_FORWARDED_FOR=f"203.0.113.{number}"), "wrong", username=f"guess-{number}")
+    assert "Try again in" in _log_in(Client(), "listener-pass-1").content.decode()
