@@ -119,6 +119,7 @@ AXES_USERNAME_FORM_FIELD = "username"
 # (the same variable and default as gunicorn's, deploy/gunicorn.conf.py).
 FORWARDED_ALLOW_IPS = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_HANDLER = "accounts.lockout.DatabaseHandler"  # axes' own, one query per lock check
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
