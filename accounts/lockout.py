@@ -155,3 +155,12 @@ class DatabaseHandler(AxesDatabaseHandler):
         recent = AccessAttempt.objects.filter(attempt_time__gte=get_cool_off_threshold(request))
         found = recent.aggregate(**sums)
         return max((count or 0 for count in found.values()), default=0)
+
+    def reset_user_attempts(self, request, credentials=None) -> int:
+        """A right log-in (AXES_RESET_ON_SUCCESS) clears its account's failures, not its address's: a
+        guesser with an account of their own must not wipe their address's count by logging in."""
+        username = get_client_username(request, credentials)
+        if not username:
+            return 0
+        count, _ = AccessAttempt.objects.filter(username=username).delete()
+        return count

@@ -65,11 +65,16 @@ def test_the_admin_log_in_locks_too_and_staff_clear_the_entry(client, staff_user
     assert answer.status_code == 302, answer.context["form"].errors
 
 
-def test_a_right_log_in_clears_earlier_failures(client, user):
-    for _ in range(LIMIT - 1):
+def test_a_right_log_in_clears_its_accounts_failures_not_its_addresss(client, user):
+    _log_in(client, "wrong", username="someone-else")
+    for _ in range(LIMIT - 2):
         _log_in(client, "wrong")
     assert _log_in(client, "listener-pass-1").status_code == 302
-    assert not AccessAttempt.objects.exists()
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["someone-else"]
+    # The address still has its failure: LIMIT - 1 more lock it.
+    for number in range(LIMIT - 1):
+        _log_in(Client(), "wrong", username=f"guess-{number}")
+    assert "Try again in" in _log_in(Client(), "listener-pass-1").content.decode()
 
 
 def _assert_locked_json(answer):
