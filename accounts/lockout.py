@@ -15,6 +15,7 @@ database, not the cache): they survive a Redis outage, and staff see and clear t
 ("Access attempts"; deleting the rows lifts the lock).
 """
 
+import ipaddress
 import math
 from datetime import timedelta
 
@@ -51,7 +52,11 @@ def client_address(request) -> str:
     trusted = {address.strip() for address in settings.FORWARDED_ALLOW_IPS.split(",")}
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if forwarded and (remote in trusted or "*" in trusted):
-        return forwarded.split(",")[-1].strip()[:45] or remote
+        last = forwarded.split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(last))  # axes keeps it in an address column
+        except ValueError:
+            return remote
     return remote
 
 

@@ -128,3 +128,10 @@ def test_an_untrusted_peer_cannot_pick_its_address(user, settings):
     for number in range(LIMIT):
         _log_in(Client(HTTP_X_FORWARDED_FOR=f"203.0.113.{number}"), "wrong", username=f"guess-{number}")
     assert "Try again in" in _log_in(Client(), "listener-pass-1").content.decode()
+
+
+def test_a_forwarded_address_that_is_not_one_counts_as_the_proxy(client, user, settings):
+    settings.FORWARDED_ALLOW_IPS = "127.0.0.1"
+    answer = _log_in(Client(HTTP_X_FORWARDED_FOR="not-an-address"), "wrong")
+    assert answer.status_code == 200 and answer.context["form"].errors
+    assert AccessAttempt.objects.get().ip_address == "127.0.0.1"
