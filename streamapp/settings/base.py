@@ -96,7 +96,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "streamapp.urls"
 WSGI_APPLICATION = "streamapp.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-# Django's ModelBackend, reading the session's user from the cache (accounts/backends.py).
+# Django's ModelBackend, reading the session's user from the database on every request (accounts/backends.py).
 AUTHENTICATION_BACKENDS = ["accounts.backends.CachedModelBackend"]
 # Log-in protection (django-axes, accounts/lockout.py): its backend refuses a locked account or address
 # first; its middleware (last in MIDDLEWARE) answers a locked log-in 429. See docs/production.md.
