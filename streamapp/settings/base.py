@@ -99,7 +99,8 @@ AUTH_USER_MODEL = "accounts.User"
 # Django's ModelBackend, reading the session's user from the database on every request (accounts/backends.py).
 AUTHENTICATION_BACKENDS = ["accounts.backends.CachedModelBackend"]
 # Log-in protection (django-axes, accounts/lockout.py): its backend refuses a locked account or address
-# first; its middleware (last in MIDDLEWARE) answers a locked log-in 429. See docs/production.md.
+# first; its middleware (last in MIDDLEWARE) keeps each check's own answer to a lock (accounts.lockout.
+# lockout_response). See docs/production.md.
 INSTALLED_APPS += ["axes"]
 AUTHENTICATION_BACKENDS = ["accounts.backends.LoginProtectionBackend", *AUTHENTICATION_BACKENDS]
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
@@ -111,7 +112,7 @@ AXES_FAILURE_LIMIT = "accounts.lockout.failure_limit"
 AXES_COOLOFF_TIME = "accounts.lockout.cool_off"
 AXES_LOCKOUT_PARAMETERS = "accounts.lockout.lockout_parameters"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
-AXES_RESET_ON_SUCCESS = True  # a successful log-in clears its account's and address's failures
+AXES_RESET_ON_SUCCESS = True  # a successful log-in clears its account's failures (not its address's)
 AXES_DISABLE_ACCESS_LOG = True  # no row per successful log-in: only failures are kept
 AXES_VERBOSE = False
 AXES_USERNAME_FORM_FIELD = "username"
