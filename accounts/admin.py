@@ -4,8 +4,11 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 
 from . import selectors, services
-from .forms import AdminUserChangeForm, AdminUserCreationForm
+from .forms import AdminLoginForm, AdminUserChangeForm, AdminUserCreationForm
 from .models import Invitation, User
+
+# Log-in protection (accounts/lockout.py): the admin's log-in form names when a locked log-in may retry.
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

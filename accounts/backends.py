@@ -1,25 +1,29 @@
-"""The authentication backend: Django's ModelBackend, reading the logged-in user from the cache.
+"""The authentication backend: Django's ModelBackend, reading the session's user from the database.
 
-Every request with a session loads its user (django.contrib.auth.get_user): a query that costs
-more than a kept page's whole cache read. The user is kept in the cache by id and forgotten
-whenever it is saved or deleted (receivers wired in AccountsConfig.ready: a new password, a change
-of is_active or is_staff, a login's last_login all go through save()), and expires anyway after
-STREAMAPP_LIBRARY_SECONDS. The session's auth hash is still checked on every request against the
-kept user's password hash, as Django does, so a password change ends other sessions at once.
+Every request with a session loads its user by primary key (django.contrib.auth.get_user): one
+indexed query (about 0.1 ms on SQLite or a local PostgreSQL), so the database's word on is_active,
+is_staff, is_superuser and the password is the one that counts on the very next request, however the
+row changed: the admin, `QuerySet.update(is_active=False)`, a command, a raw SQL UPDATE. An earlier
+version kept the user in the cache and forgot it on save(): a bulk update() was never seen, and a
+request busy during a deactivation could write the stale user back into the cache afterwards (issue
+15). The session's auth hash is checked on every request against the password hash, as Django does,
+so a password change ends other sessions at once.
+
+Log-in protection (django-axes, accounts/lockout.py) runs before this backend: AxesStandaloneBackend
+comes first in AUTHENTICATION_BACKENDS and refuses a locked account or address, right password or not.
 With STREAMAPP_ALLOW_DEMO_ACCOUNTS off (production), the demo accounts' passwords never log in.
 """
 
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
-from django.db import transaction
 
 from .checks import demo_credentials
 
-USER_CACHE_KEY = "accounts:user:v2:{pk}"  # v2: the player settings
-
 
 class CachedModelBackend(ModelBackend):
+    """Kept under its old name (sessions store the backend's dotted path): it no longer caches."""
+
     def authenticate(self, request, username=None, password=None, **kwargs):
         # Production refuses the demo accounts' well-known passwords (admin/admin from an earlier
         # `make run`), whatever the database holds; `check --deploy` names such accounts.
@@ -27,25 +31,12 @@ class CachedModelBackend(ModelBackend):
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
 
-    def get_user(self, user_id):
-        key = USER_CACHE_KEY.format(pk=user_id)
-        user = cache.get(key)
-        if user is None:
-            user = super().get_user(user_id)
-            if user is None:
-                return None
-            cache.set(key, user, timeout=settings.STREAMAPP_LIBRARY_SECONDS)
-        return user if self.user_can_authenticate(user) else None
 
+class LoginProtectionBackend(AxesStandaloneBackend):
+    """django-axes' lock check (accounts/lockout.py), first in AUTHENTICATION_BACKENDS. A check without
+    a request (the test client's login(), a command) has no client address to count or lock: it passes."""
 
-def user_forget(*, pk) -> None:
-    """Forget a kept user, now and once the current transaction commits."""
-    key = USER_CACHE_KEY.format(pk=pk)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
-
-
-def forget_saved_user(sender, instance, **kwargs) -> None:
-    """post_save / post_delete receiver of the user model."""
-    if instance.pk is not None:
-        user_forget(pk=instance.pk)
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

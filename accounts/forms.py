@@ -1,13 +1,29 @@
 """Sign-up and profile forms for the custom user model."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AdminUserCreationForm as DjangoAdminUserCreationForm
-from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm, UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    SetPasswordForm,
+    UserChangeForm,
+    UserCreationForm,
+)
 
 from . import services
+from .lockout import LockoutMessageMixin
 from .models import CROSSFADE_MAX_SECONDS, Invitation, time_zone_choices
 from .usernames import clean_username
+
+
+class LoginForm(LockoutMessageMixin, AuthenticationForm):
+    """Django's log-in form; a locked account or address is told so, and when to try again."""
+
+
+class AdminLoginForm(LockoutMessageMixin, AdminAuthenticationForm):
+    """The admin's log-in form, with the same lock message."""
 
 
 class CleanUsernameMixin:

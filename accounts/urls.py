@@ -4,7 +4,7 @@ from django.urls import path, reverse_lazy
 from django.views.generic import RedirectView
 
 from . import views
-from .forms import PasswordResetWithRevokeForm
+from .forms import LoginForm, PasswordResetWithRevokeForm
 from .sso import oidc
 
 app_name = "accounts"
@@ -13,7 +13,11 @@ urlpatterns = [
     # Django's views: log-in is @login_not_required; log-out takes a POST from a logged-in user.
     path(
         "login/",
-        views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),
+        views.LoginView.as_view(
+            template_name="accounts/login.html",
+            redirect_authenticated_user=True,
+            form_class=LoginForm,  # the lock message of log-in protection (accounts/lockout.py)
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="accounts:login"), name="logout"),

@@ -22,9 +22,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 
+from accounts.authentication import ProtectedTokenAuthentication
 from catalog.models import Track
 from streamapp.uploads import UploadLimit
 
@@ -44,7 +44,13 @@ HISTORY_IMPORTS_SHOWN = 10
 def stream(request: HttpRequest, track_id: int) -> HttpResponse:
     """Serve a track's audio to a logged-in user or an API client sending its token (Range, HEAD...): the
     original, or a transcode at the quality, format and bitrate asked (docs/streaming.md)."""
-    if not request.user.is_authenticated and not _token_user(request):
+    try:
+        token_user = request.user.is_authenticated or _token_user(request)
+    except Throttled as throttled:
+        response = JsonResponse({"detail": throttled.detail}, status=429)
+        response["Retry-After"] = str(throttled.wait)
+        return response
+    if not token_user:
         response = JsonResponse({"detail": "Log in, or send your API token, to stream audio."}, status=401)
         response["WWW-Authenticate"] = "Token"
         return response
@@ -65,7 +71,7 @@ def stream(request: HttpRequest, track_id: int) -> HttpResponse:
 def _token_user(request: HttpRequest):
     """The active user whose API token the request sends (`Authorization: Token <key>`), else None."""
     try:
-        found = TokenAuthentication().authenticate(request)
+        found = ProtectedTokenAuthentication().authenticate(request)
     except AuthenticationFailed:
         return None
     return found[0] if found else None

@@ -1,14 +1,13 @@
 """Who calls the Subsonic API: `u` with `p` or `t` + `s` (the Subsonic password), or OpenSubsonic's
-`apiKey` (the listener's API token). Failed attempts are counted per client address in the sliding
-window of listening.listenbrainz.ratelimit; past STREAMAPP_SUBSONIC_AUTH_FAILURES of them in
-STREAMAPP_SUBSONIC_AUTH_FAILURE_WINDOW seconds, every attempt from that address is refused (error 40)
-until the window has room again, right password or not.
+`apiKey` (the listener's API token). Failed attempts are failed log-ins of the site's one log-in
+protection (accounts/lockout.py, django-axes): counted per account and per client address, and once
+STREAMAPP_LOGIN_FAILURE_LIMIT of them lock the account or address, every attempt is refused (error 40,
+or 44 for an API key) until the lock ends, right password or not.
 """
 
-from django.conf import settings
 from django.http import HttpRequest
 
-from listening.listenbrainz.ratelimit import rate_limit_hit, rate_limit_peek
+from accounts import lockout
 
 from . import passwords, selectors
 from .protocol import (
@@ -21,31 +20,18 @@ from .protocol import (
     missing,
 )
 
-SCOPE = "subsonic-auth"
 MAX_CREDENTIAL_LENGTH = 256
 
 
-def _limits() -> dict:
-    return {
-        "limit": int(settings.STREAMAPP_SUBSONIC_AUTH_FAILURES),
-        "window": int(settings.STREAMAPP_SUBSONIC_AUTH_FAILURE_WINDOW),
-        "scope": SCOPE,
-    }
+def _refuse_if_locked(request: HttpRequest, code: int, username: str | None = None) -> None:
+    try:
+        lockout.refuse_if_locked(request, username)
+    except lockout.LockedOut as locked:
+        raise SubsonicError(code, str(locked)) from None
 
 
-def _address(request: HttpRequest) -> str:
-    return f"address:{request.META.get('REMOTE_ADDR', '')}"
-
-
-def _refuse_if_throttled(request: HttpRequest) -> None:
-    standing = rate_limit_peek(identity=_address(request), **_limits())
-    if standing.exceeded:
-        wait = standing.headers()["X-RateLimit-Reset-In"]
-        raise SubsonicError(WRONG_CREDENTIALS, f"Too many failed log-ins: try again in {wait} seconds.")
-
-
-def _failed(request: HttpRequest, error: SubsonicError) -> SubsonicError:
-    rate_limit_hit(identity=_address(request), **_limits())
+def _failed(request: HttpRequest, error: SubsonicError, username: str | None = None) -> SubsonicError:
+    lockout.failed(request, username)
     return error
 
 
@@ -54,14 +40,18 @@ def _credential(params: Params, name: str) -> str | None:
 
 
 def authenticate(request: HttpRequest, params: Params):
-    """Return the active user the request's credentials prove, or raise SubsonicError (1 query)."""
+    """Return the active user the request's credentials prove, or raise SubsonicError.
+
+    2 queries: the lock (of the account and address), the user; an API key: 1, 3 when wrong.
+    """
     api_key = _credential(params, "apiKey")
     if api_key is not None:
         if any(params.has(name) for name in ("u", "p", "t", "s")):
             raise SubsonicError(CONFLICTING_AUTH, "Send either apiKey, or u with p or t and s: not both.")
-        _refuse_if_throttled(request)
         user = selectors.user_by_api_key(api_key)
         if user is None:
+            # A key is a long random token: only wrong ones are counted, and refused once locked.
+            _refuse_if_locked(request, BAD_API_KEY)
             raise _failed(request, SubsonicError(BAD_API_KEY, "The API key is not valid."))
         return user
     username = _credential(params, "u")
@@ -70,7 +60,7 @@ def authenticate(request: HttpRequest, params: Params):
     plain, sent_token, salt = _credential(params, "p"), _credential(params, "t"), _credential(params, "s")
     if plain is None and (sent_token is None or salt is None):
         raise missing("p, or t and s")
-    _refuse_if_throttled(request)
+    _refuse_if_locked(request, WRONG_CREDENTIALS, username)
     if plain is not None:
         plain = passwords.decode_plain(plain)
         if plain is None:
@@ -82,5 +72,5 @@ def authenticate(request: HttpRequest, params: Params):
         or password is None
         or not passwords.matches(password, plain=plain, sent_token=sent_token, salt=salt or "")
     ):
-        raise _failed(request, SubsonicError(WRONG_CREDENTIALS, "Wrong username or password."))
+        raise _failed(request, SubsonicError(WRONG_CREDENTIALS, "Wrong username or password."), username)
     return user

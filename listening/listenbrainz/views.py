@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts import lockout
 from listening import services
 
 from . import selectors, serializers, validation
@@ -83,11 +84,24 @@ def listenbrainz_api(*methods: str):
     return decorate
 
 
+def _token_owner(request: HttpRequest, token: str):
+    """The active user of an API token, else None: a wrong token counts as a failed log-in of the client's
+    address (accounts/lockout.py), and a locked address is answered 429 until its lock ends."""
+    user = selectors.user_by_token(token)
+    if user is None:
+        try:
+            lockout.refuse_if_locked(request)
+        except lockout.LockedOut as locked:
+            raise ApiError(429, str(locked)) from None
+        lockout.failed(request)
+    return user
+
+
 def _submitter(request: HttpRequest):
     token = _header_token(request)
     if token is None:
         raise ApiError(401, "You need to provide an Authorization header.")
-    user = selectors.user_by_token(token)
+    user = _token_owner(request, token)
     if user is None:
         raise ApiError(401, "Invalid authorization token.")
     return user
@@ -97,7 +111,7 @@ def _reader(request: HttpRequest):
     """Return who asks (by token, else by session), or None."""
     token = _header_token(request)
     if token is not None:
-        user = selectors.user_by_token(token)
+        user = _token_owner(request, token)
         if user is None:
             raise ApiError(401, "Invalid authorization token.")
         return user
@@ -157,7 +171,10 @@ def validate_token(request: HttpRequest) -> JsonResponse:
     token = token or request.GET.get("token", "")
     if not token:
         return _error(400, "You need to provide an Authorization token.")
-    user = selectors.user_by_token(token)
+    try:
+        user = _token_owner(request, token)
+    except ApiError as error:
+        return _error(error.code, error.message)
     if user is None:
         return JsonResponse({"code": 200, "message": "Token invalid.", "valid": False})
     return JsonResponse(

@@ -101,13 +101,36 @@ MIDDLEWARE = [
 ROOT_URLCONF = "streamapp.urls"
 WSGI_APPLICATION = "streamapp.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-# Django's ModelBackend, reading the session's user from the cache (accounts/backends.py).
+# Django's ModelBackend, reading the session's user from the database on every request (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.CachedModelBackend",
     # Single sign-on (docs/production.md "Single sign-on"): each answers only when configured below.
     "accounts.sso.oidc.OIDCBackend",
     "accounts.sso.remote_user.TrustedProxyBackend",
 ]
+# Log-in protection (django-axes, accounts/lockout.py): its backend refuses a locked account or address
+# first; its middleware (last in MIDDLEWARE) keeps each check's own answer to a lock (accounts.lockout.
+# lockout_response). See docs/production.md.
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = ["accounts.backends.LoginProtectionBackend", *AUTHENTICATION_BACKENDS]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+# Failed log-ins (per account, and per client address) before a lock, and how long a lock lasts (every
+# further failure during it starts it again).
+STREAMAPP_LOGIN_FAILURE_LIMIT = int(os.environ.get("STREAMAPP_LOGIN_FAILURE_LIMIT", "5"))
+STREAMAPP_LOGIN_LOCK_SECONDS = int(os.environ.get("STREAMAPP_LOGIN_LOCK_SECONDS", "900"))
+AXES_FAILURE_LIMIT = "accounts.lockout.failure_limit"
+AXES_COOLOFF_TIME = "accounts.lockout.cool_off"
+AXES_LOCKOUT_PARAMETERS = "accounts.lockout.lockout_parameters"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True  # a successful log-in clears its account's failures (not its address's)
+AXES_DISABLE_ACCESS_LOG = True  # no row per successful log-in: only failures are kept
+AXES_VERBOSE = False
+AXES_USERNAME_FORM_FIELD = "username"
+# The client's address behind a proxy: the last X-Forwarded-For entry when REMOTE_ADDR is one of these
+# (the same variable and default as gunicorn's, deploy/gunicorn.conf.py).
+FORWARDED_ALLOW_IPS = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_HANDLER = "accounts.lockout.DatabaseHandler"  # axes' own, one query per lock check
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -314,7 +337,8 @@ CELERY_TIMEZONE = TIME_ZONE
 REST_FRAMEWORK = {
     # Token first: an anonymous API client is answered 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's TokenAuthentication counting wrong tokens as failed log-ins (accounts/lockout.py).
+        "accounts.authentication.ProtectedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -481,10 +505,6 @@ STREAMAPP_LISTENBRAINZ_RATE_WINDOW = int(os.environ.get("STREAMAPP_LISTENBRAINZ_
 # Let anyone read any user's listens through the ListenBrainz API (ListenBrainz's own behaviour); off,
 # a token user reads their own listens and staff read everyone's.
 STREAMAPP_LISTENBRAINZ_PUBLIC_READS = env_bool("STREAMAPP_LISTENBRAINZ_PUBLIC_READS", False)
-# The Subsonic API (subsonic/auth.py): after this many failed log-ins from one address in this many
-# seconds (a sliding window), every log-in from it is refused until the window has room again.
-STREAMAPP_SUBSONIC_AUTH_FAILURES = int(os.environ.get("STREAMAPP_SUBSONIC_AUTH_FAILURES", "10"))
-STREAMAPP_SUBSONIC_AUTH_FAILURE_WINDOW = int(os.environ.get("STREAMAPP_SUBSONIC_AUTH_FAILURE_WINDOW", "300"))
 # The most tracks a listener's play queue holds (a longer context is cut there).
 STREAMAPP_QUEUE_MAX_LENGTH = int(os.environ.get("STREAMAPP_QUEUE_MAX_LENGTH", "2000"))
 # The analytics rollups leave the listens and plays inserted in the last this many seconds for the next

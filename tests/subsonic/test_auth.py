@@ -61,11 +61,12 @@ def test_inactive_users_are_refused(client, subsonic_user):
 
 
 def test_repeated_failures_are_throttled_even_with_the_right_password(client, subsonic_user, settings):
-    settings.STREAMAPP_SUBSONIC_AUTH_FAILURES = 3
+    settings.STREAMAPP_LOGIN_FAILURE_LIMIT = 3
     for _ in range(3):
         assert call(client, u="listener", p="wrong-guess")["error"]["code"] == 40
     error = call(client, **token_params())["error"]
-    assert error["code"] == 40 and error["message"].startswith("Too many failed log-ins: try again in ")
+    assert error["code"] == 40 and error["message"].startswith("Too many failed log-ins: ")
+    assert "Try again in 15 minutes." in error["message"]
 
 
 def test_api_key_is_the_listeners_api_token(client, subsonic_user):

@@ -1,0 +1,171 @@
+"""Log-in protection: failed log-ins counted per account and per client address (django-axes).
+
+One mechanism for every credential check:
+- the web and the admin's log-in forms go through django.contrib.auth.authenticate(): axes' backend
+  (first in AUTHENTICATION_BACKENDS) refuses a locked account or address, right password or not, and
+  its signal receiver counts each failure; LockoutMessageMixin turns the refusal into a form error
+  naming when to try again;
+- API tokens (DRF's TokenAuthentication through accounts.authentication, /stream/'s token, the
+  ListenBrainz token checks) and the Subsonic API call refuse_if_locked() and failed() here.
+
+After STREAMAPP_LOGIN_FAILURE_LIMIT failures for an account or from an address, that account / address
+is locked for STREAMAPP_LOGIN_LOCK_SECONDS; each further failure during the lock starts it again, so a
+guesser who keeps trying stays locked. Failures and locks are rows of axes' AccessAttempt (the
+database, not the cache): they survive a Redis outage, and staff see and clear them in the admin
+("Access attempts"; deleting the rows lifts the lock).
+"""
+
+import ipaddress
+import math
+from datetime import timedelta
+
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_parameters, get_client_username
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
+from django.db.models import Max, Q, Sum
+from django.utils import timezone
+
+
+class LockedOut(Exception):
+    """Too many failed log-ins: `seconds` until the next try is accepted."""
+
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+        super().__init__(lock_message(seconds))
+
+
+def cool_off(request=None) -> timedelta:
+    """AXES_COOLOFF_TIME: how long a lock lasts."""
+    return timedelta(seconds=settings.STREAMAPP_LOGIN_LOCK_SECONDS)
+
+
+def client_address(request) -> str:
+    """AXES_CLIENT_IP_CALLABLE: the client's address. Behind a trusted proxy (REMOTE_ADDR in
+    FORWARDED_ALLOW_IPS, as gunicorn trusts it), the last X-Forwarded-For entry, the one the proxy
+    appended (nginx's $proxy_add_x_forwarded_for); earlier entries are the client's word and ignored."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    trusted = {address.strip() for address in settings.FORWARDED_ALLOW_IPS.split(",")}
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and (remote in trusted or "*" in trusted):
+        last = forwarded.split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(last))  # axes keeps it in an address column
+        except ValueError:
+            return remote
+    return remote
+
+
+def failure_limit(request=None, credentials=None) -> int:
+    """AXES_FAILURE_LIMIT: failed log-ins before a lock."""
+    return settings.STREAMAPP_LOGIN_FAILURE_LIMIT
+
+
+def _credentials(username: str | None) -> dict:
+    return {settings.AXES_USERNAME_FORM_FIELD: username} if username else {}
+
+
+def _django_request(request):
+    return getattr(request, "_request", request)  # DRF's Request wraps Django's
+
+
+def seconds_left(request, username: str | None = None) -> int:
+    """Seconds until the lock on this account or the request's address ends (at least 1)."""
+    request = _django_request(request)
+    address = getattr(request, "axes_ip_address", None) or client_address(request)
+    who = Q(ip_address=address)
+    if username:
+        who |= Q(username=username)
+    latest = AccessAttempt.objects.filter(who).aggregate(latest=Max("attempt_time"))["latest"]
+    if latest is None:
+        return 1
+    ends = latest + cool_off()
+    return max(1, math.ceil((ends - timezone.now()).total_seconds()))
+
+
+def lock_message(seconds: int) -> str:
+    minutes = math.ceil(seconds / 60)
+    when = f"{minutes} minute{'s' if minutes != 1 else ''}" if seconds > 90 else f"{seconds} seconds"
+    return f"Too many failed log-ins: this account or address is locked. Try again in {when}."
+
+
+def refuse_if_locked(request, username: str | None = None) -> None:
+    """Raise LockedOut while the account or the request's address is locked (1 query, 2 when locked)."""
+    request = _django_request(request)
+    if settings.AXES_ENABLED and AxesProxyHandler.is_locked(request, _credentials(username)):
+        raise LockedOut(seconds_left(request, username))
+
+
+def failed(request, username: str | None = None) -> None:
+    """Count a failed credential check (a wrong token or password) against the address and account."""
+    request = _django_request(request)
+    user_login_failed.send(sender=__name__, credentials=_credentials(username), request=request)
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: every credential check answers a lock itself (the log-in pages with a form
+    error from LockoutMessageMixin, the APIs with 429 JSON, Subsonic with its error 40 / 44): its own
+    answer is kept."""
+    if original_response is not None:
+        return original_response
+    from django.http import JsonResponse
+
+    seconds = seconds_left(request, (credentials or {}).get(settings.AXES_USERNAME_FORM_FIELD))
+    response = JsonResponse({"detail": lock_message(seconds)}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+class LockoutMessageMixin:
+    """For AuthenticationForm and AdminAuthenticationForm: a locked log-in's form error says so, and when."""
+
+    def get_invalid_login_error(self):
+        if getattr(self.request, "axes_locked_out", False):
+            username = self.cleaned_data.get("username")
+            return ValidationError(lock_message(seconds_left(self.request, username)), code="locked")
+        return super().get_invalid_login_error()
+
+
+def lockout_parameters(request_or_attempt, credentials=None) -> list[str]:
+    """AXES_LOCKOUT_PARAMETERS: per account and per address; per address alone when no account is named
+    (a wrong API token names none, and must not count against every token-less failure everywhere)."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    if credentials:
+        username = credentials.get(field)
+    else:
+        username = getattr(request_or_attempt, "username", None)
+    return ["username", "ip_address"] if username else ["ip_address"]
+
+
+class DatabaseHandler(AxesDatabaseHandler):
+    """AXES_HANDLER: axes' database handler, counting an account's and an address's failures in one query
+    (axes runs one per lockout parameter): the lock check every Subsonic request makes costs 1 query."""
+
+    def get_failures(self, request, credentials=None) -> int:
+        parameters = get_client_parameters(
+            get_client_username(request, credentials),
+            request.axes_ip_address,
+            request.axes_user_agent,
+            request,
+            credentials,
+        )
+        sums = {
+            f"by_{number}": Sum("failures_since_start", filter=Q(**kw))
+            for number, kw in enumerate(parameters)
+        }
+        recent = AccessAttempt.objects.filter(attempt_time__gte=get_cool_off_threshold(request))
+        found = recent.aggregate(**sums)
+        return max((count or 0 for count in found.values()), default=0)
+
+    def reset_user_attempts(self, request, credentials=None) -> int:
+        """A right log-in (AXES_RESET_ON_SUCCESS) clears its account's failures, not its address's: a
+        guesser with an account of their own must not wipe their address's count by logging in."""
+        username = get_client_username(request, credentials)
+        if not username:
+            return 0
+        count, _ = AccessAttempt.objects.filter(username=username).delete()
+        return count
