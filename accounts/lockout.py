@@ -10,9 +10,11 @@ One mechanism for every credential check:
 
 After STREAMAPP_LOGIN_FAILURE_LIMIT failures for an account or from an address, that account / address
 is locked for STREAMAPP_LOGIN_LOCK_SECONDS; each further failure during the lock starts it again, so a
-guesser who keeps trying stays locked. Failures and locks are rows of axes' AccessAttempt (the
-database, not the cache): they survive a Redis outage, and staff see and clear them in the admin
-("Access attempts"; deleting the rows lifts the lock).
+guesser who keeps trying stays locked, and the lock grows: every further LIMIT failures double it (up to
+2**MAX_DOUBLINGS times), and failures are remembered for the longest lock (lock_seconds, below).
+Failures and locks are rows of axes' AccessAttempt (the database, not the cache): they
+survive a Redis outage, and staff see and clear them in the admin ("Access attempts"; deleting the rows
+lifts the lock).
 """
 
 import ipaddress
@@ -39,9 +41,40 @@ class LockedOut(Exception):
         super().__init__(lock_message(seconds))
 
 
+# Every further LIMIT failures double the lock, up to 2**MAX_DOUBLINGS times the first (32: 8 hours for
+# the default 15 minutes).
+MAX_DOUBLINGS = 5
+
+
+def lock_seconds(failures: int) -> int:
+    """How long `failures` failed log-ins lock an account or address, from the latest failure."""
+    limit = max(1, settings.STREAMAPP_LOGIN_FAILURE_LIMIT)
+    doublings = min(max(0, failures - limit) // limit, MAX_DOUBLINGS)
+    return settings.STREAMAPP_LOGIN_LOCK_SECONDS * 2**doublings
+
+
 def cool_off(request=None) -> timedelta:
-    """AXES_COOLOFF_TIME: how long a lock lasts."""
-    return timedelta(seconds=settings.STREAMAPP_LOGIN_LOCK_SECONDS)
+    """AXES_COOLOFF_TIME: how long failures are remembered (the longest lock); each lock's own length is
+    lock_seconds(its failures), checked by DatabaseHandler.get_failures and seconds_left."""
+    return timedelta(seconds=settings.STREAMAPP_LOGIN_LOCK_SECONDS * 2**MAX_DOUBLINGS)
+
+
+def _lock_counts(parameters: list[dict], since) -> list[tuple[int, object]]:
+    """Return (failures, latest failure) for each lockout parameter (an account, an address), over the
+    failures after `since`, in one query."""
+    aggregates = {}
+    for number, kw in enumerate(parameters):
+        aggregates[f"n_{number}"] = Sum("failures_since_start", filter=Q(**kw))
+        aggregates[f"t_{number}"] = Max("attempt_time", filter=Q(**kw))
+    found = AccessAttempt.objects.filter(attempt_time__gte=since).aggregate(**aggregates)
+    return [(found[f"n_{number}"] or 0, found[f"t_{number}"]) for number in range(len(parameters))]
+
+
+def _still_counted(failures: int, latest, now) -> bool:
+    """Whether failures whose latest was at `latest` still count (their lock, or the one they would make
+    with one more, has not ended)."""
+    limit = settings.STREAMAPP_LOGIN_FAILURE_LIMIT
+    return latest is not None and latest + timedelta(seconds=lock_seconds(max(failures, limit))) > now
 
 
 def client_address(request) -> str:
@@ -77,14 +110,16 @@ def seconds_left(request, username: str | None = None) -> int:
     """Seconds until the lock on this account or the request's address ends (at least 1)."""
     request = _django_request(request)
     address = getattr(request, "axes_ip_address", None) or client_address(request)
-    who = Q(ip_address=address)
-    if username:
-        who |= Q(username=username)
-    latest = AccessAttempt.objects.filter(who).aggregate(latest=Max("attempt_time"))["latest"]
-    if latest is None:
+    parameters = [{"ip_address": address}] + ([{"username": username}] if username else [])
+    now = timezone.now()
+    ends = [
+        latest + timedelta(seconds=lock_seconds(failures))
+        for failures, latest in _lock_counts(parameters, now - cool_off())
+        if failures >= settings.STREAMAPP_LOGIN_FAILURE_LIMIT and latest is not None
+    ]
+    if not ends:
         return 1
-    ends = latest + cool_off()
-    return max(1, math.ceil((ends - timezone.now()).total_seconds()))
+    return max(1, math.ceil((max(ends) - now).total_seconds()))
 
 
 def lock_message(seconds: int) -> str:
@@ -153,13 +188,9 @@ class DatabaseHandler(AxesDatabaseHandler):
             request,
             credentials,
         )
-        sums = {
-            f"by_{number}": Sum("failures_since_start", filter=Q(**kw))
-            for number, kw in enumerate(parameters)
-        }
-        recent = AccessAttempt.objects.filter(attempt_time__gte=get_cool_off_threshold(request))
-        found = recent.aggregate(**sums)
-        return max((count or 0 for count in found.values()), default=0)
+        now = timezone.now()
+        counts = _lock_counts(parameters, get_cool_off_threshold(request))
+        return max((n for n, latest in counts if _still_counted(n, latest, now)), default=0)
 
     def reset_user_attempts(self, request, credentials=None) -> int:
         """A right log-in (AXES_RESET_ON_SUCCESS) clears its account's failures, not its address's: a

@@ -29,9 +29,9 @@ RATE_LIMIT_MESSAGE = (
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, message: str):
+    def __init__(self, code: int, message: str, *, retry_after: int | None = None):
         super().__init__(message)
-        self.code, self.message = code, message
+        self.code, self.message, self.retry_after = code, message, retry_after
 
 
 def _error(code: int, message: str) -> JsonResponse:
@@ -75,6 +75,8 @@ def listenbrainz_api(*methods: str):
                     response = view(request, *args, **kwargs)
                 except ApiError as error:
                     response = _error(error.code, error.message)
+                    if error.retry_after is not None:
+                        response["Retry-After"] = str(error.retry_after)
             for name, value in limit.headers().items():
                 response[name] = value
             return response
@@ -92,7 +94,7 @@ def _token_owner(request: HttpRequest, token: str):
         try:
             lockout.refuse_if_locked(request)
         except lockout.LockedOut as locked:
-            raise ApiError(429, str(locked)) from None
+            raise ApiError(429, str(locked), retry_after=locked.seconds) from None
         lockout.failed(request)
     return user
 

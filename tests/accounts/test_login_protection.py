@@ -1,8 +1,11 @@
 """Log-in protection (accounts/lockout.py, django-axes): failures counted per account and per address on
 every credential check, a lock a right password does not bypass, a clear message, an entry staff clear."""
 
+from datetime import timedelta
+
 import pytest
 from axes.models import AccessAttempt
+from django.db.models import F
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +113,7 @@ def test_wrong_listenbrainz_tokens_lock_the_address(client, user):
     answer = client.post("/1/submit-listens", data="{}", content_type="application/json",
                          headers={"Authorization": "Token not-a-real-token"})  # fmt: skip
     assert answer.status_code == 429
+    assert 590 <= int(answer["Retry-After"]) <= 600  # the lock's own end, as the other APIs say
 
 
 def test_behind_the_proxy_each_client_address_counts_apart(user, settings):
@@ -135,3 +139,30 @@ def test_a_forwarded_address_that_is_not_one_counts_as_the_proxy(client, user, s
     answer = _log_in(Client(HTTP_X_FORWARDED_FOR="not-an-address"), "wrong")
     assert answer.status_code == 200 and answer.context["form"].errors
     assert AccessAttempt.objects.get().ip_address == "127.0.0.1"
+
+
+def _age_failures(seconds):
+    """Move every recorded failure `seconds` into the past (time passing, without waiting)."""
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(seconds=seconds))
+
+
+def test_the_lock_grows_with_further_failures_and_is_remembered(client, user):
+    for _ in range(LIMIT):
+        _log_in(client, "wrong")
+    assert "Try again in 10 minutes" in _log_in(client, "listener-pass-1").content.decode()
+    for _ in range(LIMIT - 1):  # the right password above was one more failure: 2 × LIMIT in all
+        _log_in(client, "wrong")
+    assert "Try again in 20 minutes" in _log_in(client, "wrong").content.decode()
+
+    _age_failures(21 * 60)  # the 20-minute lock is over: the right password logs in
+    assert _log_in(Client(REMOTE_ADDR="198.51.100.7"), "listener-pass-1").status_code == 302
+
+
+def test_after_a_lock_ends_one_more_failure_locks_again(client, user):
+    for _ in range(LIMIT):
+        _log_in(client, "wrong", username="guess")  # the address's failures, no account of ours
+    _age_failures(11 * 60)  # the 10-minute lock is over
+    assert _log_in(client, "listener-pass-1").status_code == 302
+    client.logout()
+    locked = _log_in(client, "wrong", username="guess-again")
+    assert "Try again in 10 minutes" in locked.content.decode()  # one more failure: locked again at once
