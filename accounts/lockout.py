@@ -15,10 +15,16 @@ guesser who keeps trying stays locked, and the lock grows: every further LIMIT f
 Failures and locks are rows of axes' AccessAttempt (the database, not the cache): they
 survive a Redis outage, and staff see and clear them in the admin ("Access attempts"; deleting the rows
 lifts the lock).
+
+With a shared cache (Redis), refuse_if_locked() skips that query when the cache vouches that nothing
+changed since the database last said "not locked" (ClearMark, below): the Subsonic API checks the lock
+on every call, and the query was a third of its cost.
 """
 
+import hashlib
 import ipaddress
 import math
+import secrets
 from datetime import timedelta
 
 from axes.attempts import get_cool_off_threshold
@@ -28,7 +34,9 @@ from axes.helpers import get_client_parameters, get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
@@ -129,10 +137,92 @@ def lock_message(seconds: int) -> str:
 
 
 def refuse_if_locked(request, username: str | None = None) -> None:
-    """Raise LockedOut while the account or the request's address is locked (1 query, 2 when locked)."""
+    """Raise LockedOut while the account or the request's address is locked (1 query, 2 when locked; none
+    while a shared cache vouches that the account and address are clear: ClearMark)."""
     request = _django_request(request)
-    if settings.AXES_ENABLED and AxesProxyHandler.is_locked(request, _credentials(username)):
+    if not settings.AXES_ENABLED:
+        return
+    mark = ClearMark.read(username, client_address(request))
+    if mark is not None and mark.vouched:
+        return
+    if AxesProxyHandler.is_locked(request, _credentials(username)):
         raise LockedOut(seconds_left(request, username))
+    if mark is not None:
+        mark.remember()
+
+
+# ------------------------------------------------------------------------------ the lock check's shortcut
+# Seconds a "clear" mark stands (then the database is asked again), and a generation lasts unused.
+CLEAR_MARK_SECONDS = 300
+GENERATION_SECONDS = 24 * 3600
+
+
+def _shared_cache() -> bool:
+    """Whether every process reads the same cache (Redis): a local-memory cache can't see another
+    process's failures, so it never vouches."""
+    return settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def generation_keys(username: str | None, address: str) -> list[str]:
+    """The cache keys of the address's and the account's failure generations."""
+    keys = [f"lockout:generation:address:{_digest(address or '')}"]
+    if username:
+        keys.append(f"lockout:generation:account:{_digest(username)}")
+    return keys
+
+
+def _new_generations(keys: list[str]) -> dict[str, int]:
+    return {key: secrets.randbits(62) for key in keys}
+
+
+class ClearMark:
+    """The cache's word that an account and address were found clear (not locked) and that no failure of
+    either has been recorded since.
+
+    Every recorded failure gives its account and its address a new random generation (after the row is
+    written: DatabaseHandler.user_login_failed). A lock check reads the generations before it asks the
+    database; when the database says "not locked" it leaves a mark holding them. A later check whose
+    generations still equal the mark's needs no query: nothing can lock an account or address but a new
+    failure. A generation lost from the cache (evicted, expired, dropped while Redis was down and deleted
+    when it came back) reads as missing and is replaced by a new random one, so it never equals an old mark;
+    an unreachable cache vouches for nothing. Locks are never marked: a locked check always asks.
+    """
+
+    def __init__(self, keys: list[str], mark_key: str, generations: list[int], vouched: bool):
+        self.keys, self.mark_key, self.generations, self.vouched = keys, mark_key, generations, vouched
+
+    @classmethod
+    def read(cls, username: str | None, address: str) -> "ClearMark | None":
+        """Read the generations and the mark (one cache call); None when the cache can't vouch."""
+        if not _shared_cache():
+            return None
+        keys = generation_keys(username, address)
+        mark_key = "lockout:clear:" + _digest("|".join(keys))
+        found = cache.get_many([*keys, mark_key])
+        missing = [key for key in keys if found.get(key) is None]
+        if missing:
+            for key, generation in _new_generations(missing).items():
+                cache.add(key, generation, timeout=GENERATION_SECONDS)
+            found.update(cache.get_many(missing))
+            found.pop(mark_key, None)  # written under generations that are gone: it vouches for nothing
+        generations = [found.get(key) for key in keys]
+        if any(generation is None for generation in generations):
+            return None  # the cache is down or refuses writes
+        return cls(keys, mark_key, generations, vouched=found.get(mark_key) == generations)
+
+    def remember(self) -> None:
+        """Mark the account and address clear under the generations read before the database said so."""
+        cache.set(self.mark_key, self.generations, timeout=CLEAR_MARK_SECONDS)
+
+
+def failure_recorded(username: str | None, address: str) -> None:
+    """Give the account and the address new generations: every mark of them stops vouching."""
+    if _shared_cache():
+        cache.set_many(_new_generations(generation_keys(username, address)), timeout=GENERATION_SECONDS)
 
 
 def failed(request, username: str | None = None) -> None:
@@ -191,6 +281,18 @@ class DatabaseHandler(AxesDatabaseHandler):
         now = timezone.now()
         counts = _lock_counts(parameters, get_cool_off_threshold(request))
         return max((n for n, latest in counts if _still_counted(n, latest, now)), default=0)
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        """Record the failure (axes), then end every clear mark of its account and address."""
+        result = super().user_login_failed(sender, credentials, request, **kwargs)
+        if request is not None:
+            address = getattr(request, "axes_ip_address", None) or client_address(request)
+            username = get_client_username(request, credentials)
+            # At once (every mark stops vouching), and again once the row is committed: a check between
+            # the two could mark the new generations clear without seeing the failure.
+            failure_recorded(username, address)
+            transaction.on_commit(lambda: failure_recorded(username, address))
+        return result
 
     def reset_user_attempts(self, request, credentials=None) -> int:
         """A right log-in (AXES_RESET_ON_SUCCESS) clears its account's failures, not its address's: a

@@ -222,7 +222,7 @@ def report(args, pages, queries, runs, listens, tracks) -> None:
     )
     header = (
         f"{'method':<14} {'SQL':>4} {'p50 ms':>7} {'p95 ms':>7} {'calls/s':>8} {'x ping':>6} "
-        f"{'CPU ms/call web':>15} {'db':>5} {'KB':>5}"
+        f"{'CPU ms/call web':>15} {'db':>5} {'client':>6} {'KB':>5}"
     )
     print("\n" + header + "\n" + "-" * len(header))
     worst = None
@@ -232,7 +232,8 @@ def report(args, pages, queries, runs, listens, tracks) -> None:
         print(
             f"{page.name:<14} {queries[page.name]:>4} {p50:>7.1f} {p95:>7.1f} {run.rate:>8.0f} "
             f"{run.rate / runs['ping'].rate:>6.0%} {run.per_request_ms(run.web_cpu):>15.1f} "
-            f"{run.per_request_ms(run.database_cpu):>5.1f} {run.body_bytes / 1024:>5.0f}"
+            f"{run.per_request_ms(run.database_cpu):>5.1f} {run.per_request_ms(run.client_cpu):>6.1f} "
+            f"{run.body_bytes / 1024:>5.0f}"
         )
         if page.name != "ping" and (worst is None or p95 > worst[1]):
             worst = (page.name, p95)

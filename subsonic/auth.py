@@ -42,7 +42,9 @@ def _credential(params: Params, name: str) -> str | None:
 def authenticate(request: HttpRequest, params: Params):
     """Return the active user the request's credentials prove, or raise SubsonicError.
 
-    2 queries: the lock (of the account and address), the user; an API key: 1, 3 when wrong.
+    1 query: the user (the lock of the account and address is a second one, unless the shared cache
+    vouches that neither failed since the database last found them clear: accounts.lockout.ClearMark);
+    an API key: 1, 3 when wrong.
     """
     api_key = _credential(params, "apiKey")
     if api_key is not None:
