@@ -6,12 +6,10 @@ duration and first genre (subqueries, computed only for the rows a page returns)
 """
 
 import datetime as dt
-import functools
 import hashlib
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db import router
 from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -22,6 +20,7 @@ from listening import selectors as listening_selectors
 from listening.listenbrainz import selectors as listenbrainz_selectors
 from listening.models import AlbumLike, ArtistLike, Listen, PlayerState, PlaylistTrack, TrackLike
 from recommend import selectors as recommend_selectors
+from streamapp.compiled import CompiledQuery
 
 from . import passwords, shapes
 from .models import SubsonicPassword
@@ -46,14 +45,8 @@ ALBUM_LIST_TYPES = (
 # ------------------------------------------------------------------------------ who calls
 def user_with_password(*, username: str) -> tuple[object | None, str | None]:
     """Return the active user of that name and their Subsonic password (None if unset or unreadable), or
-    (None, None) (1 query).
-
-    Every call of the API runs it: its SQL is the ORM's own, compiled once per database (compiling it
-    cost half of a `ping`), and run as a raw query (the database's converters still apply).
-    """
-    user_model = get_user_model()
-    sql, params = _user_with_password_sql(router.db_for_read(user_model))
-    found = list(user_model._default_manager.raw(sql, [username if p is _NAME else p for p in params]))
+    (None, None) (1 query; every call of the API runs it: its SQL is compiled once, streamapp.compiled)."""
+    found = _USER_WITH_PASSWORD.fetch(username=username)
     if not found:
         return None, None
     user = found[0]
@@ -61,19 +54,16 @@ def user_with_password(*, username: str) -> tuple[object | None, str | None]:
     return user, passwords.decrypt(encrypted) if encrypted is not None else None
 
 
-_NAME = object()  # stands for the username among the compiled query's parameters
-
-
-@functools.cache
-def _user_with_password_sql(alias: str) -> tuple[str, tuple]:
+def _user_with_password_query(username):
     user_model = get_user_model()
-    queryset = (
-        user_model._default_manager.using(alias)
-        .filter(**{user_model.USERNAME_FIELD: "\x00name", "is_active": True})
-        .annotate(subsonic_encrypted=F("subsonic_password__encrypted"))[:1]
+    return (
+        user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username, "is_active": True})
+        .annotate(subsonic_encrypted=F("subsonic_password__encrypted"))
+        .order_by()[:1]
     )
-    sql, params = queryset.query.get_compiler(alias).as_sql()
-    return sql, tuple(_NAME if p == "\x00name" else p for p in params)
+
+
+_USER_WITH_PASSWORD = CompiledQuery(_user_with_password_query, username="\x00username")
 
 
 def user_by_api_key(key: str):
@@ -468,8 +458,15 @@ def starred(*, user) -> Starred:
 
 
 def player_state(*, user) -> PlayerState:
-    """Return the listener's saved player state (the web player's), or an empty one (1 query)."""
-    return PlayerState.objects.filter(user=user).first() or PlayerState(user=user)
+    """Return the listener's saved player state (the web player's), or an empty one (1 query, compiled
+    once: getPlayQueue is among the calls clients make most)."""
+    found = _PLAYER_STATE.fetch(user_id=user.pk)
+    return found[0] if found else PlayerState(user=user)
+
+
+_PLAYER_STATE = CompiledQuery(
+    lambda user_id: PlayerState.objects.filter(user_id=user_id).order_by()[:1], user_id=-(2**62)
+)
 
 
 def play_queue(*, user) -> tuple[PlayerState, list[dict]]:
