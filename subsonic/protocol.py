@@ -10,13 +10,13 @@ answered as HTTP 200 envelopes with status "failed" (docs/protocols.md section 2
 """
 
 import importlib.metadata
-import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
@@ -247,10 +247,13 @@ def render(body: dict, *, fmt: str = "xml", callback: str | None = None) -> Http
     """Return the envelope as an HTTP 200 response in the format asked."""
     if fmt == "xml":
         return HttpResponse(to_xml(body), content_type="text/xml; charset=utf-8")
-    text = json.dumps({"subsonic-response": body}, ensure_ascii=False, separators=(",", ":"))
+    # UTF-8 as it is, no spaces: what json.dumps(ensure_ascii=False, separators=(",", ":")) writes.
+    data = orjson.dumps({"subsonic-response": body})
     if fmt == "jsonp":
-        return HttpResponse(f"{callback}({text});", content_type="text/javascript; charset=utf-8")
-    return HttpResponse(text, content_type="application/json; charset=utf-8")
+        return HttpResponse(
+            callback.encode("ascii") + b"(" + data + b");", content_type="text/javascript; charset=utf-8"
+        )
+    return HttpResponse(data, content_type="application/json; charset=utf-8")
 
 
 def xml_text(value: Any) -> str:
