@@ -198,3 +198,33 @@ def test_a_killed_runs_lock_is_taken_over_once_expired():
     )
     assert rollups.rollup_run().full is True
     assert models.RollupState.objects.get().watermark is not None
+
+
+def test_a_sqlite_write_waits_out_another_process_writer_in_wal_mode(client, django_user_model):
+    """The embedded default: WAL (readers beside a writer) and a busy timeout, so a web write made while
+    a background job holds the write lock waits for it instead of answering "database is locked"."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's own locking; PostgreSQL writers do not take a database-wide lock")
+    import sqlite3
+    import threading
+
+    with connection.cursor() as cursor:
+        assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] >= 10_000
+    listener = django_user_model.objects.create_user(username="writer", password=PASSWORD)
+    track = make_track("Held")
+    client.force_login(listener)
+    other = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process's write transaction, as a rollup step's
+    other.execute("UPDATE catalog_track SET title = 'Held still' WHERE id = ?", (track.pk,))
+    assert client.get(f"/api/v1/tracks/{track.pk}/").json()["title"] == "Held"  # read beside it (WAL)
+    release = threading.Timer(0.5, other.commit)
+    release.start()
+    began = time.monotonic()
+    liked = client.put(f"/api/v1/likes/track/{track.pk}/")
+    waited = time.monotonic() - began
+    release.join()
+    other.close()
+    assert liked.status_code == 200, liked.content[:300]
+    assert 0.3 < waited < MAX_WAIT_SECONDS
+    assert TrackLike.objects.filter(user=listener, track=track).exists()

@@ -135,7 +135,7 @@ def test_typos_find_the_name(library):
     assert selectors.search(query="beyonse").artists[0] == library["beyonce"]
 
 
-def test_horizn_finds_horizon(library):
+def test_horizn_finds_horizon(library, user_client):
     dawn = make_artist("Dawn Patrol")
     horizon = make_track("Horizon", album=make_album("Skylines", artist=dawn))
     neon = make_track("Neon Horizon", album=horizon.album)
@@ -144,6 +144,9 @@ def test_horizn_finds_horizon(library):
     assert {track.search_tier for track in results.tracks} == {search_module.LOOSE}
     assert titles(selectors.search(query="neon horizn").tracks)[0] == neon.title
     assert selectors.search_suggestions(query="horizn")[0].label == "Horizon"
+    # The search page itself, as the issue tried it.
+    page = user_client.get("/search/?q=horizn")
+    assert page.status_code == 200 and "Neon Horizon" in page.content.decode()
 
 
 @pytest.mark.parametrize(
