@@ -1,19 +1,26 @@
 """Sign-up and profile forms for the custom user model."""
 
+import math
+
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AdminUserCreationForm as DjangoAdminUserCreationForm
 from django.contrib.auth.forms import (
     AuthenticationForm,
     PasswordChangeForm,
+    PasswordResetForm,
     SetPasswordForm,
     UserChangeForm,
     UserCreationForm,
 )
+from django.core.exceptions import ValidationError
+
+from streamapp import ratelimit
 
 from . import services
-from .lockout import LockoutMessageMixin
+from .lockout import LockoutMessageMixin, client_address
 from .models import CROSSFADE_MAX_SECONDS, Invitation, time_zone_choices
 from .usernames import clean_username
 
@@ -106,6 +113,47 @@ class PasswordChangeWithRevokeForm(PasswordChangeForm):
         initial=False,
         help_text=REVOKE_HELP,
     )
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Django's "forgot your password" form, bounded so that it can't be used to flood a mailbox or a mail
+    server: requests per client address (STREAMAPP_PASSWORD_RESET_ADDRESS_LIMIT, a form error past it) and
+    e-mails per account (STREAMAPP_PASSWORD_RESET_ACCOUNT_LIMIT, silently: the page says the same whether
+    an e-mail went or not, so it never tells who has an account), per STREAMAPP_PASSWORD_RESET_WINDOW
+    seconds, counted in a sliding window (streamapp.ratelimit)."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def _hit(self, identity: str, limit: int) -> ratelimit.RateLimit:
+        return ratelimit.rate_limit_hit(
+            identity=identity,
+            limit=limit,
+            window=settings.STREAMAPP_PASSWORD_RESET_WINDOW,
+            scope="password-reset",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.request is not None and not self.errors:
+            standing = self._hit(
+                f"address:{client_address(self.request)}", settings.STREAMAPP_PASSWORD_RESET_ADDRESS_LIMIT
+            )
+            if standing.exceeded:
+                minutes = max(1, math.ceil((standing.reset_at - standing.now) / 60))
+                raise ValidationError(
+                    "Too many password reset requests from your address. "
+                    f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+                    code="throttled",
+                )
+        return cleaned
+
+    def get_users(self, email):
+        """The accounts an e-mail goes to: Django's (active, with a usable password), within their limit."""
+        for user in super().get_users(email):
+            if not self._hit(f"user:{user.pk}", settings.STREAMAPP_PASSWORD_RESET_ACCOUNT_LIMIT).exceeded:
+                yield user
 
 
 class PasswordResetWithRevokeForm(SetPasswordForm):

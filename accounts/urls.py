@@ -26,7 +26,7 @@ urlpatterns = [
     path("profile/password/", views.password_change, name="password-change"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
+        views.PasswordResetView.as_view(  # Django's, with requests and e-mails bounded
             template_name="accounts/password_reset_form.html",
             email_template_name="accounts/email/password_reset.txt",
             subject_template_name="accounts/email/password_reset_subject.txt",

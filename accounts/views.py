@@ -20,7 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
-from .forms import PasswordChangeWithRevokeForm, ProfileForm, SignupForm
+from .forms import PasswordChangeWithRevokeForm, ProfileForm, SignupForm, ThrottledPasswordResetForm
 from .sso.oidc import oidc_enabled
 
 
@@ -45,6 +45,22 @@ class LoginView(auth_views.LoginView):
         if oidc_enabled():
             context["oidc_provider_name"] = settings.STREAMAPP_OIDC_PROVIDER_NAME
         return context
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's "forgot your password" page with its requests and e-mails bounded (the form); a request
+    past the address's limit is answered 429 with the form and its error."""
+
+    form_class = ThrottledPasswordResetForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if any(error.code == "throttled" for error in form.non_field_errors().as_data()):
+            response.status_code = 429
+        return response
 
 
 @login_not_required

@@ -118,6 +118,11 @@ MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
 # further failure during it starts it again).
 STREAMAPP_LOGIN_FAILURE_LIMIT = int(os.environ.get("STREAMAPP_LOGIN_FAILURE_LIMIT", "5"))
 STREAMAPP_LOGIN_LOCK_SECONDS = int(os.environ.get("STREAMAPP_LOGIN_LOCK_SECONDS", "900"))
+# The "forgot your password" form: requests per client address and e-mails per account in a sliding
+# window of this many seconds (accounts.forms.ThrottledPasswordResetForm).
+STREAMAPP_PASSWORD_RESET_ADDRESS_LIMIT = int(os.environ.get("STREAMAPP_PASSWORD_RESET_ADDRESS_LIMIT", "10"))
+STREAMAPP_PASSWORD_RESET_ACCOUNT_LIMIT = int(os.environ.get("STREAMAPP_PASSWORD_RESET_ACCOUNT_LIMIT", "3"))
+STREAMAPP_PASSWORD_RESET_WINDOW = int(os.environ.get("STREAMAPP_PASSWORD_RESET_WINDOW", "3600"))
 AXES_FAILURE_LIMIT = "accounts.lockout.failure_limit"
 AXES_COOLOFF_TIME = "accounts.lockout.cool_off"
 AXES_LOCKOUT_PARAMETERS = "accounts.lockout.lockout_parameters"

@@ -148,3 +148,32 @@ def test_reset_form_applies_the_validators(client, user):
     )
     assert response.status_code == 200
     assert "too common" in " ".join(response.context["form"].errors["new_password2"])
+
+
+# ------------------------------------------------------------------------------ reset, bounded
+def test_reset_emails_per_account_are_bounded_silently(settings, user):
+    settings.STREAMAPP_PASSWORD_RESET_ACCOUNT_LIMIT = 2
+    user.email = "listener@example.org"
+    user.save()
+    for number in range(4):  # from four addresses: the account's own limit
+        response = Client(REMOTE_ADDR=f"203.0.113.{number}").post(
+            "/accounts/password-reset/", {"email": "listener@example.org"}
+        )
+        # The same answer whether an e-mail went or not: the page never tells who has an account.
+        assertRedirects(response, "/accounts/password-reset/sent/", fetch_redirect_response=False)
+    assert len(mail.outbox) == 2
+
+
+def test_reset_requests_per_address_are_bounded_with_a_form_error(settings, client, user):
+    settings.STREAMAPP_PASSWORD_RESET_ADDRESS_LIMIT = 3
+    for number in range(3):
+        response = client.post("/accounts/password-reset/", {"email": f"guess-{number}@example.org"})
+        assert response.status_code == 302
+    refused = client.post("/accounts/password-reset/", {"email": "listener@example.org"})
+    assert refused.status_code == 429
+    assertContains(refused, "Too many password reset requests from your address", status_code=429)
+    assert re.search(r"Try again in [0-9]+ minutes?\.", refused.content.decode())
+    assert mail.outbox == []
+    # Another address is not bounded by this one's requests.
+    answer = Client(REMOTE_ADDR="198.51.100.7").post("/accounts/password-reset/", {"email": "x@example.org"})
+    assert answer.status_code == 302
