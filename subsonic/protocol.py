@@ -11,8 +11,6 @@ answered as HTTP 200 envelopes with status "failed" (docs/protocols.md section 2
 
 import importlib.metadata
 import re
-import xml.etree.ElementTree as ET
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -264,30 +262,73 @@ def xml_text(value: Any) -> str:
 
 
 def to_xml(body: dict) -> bytes:
-    """Serialise the envelope: scalars as attributes, dicts as a child, lists as repeated children."""
-    root = ET.Element("subsonic-response", {"xmlns": XML_NAMESPACE})
-    _fill(root, body)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    """Serialise the envelope: scalars as attributes, dicts as a child, lists as repeated children.
+
+    Written straight to text (ElementTree's tree and serialiser cost 5 ms for a queue of 200 songs),
+    byte for byte what ElementTree writes (tests/subsonic/test_protocol.py compares them).
+    """
+    parts = ["<?xml version='1.0' encoding='utf-8'?>\n"]
+    _element(parts, "subsonic-response", {"xmlns": XML_NAMESPACE, **body})
+    return "".join(parts).encode("utf-8")
 
 
-def _fill(element: ET.Element, values: dict) -> None:
+def _escape_text(text: str) -> str:
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+_ATTRIBUTE_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
+)
+_SCALARS = frozenset({str, int, bool, float})
+_ATTRIBUTE_SPECIAL = re.compile('[&<>"\r\n\t]')
+
+
+def _attribute(value: Any) -> str:
+    """An attribute's value, as xml_text() and escaped; the common kinds without a regular expression
+    (a queue of 200 songs has some 5,000 attributes)."""
+    kind = type(value)
+    if kind is int:
+        return str(value)
+    if kind is bool:
+        return "true" if value else "false"
+    text = value if kind is str else str(value)
+    if not (text.isascii() and text.isprintable()):
+        text = _NOT_XML.sub("", text)
+    return text.translate(_ATTRIBUTE_ESCAPES) if _ATTRIBUTE_SPECIAL.search(text) else text
+
+
+def _element(parts: list[str], tag: str, values: dict) -> None:
+    attributes, children, text = [], [], None
     for key, value in values.items():
         if value is None:
             continue
-        if key == "value":
-            element.text = xml_text(value)
-        elif isinstance(value, dict):
-            _fill(ET.SubElement(element, key), value)
-        elif isinstance(value, list | tuple):
-            _repeat(element, key, value)
+        kind = type(value)
+        if kind not in _SCALARS and isinstance(value, dict | list | tuple):
+            if isinstance(value, dict):
+                children.append((key, value))
+            else:
+                children.extend((key, item) for item in value)
+        elif key == "value":
+            text = xml_text(value)
         else:
-            element.set(key, xml_text(value))
-
-
-def _repeat(element: ET.Element, key: str, items: Iterable) -> None:
-    for item in items:
-        child = ET.SubElement(element, key)
-        if isinstance(item, dict):
-            _fill(child, item)
+            attributes.append(f' {key}="{_attribute(value)}"')
+    parts.append(f"<{tag}{''.join(attributes)}")
+    if not text and not children:
+        parts.append(" />")
+        return
+    parts.append(">")
+    if text:
+        parts.append(_escape_text(text))
+    for key, child in children:
+        if isinstance(child, dict):
+            _element(parts, key, child)
         else:
-            child.text = xml_text(item)
+            child_text = xml_text(child)
+            parts.append(f"<{key}>{_escape_text(child_text)}</{key}>" if child_text else f"<{key} />")
+    parts.append(f"</{tag}>")

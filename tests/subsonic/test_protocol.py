@@ -218,3 +218,66 @@ def test_unescaped_utf8_in_the_query_string_is_read_as_utf8(client, subsonic_use
     response = client.get("/rest/getSongsByGenre", QUERY_STRING=query.encode().decode("iso-8859-1"))
     songs = json.loads(response.content)["subsonic-response"]["songsByGenre"]["song"]
     assert [song["title"] for song in songs] == ["Fado"]
+
+
+def _element_tree_xml(body: dict) -> bytes:
+    """What ElementTree writes for an envelope (the serialiser protocol.to_xml replaced, kept as the oracle)."""
+    import xml.etree.ElementTree as StdET  # noqa: PLC0415 (only this oracle builds trees)
+
+    def fill(element, values):
+        for key, value in values.items():
+            if value is None:
+                continue
+            if key == "value":
+                element.text = protocol.xml_text(value)
+            elif isinstance(value, dict):
+                fill(StdET.SubElement(element, key), value)
+            elif isinstance(value, list | tuple):
+                for item in value:
+                    child = StdET.SubElement(element, key)
+                    if isinstance(item, dict):
+                        fill(child, item)
+                    else:
+                        child.text = protocol.xml_text(item)
+            else:
+                element.set(key, protocol.xml_text(value))
+
+    root = StdET.Element("subsonic-response", {"xmlns": protocol.XML_NAMESPACE})
+    fill(root, body)
+    return StdET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+HOSTILE_TEXTS = [
+    "",
+    "plain",
+    'a "quoted" & <tagged> \'single\'',
+    "tab\there\nnew line\r\nreturn",
+    "\x00\x01\x08\x0b\x0c\x1f controls \ufffe\uffff",
+    "é ü 中文 😀 \u200b zero-width",
+    "]]> <![CDATA[ x ]]>",
+    "&amp; already escaped &#10;",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+def test_xml_is_byte_for_byte_what_element_tree_writes(text):
+    body = protocol.envelope(
+        {
+            "album": {
+                "id": "al-1",
+                "name": text,
+                "starred": None,
+                "isDir": True,
+                "year": 2024,
+                "gain": -7.25,
+                "song": [{"id": str(n), "title": text, "replayGain": {"trackGain": -1.5}} for n in range(3)],
+                "genre": [text, "Rock", ""],
+                "empty": {},
+            },
+            "lyrics": {"artist": text, "value": text},
+            "emptyList": [],
+        }
+    )
+    written = protocol.to_xml(body)
+    assert written == _element_tree_xml(body)
+    ET.fromstring(written)  # and it parses
