@@ -255,8 +255,7 @@ def select_model(
     search = _Search(split, budget, on_trial)
     warm = bool(previous and previous.get("components"))
     start = previous if warm else default
-    popularity_model = Popularity().fit(split.interactions)
-    popularity = Trial("popularity", {}, _figures(evaluate(popularity_model, split.targets)), 0.0)
+    popularity = _popularity(split)
     # The starting point's models first (always evaluated), then the others as the budget allows.
     first = [name for name in start["components"] if name in SEARCH_GRIDS and name in models]
     if not first:
@@ -306,6 +305,37 @@ def select_model(
         coverage=final.coverage,
         diversity=final.diversity,
     )
+
+
+def score_choice(
+    split: ValidationSplit, *, components: dict[str, dict], weights: dict[str, float]
+) -> Selection:
+    """Fit one given choice on the split and score it beside popularity (no search)."""
+    started = time.perf_counter()
+    active = {name: params for name, params in components.items() if weights.get(name)}
+    models = {name: make_model(name, **params) for name, params in active.items()}
+    model = (
+        next(iter(models.values())) if len(models) == 1 else Hybrid(models, {n: weights[n] for n in models})
+    )
+    model.fit(split.interactions, split.item_features)
+    result = evaluate(model, split.targets, diversity_vectors=_diversity(split))
+    seconds = time.perf_counter() - started
+    trial = Trial(describe(active, weights), {"weights": dict(weights)}, _figures(result), seconds)
+    return Selection(
+        components=active,
+        weights=dict(weights),
+        chosen=trial,
+        popularity=_popularity(split),
+        trials=[trial],
+        seconds=seconds,
+        coverage=result.coverage,
+        diversity=result.diversity,
+    )
+
+
+def _popularity(split: ValidationSplit) -> Trial:
+    model = Popularity().fit(split.interactions)
+    return Trial("popularity", {}, _figures(evaluate(model, split.targets)), 0.0)
 
 
 def _diversity(split: ValidationSplit):

@@ -23,8 +23,10 @@ logger = logging.getLogger(__name__)
 
 # Listeners whose plays the validation split holds (a random sample beyond this).
 SELECTION_USERS = 5_000
-# Too little data below this many listeners with held-out plays: the previous choice stays.
+# Too little data below this many listeners with held-out plays: the previous choice stays (its
+# figures are still measured from MIN_FIGURES_LISTENERS listeners on).
 MIN_VALIDATION_LISTENERS = 20
+MIN_FIGURES_LISTENERS = 5
 # A listener counts for the validation when they have at least this many plays.
 MIN_PLAYS = 5
 # Budget bounds (seconds) when it is derived rather than set.
@@ -88,74 +90,106 @@ def choose(data, *, features, weighting) -> Choice:
 
     ``features``: the engine ItemFeatures of ``data.tracks`` (the content model and diversity).
     """
-    import numpy as np  # heavy, deferred: web workers import this module
-
     from recommend.engine import selection as engine  # heavy, deferred: web workers import this module
 
     previous = previous_choice()
     fallback = previous or default_choice()
-    events = data.events
-    counts = events.groupby("user_id").size()
+    counts = data.events.groupby("user_id").size()
     eligible = int((counts >= MIN_PLAYS).sum())
-    if eligible < MIN_VALIDATION_LISTENERS:
-        return _kept(
-            fallback,
-            previous is not None,
-            f"too little data to validate on: {eligible} listener(s) with {MIN_PLAYS} plays or more "
-            f"(at least {MIN_VALIDATION_LISTENERS} needed)",
-        )
-    listeners = counts.index.to_numpy()
-    sample = listeners
-    if len(listeners) > SELECTION_USERS:
-        sample = np.sort(np.random.default_rng(0).choice(listeners, SELECTION_USERS, replace=False))
-    in_sample = lambda frame: frame[frame["user_id"].isin(sample)]  # noqa: E731
-    split = engine.validation_split(
-        in_sample(events),
-        data.tracks["item_id"].to_numpy(),
-        likes=in_sample(data.likes),
-        dislikes=in_sample(data.dislikes),
-        item_features=features,
-        weighting=weighting,
-        now=data.reference_time,
-    )
+    if eligible < MIN_FIGURES_LISTENERS:
+        return _kept(fallback, previous is not None, _too_little(eligible, f"with {MIN_PLAYS} plays or more"))
+    split, scale = _split(data, counts, features=features, weighting=weighting)
     if split.evaluated < MIN_VALIDATION_LISTENERS:
-        return _kept(
-            fallback,
-            previous is not None,
-            f"too little data to validate on: {split.evaluated} listener(s) have new tracks among their "
-            f"most recent plays (at least {MIN_VALIDATION_LISTENERS} needed)",
-        )
-    budget, budget_source = budget_seconds(listens=len(events))
+        reason = _too_little(split.evaluated, "with new tracks among their most recent plays")
+        choice = _kept(fallback, previous is not None, reason)
+        if split.evaluated:
+            scored = engine.score_choice(
+                split, components=fallback["components"], weights=fallback["weights"]
+            )
+            choice.record.update(_figures_record(scored, split))
+            choice.metrics = _metrics(scored, split)
+        return choice
+    budget, budget_source = budget_seconds(listens=len(data.events))
     result = engine.select_model(split, previous=previous, default=default_choice(), budget_seconds=budget)
-    scale = len(listeners) / len(sample)
     fitted = _scaled(result.components, scale)
     record = {
         "status": "selected",
         "reason": _reason(result, previous),
         "chosen": {"name": result.name, "components": result.components, "weights": result.weights},
         "fitted_components": fitted,
-        "validation": _figures(result.chosen.metrics),
-        "popularity": _figures(result.popularity.metrics),
-        "trials": [trial.as_record() for trial in result.trials],
+        **_figures_record(result, split),
         "skipped": result.skipped,
         "warm_start": result.warm_start,
         "previous": previous.get("name") if previous else None,
         "budget_seconds": budget,
         "budget_source": budget_source,
         "seconds": round(result.seconds, 2),
-        "listeners": int(split.listeners),
-        "evaluated": int(split.evaluated),
         "scale": round(scale, 3),
     }
-    metrics = {
+    return Choice(
+        preset=_preset(fitted, result.weights),
+        name=result.name,
+        record=record,
+        metrics=_metrics(result, split),
+    )
+
+
+def _too_little(count: int, what: str) -> str:
+    return (
+        f"too little data to choose a model: {count} listener(s) {what} "
+        f"(at least {MIN_VALIDATION_LISTENERS} needed)"
+    )
+
+
+def _split(data, counts, *, features, weighting):
+    """Return the validation split of a sample of listeners, and listeners / sampled listeners."""
+    import numpy as np  # heavy, deferred: web workers import this module
+
+    from recommend.engine import selection as engine  # heavy, deferred: web workers import this module
+
+    listeners = counts.index.to_numpy()
+    sample = listeners
+    if len(listeners) > SELECTION_USERS:
+        sample = np.sort(np.random.default_rng(0).choice(listeners, SELECTION_USERS, replace=False))
+
+    def sampled(frame):
+        return frame[frame["user_id"].isin(sample)]
+
+    split = engine.validation_split(
+        sampled(data.events),
+        data.tracks["item_id"].to_numpy(),
+        likes=sampled(data.likes),
+        dislikes=sampled(data.dislikes),
+        item_features=features,
+        weighting=weighting,
+        now=data.reference_time,
+    )
+    return split, len(listeners) / len(sample)
+
+
+def _figures_record(result, split) -> dict:
+    return {
+        "validation": _figures(result.chosen.metrics),
+        "popularity": _figures(result.popularity.metrics),
+        "trials": [trial.as_record() for trial in result.trials],
+        "listeners": int(split.listeners),
+        "evaluated": int(split.evaluated),
+    }
+
+
+def _metrics(result, split) -> dict:
+    """Return RecommendationRun.metrics: the chosen model's validation figures beside popularity."""
+    import math
+
+    diversity = float(result.diversity)
+    return {
         "users": int(split.listeners),
         "evaluated_users": int(split.evaluated),
         **_figures(result.chosen.metrics),
         "coverage@10": round(result.coverage, 4),
-        "diversity@10": round(float(result.diversity), 4) if np.isfinite(result.diversity) else None,
+        "diversity@10": None if math.isnan(diversity) else round(diversity, 4),
         **{f"popularity_{name}": value for name, value in _figures(result.popularity.metrics).items()},
     }
-    return Choice(preset=_preset(fitted, result.weights), name=result.name, record=record, metrics=metrics)
 
 
 def kept_choice(reason: str) -> Choice:
