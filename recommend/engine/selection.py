@@ -56,6 +56,8 @@ FIXED_PARAMS: dict[str, dict] = {
 SEARCH_ORDER = ("ease", "rp3beta", "itemknn", "als")
 # The hybrid replaces the best single model only when it beats it by this much NDCG@10.
 HYBRID_MARGIN = 0.001
+# A new choice replaces the previous one only when it scores this much better (relative NDCG@10).
+KEEP_MARGIN = 0.01
 VALIDATION_SHARE = 0.2
 METRIC = "ndcg@10"
 
@@ -151,6 +153,7 @@ class Selection:
     trials: list[Trial] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # models not tried: no budget left
     warm_start: bool = False
+    kept_previous: bool = False  # nothing beat the previous choice by KEEP_MARGIN
     budget_seconds: float = 0.0
     seconds: float = 0.0
     coverage: float = 0.0
@@ -249,17 +252,18 @@ def select_model(
     """Choose the model with the best NDCG@10 on the split's targets within ``budget_seconds``.
 
     ``previous`` / ``default``: ``{"components": {name: params}, "weights": {name: weight}}``, the
-    last run's choice (the search starts around it) and what to start from without one.
+    last run's choice (the search starts around it) and what to start from without one. The
+    previous choice is scored as it stands and stays unless another beats it by ``KEEP_MARGIN``
+    (relative): noise in the validation does not switch the model every night.
     """
     budget = _Budget(budget_seconds)
     search = _Search(split, budget, on_trial)
     warm = bool(previous and previous.get("components"))
     start = previous if warm else default
     popularity = _popularity(split)
+    kept = _score_previous(search, previous, models) if warm else None
     # The starting point's models first (always evaluated), then the others as the budget allows.
-    first = [name for name in start["components"] if name in SEARCH_GRIDS and name in models]
-    if not first:
-        first = [models[0]]
+    first = [name for name in start["components"] if name in SEARCH_GRIDS and name in models] or [models[0]]
     skipped = []
     for name in [*first, *(m for m in models if m not in first)]:
         if name not in first and not budget.affords(name):
@@ -268,43 +272,88 @@ def select_model(
         given = start["components"].get(name, {})
         searched = {axis: value for axis, value in given.items() if axis in SEARCH_GRIDS[name]}
         search.climb(name, searched, warm=warm and name in start["components"], force=name in first)
-    components = {name: {**FIXED_PARAMS.get(name, {}), **search.best[name][0].params} for name in search.best}
-    best_name = max(search.best, key=lambda n: search.best[n][0].score)
-    chosen_components, weights = {best_name: components[best_name]}, {best_name: 1.0}
-    chosen, chosen_model = search.best[best_name]
-    fitted = {name: model for name, (_, model) in search.best.items()}
-    if split.item_features is not None and split.item_features.matrix.shape[1]:
-        fitted["content"] = make_model("content").fit(split.interactions, split.item_features)
-        components["content"] = {}
-    if len(fitted) > 1:
-        started = time.perf_counter()
-        hybrid_weights, _ = tune_hybrid_weights(fitted, split.targets)
-        active = {name: weight for name, weight in hybrid_weights.items() if weight}
-        if len(active) > 1:
-            hybrid = Hybrid({name: fitted[name] for name in active}, active)
-            hybrid.fit(split.interactions, split.item_features, refit=False)
-            result = evaluate(hybrid, split.targets)
-            trial = Trial("hybrid", {"weights": active}, _figures(result), time.perf_counter() - started)
-            search.trials.append(trial)
-            search.on_trial(trial)
-            if trial.score > chosen.score + HYBRID_MARGIN:
-                chosen, chosen_model = trial, hybrid
-                chosen_components = {name: components[name] for name in active}
-                weights = dict(active)
+    components, weights, chosen, chosen_model = _best_of(search, split)
+    kept_previous = False
+    if kept is not None and chosen.score <= kept[0].score * (1 + KEEP_MARGIN):
+        chosen, chosen_model = kept[0], kept[1]
+        components, weights = kept[2], kept[3]
+        kept_previous = True
     final = evaluate(chosen_model, split.targets, diversity_vectors=_diversity(split))
     return Selection(
-        components=chosen_components,
+        components=components,
         weights=weights,
         chosen=chosen,
         popularity=popularity,
         trials=search.trials,
         skipped=skipped,
         warm_start=warm,
+        kept_previous=kept_previous,
         budget_seconds=budget_seconds,
         seconds=budget.spent,
         coverage=final.coverage,
         diversity=final.diversity,
     )
+
+
+def _score_previous(search: "_Search", previous: dict, models: tuple[str, ...]):
+    """Fit and score the previous choice as it stands (its settings snapped to the grids);
+    return (trial, model, components, weights), or None when it has no searchable component."""
+    split = search.split
+    fitted, components = {}, {}
+    for name, params in previous["components"].items():
+        if not previous["weights"].get(name):
+            continue
+        if name in SEARCH_GRIDS and name in models:
+            grid = SEARCH_GRIDS[name]
+            snapped = {axis: _nearest(grid[axis], params.get(axis, COLD_STARTS[name][axis])) for axis in grid}
+            search.run(name, snapped, force=True)
+            fitted[name] = search.best[name][1]
+            components[name] = {**FIXED_PARAMS.get(name, {}), **snapped}
+        elif name == "content" and _diversity(split) is not None:
+            fitted[name] = make_model("content").fit(split.interactions, split.item_features)
+            components[name] = {}
+    if not any(name in SEARCH_GRIDS for name in fitted):
+        return None
+    weights = {name: float(previous["weights"][name]) for name in fitted}
+    if len(fitted) == 1:
+        name = next(iter(fitted))
+        return search.best[name][0], fitted[name], components, weights
+    started = time.perf_counter()
+    model = Hybrid(fitted, weights).fit(split.interactions, split.item_features, refit=False)
+    result = evaluate(model, split.targets)
+    trial = Trial("previous", {"weights": weights}, _figures(result), time.perf_counter() - started)
+    search.trials.append(trial)
+    search.on_trial(trial)
+    return trial, model, components, weights
+
+
+def _best_of(search: "_Search", split: ValidationSplit):
+    """Return (components, weights, trial, model) of the best single model, or of the hybrid of
+    each model's best setting (plus content) when its tuned weights beat it by ``HYBRID_MARGIN``."""
+    components = {name: {**FIXED_PARAMS.get(name, {}), **search.best[name][0].params} for name in search.best}
+    best_name = max(search.best, key=lambda n: search.best[n][0].score)
+    chosen, chosen_model = search.best[best_name]
+    result = ({best_name: components[best_name]}, {best_name: 1.0}, chosen, chosen_model)
+    fitted = {name: model for name, (_, model) in search.best.items()}
+    if _diversity(split) is not None:
+        fitted["content"] = make_model("content").fit(split.interactions, split.item_features)
+        components["content"] = {}
+    if len(fitted) < 2:
+        return result
+    started = time.perf_counter()
+    hybrid_weights, _ = tune_hybrid_weights(fitted, split.targets)
+    active = {name: weight for name, weight in hybrid_weights.items() if weight}
+    if len(active) < 2:
+        return result
+    hybrid = Hybrid({name: fitted[name] for name in active}, active)
+    hybrid.fit(split.interactions, split.item_features, refit=False)
+    trial = Trial("hybrid", {"weights": active}, _figures(evaluate(hybrid, split.targets)), 0.0)
+    trial.seconds = time.perf_counter() - started
+    search.trials.append(trial)
+    search.on_trial(trial)
+    if trial.score > chosen.score + HYBRID_MARGIN:
+        return {name: components[name] for name in active}, dict(active), trial, hybrid
+    return result
 
 
 def score_choice(
