@@ -356,6 +356,16 @@ def _best_of(search: "_Search", split: ValidationSplit):
     return result
 
 
+def search_model(
+    split: ValidationSplit, name: str, *, start: dict | None = None, budget_seconds: float = float("inf")
+) -> tuple[Trial, Recommender]:
+    """Tune one model on the split (the same search, from ``start`` or the grid's middle); return
+    the best trial and its fitted model."""
+    search = _Search(split, _Budget(budget_seconds), None)
+    search.climb(name, start or {}, warm=False, force=True)
+    return search.best[name]
+
+
 def score_choice(
     split: ValidationSplit, *, components: dict[str, dict], weights: dict[str, float]
 ) -> Selection:
