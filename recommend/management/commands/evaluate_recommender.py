@@ -127,6 +127,8 @@ class Command(BaseCommand):
                 raise CommandError(f"the scratch database failed: {error}") from None
         self._print_scores([*site, *scores], markdown)
         self.stdout.write(f"  nightly choice: {run.model_name} ({run.selection.get('reason', '')})")
+        stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in run.timings_in_order())
+        self.stdout.write(f"  nightly run: {run.duration_seconds or 0:.1f} s ({stages})")
         for score in scores:
             if score.params:
                 shown = ", ".join(f"{key}={value}" for key, value in score.params.items())
@@ -157,7 +159,9 @@ class Command(BaseCommand):
             end_to_end.score_lists("site (API top 10)", {u: pair[1] for u, pair in lists.items()}, split),
             end_to_end.score_lists("site, as served", {u: pair[0] for u, pair in lists.items()}, split),
         ]
-        site[0].fit_seconds = sum(v for k, v in run.stage_timings.items() if k != "generate_cpu")
+        training = sum(v for k, v in run.stage_timings.items() if k not in ("generate", "generate_cpu"))
+        for score in site:
+            score.fit_seconds = training
         return site, run
 
     def _print_scores(self, scores, markdown: bool) -> None:
