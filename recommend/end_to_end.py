@@ -95,7 +95,7 @@ def scratch_database(*, keep: bool = False) -> Iterator[str]:
     else:
         test_settings["NAME"] = f"{Path(str(original)).name}_e2e"
     connection.close()
-    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         yield name
     finally:

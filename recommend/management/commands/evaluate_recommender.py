@@ -112,8 +112,11 @@ class Command(BaseCommand):
         self.stdout.write(f"lastfm-hetrec end to end: {split.description}; the 80% training pairs loaded")
         with command_progress(self.stderr, total=1, desc="baselines", disable=no_progress) as bar:
 
+            current = {"stage": "baselines"}
+
             def progress(stage: str, done: int, total: int) -> None:
-                if bar.desc != stage:
+                if current["stage"] != stage:
+                    current["stage"] = stage
                     bar.set_description_str(stage)
                     bar.reset(total=max(total, 1))
                 bar.n = done
