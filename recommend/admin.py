@@ -33,6 +33,7 @@ class RecommendationRunAdmin(admin.ModelAdmin):
         "listeners",
         "tracks",
         "playlists",
+        "model_name",
         "ndcg",
     )
     list_filter = ("status", "trigger")

@@ -55,9 +55,18 @@ def default_choice() -> dict:
 def previous_choice() -> dict | None:
     """Return the most recent successful run's chosen model (components as validated, weights)."""
     runs = RecommendationRun.objects.filter(status=RecommendationRun.Status.SUCCEEDED).order_by("-created_at")
+    from recommend.engine.models import MODELS  # heavy, deferred: web workers import this module
+
     for selection in runs.values_list("selection", flat=True)[:20]:
         chosen = (selection or {}).get("chosen") or {}
-        if chosen.get("components") and chosen.get("weights"):
+        components, weights = chosen.get("components") or {}, chosen.get("weights") or {}
+        usable = (
+            isinstance(components, dict)
+            and isinstance(weights, dict)
+            and any(weights.get(name) for name in components)
+            and all(name in MODELS and isinstance(params, dict) for name, params in components.items())
+        )
+        if usable:
             return {
                 "components": chosen["components"],
                 "weights": chosen["weights"],
