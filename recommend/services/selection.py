@@ -29,8 +29,9 @@ MIN_VALIDATION_LISTENERS = 20
 MIN_FIGURES_LISTENERS = 5
 # A listener counts for the validation when they have at least this many plays.
 MIN_PLAYS = 5
-# Budget bounds (seconds) when it is derived rather than set.
-MIN_BUDGET, MAX_BUDGET, FIRST_RUN_MAX_BUDGET = 10.0, 600.0, 120.0
+# Budget bounds (seconds) when it is derived rather than set. A first run has no duration to take
+# 20% of: 10 s plus 1.5 s per million listens (about 20% of a run that takes 12 s per million).
+MIN_BUDGET, MAX_BUDGET, FIRST_RUN_MAX_BUDGET = 10.0, 600.0, 60.0
 BUDGET_SHARE = 0.2
 
 
@@ -90,8 +91,8 @@ def budget_seconds(*, listens: int) -> tuple[float, str]:
     if last is not None and last.duration_seconds:
         seconds = min(MAX_BUDGET, max(MIN_BUDGET, BUDGET_SHARE * last.duration_seconds))
         return round(seconds, 1), f"20% of run {last.pk}'s {last.duration_seconds:.0f} s"
-    seconds = min(FIRST_RUN_MAX_BUDGET, 20.0 + 2.0 * listens / 100_000)
-    return round(seconds, 1), f"first run: 20 s + 2 s per 100,000 listens ({listens:,})"
+    seconds = min(FIRST_RUN_MAX_BUDGET, MIN_BUDGET + 1.5 * listens / 1_000_000)
+    return round(seconds, 1), f"first run: 10 s + 1.5 s per million listens ({listens:,})"
 
 
 def choose(data, *, features, weighting) -> Choice:

@@ -524,7 +524,7 @@ STREAMAPP_RECOMMEND_HEARTBEAT_SECONDS = float(os.environ.get("STREAMAPP_RECOMMEN
 STREAMAPP_RECOMMEND_STALE_SECONDS = float(os.environ.get("STREAMAPP_RECOMMEND_STALE_SECONDS", "120"))
 # The nightly run chooses its model on a validation split of the site's own plays within this many
 # seconds (docs/recommender.md "Model selection"); 0: 20% of the previous run's duration (at least
-# 10 s, at most 10 minutes), or on a first run 20 s plus 2 s per 100,000 listens (at most 2 minutes).
+# 10 s, at most 10 minutes), or on a first run 10 s plus 1.5 s per million listens (at most 1 minute).
 STREAMAPP_RECOMMEND_SELECTION_BUDGET_SECONDS = float(
     os.environ.get("STREAMAPP_RECOMMEND_SELECTION_BUDGET_SECONDS", "0")
 )
