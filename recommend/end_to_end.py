@@ -27,6 +27,7 @@ hand-tuned preset), and scored on the same test pairs.
 
 import io
 import json
+import shutil
 import tempfile
 import time
 import uuid
@@ -109,6 +110,8 @@ def scratch_database(*, keep: bool = False) -> Iterator[str]:
             connection.creation.destroy_test_db(original, verbosity=0)
         test_settings["NAME"] = previous_test_name
         connection.close()
+        if folder and not keep:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- loading through the site's services ---------------------------------------------------------

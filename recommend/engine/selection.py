@@ -56,6 +56,9 @@ FIXED_PARAMS: dict[str, dict] = {
 SEARCH_ORDER = ("ease", "rp3beta", "itemknn", "als")
 # The hybrid replaces the best single model only when it beats it by this much NDCG@10.
 HYBRID_MARGIN = 0.001
+# The share of the budget the settings search may use; the rest is for the hybrid's weights and
+# the chosen model's final validation pass.
+SEARCH_SHARE = 0.75
 # A new choice replaces the previous one only when it scores this much better (relative NDCG@10).
 KEEP_MARGIN = 0.01
 VALIDATION_SHARE = 0.2
@@ -256,7 +259,8 @@ def select_model(
     previous choice is scored as it stands and stays unless another beats it by ``KEEP_MARGIN``
     (relative): noise in the validation does not switch the model every night.
     """
-    budget = _Budget(budget_seconds)
+    started = time.perf_counter()
+    budget = _Budget(budget_seconds * SEARCH_SHARE)  # the rest for the hybrid and the final pass
     search = _Search(split, budget, on_trial)
     warm = bool(previous and previous.get("components"))
     start = previous if warm else default
@@ -289,7 +293,7 @@ def select_model(
         warm_start=warm,
         kept_previous=kept_previous,
         budget_seconds=budget_seconds,
-        seconds=budget.spent,
+        seconds=time.perf_counter() - started,
         coverage=final.coverage,
         diversity=final.diversity,
     )

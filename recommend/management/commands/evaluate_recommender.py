@@ -76,8 +76,9 @@ class Command(BaseCommand):
                 raise CommandError("--end-to-end measures --dataset lastfm-hetrec (the only one it loads)")
             if options["nights"] < 1:
                 raise CommandError("--nights must be 1 or more")
-            self._nights = options["nights"]
-            return self._end_to_end(data_dir, seed, markdown, no_progress, options["keep_database"])
+            return self._end_to_end(
+                data_dir, seed, markdown, no_progress, keep=options["keep_database"], nights=options["nights"]
+            )
         dataset = dataset or "streamapp"
         names = [name.strip() for name in models.split(",") if name.strip()]
         unknown = [name for name in names if name not in benchmark.DEFAULT_MODELS]
@@ -106,7 +107,7 @@ class Command(BaseCommand):
         self._print_params(comparison)
         self.stdout.write(self._summary(comparison, time.perf_counter() - started))
 
-    def _end_to_end(self, data_dir, seed, markdown, no_progress, keep) -> None:
+    def _end_to_end(self, data_dir, seed, markdown, no_progress, *, keep: bool, nights: int) -> None:
         from recommend import end_to_end  # heavy (pandas, scikit-learn): deferred
         from recommend.engine import benchmark, datasets, evaluation  # heavy: deferred
 
@@ -133,7 +134,9 @@ class Command(BaseCommand):
             scores = end_to_end.baselines(split, step=lambda label: progress(label, 0, 1))
             try:
                 parts = (train, valid, test)
-                site, runs = self._site_scores(end_to_end, data, split, parts, seed, keep, progress)
+                site, runs, loaded = self._site_scores(
+                    end_to_end, data, split, parts, seed=seed, keep=keep, nights=nights, progress=progress
+                )
             except DatabaseError as error:
                 raise CommandError(f"the scratch database failed: {error}") from None
         self._print_scores([*site, *scores], markdown)
@@ -143,14 +146,14 @@ class Command(BaseCommand):
                 f"  night {night}: {run.model_name} ({run.selection.get('reason', '')}); "
                 f"{run.duration_seconds or 0:.1f} s ({stages})"
             )
-        self.stdout.write(self._loaded)
+        self.stdout.write(loaded)
         for score in scores:
             if score.params:
                 shown = ", ".join(f"{key}={value}" for key, value in score.params.items())
                 self.stdout.write(f"  {score.model}: {shown}")
         self.stdout.write(self._end_to_end_summary(site[-2], scores, time.perf_counter() - started))
 
-    def _site_scores(self, end_to_end, data, split, parts, seed, keep, progress):
+    def _site_scores(self, end_to_end, data, split, parts, *, seed, keep, nights, progress):
         """Load the training pairs into a scratch database, run the nightly rebuild, score the API."""
         import pandas as pd  # heavy: deferred
 
@@ -160,6 +163,8 @@ class Command(BaseCommand):
         genres = end_to_end.artist_genres(data.tags, pd.concat([valid, test]))
         with end_to_end.scratch_database(keep=keep) as name:
             progress(f"scratch database {name}", 1, 1)
+            if keep:
+                self.stdout.write(f"  scratch database (kept): {name}")
             clock = time.perf_counter()
             tracks = end_to_end.load_catalog(data.artists, genres, progress=progress)
             imported = time.perf_counter() - clock
@@ -170,13 +175,13 @@ class Command(BaseCommand):
             exclude = valid.groupby("user_id")["item_id"].agg(set).to_dict()
             track_artist = {track: artist for artist, track in tracks.items()}
             site, runs = [], []
-            for night in range(1, self._nights + 1):
+            for night in range(1, nights + 1):
                 run = end_to_end.run_nightly(progress)
                 if run.status != RecommendationRun.Status.SUCCEEDED:
                     raise CommandError(f"the nightly rebuild failed: {run.error}")
                 runs.append(run)
                 lists = end_to_end.production_lists(users, track_artist, exclude)
-                label = f"site, night {night}" if self._nights > 1 else "site"
+                label = f"site, night {night}" if nights > 1 else "site"
                 site.append(
                     end_to_end.score_lists(
                         f"{label} (API top 10)", {u: p[1] for u, p in lists.items()}, split
@@ -190,11 +195,11 @@ class Command(BaseCommand):
                 v for k, v in run.stage_timings.items() if k not in ("generate", "generate_cpu")
             )
         listens = int(end_to_end.listens_per_pair(train["weight"]).sum())
-        self._loaded = (
+        loaded = (
             f"  loaded: {len(tracks):,} tracks by the library import in {imported:.0f} s, {listens:,} "
             f"listens of {len(users):,} listeners by submit-listens in {submitted:.0f} s"
         )
-        return site, runs
+        return site, runs, loaded
 
     def _print_scores(self, scores, markdown: bool) -> None:
         header = ["model", "HR@10", "NDCG@10", "Recall@10", "Prec@10", "coverage", "train s"]
