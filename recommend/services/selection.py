@@ -13,6 +13,7 @@ and the chosen model's validation figures fill ``RecommendationRun.metrics`` bes
 
 import dataclasses
 import logging
+import math
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -189,8 +190,6 @@ def _figures_record(result, split) -> dict:
 
 def _metrics(result, split) -> dict:
     """Return RecommendationRun.metrics: the chosen model's validation figures beside popularity."""
-    import math
-
     diversity = float(result.diversity)
     return {
         "users": int(split.listeners),
