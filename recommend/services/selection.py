@@ -137,6 +137,7 @@ def choose(data, *, features, weighting) -> Choice:
         "seconds": round(result.seconds, 2),
         "scale": round(scale, 3),
     }
+    logger.info("model selection: %s", record["reason"])
     return Choice(
         preset=_preset(fitted, result.weights),
         name=result.name,
@@ -220,6 +221,7 @@ def _kept(choice: dict, is_previous: bool, reason: str) -> Choice:
         "previous": choice.get("name") if is_previous else None,
         "trials": [],
     }
+    logger.info("model selection: %s", record["reason"])
     return Choice(preset=_preset(choice["components"], choice["weights"]), name=name, record=record)
 
 
