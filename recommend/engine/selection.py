@@ -255,7 +255,8 @@ def select_model(
     """Choose the model with the best NDCG@10 on the split's targets within ``budget_seconds``.
 
     ``previous`` / ``default``: ``{"components": {name: params}, "weights": {name: weight}}``, the
-    last run's choice (the search starts around it) and what to start from without one. The
+    last run's choice (the search starts around it; its ``skipped`` models, which the last run had
+    no budget for, are searched first) and what to start from without one. The
     previous choice is scored as it stands and stays unless another beats it by ``KEEP_MARGIN``
     (relative): noise in the validation does not switch the model every night.
     """
@@ -269,7 +270,13 @@ def select_model(
     # The starting point's models first (always evaluated), then the others as the budget allows.
     first = [name for name in start["components"] if name in SEARCH_GRIDS and name in models] or [models[0]]
     skipped = []
-    for name in [*first, *(m for m in models if m not in first)]:
+    order = [*first, *(m for m in models if m not in first)]
+    if warm:
+        # The models the last run had no budget for go first: over nights every model gets its turn
+        # (the previous choice's own models were scored above and are refined after them).
+        behind = [m for m in previous.get("skipped", []) if m in models and m not in first]
+        order = [*behind, *(m for m in order if m not in behind)]
+    for name in order:
         if name not in first and not budget.affords(name):
             skipped.append(name)
             continue

@@ -60,7 +60,8 @@ def previous_choice() -> dict | None:
     from recommend.engine.models import MODELS  # heavy, deferred: web workers import this module
 
     for selection in runs.values_list("selection", flat=True)[:20]:
-        chosen = (selection or {}).get("chosen") or {}
+        selection = selection if isinstance(selection, dict) else {}
+        chosen = selection.get("chosen") or {}
         components, weights = chosen.get("components") or {}, chosen.get("weights") or {}
         usable = (
             isinstance(components, dict)
@@ -73,6 +74,7 @@ def previous_choice() -> dict | None:
                 "components": chosen["components"],
                 "weights": chosen["weights"],
                 "name": chosen.get("name"),
+                "skipped": [name for name in selection.get("skipped") or [] if name in MODELS],
             }
     return None
 

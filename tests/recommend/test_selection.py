@@ -119,6 +119,19 @@ def test_a_warm_start_searches_around_the_previous_choice(popular_split):
     assert warm.components["ease"]["lam"] == best_params["lam"] and warm.kept_previous
 
 
+def test_a_warm_start_first_searches_the_models_the_last_run_had_no_budget_for(split):
+    previous = {
+        "components": {"ease": {"lam": 200.0}},
+        "weights": {"ease": 1.0},
+        "skipped": ["als"],
+    }
+    chosen = selection.select_model(
+        split, previous=previous, default=DEFAULT, budget_seconds=60, models=("ease", "rp3beta", "als")
+    )
+    assert [t.model for t in chosen.trials[:2]] == ["ease", "als"]  # the previous choice, then iALS
+    assert {t.model for t in chosen.trials} >= {"ease", "rp3beta", "als"}
+
+
 def test_the_budget_bounds_the_search(split):
     none_left = selection.select_model(split, default=DEFAULT, budget_seconds=0.0)
     assert [t.model for t in none_left.trials if t.model != "hybrid"] == ["ease"]  # the start only
