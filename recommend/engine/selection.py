@@ -276,6 +276,8 @@ def select_model(
         # (the previous choice's own models were scored above and are refined after them).
         behind = [m for m in previous.get("skipped", []) if m in models and m not in first]
         order = [*behind, *(m for m in order if m not in behind)]
+        for name in behind:  # each one's starting point before any climb: the hybrid can use it
+            search.run(name, dict(COLD_STARTS[name]))
     for name in order:
         if name not in first and not budget.affords(name):
             skipped.append(name)
