@@ -10,6 +10,10 @@ binary relevance, every artist ranked, seen artists excluded; tuned on the 10% v
 on the 10% test. Prints a Markdown table of test means (and standard deviations over the seeds) and
 each model's training time. The data is read from $STREAMAPP_LASTFM_HETREC_DIR or
 ../shared/data/lastfm-hetrec2011, never copied.
+
+Engine-only: models fitted in memory. What listeners get (the data loaded through the site's own
+services, the nightly run choosing its model, the recommendations API scored) is measured by
+``manage.py evaluate_recommender --end-to-end`` (docs/recommender.md, "End to end").
 """
 
 import argparse

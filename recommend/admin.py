@@ -33,6 +33,7 @@ class RecommendationRunAdmin(admin.ModelAdmin):
         "listeners",
         "tracks",
         "playlists",
+        "model_name",
         "ndcg",
     )
     list_filter = ("status", "trigger")
@@ -50,6 +51,7 @@ class RecommendationRunAdmin(admin.ModelAdmin):
         "tracks",
         "playlists",
         "timings",
+        "model_selection",
         "figures",
         "error",
     )
@@ -76,6 +78,54 @@ class RecommendationRunAdmin(admin.ModelAdmin):
         rows = ((stage, f"{seconds:.2f} s") for stage, seconds in run.timings_in_order())
         return format_html("<table>{}</table>", format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows))
 
+    @admin.display(description="model selection")
+    def model_selection(self, run):
+        """The chosen model, why, and the validation figures of every setting tried beside popularity."""
+        selection = run.selection or {}
+        if not selection:
+            return "—"
+        chosen = selection.get("chosen") or {}
+        summary = format_html(
+            "<p><strong>{}</strong>: {}</p>", chosen.get("name", "—"), selection.get("reason", "")
+        )
+        if selection.get("status") != "selected":
+            return summary
+        facts = format_html(
+            "<p>{} listeners sampled, {} with held-out plays (the most recent 20% of each one's plays); "
+            "{} in {} s of a {} s budget ({}); {}.</p>",
+            selection.get("listeners", "—"),
+            selection.get("evaluated", "—"),
+            "warm-started from the previous choice" if selection.get("warm_start") else "cold start",
+            selection.get("seconds", "—"),
+            selection.get("budget_seconds", "—"),
+            selection.get("budget_source", ""),
+            "settings fitted on everything: "
+            + "; ".join(
+                f"{name} {_params_text(params)}"
+                for name, params in (selection.get("fitted_components") or {}).items()
+            ),
+        )
+        metrics = ("ndcg@10", "recall@10", "hr@10", "recall@50")
+        popularity = selection.get("popularity") or {}
+        rows = [("popularity", "", *(_figure(popularity.get(m)) for m in metrics), "")]
+        for trial in selection.get("trials", []):
+            rows.append(
+                (
+                    trial.get("model", ""),
+                    _params_text(trial.get("params") or {}),
+                    *(_figure(trial.get(m)) for m in metrics),
+                    f"{trial.get('seconds', 0):.2f} s",
+                )
+            )
+        titles = ("model", "settings", "NDCG@10", "Recall@10", "HR@10", "Recall@50", "fit + score")
+        header = format_html_join("", "<th>{}</th>", ((title,) for title in titles))
+        table = format_html(
+            "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
+            header,
+            format_html_join("", "<tr>" + "<td>{}</td>" * 7 + "</tr>", rows),
+        )
+        return format_html("{}{}{}", summary, facts, table)
+
     @admin.display(description="evaluation")
     def figures(self, run):
         metrics = run.metrics or {}
@@ -86,7 +136,8 @@ class RecommendationRunAdmin(admin.ModelAdmin):
         ]
         rows = ((name, metrics[name], metrics.get(f"popularity_{name}", "—")) for name in names)
         return format_html(
-            "<p>{} listeners sampled, {} with held-out plays (the last 20% of each history).</p>"
+            "<p>The chosen model on the selection's validation split: {} listeners sampled, {} with "
+            "held-out plays (the most recent 20% of each one's plays).</p>"
             "<table><thead><tr><th>metric</th><th>model</th><th>popularity</th></tr></thead>{}</table>",
             metrics.get("users", "—"),
             metrics.get("evaluated_users", "—"),
@@ -114,6 +165,18 @@ class RecommendationRunAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:index"))
         _queue_rebuild(request)
         return HttpResponseRedirect(reverse("admin:recommend_recommendationrun_changelist"))
+
+
+def _params_text(params: dict) -> str:
+    if "weights" in params and isinstance(params["weights"], dict):
+        params = params["weights"]
+    return ", ".join(
+        f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}" for key, value in params.items()
+    )
+
+
+def _figure(value) -> str:
+    return "—" if value is None else f"{value:.4f}"
 
 
 @admin.register(RunLock)

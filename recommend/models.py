@@ -38,6 +38,10 @@ class RecommendationRun(models.Model):
     # Offline evaluation figures of the trained model (e.g. {"ndcg@10": 0.21, "hr@10": 0.4}).
     metrics = models.JSONField(default=dict, blank=True)
     model_name = models.CharField(max_length=100, blank=True, default="")
+    # The model selection (recommend.services.selection): the chosen model and its settings, the
+    # validation figures of every setting tried and of popularity, the budget and the seconds spent,
+    # whether it started from the previous run's choice, or why it kept the previous choice.
+    selection = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -45,7 +49,7 @@ class RecommendationRun(models.Model):
     def __str__(self) -> str:
         return f"Run {self.pk} ({self.status})"
 
-    STAGE_ORDER = ("load", "interactions", "fit", "embeddings", "evaluate", "neighbours", "save", "generate")
+    STAGE_ORDER = ("load", "select", "interactions", "fit", "embeddings", "neighbours", "save", "generate")
 
     def timings_in_order(self) -> list[tuple[str, float]]:
         """Return the stage timings in pipeline order (the database may not keep the keys' order)."""

@@ -8,7 +8,6 @@ reasons need. It is written uncompressed so every worker memory-maps its arrays 
 copy. Deployments with several machines point STREAMAPP_RECOMMEND_DIR at shared storage.
 """
 
-import dataclasses
 import logging
 import os
 import re
@@ -23,7 +22,7 @@ from django.utils import timezone
 
 from .. import selectors
 from ..models import RecommendationRun, SimilarArtist, SimilarTrack
-from . import frames
+from . import frames, selection
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +52,6 @@ ARTIST_NEIGHBOURS = 30
 # Similar tracks come from a cosine item-kNN over who played what, whatever the production model:
 # cheap at scale (sparse, top-k per item) when each listener's heaviest items count.
 NEIGHBOUR_USER_ITEMS = 100
-# The run's offline evaluation fits the model again on a sample of this many listeners.
-EVALUATION_USERS = 2_000
 EMBEDDING_DIMENSIONS = 48
 CONTENT_DIMENSIONS = 16
 
@@ -151,6 +148,14 @@ def load_training_data(*, user_ids=None) -> TrainingData:
     )
 
 
+def item_features(data: TrainingData):
+    """Return the engine's item features of the catalog (genres, artist, album)."""
+    # heavy, deferred: web workers import this module
+    from recommend.engine.benchmark import streamapp_item_features
+
+    return streamapp_item_features(_items_frame(data))
+
+
 def _items_frame(data: TrainingData):
     """Return the engine's items frame (item_id, artist_id, album_id, genre_ids lists)."""
     genre_lists = data.track_genres.groupby("item_id")["genre_id"].agg(list)
@@ -211,17 +216,27 @@ def candidate_items(popularity, available, limit: int | None = None):
     return np.sort(playable)
 
 
-def fit_trained_model(data: TrainingData, *, step: Callable[[str], None] | None = None) -> TrainedModel:
-    """Fit the production model on training data and collect what generation needs."""
+def fit_trained_model(
+    data: TrainingData,
+    *,
+    step: Callable[[str], None] | None = None,
+    preset=None,
+    features=None,
+) -> TrainedModel:
+    """Fit the production model on training data and collect what generation needs.
+
+    ``preset``: the model to fit (the model selection's choice; default: the engine's preset);
+    ``features``: the catalog's item features when the caller built them already.
+    """
     import numpy as np  # heavy, deferred: web workers import this module
     import scipy.sparse as sp  # heavy, deferred: web workers import this module
 
     # heavy, deferred: web workers import this module
-    from recommend.engine.benchmark import streamapp_item_features
     from recommend.engine.data import build_interactions
     from recommend.engine.production import production_model
 
     step = step or (lambda _name: None)
+    preset = preset or production_preset()
     tracks = data.tracks
     item_ids = tracks["item_id"].to_numpy()
     interactions = build_interactions(
@@ -230,14 +245,14 @@ def fit_trained_model(data: TrainingData, *, step: Callable[[str], None] | None 
         dislikes=data.dislikes,
         user_ids=data.user_ids,
         item_ids=item_ids,
-        weighting=production_preset().weighting,
+        weighting=preset.weighting,
         now=data.reference_time,
     )
     data.events = data.likes = data.dislikes = None  # the largest frames: memory for the fit
     step("interactions")
-    items = _items_frame(data)
-    features = streamapp_item_features(items)
-    model = production_model(production_preset())
+    if features is None:
+        features = item_features(data)
+    model = production_model(preset)
     model.fit(interactions, features)
     step("fit")
     genre_ids = data.genres["genre_id"].to_numpy()
@@ -256,7 +271,7 @@ def fit_trained_model(data: TrainingData, *, step: Callable[[str], None] | None 
     available = tracks["is_available"].to_numpy(dtype=bool)
     trained = TrainedModel(
         model=model,
-        model_name=model_name(),
+        model_name=model_name(preset),
         reference_time=data.reference_time,
         candidates=candidate_items(popularity, available),
         embeddings=_embeddings(model, interactions, features),
@@ -275,69 +290,6 @@ def fit_trained_model(data: TrainingData, *, step: Callable[[str], None] | None 
     )
     step("embeddings")
     return trained
-
-
-def evaluation_sample(data: TrainingData, *, users: int = EVALUATION_USERS) -> TrainingData | None:
-    """Return the history of a random sample of listeners with 5 plays or more (None: too few).
-
-    Taken before fitting, so that the full events can be freed once the matrix is built.
-    """
-    import numpy as np  # heavy, deferred: web workers import this module
-
-    counts = data.events.groupby("user_id").size()
-    eligible = counts.index[counts >= 5].to_numpy()
-    if len(eligible) < 5:
-        return None
-    rng = np.random.default_rng(0)
-    sample = np.sort(rng.choice(eligible, min(users, len(eligible)), replace=False))
-    return dataclasses.replace(
-        data,
-        events=data.events[data.events["user_id"].isin(sample)].copy(),
-        likes=data.likes[data.likes["user_id"].isin(sample)].copy(),
-        dislikes=data.dislikes[data.dislikes["user_id"].isin(sample)].copy(),
-        user_ids=sample,
-    )
-
-
-def evaluate_trained(sample: TrainingData | None) -> dict:
-    """Return offline figures of the production model on a sample of listeners (time split).
-
-    The last 20% of each sampled listener's plays are held out and the model is fitted on the rest
-    of the sample's history: HR@10, NDCG@10, Recall@50, coverage and diversity (as in
-    ``evaluate_recommender``), beside the popularity baseline. Empty when there is too little data.
-    """
-    # heavy, deferred: web workers import this module
-    from recommend.engine.benchmark import streamapp_split
-    from recommend.engine.evaluation import evaluate
-    from recommend.engine.models import Popularity
-    from recommend.engine.production import production_model
-
-    if sample is None:
-        return {}
-    data = sample
-    items = _items_frame(data)
-    split = streamapp_split(
-        data.events, items, likes=data.likes, dislikes=data.dislikes, weighting=production_preset().weighting
-    )
-    if not split.test_targets.nnz:
-        return {}
-    figures = {"users": int(len(data.user_ids))}
-    for label, model in (("model", production_model(production_preset())), ("popularity", Popularity())):
-        started = time.perf_counter()
-        model.fit(split.test_train, split.item_features)
-        result = evaluate(
-            model,
-            split.test_targets,
-            diversity_vectors=split.diversity_vectors,
-            fit_seconds=time.perf_counter() - started,
-        )
-        prefix = "" if label == "model" else "popularity_"
-        figures.update({prefix + name: round(value, 4) for name, value in result.metrics.items()})
-        figures[prefix + "coverage@10"] = round(result.coverage, 4)
-        if label == "model":
-            figures["diversity@10"] = round(float(result.diversity), 4)
-            figures["evaluated_users"] = int(result.users)
-    return figures
 
 
 def save_trained(trained: TrainedModel, path: Path) -> Path:
@@ -498,9 +450,10 @@ def train(
     timings: dict | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> TrainedModel:
-    """Load the history, fit the production model, evaluate it on a sample, write item neighbours,
-    and (``persist``) save it for the generation chunks of ``run``. Records stage timings in
-    ``timings`` and calls ``on_step(stage)`` after each stage (the workflow refreshes its lock).
+    """Load the history, choose the model on a validation split of it (``evaluate``; otherwise keep
+    the last run's choice), fit the choice on everything, write item neighbours, and (``persist``)
+    save it for the generation chunks of ``run``. Records the choice on ``run``, stage timings in
+    ``timings``, and calls ``on_step(stage)`` after each stage (the workflow refreshes its lock).
     """
     timings = {} if timings is None else timings
     clock = {"last": time.perf_counter()}
@@ -514,14 +467,20 @@ def train(
 
     data = load_training_data()
     step("load")
-    sample = evaluation_sample(data) if evaluate else None
-    trained = fit_trained_model(data, step=step)  # frees data.events once the matrix is built
-    trained.run_id = run.pk if run else None
-    del data
+    features = item_features(data)
+    weighting = production_preset().weighting
     if evaluate:
-        trained.metrics = evaluate_trained(sample)
-        del sample
-        step("evaluate")
+        choice = selection.choose(data, features=features, weighting=weighting)
+    else:
+        choice = selection.kept_choice("no selection asked for (evaluate=False)")
+    step("select")
+    if run is not None:
+        RecommendationRun.objects.filter(pk=run.pk).update(selection=choice.record)
+        run.selection = choice.record
+    trained = fit_trained_model(data, step=step, preset=choice.preset, features=features)
+    trained.run_id = run.pk if run else None
+    trained.metrics = choice.metrics
+    del data
     if write_similar:
         write_neighbours(trained)
         step("neighbours")

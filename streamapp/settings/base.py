@@ -527,6 +527,12 @@ STREAMAPP_RECOMMEND_PROCESSES = int(os.environ.get("STREAMAPP_RECOMMEND_PROCESSE
 # failed. Keep the stale limit several heartbeats long (a busy database may delay one).
 STREAMAPP_RECOMMEND_HEARTBEAT_SECONDS = float(os.environ.get("STREAMAPP_RECOMMEND_HEARTBEAT_SECONDS", "20"))
 STREAMAPP_RECOMMEND_STALE_SECONDS = float(os.environ.get("STREAMAPP_RECOMMEND_STALE_SECONDS", "120"))
+# The nightly run chooses its model on a validation split of the site's own plays within this many
+# seconds (docs/recommender.md "Model selection"); 0: 20% of the previous run's duration (at least
+# 10 s, at most 10 minutes), or on a first run 10 s plus 1.5 s per million listens (at most 1 minute).
+STREAMAPP_RECOMMEND_SELECTION_BUDGET_SECONDS = float(
+    os.environ.get("STREAMAPP_RECOMMEND_SELECTION_BUDGET_SECONDS", "0")
+)
 
 # ------------------------------------------------------------------------------
 # Sign-up and single sign-on (docs/production.md "Single sign-on")

@@ -145,3 +145,48 @@ def test_the_lastfm_dataset_runs_from_a_folder_without_the_database(lastfm_dir):
 def test_a_missing_lastfm_folder_is_reported(tmp_path):
     with pytest.raises(CommandError, match="user_artists.dat not found"):
         run("--dataset", "lastfm-hetrec", "--data-dir", str(tmp_path))
+
+
+# -- --end-to-end ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_end_to_end_loads_a_tiny_lastfm_folder_into_a_scratch_database_and_scores_the_api(lastfm_dir):
+    from django.db import connection
+
+    from catalog.models import Track
+
+    configured = connection.settings_dict["NAME"]
+    lines = run("--end-to-end", "--data-dir", str(lastfm_dir))
+    assert connection.settings_dict["NAME"] == configured  # back on the configured database
+    assert not Track.objects.filter(title="A1").exists()  # nothing was loaded into it
+    assert lines[0].startswith("lastfm-hetrec end to end: 40 users, 20 artists, 400 pairs")
+    assert lines[1].split()[:3] == ["model", "HR@10", "NDCG@10"]
+    rows = {line.split("  ")[0].strip(): line.split("  ")[1:] for line in lines[3:9]}
+    assert list(rows) == [
+        "site, night 1 (API top 10)",
+        "site, night 2 (API top 10)",
+        "site, night 2, as served",
+        "popularity",
+        "ease (tuned)",
+        "als (tuned)",
+    ]
+    ndcg = {name: float([cell for cell in cells if cell.strip()][1]) for name, cells in rows.items()}
+    assert 0.0 < ndcg["site, night 2 (API top 10)"] <= 1.0
+    # two taste groups: the site beats popularity
+    assert ndcg["site, night 2 (API top 10)"] > ndcg["popularity"]
+    nights = [line for line in lines if line.startswith("  night ")]
+    assert len(nights) == 2 and "started from the previous choice" in nights[1]
+    assert lines[-1].startswith("site NDCG@10 ") and "x popularity's" in lines[-1]
+
+
+def test_end_to_end_refuses_another_dataset():
+    with pytest.raises(CommandError, match="--end-to-end measures --dataset lastfm-hetrec"):
+        run("--end-to-end", "--dataset", "streamapp")
+
+
+def test_listens_per_pair_are_bounded_and_keep_the_order_of_play_counts():
+    from recommend.end_to_end import listens_per_pair
+
+    counts = [1, 5, 9, 10, 99, 100, 352_698, 10**9]
+    assert listens_per_pair(counts).tolist() == [1, 1, 1, 2, 2, 3, 6, 6]

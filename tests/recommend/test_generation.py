@@ -49,7 +49,8 @@ def test_run_succeeds_and_records_its_figures(run, history):
     assert run.playlists >= len(users)
     assert {"load", "fit", "neighbours", "generate"} <= set(run.stage_timings)
     assert "ndcg@10" in run.metrics and "popularity_ndcg@10" in run.metrics
-    assert run.model_name == training.model_name()
+    assert run.model_name == run.selection["chosen"]["name"]
+    assert run.selection["status"] == "selected" and run.selection["trials"]
     assert run.finished_at >= run.started_at
 
 

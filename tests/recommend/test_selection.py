@@ -1,0 +1,218 @@
+"""Model selection: the search finds the best setting on the validation split, starts from the
+previous choice, keeps to its budget; the nightly run records it, keeps the previous choice on too
+little data, and the admin shows it."""
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.urls import reverse
+
+from recommend.engine import selection
+from recommend.engine.data import Weighting
+from recommend.engine.evaluation import evaluate
+from recommend.engine.models import make_model
+from recommend.models import RecommendationRun
+from recommend.services import selection as selection_service
+from recommend.services import workflow
+from tests.recommend.pipeline_data import build_catalog, build_history
+
+DEFAULT = {"components": {"ease": {"lam": 200.0}}, "weights": {"ease": 1.0}}
+
+
+def taste_events(*, users=160, clusters=4, per_cluster=15, plays=10, noise=6, seed=0) -> pd.DataFrame:
+    """Listeners who each play one cluster of items (at random, in a random order) and a few
+    random items: the most recent plays are mostly more of the listener's cluster."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for user in range(users):
+        cluster = user % clusters
+        own = rng.choice(per_cluster, plays, replace=False) + cluster * per_cluster
+        stray = rng.choice(clusters * per_cluster, noise, replace=False)
+        items = rng.permutation(np.concatenate([own, stray]))
+        rows += [(user, int(item), float(t)) for t, item in enumerate(items)]
+    return pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"])
+
+
+def popular_events(*, users=150, items=120, plays=12, seed=0) -> pd.DataFrame:
+    """Listeners who mostly play what is popular (Zipf), a little more of their own quarter of the
+    catalog: a strongly regularised EASE (lambda in the thousands) clearly beats a weak one."""
+    rng = np.random.default_rng(seed)
+    popularity = 1 / np.arange(1, items + 1) ** 1.1
+    rows = []
+    for user in range(users):
+        weights = popularity * np.where(np.arange(items) % 4 == user % 4, 3.8, 1.0)
+        chosen = rng.choice(items, plays, replace=False, p=weights / weights.sum())
+        rows += [(user, int(item), float(t)) for t, item in enumerate(chosen)]
+    return pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"])
+
+
+BINARY = Weighting(transform="binary", half_life_days=None)
+
+
+@pytest.fixture(scope="module")
+def split():
+    return selection.validation_split(taste_events(), np.arange(60), weighting=BINARY)
+
+
+@pytest.fixture(scope="module")
+def popular_split():
+    return selection.validation_split(popular_events(), np.arange(120), weighting=BINARY)
+
+
+def brute_force(split, name: str) -> tuple[dict, float]:
+    """Return the best setting of a model over its whole grid, and its NDCG@10."""
+    grid = selection.SEARCH_GRIDS[name]
+    scores = []
+    for values in itertools.product(*grid.values()):
+        params = dict(zip(grid, values, strict=True))
+        model = make_model(name, **{**selection.FIXED_PARAMS[name], **params}).fit(split.interactions)
+        scores.append((params, evaluate(model, split.targets).metrics["ndcg@10"]))
+    return max(scores, key=lambda entry: entry[1])
+
+
+def test_the_validation_split_holds_out_each_listeners_most_recent_plays(split):
+    assert split.listeners == 160
+    assert split.evaluated > 100
+    events = taste_events()
+    latest = events.sort_values("timestamp").groupby("user_id").tail(3)
+    held = set(zip(*split.targets.nonzero(), strict=True))
+    recent = set(zip(latest["user_id"], latest["item_id"], strict=True))
+    assert held and held <= recent  # the targets come from each listener's last plays only
+    assert not split.interactions.seen().multiply(split.targets).nnz
+
+
+def test_the_search_finds_a_high_ease_lambda_when_it_clearly_wins(popular_split):
+    best_params, best_score = brute_force(popular_split, "ease")
+    weak = make_model("ease", lam=50.0).fit(popular_split.interactions)
+    assert evaluate(weak, popular_split.targets).metrics["ndcg@10"] < best_score * 0.97
+    chosen = selection.select_model(popular_split, default=DEFAULT, budget_seconds=60, models=("ease",))
+    assert chosen.components["ease"]["lam"] >= 1600  # from a start at 200
+    assert chosen.chosen.score >= best_score * 0.995
+    ease_trials = [trial for trial in chosen.trials if trial.model == "ease"]
+    assert len(ease_trials) < len(selection.SEARCH_GRIDS["ease"]["lam"])  # not the whole grid
+    assert chosen.popularity.score < chosen.chosen.score
+
+
+def test_the_selection_picks_the_model_that_wins_on_validation(split):
+    best = {name: brute_force(split, name) for name in ("ease", "rp3beta")}
+    assert best["rp3beta"][1] > best["ease"][1] * 1.03  # RP3beta clearly wins on this data
+    chosen = selection.select_model(split, default=DEFAULT, budget_seconds=60, models=("ease", "rp3beta"))
+    assert chosen.chosen.score >= best["rp3beta"][1] - 1e-6
+    assert "rp3beta" in chosen.components
+    if chosen.chosen.model == "rp3beta":
+        assert chosen.components == {"rp3beta": {**selection.FIXED_PARAMS["rp3beta"], **best["rp3beta"][0]}}
+
+
+def test_a_warm_start_searches_around_the_previous_choice(popular_split):
+    best_params, _ = brute_force(popular_split, "ease")
+    previous = {"components": {"ease": {**best_params, "max_items": 10_000}}, "weights": {"ease": 1.0}}
+    warm = selection.select_model(
+        popular_split, previous=previous, default=DEFAULT, budget_seconds=60, models=("ease",)
+    )
+    cold = selection.select_model(popular_split, default=DEFAULT, budget_seconds=60, models=("ease",))
+    assert warm.warm_start and not cold.warm_start
+    assert warm.trials[0].params == best_params  # the previous choice first
+    assert len([t for t in warm.trials if t.model == "ease"]) <= 3  # it and its two grid neighbours
+    assert len(warm.trials) < len(cold.trials)
+    assert warm.components["ease"]["lam"] == best_params["lam"] and warm.kept_previous
+
+
+def test_a_warm_start_first_searches_the_models_the_last_run_had_no_budget_for(split):
+    previous = {
+        "components": {"ease": {"lam": 200.0}},
+        "weights": {"ease": 1.0},
+        "skipped": ["als"],
+    }
+    chosen = selection.select_model(
+        split, previous=previous, default=DEFAULT, budget_seconds=60, models=("ease", "rp3beta", "als")
+    )
+    assert [t.model for t in chosen.trials[:2]] == ["ease", "als"]  # the previous choice, then iALS
+    assert {t.model for t in chosen.trials} >= {"ease", "rp3beta", "als"}
+
+
+def test_the_budget_bounds_the_search(split):
+    none_left = selection.select_model(split, default=DEFAULT, budget_seconds=0.0)
+    assert [t.model for t in none_left.trials if t.model != "hybrid"] == ["ease"]  # the start only
+    assert none_left.skipped == ["rp3beta", "itemknn", "als"]
+    slowest = max(t.seconds for t in none_left.trials)
+    some = selection.select_model(split, default=DEFAULT, budget_seconds=0.2)
+    assert some.seconds <= 0.2 + 2 * slowest + 0.5
+    assert len(some.trials) < len(selection.select_model(split, default=DEFAULT, budget_seconds=60).trials)
+
+
+# -- the nightly run ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_nightly_run_records_its_choice_and_warm_starts_from_it():
+    build_history(build_catalog(), listeners=24)
+    first = workflow.run_sync()
+    assert first.status == RecommendationRun.Status.SUCCEEDED, first.error
+    record = first.selection
+    assert record["status"] == "selected" and not record["warm_start"]
+    assert record["trials"] and record["popularity"]["ndcg@10"] >= 0
+    assert first.model_name == record["chosen"]["name"]
+    assert first.metrics["ndcg@10"] == record["validation"]["ndcg@10"]
+    assert "popularity_ndcg@10" in first.metrics
+    assert "select" in first.stage_timings and "evaluate" not in first.stage_timings
+    second = workflow.run_sync()
+    assert second.selection["warm_start"]
+    assert second.selection["previous"] == record["chosen"]["name"]
+    assert second.selection["trials"][0]["params"] == next(
+        {k: v for k, v in params.items() if k in selection.SEARCH_GRIDS[name]}
+        for name, params in record["chosen"]["components"].items()
+        if name in selection.SEARCH_GRIDS
+    )
+
+
+@pytest.mark.django_db
+def test_too_little_data_keeps_the_default_then_the_previous_choice_and_says_so(settings):
+    build_history(build_catalog(), listeners=8)
+    run = workflow.run_sync()
+    assert run.status == RecommendationRun.Status.SUCCEEDED, run.error
+    assert run.selection["status"] == "kept"
+    assert "too little data" in run.selection["reason"] and "default model" in run.selection["reason"]
+    default = selection_service.default_choice()
+    assert run.selection["chosen"]["components"] == default["components"]
+    assert run.metrics["ndcg@10"] >= 0  # the kept model is still measured on the few listeners
+    previous = {"components": {"itemknn": {"neighbours": 50, "alpha": 0.5}}, "weights": {"itemknn": 1.0}}
+    RecommendationRun.objects.filter(pk=run.pk).update(selection={"chosen": previous})
+    again = workflow.run_sync()
+    assert again.selection["status"] == "kept" and "previous run's choice" in again.selection["reason"]
+    assert again.model_name == "itemknn"
+
+
+def test_the_budget_is_the_setting_or_a_share_of_the_last_run(settings, db):
+    settings.STREAMAPP_RECOMMEND_SELECTION_BUDGET_SECONDS = 7
+    assert selection_service.budget_seconds(listens=10) == (
+        7.0,
+        "STREAMAPP_RECOMMEND_SELECTION_BUDGET_SECONDS",
+    )
+    settings.STREAMAPP_RECOMMEND_SELECTION_BUDGET_SECONDS = 0
+    assert selection_service.budget_seconds(listens=10_000_000)[0] == 25.0
+    from django.utils import timezone
+
+    now = timezone.now()
+    RecommendationRun.objects.create(
+        status=RecommendationRun.Status.SUCCEEDED,
+        started_at=now - pd.Timedelta(seconds=1000),
+        finished_at=now,
+    )
+    seconds, source = selection_service.budget_seconds(listens=10)
+    assert seconds == 200.0 and "20%" in source
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_the_choice_and_its_validation_table(staff_client):
+    build_history(build_catalog(), listeners=24)
+    run = workflow.run_sync()
+    page = staff_client.get(reverse("admin:recommend_recommendationrun_change", args=[run.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "model selection" in text.lower() and run.selection["chosen"]["name"] in text
+    assert "popularity" in text and "NDCG@10" in text and "Recall@10" in text
+    assert f"{run.selection['budget_seconds']} s budget" in text
+    first = run.selection["trials"][0]
+    assert f"{first['ndcg@10']:.4f}" in text
