@@ -793,8 +793,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="time the run on the kept database, no new data")
     parser.add_argument("--engine-only", action="store_true", help="time the engine alone, not run_sync")
+    parser.add_argument(
+        "--data-only", action="store_true", help="generate the data and stop (implies --keep; then --reuse)"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.keep = args.keep or args.data_only
     for name in ("users", "tracks", "listens"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
@@ -863,6 +867,8 @@ def main() -> None:
             print(f"data: {data.line}", flush=True)
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM (ANALYZE)")  # as autovacuum would after a big load
+            if args.data_only:
+                return
         connection.close()
         command = [sys.executable, __file__, "--child", "--database", args.database]
         if args.engine_only:

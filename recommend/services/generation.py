@@ -21,7 +21,8 @@ from django.utils import timezone
 from listening import selectors as listening_selectors
 from listening.models import Playlist, PlaylistTrack
 
-from ..models import Recommendation
+from .. import packed
+from ..models import RecommendationList
 from . import frames, training
 from .training import TrainedModel
 
@@ -644,7 +645,7 @@ def _swap(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
         if creates:
             Playlist.objects.bulk_create(creates, batch_size=500)
         _playlist_tracks_write(contents, stamp_text=stamp_text)
-        Recommendation.objects.filter(user_id__in=user_ids).delete()
+        RecommendationList.objects.filter(user_id__in=user_ids).delete()
         written = _recommendations_write(lists, run_id=run_id)
         listening_selectors.listener_changed(user_ids=[entry.user_id for entry in lists])
     return len(contents), written
@@ -773,18 +774,15 @@ def _playlist_tracks_write(contents: list, *, stamp_text) -> None:
 
 
 def _recommendations_write(lists: list[UserLists], *, run_id: int | None) -> int:
-    """Write the listeners' recommendations in bulk (their old ones are deleted); return the count."""
-    import pandas as pd  # heavy, deferred: web workers import this module
-
-    rows = [
-        (entry.user_id, rank, *item) for entry in lists for rank, item in enumerate(entry.recommendations, 1)
-    ]
-    recommendations = pd.DataFrame(
-        rows, columns=["user_id", "rank", "track_id", "score", "reason", "seed_track_id"]
-    )
-    recommendations["seed_track_id"] = recommendations["seed_track_id"].astype("Int64")
-    recommendations["run_id"] = pd.Series([run_id] * len(rows), dtype="Int64")
-    return frames.write_frame(Recommendation._meta.db_table, recommendations)
+    """Write the listeners' recommendations, one packed row each (their old ones are deleted); return
+    how many recommendations that is."""
+    rows, written = [], 0
+    for entry in lists:
+        items, reasons = packed.pack_recommendations(entry.recommendations)
+        rows.append((entry.user_id, run_id, packed.binary_value(items), reasons))
+        written += len(entry.recommendations)
+    packed.insert_lists(RecommendationList._meta.db_table, ["user_id", "run_id", "items", "reasons"], rows)
+    return written
 
 
 def _discover_description() -> str:

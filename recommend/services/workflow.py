@@ -21,7 +21,7 @@ from django.utils import timezone
 from listening.models import PlaylistTrack
 from recommend import chunk_worker  # outside the services package: importable before Django
 
-from ..models import Recommendation, RecommendationRun, SimilarArtist, SimilarTrack
+from ..models import RecommendationList, RecommendationRun, SimilarArtistList, SimilarTrackList
 from . import frames, generation, lock, training
 
 logger = logging.getLogger(__name__)
@@ -187,7 +187,8 @@ def _analyze_rewritten_tables() -> None:
     planner picks slow plans for radio and similar-item reads until autovacuum gets to them."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
-    tables = [m._meta.db_table for m in (SimilarTrack, SimilarArtist, Recommendation, PlaylistTrack)]
+    rewritten = (SimilarTrackList, SimilarArtistList, RecommendationList, PlaylistTrack)
+    tables = [m._meta.db_table for m in rewritten]
     try:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
