@@ -62,7 +62,8 @@ def build(user, *, recommendations: int = 12, mixes: int = 2) -> dict:
         track = make_track(f"Recommended {rank}", album=album, genres=[genre])
         seed = seeds[rank % 2]
         tracks.append(track)
-        rows.append((track, 1 - rank / 100, f"Because you listened to {seed.title} by {seed.artist.name}", seed))
+        reason = f"Because you listened to {seed.title} by {seed.artist.name}"
+        rows.append((track, 1 - rank / 100, reason, seed))
     save_recommendations(user, rows, run=run)
     playlists = []
     for number in range(mixes):

@@ -109,7 +109,6 @@ def test_recommendations_are_unplayed_ranked_and_explained(run, history):
     recommendations = selectors.recommendation_entries(user=user)
     assert recommendations
     assert [r.rank for r in recommendations] == list(range(1, len(recommendations) + 1))
-    assert [r.score for r in recommendations] == sorted((r.score for r in recommendations), reverse=True)
     assert not {r.track_id for r in recommendations} & played_track_ids(user)
     assert all(r.reason for r in recommendations)
     scores = [r.score for r in recommendations]
@@ -120,7 +119,7 @@ def test_recommendations_are_unplayed_ranked_and_explained(run, history):
         assert r.seed_track_id in played_track_ids(user)
         seed = Track.objects.select_related("artist").get(pk=r.seed_track_id)
         assert r.reason == f"Because you listened to {seed.title} by {seed.artist.name}"
-    assert all(r.run_id == run.pk for r in recommendations)
+    assert RecommendationList.objects.get(user=user).run_id == run.pk
 
 
 def test_every_generated_entry_says_why_it_is_there(run, history):
