@@ -60,12 +60,14 @@ def neighbours(blob) -> list[tuple[int, float]]:
 def pack_recommendations(entries: Iterable[tuple[int, float, str, int | None]]) -> tuple[bytes, str]:
     """Pack (track id, score, reason, seed track id or None) entries, best first: return (items, reasons)."""
     lines: dict[str, int] = {}
+    pack = RECOMMENDATION.pack
     parts = []
     for track, score, reason, seed in entries:
-        text = " ".join(str(reason).split())  # one line each
-        index = lines.setdefault(text, len(lines))
-        parts.append(RECOMMENDATION.pack(int(track), float(score), int(seed or 0), index))
-    return b"".join(parts), "\n".join(lines)
+        index = lines.get(reason)
+        if index is None:
+            index = lines[reason] = len(lines)
+        parts.append(pack(track, score, seed or 0, index))
+    return b"".join(parts), "\n".join(" ".join(str(reason).split()) for reason in lines)  # one line each
 
 
 def pack_neighbours(pairs: Iterable[tuple[int, float]]) -> bytes:

@@ -514,6 +514,7 @@ def assemble(trained: TrainedModel, profiles: _Profiles) -> list[UserLists]:
     seeds = _seeds(embeddings, profiles.history, pool_items[:, :RECOMMENDATIONS_PER_USER])
     centroids, valid, history_assign = _clusters(embeddings, profiles.history)
     pool_assign = _assign_pool(embeddings, pool_items, centroids, valid)
+    seed_reasons: dict[int, str] = {}  # seed item -> its reason, shared by the chunk's listeners
     out = []
     for row, user_id in enumerate(profiles.user_ids):
         pool_mask = pool_items[row] >= 0
@@ -522,18 +523,9 @@ def assemble(trained: TrainedModel, profiles: _Profiles) -> list[UserLists]:
             continue
         scores = profiles.pool_scores[row][pool_mask]
         picks = profiles.picks.get(user_id)
-        recommendations = []
-        for rank in range(min(RECOMMENDATIONS_PER_USER, len(pool))):
-            item = int(pool[rank])
-            seed = int(seeds[row, rank]) if rank < seeds.shape[1] else -1
-            recommendations.append(
-                (
-                    int(catalog.item_ids[item]),
-                    float(scores[rank]) if np.isfinite(scores[rank]) else 0.0,
-                    _reason(catalog, item, seed, picks),
-                    int(catalog.item_ids[seed]) if seed >= 0 else None,
-                )
-            )
+        recommendations = _recommendations(
+            catalog, pool, scores, seeds[row], picks, seed_reasons=seed_reasons
+        )
         if picks:
             groups = _pick_groups(pool, picks, catalog)
         else:
@@ -548,6 +540,27 @@ def assemble(trained: TrainedModel, profiles: _Profiles) -> list[UserLists]:
             row, pool, groups, set(discover), profiles, history_assign, valid, picks, catalog
         )
         out.append(lists)
+    return out
+
+
+def _recommendations(catalog: _Catalog, pool, scores, seeds, picks, *, seed_reasons: dict) -> list[tuple]:
+    """Return a listener's top (track id, score, reason, seed track id or None), best first."""
+    import numpy as np  # heavy, deferred: web workers import this module
+
+    count = min(RECOMMENDATIONS_PER_USER, len(pool))
+    items = pool[:count].tolist()
+    values = np.where(np.isfinite(scores[:count]), scores[:count], 0.0).tolist()
+    seed_list = seeds[:count].tolist() + [-1] * (count - min(count, len(seeds)))
+    item_ids = catalog.item_ids
+    out = []
+    for item, score, seed in zip(items, values, seed_list, strict=True):
+        if seed >= 0:
+            reason = seed_reasons.get(seed)
+            if reason is None:
+                reason = seed_reasons[seed] = _reason(catalog, item, seed, None)
+            out.append((item_ids[item], score, reason, item_ids[seed]))
+        else:
+            out.append((item_ids[item], score, _reason(catalog, item, seed, picks), None))
     return out
 
 
@@ -620,6 +633,11 @@ def _write(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
     if not lists:
         return 0, 0
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The swap stays atomic; only its durability waits for the WAL writer (a crash loses at
+            # most the last fraction of a second of swaps: those listeners keep their old lists).
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         return _swap(lists, run_id=run_id)
 
 
@@ -636,8 +654,9 @@ def _swap(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
     stamp_text = now.isoformat() if connection.vendor == "postgresql" else stamp  # COPY parses ISO 8601
 
     with transaction.atomic():
-        if old_ids:
-            PlaylistTrack.objects.filter(playlist_id__in=old_ids).delete()
+        if old_ids:  # by their owners: a few hundred parameters rather than thousands
+            generated = Playlist.objects.filter(owner_id__in=user_ids, kind__in=GENERATED_KINDS)
+            PlaylistTrack.objects.filter(playlist_id__in=generated.values("pk")).delete()
         if surplus:
             Playlist.objects.filter(pk__in=surplus).delete()
         if updates:
