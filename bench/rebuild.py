@@ -682,9 +682,13 @@ def run_nightly(engine_only: bool) -> None:
     if bar is not None:
         bar.close()
     stages.end()
-    for stage, seconds in (getattr(run, "stage_timings", None) or {}).items():
-        if isinstance(seconds, int | float):
-            _report(f"  of which {stage}", float(seconds))
+    timings = getattr(run, "stage_timings", None) or {}
+    order = getattr(run, "timings_in_order", None)
+    for stage, seconds in order() if order else timings.items():
+        if isinstance(seconds, int | float) and not stage.endswith("_cpu"):
+            # The run's own CPU seconds of the stage when it records them (generate: the chunks').
+            cpu = timings.get(f"{stage}_cpu")
+            _report(f"  of which {stage}", float(seconds), float(cpu) if cpu is not None else None)
     stages.total(
         "total (run_sync)",
         status=str(getattr(run, "status", "")),
