@@ -151,8 +151,8 @@ class RecommendationListAdmin(admin.ModelAdmin):
         rows = packed.recommendation_entries(obj.items, obj.reasons)
         body = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{:.4f}</td><td>{}</td><td>{}</td></tr>",
-            ((e.rank, e.track_id, e.score, e.seed_track_id or "", e.reason) for e in rows),
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((e.rank, e.track_id, f"{e.score:.4f}", e.seed_track_id or "", e.reason) for e in rows),
         )
         return format_html(
             "<table><thead><tr><th>rank</th><th>track id</th><th>score</th><th>seed track id</th>"
