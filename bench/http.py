@@ -170,9 +170,9 @@ def ensure_data(args: argparse.Namespace) -> int:
         sys.exit(
             f"{listens:,} listens after seeding, under --min-listens {args.min_listens:,}: more --listeners"
         )
-    from recommend.models import Recommendation
+    from recommend.models import RecommendationList
 
-    if not Recommendation.objects.exists():
+    if not RecommendationList.objects.exists():
         print("no recommendations yet: running rebuild_recommendations (the nightly run)...", flush=True)
         started = time.perf_counter()
         manage("rebuild_recommendations", settings="streamapp.settings.local")

@@ -682,9 +682,13 @@ def run_nightly(engine_only: bool) -> None:
     if bar is not None:
         bar.close()
     stages.end()
-    for stage, seconds in (getattr(run, "stage_timings", None) or {}).items():
-        if isinstance(seconds, int | float):
-            _report(f"  of which {stage}", float(seconds))
+    timings = getattr(run, "stage_timings", None) or {}
+    order = getattr(run, "timings_in_order", None)
+    for stage, seconds in order() if order else timings.items():
+        if isinstance(seconds, int | float) and not stage.endswith("_cpu"):
+            # The run's own CPU seconds of the stage when it records them (generate: the chunks').
+            cpu = timings.get(f"{stage}_cpu")
+            _report(f"  of which {stage}", float(seconds), float(cpu) if cpu is not None else None)
     stages.total(
         "total (run_sync)",
         status=str(getattr(run, "status", "")),
@@ -793,8 +797,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="time the run on the kept database, no new data")
     parser.add_argument("--engine-only", action="store_true", help="time the engine alone, not run_sync")
+    parser.add_argument(
+        "--data-only", action="store_true", help="generate the data and stop (implies --keep; then --reuse)"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.keep = args.keep or args.data_only
     for name in ("users", "tracks", "listens"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
@@ -863,6 +871,8 @@ def main() -> None:
             print(f"data: {data.line}", flush=True)
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM (ANALYZE)")  # as autovacuum would after a big load
+            if args.data_only:
+                return
         connection.close()
         command = [sys.executable, __file__, "--child", "--database", args.database]
         if args.engine_only:

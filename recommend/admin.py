@@ -6,8 +6,8 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from . import tasks
-from .models import Recommendation, RecommendationRun, RunLock, TastePick, TrackDislike
+from . import packed, tasks
+from .models import RecommendationList, RecommendationRun, RunLock, TastePick, TrackDislike
 from .services import workflow
 
 
@@ -194,12 +194,34 @@ class RunLockAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(Recommendation)
-class RecommendationAdmin(admin.ModelAdmin):
-    list_display = ("user", "rank", "track", "score", "reason", "run")
-    list_select_related = ("user", "track", "run")
-    raw_id_fields = ("user", "track", "seed_track", "run")
+@admin.register(RecommendationList)
+class RecommendationListAdmin(admin.ModelAdmin):
+    """A listener's recommendations, one row each (read-only): the entries decoded on the detail page."""
+
+    list_display = ("user", "entry_count", "run")
+    list_select_related = ("user", "run")
     search_fields = ("user__username",)
+    fields = ("user", "run", "entries")
+    readonly_fields = ("user", "run", "entries")
+
+    @admin.display(description="entries")
+    def entry_count(self, obj) -> int:
+        return obj.size
+
+    @admin.display(description="recommendations, best first")
+    def entries(self, obj):
+        """The ranked entries as a table: track and seed track ids, score, reason (no query per entry)."""
+        rows = packed.recommendation_entries(obj.items, obj.reasons)
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((e.rank, e.track_id, f"{e.score:.4f}", e.seed_track_id or "", e.reason) for e in rows),
+        )
+        return format_html(
+            "<table><thead><tr><th>rank</th><th>track id</th><th>score</th><th>seed track id</th>"
+            "<th>reason</th></tr></thead><tbody>{}</tbody></table>",
+            body,
+        )
 
     def has_add_permission(self, request):
         return False

@@ -2,22 +2,23 @@
 genres and artists a new listener picks (cold start).
 
 A thumbs-down (TrackDislike) takes the track out of the listener's recommendations and generated
-playlists at once; the nightly training reads TrackDislike as negative evidence. What was removed is
-remembered for a day (in the cache) so that an undo puts the track back where it was, as long as that
-place is still free (no rebuild has happened in between).
+playlists at once; the nightly training reads TrackDislike as negative evidence. The recommendations
+keep their packed list as the nightly run wrote it: their readers leave thumbed-down tracks out, so
+an undo brings the track back at its rank. The playlist entries removed are remembered for a day (in
+the cache) so that an undo puts the track back where it was, as long as that playlist is still there.
 """
 
 import logging
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from catalog.models import Track
 from listening import selectors as listening_selectors
 from listening.models import Playlist, PlaylistTrack
 
-from .models import Recommendation, TastePick, TrackDislike
+from .models import TastePick, TrackDislike
 from .selectors import MIX_KINDS
 from .services.generation import generate_for_user
 
@@ -36,19 +37,12 @@ def track_dislike(*, user, track: Track) -> tuple[TrackDislike, bool]:
     Idempotent: a second thumbs-down changes nothing. Return (the dislike, whether it is new).
     """
     dislike, created = TrackDislike.objects.get_or_create(user=user, track=track)
-    recommendations = Recommendation.objects.filter(user=user, track=track)
     items = PlaylistTrack.objects.filter(
         playlist__owner=user, playlist__kind__in=MIX_KINDS, track=track
     )
-    removed = {
-        "recommendations": list(
-            recommendations.values("rank", "score", "reason", "seed_track_id", "run_id")
-        ),
-        "items": list(items.values("playlist_id", "position", "note")),
-    }
-    if removed["recommendations"] or removed["items"]:
+    removed = {"items": list(items.values("playlist_id", "position", "note"))}
+    if removed["items"]:
         cache.set(_undo_key(user.pk, track.pk), removed, UNDO_TTL_SECONDS)
-    recommendations.delete()
     # Delete by id: a join in a DELETE is not portable.
     PlaylistTrack.objects.filter(pk__in=list(items.values_list("pk", flat=True))).delete()
     listening_selectors.listener_changed(user_ids=[user.pk])
@@ -57,7 +51,8 @@ def track_dislike(*, user, track: Track) -> tuple[TrackDislike, bool]:
 
 @transaction.atomic
 def track_dislike_undo(*, user, track: Track) -> bool:
-    """Take a thumbs-down back, restoring the rows it removed where they are still free.
+    """Take a thumbs-down back (the track returns to the recommendations at its rank), restoring the
+    playlist entries it removed where their playlists are still there.
 
     Return whether there was a thumbs-down to take back.
     """
@@ -67,21 +62,6 @@ def track_dislike_undo(*, user, track: Track) -> bool:
     cache.delete(_undo_key(user.pk, track.pk))
     if not deleted or not removed:
         return bool(deleted)
-    taken = set(
-        Recommendation.objects.filter(
-            user=user, rank__in=[row["rank"] for row in removed["recommendations"]]
-        ).values_list("rank", flat=True)
-    )
-    rows = [
-        Recommendation(user=user, track=track, **row)
-        for row in removed["recommendations"]
-        if row["rank"] not in taken
-    ]
-    try:
-        with transaction.atomic():
-            Recommendation.objects.bulk_create(rows)
-    except IntegrityError:  # a rebuild took the rank meanwhile: the next run decides
-        pass
     playlist_ids = {row["playlist_id"] for row in removed["items"]}
     still_there = set(
         Playlist.objects.filter(

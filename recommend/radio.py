@@ -7,9 +7,9 @@ them. What they did comes from the player's own play reports for the session (co
 session id) and from the ids the player sends with each request, whichever arrives first.
 
 Scoring a batch (a fixed number of indexed queries, whatever the catalog's size):
-- neighbours (SimilarTrack) of the seed tracks and of the tracks played to the end count for a
+- neighbours (SimilarTrackList) of the seed tracks and of the tracks played to the end count for a
   candidate; neighbours of skipped tracks count against it;
-- artists: the seed's artists, their SimilarArtist neighbours and the artists played to the end
+- artists: the seed's artists, their SimilarArtistList neighbours and the artists played to the end
   are up-weighted, each skip of an artist down-weights it;
 - the seed's genres bring in candidates when the nightly tables are empty (a new catalog);
 - a small random jitter, then at most two tracks per artist a batch and never the same artist twice
@@ -31,7 +31,8 @@ from catalog.models import Album, Artist, Genre, Track
 from listening import selectors as listening_selectors
 from listening.models import ContextType, Play, PlaylistTrack
 
-from .models import SimilarArtist, SimilarTrack, TrackDislike
+from . import packed
+from .models import SimilarArtistList, SimilarTrackList, TrackDislike
 
 RADIO_TTL_SECONDS = 6 * 3600
 SESSION_ID = re.compile(r"[0-9a-f]{32}")
@@ -305,6 +306,13 @@ def _pick(*, session: RadioSession, user, size: int, first: int | None = None) -
     return chosen
 
 
+def _unpacked(rows):
+    """Yield (owner id, neighbour id, score) from (owner id, packed neighbours) rows."""
+    for owner, items in rows:
+        for similar, score in packed.neighbours(items):
+            yield owner, similar, score
+
+
 def _neighbour_scores(*, session: RadioSession, skipped: list[int]) -> dict[int, float]:
     """Score the track neighbours of the session's strongest positives, against the skipped (1 query)."""
     positives: dict[int, float] = dict(session.anchors)
@@ -312,11 +320,9 @@ def _neighbour_scores(*, session: RadioSession, skipped: list[int]) -> dict[int,
         positives[pk] = positives.get(pk, 0.0) + PLAYED_WEIGHT
     strongest = sorted(positives, key=lambda pk: -positives[pk])[:MAX_ANCHORS]
     neighbour_score: dict[int, float] = defaultdict(float)
-    links = SimilarTrack.objects.filter(track_id__in=strongest + skipped).values_list(
-        "track_id", "similar_id", "score"
-    )
+    links = SimilarTrackList.objects.filter(track_id__in=strongest + skipped).values_list("track_id", "items")
     skipped_set = set(skipped)
-    for anchor, similar, score in links:
+    for anchor, similar, score in _unpacked(links):
         if anchor in skipped_set:
             neighbour_score[similar] -= SKIP_PENALTY * score
         if anchor in positives:
@@ -336,9 +342,8 @@ def _artist_weights(*, session: RadioSession, skipped: list[int]) -> dict[int, f
         key=lambda artist: -artist_weight[artist],
     )[:10]
     base = {artist: artist_weight[artist] for artist in liked_artists}
-    for artist, similar, score in SimilarArtist.objects.filter(artist_id__in=liked_artists).values_list(
-        "artist_id", "similar_id", "score"
-    ):
+    links = SimilarArtistList.objects.filter(artist_id__in=liked_artists).values_list("artist_id", "items")
+    for artist, similar, score in _unpacked(links):
         artist_weight[similar] += ARTIST_NEIGHBOUR * score * min(base[artist], 1.0)
     for pk in skipped:
         artist_weight[session.artist_of.get(pk)] += ARTIST_SKIPPED

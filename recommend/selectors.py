@@ -1,8 +1,9 @@
 """Reads of recommendations: a listener's recommended tracks and mixes, similar tracks and artists.
 
-Every selector runs a fixed, small number of indexed queries (the item neighbours are read by
-(track, rank) / (artist, rank), a listener's recommendations by (user, rank)), so the pages and API
-answers that use them stay within their query budgets and under 50 ms on a 200,000-track catalog.
+Every selector runs a fixed, small number of indexed queries (a track's or an artist's neighbours
+and a listener's recommendations are one row each, read by primary key, their ranked lists packed in
+a binary column: see ``recommend.packed``), so the pages and API answers that use them stay within
+their query budgets and under 20 ms on a 200,000-track catalog.
 """
 
 from collections.abc import Iterable
@@ -18,7 +19,8 @@ from catalog.models import Album, Artist, Genre, Track
 from listening import selectors as listening_selectors
 from listening.models import Listen, Playlist, PlaylistTrack
 
-from .models import Recommendation, SimilarArtist, SimilarTrack, TastePick, TrackDislike
+from . import packed
+from .models import RecommendationList, SimilarArtistList, SimilarTrackList, TastePick, TrackDislike
 
 SIMILAR_LIMIT = 10
 SIMILAR_ARTIST_LIMIT = 12
@@ -87,7 +89,7 @@ def _similar_cached(name: str, build) -> Similar:
 
 
 def similar_tracks(*, track: Track, limit: int = SIMILAR_LIMIT) -> Similar:
-    """Return the tracks most like `track`, best first (cached; else 1 query, 4 on the content fallback).
+    """Return the tracks most like `track`, best first (cached; else 2 queries, 5 on the content fallback).
 
     The nightly run's neighbours when it has written some for this track (no more than three by one
     artist while others are left); else (a new catalog, or a track newer than the last run) playable
@@ -100,13 +102,17 @@ def similar_tracks(*, track: Track, limit: int = SIMILAR_LIMIT) -> Similar:
 
 
 def _similar_tracks(*, track: Track, limit: int) -> Similar:
-    links = (
-        SimilarTrack.objects.filter(track=track, similar__is_available=True)
-        .select_related("similar__album__artist", "similar__artist", "similar__audio_file")
-        .order_by("rank")[: limit * NEIGHBOUR_SCAN_FACTOR]
+    items = SimilarTrackList.objects.filter(track_id=track.pk).values_list("items", flat=True).first()
+    ids = [pk for pk, _score in packed.neighbours(items)][: limit * NEIGHBOUR_SCAN_FACTOR]
+    by_id = (
+        Track.objects.filter(is_available=True)
+        .select_related("album__artist", "artist", "audio_file")
+        .in_bulk(ids)
+        if ids
+        else {}
     )
     # A few per artist, so that one prolific artist does not fill the list.
-    ranked = [link.similar for link in links]
+    ranked = [by_id[pk] for pk in ids if pk in by_id]
     neighbours = _cap_per_artist(ranked, per_artist=NEIGHBOURS_PER_ARTIST, limit=limit)
     if len(neighbours) < limit:
         kept = {t.pk for t in neighbours}
@@ -157,8 +163,8 @@ def _content_similar_tracks(*, track: Track, limit: int) -> list[Track]:
 
 
 def similar_artists(*, artist: Artist, limit: int = SIMILAR_ARTIST_LIMIT) -> Similar:
-    """Return the artists most like `artist`, best first, each with `picture_name` (cached; else 1
-    query, 3 on the fallback).
+    """Return the artists most like `artist`, best first, each with `picture_name` (cached; else 2
+    queries, 4 on the fallback).
 
     The nightly run's neighbours, else the artists with the most tracks in the genres of `artist`'s
     tracks (among a bounded scan of them).
@@ -169,16 +175,10 @@ def similar_artists(*, artist: Artist, limit: int = SIMILAR_ARTIST_LIMIT) -> Sim
 
 
 def _similar_artists(*, artist: Artist, limit: int) -> Similar:
-    links = (
-        SimilarArtist.objects.filter(artist=artist)
-        .select_related("similar")
-        .annotate(picture_name=_artist_picture("similar_id"))
-        .order_by("rank")[:limit]
-    )
-    neighbours = []
-    for link in links:
-        link.similar.picture_name = link.picture_name
-        neighbours.append(link.similar)
+    items = SimilarArtistList.objects.filter(artist_id=artist.pk).values_list("items", flat=True).first()
+    ids = [pk for pk, _score in packed.neighbours(items)][:limit]
+    by_id = Artist.objects.annotate(picture_name=_artist_picture("pk")).in_bulk(ids) if ids else {}
+    neighbours = [by_id[pk] for pk in ids if pk in by_id]
     if neighbours:
         return Similar(items=neighbours, source="neighbours")
     return Similar(items=_content_similar_artists(artist=artist, limit=limit), source="content")
@@ -202,32 +202,48 @@ def _content_similar_artists(*, artist: Artist, limit: int) -> list[Artist]:
 
 
 # ------------------------------------------------------------------------------ recommendations
+# Entries read beyond `limit`: room for those played or thumbed down since the nightly run.
+RECOMMENDATION_SLACK = 20
+
+
+def recommendation_entries(*, user) -> list[packed.Entry]:
+    """Return the user's recommendations as the nightly run ranked them (1 query; [] if none)."""
+    row = RecommendationList.objects.filter(user_id=user.pk).values_list("items", "reasons").first()
+    return packed.recommendation_entries(*row) if row else []
+
+
 def recommended_tracks(*, user, limit: int = 50) -> list[Track]:
     """Return the user's top recommended tracks, ranked, that they have not listened to (2 queries).
 
     Each track carries `reason`, `seed_track` (or None), `recommendation_rank` and `recommendation_score`.
-    Tracks listened to or thumbed down since the nightly run are left out. The rows and their tracks
-    are read apart: one query joining all of it costs more to plan than to run.
+    Tracks no longer available, listened to or thumbed down since the nightly run are left out (of
+    the first `limit` + RECOMMENDATION_SLACK entries: the list may come out a little short when
+    more than that many were played since).
     """
-    rows = list(
-        Recommendation.objects.filter(user=user, track__is_available=True)
-        .exclude(Exists(Listen.objects.filter(user=user, track_id=OuterRef("track_id"))))
-        .exclude(Exists(TrackDislike.objects.filter(user=user, track_id=OuterRef("track_id"))))
-        .order_by("rank")
-        .values_list("track_id", "rank", "score", "reason", "seed_track_id")[:limit]
+    entries = recommendation_entries(user=user)[: limit + RECOMMENDATION_SLACK]
+    if not entries:
+        return []
+    wanted = {e.track_id for e in entries} | {e.seed_track_id for e in entries if e.seed_track_id}
+    by_id = (
+        Track.objects.select_related("album__artist", "artist", "audio_file")
+        .annotate(
+            listened=Exists(Listen.objects.filter(user=user, track_id=OuterRef("pk"))),
+            disliked=Exists(TrackDislike.objects.filter(user=user, track_id=OuterRef("pk"))),
+        )
+        .in_bulk(wanted)
     )
-    wanted = {row[0] for row in rows} | {row[4] for row in rows if row[4] is not None}
-    by_id = Track.objects.select_related("album__artist", "artist", "audio_file").in_bulk(wanted)
     tracks = []
-    for track_id, rank, score, reason, seed_track_id in rows:
-        track = by_id.get(track_id)
-        if track is None:  # deleted meanwhile
-            continue
-        track.reason = reason or "Picked for you"
-        track.seed_track = by_id.get(seed_track_id) if seed_track_id else None
-        track.recommendation_rank = rank
-        track.recommendation_score = score
+    for entry in entries:
+        track = by_id.get(entry.track_id)
+        if track is None or not track.is_available or track.listened or track.disliked:
+            continue  # deleted, withdrawn, played or thumbed down since the nightly run
+        track.reason = entry.reason or "Picked for you"
+        track.seed_track = by_id.get(entry.seed_track_id) if entry.seed_track_id else None
+        track.recommendation_rank = entry.rank
+        track.recommendation_score = entry.score
         tracks.append(track)
+        if len(tracks) == limit:
+            break
     return tracks
 
 
@@ -287,10 +303,7 @@ def user_mix(*, user, uid) -> Playlist | None:
         .order_by("position", "id")
     )
     tracks = [item.track for item in items]
-    reasons = dict(
-        Recommendation.objects.filter(user=user, track_id__in=[track.pk for track in tracks])
-        .values_list("track_id", "reason")
-    )
+    reasons = {entry.track_id: entry.reason for entry in reversed(recommendation_entries(user=user))}
     for track in tracks:
         track.reason = reasons.get(track.pk, "")
     mix.tracks = tracks
@@ -300,7 +313,7 @@ def user_mix(*, user, uid) -> Playlist | None:
 # ------------------------------------------------------------------------------ cold start
 def needs_taste_picks(*, user) -> bool:
     """Return whether the listener has no history, no picks and nothing generated yet (≤ 3 queries)."""
-    if Recommendation.objects.filter(user=user).exists():
+    if RecommendationList.objects.filter(user_id=user.pk).exists():
         return False
     if TastePick.objects.filter(user=user).exists():
         return False

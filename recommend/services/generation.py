@@ -21,7 +21,8 @@ from django.utils import timezone
 from listening import selectors as listening_selectors
 from listening.models import Playlist, PlaylistTrack
 
-from ..models import Recommendation
+from .. import packed
+from ..models import RecommendationList
 from . import frames, training
 from .training import TrainedModel
 
@@ -72,6 +73,7 @@ class ChunkResult:
     recommendations: int = 0
     skipped: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # of this process (the database server's own work not counted)
 
     def as_dict(self) -> dict:
         return {
@@ -80,6 +82,7 @@ class ChunkResult:
             "recommendations": self.recommendations,
             "skipped": self.skipped,
             "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
         }
 
 
@@ -513,6 +516,7 @@ def assemble(trained: TrainedModel, profiles: _Profiles) -> list[UserLists]:
     seeds = _seeds(embeddings, profiles.history, pool_items[:, :RECOMMENDATIONS_PER_USER])
     centroids, valid, history_assign = _clusters(embeddings, profiles.history)
     pool_assign = _assign_pool(embeddings, pool_items, centroids, valid)
+    seed_reasons: dict[int, str] = {}  # seed item -> its reason, shared by the chunk's listeners
     out = []
     for row, user_id in enumerate(profiles.user_ids):
         pool_mask = pool_items[row] >= 0
@@ -521,18 +525,9 @@ def assemble(trained: TrainedModel, profiles: _Profiles) -> list[UserLists]:
             continue
         scores = profiles.pool_scores[row][pool_mask]
         picks = profiles.picks.get(user_id)
-        recommendations = []
-        for rank in range(min(RECOMMENDATIONS_PER_USER, len(pool))):
-            item = int(pool[rank])
-            seed = int(seeds[row, rank]) if rank < seeds.shape[1] else -1
-            recommendations.append(
-                (
-                    int(catalog.item_ids[item]),
-                    float(scores[rank]) if np.isfinite(scores[rank]) else 0.0,
-                    _reason(catalog, item, seed, picks),
-                    int(catalog.item_ids[seed]) if seed >= 0 else None,
-                )
-            )
+        recommendations = _recommendations(
+            catalog, pool, scores, seeds[row], picks, seed_reasons=seed_reasons
+        )
         if picks:
             groups = _pick_groups(pool, picks, catalog)
         else:
@@ -547,6 +542,27 @@ def assemble(trained: TrainedModel, profiles: _Profiles) -> list[UserLists]:
             row, pool, groups, set(discover), profiles, history_assign, valid, picks, catalog
         )
         out.append(lists)
+    return out
+
+
+def _recommendations(catalog: _Catalog, pool, scores, seeds, picks, *, seed_reasons: dict) -> list[tuple]:
+    """Return a listener's top (track id, score, reason, seed track id or None), best first."""
+    import numpy as np  # heavy, deferred: web workers import this module
+
+    count = min(RECOMMENDATIONS_PER_USER, len(pool))
+    items = pool[:count].tolist()
+    values = np.where(np.isfinite(scores[:count]), scores[:count], 0.0).tolist()
+    seed_list = seeds[:count].tolist() + [-1] * (count - min(count, len(seeds)))
+    item_ids = catalog.item_ids
+    out = []
+    for item, score, seed in zip(items, values, seed_list, strict=True):
+        if seed >= 0:
+            reason = seed_reasons.get(seed)
+            if reason is None:
+                reason = seed_reasons[seed] = _reason(catalog, item, seed, None)
+            out.append((item_ids[item], score, reason, item_ids[seed]))
+        else:
+            out.append((item_ids[item], score, _reason(catalog, item, seed, picks), None))
     return out
 
 
@@ -619,6 +635,11 @@ def _write(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
     if not lists:
         return 0, 0
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The swap stays atomic; only its durability waits for the WAL writer (a crash loses at
+            # most the last fraction of a second of swaps: those listeners keep their old lists).
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         return _swap(lists, run_id=run_id)
 
 
@@ -635,8 +656,9 @@ def _swap(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
     stamp_text = now.isoformat() if connection.vendor == "postgresql" else stamp  # COPY parses ISO 8601
 
     with transaction.atomic():
-        if old_ids:
-            PlaylistTrack.objects.filter(playlist_id__in=old_ids).delete()
+        if old_ids:  # by their owners: a few hundred parameters rather than thousands
+            generated = Playlist.objects.filter(owner_id__in=user_ids, kind__in=GENERATED_KINDS)
+            PlaylistTrack.objects.filter(playlist_id__in=generated.values("pk")).delete()
         if surplus:
             Playlist.objects.filter(pk__in=surplus).delete()
         if updates:
@@ -644,7 +666,7 @@ def _swap(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
         if creates:
             Playlist.objects.bulk_create(creates, batch_size=500)
         _playlist_tracks_write(contents, stamp_text=stamp_text)
-        Recommendation.objects.filter(user_id__in=user_ids).delete()
+        RecommendationList.objects.filter(user_id__in=user_ids).delete()
         written = _recommendations_write(lists, run_id=run_id)
         listening_selectors.listener_changed(user_ids=[entry.user_id for entry in lists])
     return len(contents), written
@@ -773,18 +795,15 @@ def _playlist_tracks_write(contents: list, *, stamp_text) -> None:
 
 
 def _recommendations_write(lists: list[UserLists], *, run_id: int | None) -> int:
-    """Write the listeners' recommendations in bulk (their old ones are deleted); return the count."""
-    import pandas as pd  # heavy, deferred: web workers import this module
-
-    rows = [
-        (entry.user_id, rank, *item) for entry in lists for rank, item in enumerate(entry.recommendations, 1)
-    ]
-    recommendations = pd.DataFrame(
-        rows, columns=["user_id", "rank", "track_id", "score", "reason", "seed_track_id"]
-    )
-    recommendations["seed_track_id"] = recommendations["seed_track_id"].astype("Int64")
-    recommendations["run_id"] = pd.Series([run_id] * len(rows), dtype="Int64")
-    return frames.write_frame(Recommendation._meta.db_table, recommendations)
+    """Write the listeners' recommendations, one packed row each (their old ones are deleted); return
+    how many recommendations that is."""
+    rows, written = [], 0
+    for entry in lists:
+        items, reasons = packed.pack_recommendations(entry.recommendations)
+        rows.append((entry.user_id, run_id, packed.binary_value(items), reasons))
+        written += len(entry.recommendations)
+    packed.insert_lists(RecommendationList._meta.db_table, ["user_id", "run_id", "items", "reasons"], rows)
+    return written
 
 
 def _discover_description() -> str:
@@ -799,7 +818,7 @@ def generate_chunk(
     A fixed number of queries for the whole chunk. Listeners with nothing to recommend (no
     history and no taste picks) keep whatever they had.
     """
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     profiles = _score_chunk(trained, user_ids)
     lists = assemble(trained, profiles)
     playlists, recommendations = _write(lists, run_id=run_id)
@@ -809,6 +828,7 @@ def generate_chunk(
         recommendations=recommendations,
         skipped=len(user_ids) - len(lists),
         seconds=time.perf_counter() - started,
+        cpu_seconds=time.process_time() - started_cpu,
     )
 
 

@@ -20,8 +20,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .. import selectors
-from ..models import RecommendationRun, SimilarArtist, SimilarTrack
+from .. import packed, selectors
+from ..models import RecommendationRun, SimilarArtistList, SimilarTrackList
 from . import frames, selection
 
 logger = logging.getLogger(__name__)
@@ -417,28 +417,45 @@ def artist_neighbours(trained: TrainedModel, n: int = ARTIST_NEIGHBOURS):
     return _ranked(similarity, artists, artists)
 
 
+def _packed_rows(owners, similar, scores) -> list[tuple]:
+    """Return (owner id, packed neighbours) rows from ``_ranked``'s arrays (sorted by owner, then rank)."""
+    import numpy as np  # heavy, deferred: web workers import this module
+
+    if not len(owners):
+        return []
+    records = np.empty(len(owners), dtype=packed.NEIGHBOUR_DTYPE)
+    records["id"], records["score"] = similar, scores
+    blob = records.tobytes()
+    starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+    ends = np.r_[starts[1:], len(owners)]
+    size = records.itemsize
+    return [
+        (int(owner), packed.binary_value(blob[start * size : end * size]))
+        for owner, start, end in zip(owners[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)
+    ]
+
+
 @transaction.atomic
 def write_neighbours(trained: TrainedModel) -> tuple[int, int]:
-    """Replace every SimilarTrack and SimilarArtist row with the trained model's; return the counts.
+    """Replace every track's and artist's neighbour list with the trained model's (one packed row per
+    track or artist); return the counts of neighbours written.
 
     One transaction: readers keep seeing the previous neighbours until it commits.
     """
-    import pandas as pd  # heavy, deferred: web workers import this module
-
     tracks = track_neighbours(trained)
     artists = artist_neighbours(trained)
-    SimilarTrack.objects.all().delete()
-    SimilarArtist.objects.all().delete()
-    track_count = frames.write_frame(
-        SimilarTrack._meta.db_table,
-        pd.DataFrame(dict(zip(["track_id", "similar_id", "rank", "score"], tracks, strict=True))),
+    SimilarTrackList.objects.all().delete()
+    SimilarArtistList.objects.all().delete()
+    packed.insert_lists(
+        SimilarTrackList._meta.db_table, ["track_id", "items"], _packed_rows(tracks[0], tracks[1], tracks[3])
     )
-    artist_count = frames.write_frame(
-        SimilarArtist._meta.db_table,
-        pd.DataFrame(dict(zip(["artist_id", "similar_id", "rank", "score"], artists, strict=True))),
+    packed.insert_lists(
+        SimilarArtistList._meta.db_table,
+        ["artist_id", "items"],
+        _packed_rows(artists[0], artists[1], artists[3]),
     )
     selectors.neighbours_changed()
-    return track_count, artist_count
+    return len(tracks[0]), len(artists[0])
 
 
 def train(

@@ -8,6 +8,7 @@ The same stage functions serve both ways of running it: the Celery workflow in `
 import logging
 import multiprocessing
 import os
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -21,7 +22,7 @@ from django.utils import timezone
 from listening.models import PlaylistTrack
 from recommend import chunk_worker  # outside the services package: importable before Django
 
-from ..models import Recommendation, RecommendationRun, SimilarArtist, SimilarTrack
+from ..models import RecommendationList, RecommendationRun, SimilarArtistList, SimilarTrackList
 from . import frames, generation, lock, training
 
 logger = logging.getLogger(__name__)
@@ -102,7 +103,16 @@ def train_stage(
     """
     timings: dict = {}
     with lock.Heartbeat(lock.lease_for_run(run.pk)) as heartbeat:
-        trained = training.train(run=run, timings=timings, on_step=heartbeat.check)
+        clock = {"cpu": time.process_time()}
+
+        def step(stage: str) -> None:
+            """Beside each stage's wall seconds, this process's CPU seconds (all its threads)."""
+            now = time.process_time()
+            timings[f"{stage}_cpu"] = round(timings.get(f"{stage}_cpu", 0.0) + now - clock["cpu"], 3)
+            clock["cpu"] = now
+            heartbeat.check(stage)
+
+        trained = training.train(run=run, timings=timings, on_step=step)
         listeners = frames.listener_ids() if user_ids is None else sorted(int(u) for u in user_ids)
         heartbeat.check("training")
     tracks = int(len(trained.item_ids))
@@ -148,10 +158,11 @@ def finish_stage(run_id: int, results: Sequence[dict] | None = None) -> Recommen
         errors = sorted({r["error"] for r in results if r.get("error")})
         lost = any(r.get("skipped_run") for r in results)
         timings = dict(run.stage_timings)
-        train_seconds = sum(v for k, v in timings.items() if k != "generate")
+        train_seconds = sum(v for k, v in timings.items() if k != "generate" and not k.endswith("_cpu"))
         if run.started_at:
             timings["generate"] = round(max(0.0, (now - run.started_at).total_seconds() - train_seconds), 3)
-        timings["generate_cpu"] = round(sum(r.get("seconds", 0.0) for r in results), 3)
+        # The chunks' own CPU seconds, whichever processes or machines ran them.
+        timings["generate_cpu"] = round(sum(r.get("cpu_seconds", 0.0) for r in results), 3)
         run.stage_timings = timings
         run.finished_at = now
         if failed or lost:
@@ -187,7 +198,8 @@ def _analyze_rewritten_tables() -> None:
     planner picks slow plans for radio and similar-item reads until autovacuum gets to them."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
-    tables = [m._meta.db_table for m in (SimilarTrack, SimilarArtist, Recommendation, PlaylistTrack)]
+    rewritten = (SimilarTrackList, SimilarArtistList, RecommendationList, PlaylistTrack)
+    tables = [m._meta.db_table for m in rewritten]
     try:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))

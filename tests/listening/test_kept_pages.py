@@ -13,8 +13,8 @@ from django.utils import timezone
 from listening import selectors, services
 from listening.models import Playlist
 from recommend import feedback
-from recommend.models import Recommendation
 from tests.catalog.factories import make_album, make_track
+from tests.recommend.reco_data import save_recommendations
 
 pytestmark = pytest.mark.django_db
 
@@ -94,10 +94,10 @@ def test_history_follows_the_day_and_the_listeners_time_zone(client, user, track
 def test_a_thumbs_down_takes_a_track_off_the_home_shelves_and_the_mix(client, user, tracks):
     seed, *others = tracks
     extra = [make_track(f"Extra {n}", album=make_album(f"Album {n}")) for n in range(3)]
-    Recommendation.objects.bulk_create(
-        Recommendation(user=user, track=track, rank=rank, score=1.0 / rank, seed_track=seed,
-                       reason=f"Because you listened to {seed.title}")
-        for rank, track in enumerate(others + extra, start=1)
+    save_recommendations(
+        user,
+        [(track, 1.0 / rank, f"Because you listened to {seed.title}", seed)
+         for rank, track in enumerate(others + extra, start=1)],
     )  # fmt: skip
     mix = Playlist.objects.create(owner=user, kind=Playlist.Kind.DISCOVER, name="Discover")
     mix.items.create(track=extra[0], position=0)

@@ -4,7 +4,8 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from recommend.models import Recommendation, SimilarArtist, SimilarTrack, TrackDislike
+from recommend import selectors
+from recommend.models import TrackDislike
 from tests.api.conftest import token_client
 from tests.catalog.factories import make_album, make_artist, make_genre, make_track
 from tests.recommend import reco_data
@@ -180,8 +181,8 @@ def test_a_radio_session_is_its_listeners_only(api, other_api, radio_catalog):
 # ------------------------------------------------------------------------------ similar items
 def test_similar_tracks_and_artists(api):
     track, near = make_track("Seed"), make_track("Near")
-    SimilarTrack.objects.create(track=track, similar=near, rank=1, score=0.9)
-    SimilarArtist.objects.create(artist=track.artist, similar=near.artist, rank=1, score=0.9)
+    reco_data.save_similar_tracks(track, [(near, 0.9)])
+    reco_data.save_similar_artists(track.artist, [(near.artist, 0.9)])
     tracks = api.get(f"/api/v1/tracks/{track.pk}/similar/").json()
     assert tracks["source"] == "neighbours" and len(tracks["tracks"]) == 1
     assert tracks["tracks"][0]["id"] == near.pk
@@ -198,11 +199,11 @@ def test_thumbs_down_and_undo(api, user):
     created = api.post("/api/v1/me/dislikes/", {"track_id": track.pk}, format="json")
     assert created.status_code == 201 and created.json()["track"]["id"] == track.pk
     assert api.post("/api/v1/me/dislikes/", {"track_id": track.pk}, format="json").status_code == 200
-    assert not Recommendation.objects.filter(user=user, track=track).exists()
+    assert track not in selectors.recommended_tracks(user=user)
     listed = api.get("/api/v1/me/dislikes/").json()
     assert [row["track"]["id"] for row in listed["results"]] == [track.pk]
     assert api.delete(f"/api/v1/me/dislikes/{track.pk}/").status_code == 204
-    assert Recommendation.objects.filter(user=user, track=track).exists()
+    assert track in selectors.recommended_tracks(user=user)
     assert api.delete(f"/api/v1/me/dislikes/{track.pk}/").status_code == 404
     assert not TrackDislike.objects.exists()
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from catalog.models import Artist, Genre
 from listening.models import Playlist
-from recommend.models import Recommendation, TastePick
+from recommend.models import RecommendationList, TastePick
 from recommend.services import generation, workflow
 from tests.recommend.pipeline_data import build_catalog, build_history
 
@@ -52,7 +52,7 @@ def test_picks_are_saved_and_give_mixes_with_no_history(user_client, user, histo
     assert list(pick.genres.all()) == [jazz] and list(pick.artists.all()) == [metal_artist]
     assert Playlist.objects.filter(owner=user, kind=Playlist.Kind.DISCOVER).exists()
     assert Playlist.objects.filter(owner=user, kind=Playlist.Kind.DAILY_MIX).exists()
-    assert Recommendation.objects.filter(user=user).exists()
+    assert RecommendationList.objects.filter(user=user).exists()
 
     page = user_client.get(answer["Location"]).content.decode()
     assert "Your first mixes are ready" in page

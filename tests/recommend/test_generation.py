@@ -6,15 +6,16 @@ import pytest
 
 from catalog.models import Genre, Track
 from listening.models import Play, Playlist, PlaylistTrack
+from recommend import packed, selectors
 from recommend.models import (
-    Recommendation,
+    RecommendationList,
     RecommendationRun,
-    SimilarArtist,
-    SimilarTrack,
+    SimilarArtistList,
+    SimilarTrackList,
     TastePick,
     TrackDislike,
 )
-from recommend.services import frames, generation, training, workflow
+from recommend.services import generation, training, workflow
 from tests.recommend.pipeline_data import build_catalog, build_history, played_track_ids
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +107,7 @@ def test_two_genre_listener_gets_a_mix_per_taste(run, history):
 def test_recommendations_are_unplayed_ranked_and_explained(run, history):
     _, users = history
     user = users[1]
-    recommendations = list(Recommendation.objects.filter(user=user).order_by("rank"))
+    recommendations = selectors.recommendation_entries(user=user)
     assert recommendations
     assert [r.rank for r in recommendations] == list(range(1, len(recommendations) + 1))
     assert not {r.track_id for r in recommendations} & played_track_ids(user)
@@ -119,13 +120,13 @@ def test_recommendations_are_unplayed_ranked_and_explained(run, history):
         assert r.seed_track_id in played_track_ids(user)
         seed = Track.objects.select_related("artist").get(pk=r.seed_track_id)
         assert r.reason == f"Because you listened to {seed.title} by {seed.artist.name}"
-    assert all(r.run_id == run.pk for r in recommendations)
+    assert RecommendationList.objects.get(user=user).run_id == run.pk
 
 
 def test_every_generated_entry_says_why_it_is_there(run, history):
     _, users = history
     user = users[1]
-    reasons = dict(Recommendation.objects.filter(user=user).values_list("track_id", "reason"))
+    reasons = {r.track_id: r.reason for r in selectors.recommendation_entries(user=user)}
     played = played_track_ids(user)
     discover = Playlist.objects.get(owner=user, kind=Playlist.Kind.DISCOVER)
     for track_id, note in discover.items.values_list("track_id", "note"):
@@ -144,13 +145,13 @@ def test_every_generated_entry_says_why_it_is_there(run, history):
 
 def test_similar_tracks_and_artists_are_written(run, history):
     track = Play.objects.filter(track__genres__name="Jazz").order_by("id").first().track
-    similar = list(SimilarTrack.objects.filter(track=track).order_by("rank"))
-    assert similar and similar[0].rank == 1
-    assert len(similar) <= training.TRACK_NEIGHBOURS
-    assert all(s.similar_id != track.pk for s in similar)
-    artist_links = SimilarArtist.objects.filter(artist=track.artist)
-    assert artist_links.exists()
-    assert not artist_links.filter(similar=track.artist).exists()
+    similar = packed.neighbours(SimilarTrackList.objects.get(track=track).items)
+    assert similar and len(similar) <= training.TRACK_NEIGHBOURS
+    assert [score for _, score in similar] == sorted((score for _, score in similar), reverse=True)
+    assert all(pk != track.pk for pk, _ in similar)
+    artist_links = packed.neighbours(SimilarArtistList.objects.get(artist=track.artist).items)
+    assert artist_links
+    assert track.artist_id not in {pk for pk, _ in artist_links}
 
 
 def test_disliked_tracks_are_never_generated(history):
@@ -158,12 +159,12 @@ def test_disliked_tracks_are_never_generated(history):
     user = users[2]
     first = workflow.run_sync()
     assert first.status == RecommendationRun.Status.SUCCEEDED
-    top = Recommendation.objects.filter(user=user).order_by("rank")[:3]
-    disliked = [r.track for r in top]
+    top = selectors.recommendation_entries(user=user)[:3]
+    disliked = list(Track.objects.filter(pk__in=[r.track_id for r in top]))
     TrackDislike.objects.bulk_create([TrackDislike(user=user, track=t) for t in disliked])
     workflow.run_sync()
     generated = set(PlaylistTrack.objects.filter(playlist__owner=user).values_list("track_id", flat=True))
-    generated |= set(Recommendation.objects.filter(user=user).values_list("track_id", flat=True))
+    generated |= {r.track_id for r in selectors.recommendation_entries(user=user)}
     assert not generated & {t.pk for t in disliked}
 
 
@@ -174,7 +175,10 @@ def test_rerun_is_idempotent_and_keeps_playlist_links(history):
         user.pk: list(Playlist.objects.filter(owner=user).order_by("id").values_list("uid", "name"))
         for user in users
     }
-    counts = (Playlist.objects.count(), PlaylistTrack.objects.count(), Recommendation.objects.count())
+    def counts_now():
+        return Playlist.objects.count(), PlaylistTrack.objects.count(), RecommendationList.objects.count()
+
+    counts = counts_now()
     tracks_before = list(
         PlaylistTrack.objects.order_by("playlist_id", "position").values_list("playlist_id", "track_id")
     )
@@ -185,7 +189,7 @@ def test_rerun_is_idempotent_and_keeps_playlist_links(history):
         for user in users
     }
     assert after == before
-    assert (Playlist.objects.count(), PlaylistTrack.objects.count(), Recommendation.objects.count()) == counts
+    assert counts_now() == counts
     tracks_after = list(
         PlaylistTrack.objects.order_by("playlist_id", "position").values_list("playlist_id", "track_id")
     )
@@ -221,7 +225,7 @@ def test_plays_since_training_are_not_recommended(history):
         ).values_list("track_id", flat=True)
     )
     assert discover_tracks[0] not in generated
-    assert not Recommendation.objects.filter(user=user, track_id=discover_tracks[0]).exists()
+    assert discover_tracks[0] not in {r.track_id for r in selectors.recommendation_entries(user=user)}
 
 
 def test_a_failing_chunk_leaves_the_old_playlists(history, monkeypatch):
@@ -236,15 +240,17 @@ def test_a_failing_chunk_leaves_the_old_playlists(history, monkeypatch):
     playlists_before = list(
         Playlist.objects.filter(owner_id__in=user_ids).order_by("id").values_list("id", "name")
     )
-    recommendations_before = Recommendation.objects.filter(user_id__in=user_ids).count()
-    real_write = frames.write_frame
+    recommendations_before = list(
+        RecommendationList.objects.filter(user_id__in=user_ids).order_by("user").values_list("user", "items")
+    )
+    real_write = packed.insert_lists
 
-    def write_then_fail(table, frame):
-        real_write(table, frame)
-        if table == Recommendation._meta.db_table:  # the last write of the swap
+    def write_then_fail(table, columns, rows):
+        real_write(table, columns, rows)
+        if table == RecommendationList._meta.db_table:  # the last write of the swap
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(frames, "write_frame", write_then_fail)
+    monkeypatch.setattr(packed, "insert_lists", write_then_fail)
     trained = training.latest_trained()
     with pytest.raises(RuntimeError, match="disk full"):
         generation.generate_chunk(trained, user_ids)
@@ -257,7 +263,10 @@ def test_a_failing_chunk_leaves_the_old_playlists(history, monkeypatch):
     assert list(Playlist.objects.filter(owner_id__in=user_ids).order_by("id").values_list("id", "name")) == (
         playlists_before
     )
-    assert Recommendation.objects.filter(user_id__in=user_ids).count() == recommendations_before
+    after = RecommendationList.objects.filter(user_id__in=user_ids).order_by("user").values_list(
+        "user", "items"
+    )
+    assert [(u, bytes(b)) for u, b in after] == [(u, bytes(b)) for u, b in recommendations_before]
 
 
 def test_a_failing_chunk_fails_the_run_but_not_the_others(history, monkeypatch):
@@ -281,7 +290,7 @@ def test_a_failing_chunk_fails_the_run_but_not_the_others(history, monkeypatch):
     )
     assert run.listeners == len(users) - 5
     other = users[-1]
-    assert Recommendation.objects.filter(user=other, run=run).exists()
+    assert RecommendationList.objects.filter(user=other, run=run).exists()
 
 
 def test_chunk_query_count_does_not_grow_with_listeners(history, django_assert_max_num_queries):
@@ -316,7 +325,7 @@ def test_cold_start_listener_gets_mixes_from_taste_picks(history, django_user_mo
         Genre.objects.filter(tracks__playlist_items__playlist__owner=newcomer).values_list("name", flat=True)
     )
     assert {"Metal", "Folk"} <= genres
-    reasons = set(Recommendation.objects.filter(user=newcomer).values_list("reason", flat=True))
+    reasons = {r.reason for r in selectors.recommendation_entries(user=newcomer)}
     assert f"Because you picked {metal_artist.name}" in reasons
     assert any(reason.startswith("Because you like ") for reason in reasons)
 

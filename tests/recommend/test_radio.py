@@ -10,8 +10,9 @@ from django.utils import timezone
 from listening import services as listening_services
 from listening.models import ContextType, Play, Playlist
 from recommend import radio
-from recommend.models import SimilarArtist, SimilarTrack, TrackDislike
+from recommend.models import SimilarTrackList, TrackDislike
 from tests.catalog.factories import make_album, make_artist, make_genre, make_track
+from tests.recommend.reco_data import save_similar_artists, save_similar_tracks
 
 pytestmark = pytest.mark.django_db
 
@@ -37,17 +38,10 @@ def catalog():
             )
     seed = tracks["a1"]
     links = [("y1", 0.90), ("z1", 0.84), ("y2", 0.78), ("z2", 0.72), ("y3", 0.66), ("z3", 0.60)]
-    SimilarTrack.objects.bulk_create(
-        [SimilarTrack(track=seed, similar=tracks[k], rank=i, score=s) for i, (k, s) in enumerate(links, 1)]
-    )
+    save_similar_tracks(seed, [(tracks[k], s) for k, s in links])
     # What is like Yann 1 and Zoe 1: their own artists' other tracks, and Walt for Zoe.
-    SimilarTrack.objects.bulk_create(
-        [
-            SimilarTrack(track=tracks["y1"], similar=tracks["y4"], rank=1, score=0.9),
-            SimilarTrack(track=tracks["z1"], similar=tracks["w1"], rank=1, score=0.95),
-            SimilarTrack(track=tracks["z1"], similar=tracks["w2"], rank=2, score=0.9),
-        ]
-    )
+    save_similar_tracks(tracks["y1"], [(tracks["y4"], 0.9)])
+    save_similar_tracks(tracks["z1"], [(tracks["w1"], 0.95), (tracks["w2"], 0.9)])
     return {"genre": genre, "artists": artists, "albums": albums, "tracks": tracks}
 
 
@@ -115,7 +109,7 @@ def test_thumbed_down_tracks_never_play(user, catalog):
 
 def test_artist_neighbours_fill_an_artist_radio(user, catalog):
     artists = catalog["artists"]
-    SimilarArtist.objects.create(artist=artists["Walt"], similar=artists["Other"], rank=1, score=1.0)
+    save_similar_artists(artists["Walt"], [(artists["Other"], 1.0)])
     batch = radio.radio_start(user=user, seed_type="artist", seed_id=str(artists["Walt"].pk), size=4)
     by_artist = [track.artist.name for track in batch.tracks]
     assert set(by_artist) == {"Walt", "Other"}
@@ -123,7 +117,7 @@ def test_artist_neighbours_fill_an_artist_radio(user, catalog):
 
 
 def test_a_new_catalog_radio_uses_the_genre(user, catalog):
-    SimilarTrack.objects.all().delete()
+    SimilarTrackList.objects.all().delete()
     tracks = catalog["tracks"]
     batch = radio.radio_start(user=user, seed_type="track", seed_id=str(tracks["a1"].pk), size=6)
     assert len(batch.tracks) == 6

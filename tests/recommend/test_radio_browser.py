@@ -4,9 +4,11 @@ recorded as radio plays, and "Not for me" takes a recommended track away (with U
 import pytest
 
 from listening.models import Play
-from recommend.models import Recommendation, TrackDislike
+from recommend import selectors
+from recommend.models import TrackDislike
 from tests.e2e.conftest import audio_library, browser_page  # noqa: F401 (fixtures)
 from tests.e2e.test_player import AUDIO, poll, wait_playing
+from tests.recommend.reco_data import save_recommendations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,7 +45,7 @@ def test_not_for_me_removes_a_recommended_track_and_undo_brings_it_back(
 ):
     page = browser_page
     track = audio_library.tracks[1]
-    Recommendation.objects.create(user=user, track=track, rank=1, score=0.9, reason="Popular in Ambient")
+    save_recommendations(user, [(track, 0.9, "Popular in Ambient", None)])
     page.goto(live_server.url + "/made-for-you/")
     row = page.locator(f'.track-row[data-track-id="{track.pk}"]')
     assert "Popular in Ambient" in row.inner_text()
@@ -53,9 +55,9 @@ def test_not_for_me_removes_a_recommended_track_and_undo_brings_it_back(
     page.wait_for_selector(".toast-action")
     assert row.count() == 0
     poll(lambda: TrackDislike.objects.filter(user=user, track=track).exists(), message="the thumbs-down")
-    assert not Recommendation.objects.filter(user=user, track=track).exists()
+    assert track not in selectors.recommended_tracks(user=user)
 
     page.click(".toast-action")
     page.wait_for_selector(f'.track-row[data-track-id="{track.pk}"]')
     poll(lambda: not TrackDislike.objects.filter(user=user).exists(), message="the undo")
-    assert Recommendation.objects.get(user=user, track=track).rank == 1
+    assert [t.recommendation_rank for t in selectors.recommended_tracks(user=user) if t == track] == [1]

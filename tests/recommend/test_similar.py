@@ -1,11 +1,10 @@
-"""Similar tracks and artists: the nightly neighbours, else a content answer; a query or three each."""
+"""Similar tracks and artists: the nightly neighbours, else a content answer; two to four queries each."""
 
 import datetime as dt
 
 import pytest
 
 from recommend import selectors
-from recommend.models import SimilarArtist, SimilarTrack
 from tests.catalog.factories import make_album, make_artist, make_genre, make_track
 from tests.recommend import reco_data
 
@@ -15,10 +14,8 @@ pytestmark = pytest.mark.django_db
 def test_similar_tracks_come_from_the_nightly_neighbours_in_rank_order(django_assert_num_queries):
     track = make_track("Seed")
     others = [make_track(f"Near {n}") for n in range(3)]
-    SimilarTrack.objects.bulk_create(
-        [SimilarTrack(track=track, similar=o, rank=3 - n, score=0.5 + n / 10) for n, o in enumerate(others)]
-    )
-    with django_assert_num_queries(1):
+    reco_data.save_similar_tracks(track, [(o, 0.5 + n / 10) for n, o in reversed(list(enumerate(others)))])
+    with django_assert_num_queries(2):  # the packed list, its tracks
         similar = selectors.similar_tracks(track=track)
         titles = [t.title for t in similar.items]
         artists = [t.artist.name for t in similar.items] + [t.album.artist.name for t in similar.items]
@@ -29,8 +26,7 @@ def test_similar_tracks_come_from_the_nightly_neighbours_in_rank_order(django_as
 
 def test_similar_tracks_leave_out_unavailable_neighbours():
     track, gone, kept = make_track(), make_track(is_available=False), make_track()
-    SimilarTrack.objects.create(track=track, similar=gone, rank=1, score=0.9)
-    SimilarTrack.objects.create(track=track, similar=kept, rank=2, score=0.8)
+    reco_data.save_similar_tracks(track, [(gone, 0.9), (kept, 0.8)])
     assert selectors.similar_tracks(track=track).items == [kept]
 
 
@@ -70,9 +66,8 @@ def test_a_track_without_genres_falls_back_to_its_artist():
 def test_similar_artists_come_from_the_nightly_neighbours(django_assert_num_queries):
     artist, near, far = make_artist("A"), make_artist("Near"), make_artist("Far")
     make_album(artist=near, cover="covers/near.jpg")
-    SimilarArtist.objects.create(artist=artist, similar=far, rank=2, score=0.5)
-    SimilarArtist.objects.create(artist=artist, similar=near, rank=1, score=0.9)
-    with django_assert_num_queries(1):
+    reco_data.save_similar_artists(artist, [(near, 0.9), (far, 0.5)])
+    with django_assert_num_queries(2):  # the packed list, its artists
         similar = selectors.similar_artists(artist=artist)
     assert similar.source == "neighbours"
     assert [a.name for a in similar.items] == ["Near", "Far"]
@@ -105,9 +100,7 @@ def test_neighbours_hold_three_by_one_artist_while_others_are_left():
     busy, other = make_album(artist=make_artist("Busy")), make_album(artist=make_artist("Other"))
     near = [make_track(f"Busy {n}", album=busy) for n in range(5)] + [make_track(f"Other {n}", album=other)
                                                                      for n in range(2)]
-    SimilarTrack.objects.bulk_create(
-        [SimilarTrack(track=seed, similar=t, rank=r, score=1 - r / 10) for r, t in enumerate(near, 1)]
-    )
+    reco_data.save_similar_tracks(seed, [(t, 1 - r / 10) for r, t in enumerate(near, 1)])
     short = selectors.similar_tracks(track=seed, limit=5).items
     assert [t.title for t in short] == ["Busy 0", "Busy 1", "Busy 2", "Other 0", "Other 1"]
     assert [t.title for t in selectors.similar_tracks(track=seed, limit=10).items] == [t.title for t in near]

@@ -5,7 +5,6 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from catalog import shelves
-from recommend.models import SimilarArtist, SimilarTrack
 from tests.catalog.factories import make_album, make_artist, make_genre, make_track
 from tests.recommend import reco_data
 
@@ -95,7 +94,7 @@ def test_the_artist_page_shows_similar_artists(user_client):
     artist, similar = make_artist("Ada"), make_artist("Bea")
     make_track(album=make_album(artist=artist), genres=[genre])
     make_track(album=make_album(artist=similar), genres=[genre])
-    SimilarArtist.objects.create(artist=artist, similar=similar, rank=1, score=0.9)
+    reco_data.save_similar_artists(artist, [(similar, 0.9)])
     html = user_client.get(artist.get_absolute_url()).content.decode()
     assert "Fans also like" in html and similar.get_absolute_url() in html
     assert 'data-radio-type="artist"' in html
@@ -103,7 +102,7 @@ def test_the_artist_page_shows_similar_artists(user_client):
 
 def test_the_track_page_shows_similar_tracks(user_client):
     track, similar = make_track("One"), make_track("Two")
-    SimilarTrack.objects.create(track=track, similar=similar, rank=1, score=0.9)
+    reco_data.save_similar_tracks(track, [(similar, 0.9)])
     html = user_client.get(track.get_absolute_url()).content.decode()
     assert "Similar tracks" in html and similar.get_absolute_url() in html
     assert 'data-radio-type="track"' in html

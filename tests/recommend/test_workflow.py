@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from listening.models import Playlist, PlaylistTrack
-from recommend.models import Recommendation, RecommendationRun, RunLock
+from recommend.models import RecommendationList, RecommendationRun, RunLock
 from recommend.services import lock, workflow
 from tests.recommend.pipeline_data import build_catalog, build_history
 
@@ -253,7 +253,7 @@ def test_worker_runs_the_whole_workflow_from_the_admin_button(celery_worker, sta
     for user in users:
         assert Playlist.objects.filter(owner=user, kind=Playlist.Kind.DISCOVER).count() == 1
         assert Playlist.objects.filter(owner=user, kind=Playlist.Kind.DAILY_MIX).exists()
-        assert Recommendation.objects.filter(user=user, run=run).exists()
+        assert RecommendationList.objects.filter(user=user, run=run).exists()
     assert not RunLock.objects.exists()
     # The scheduled task (what beat sends at 03:00) runs the same way and keeps the links.
     uids = set(Playlist.objects.values_list("uid", flat=True))
@@ -268,7 +268,7 @@ def test_worker_runs_the_whole_workflow_from_the_admin_button(celery_worker, sta
     assert second.status == RecommendationRun.Status.SUCCEEDED, second.error
     assert set(Playlist.objects.values_list("uid", flat=True)) == uids
     assert second.listeners == len(users)
-    assert Recommendation.objects.filter(run=second).values("user").distinct().count() == len(users)
+    assert RecommendationList.objects.filter(run=second).count() == len(users)
 
 
 @pytest.mark.postgres
@@ -280,5 +280,5 @@ def test_run_sync_shares_chunks_between_worker_processes_on_postgres():
     run = workflow.run_sync(chunk_size=4, processes=2)
     assert run.status == RecommendationRun.Status.SUCCEEDED, run.error
     assert run.listeners == len(users)
-    assert Recommendation.objects.filter(run=run).values("user").distinct().count() == len(users)
+    assert RecommendationList.objects.filter(run=run).count() == len(users)
     assert Playlist.objects.filter(kind=Playlist.Kind.DISCOVER).count() == len(users)
