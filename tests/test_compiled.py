@@ -45,6 +45,8 @@ def test_annotations_become_attributes_and_values_are_parameters(user, other_use
 
 
 def test_a_sentinel_missing_from_the_sql_is_refused():
-    query = CompiledQuery(lambda name: get_user_model().objects.filter(username__icontains=name), name="\x00n")
+    query = CompiledQuery(
+        lambda name: get_user_model().objects.filter(username__icontains=name), name="\x00n"
+    )
     with pytest.raises(ValueError, match="name"):
         query.fetch(name="x")

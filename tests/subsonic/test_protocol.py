@@ -221,7 +221,7 @@ def test_unescaped_utf8_in_the_query_string_is_read_as_utf8(client, subsonic_use
 
 
 def _element_tree_xml(body: dict) -> bytes:
-    """What ElementTree writes for an envelope (the serialiser protocol.to_xml replaced, kept as the oracle)."""
+    """What ElementTree writes for an envelope (protocol.to_xml replaced it; kept here as the oracle)."""
     import xml.etree.ElementTree as StdET  # noqa: PLC0415 (only this oracle builds trees)
 
     def fill(element, values):
