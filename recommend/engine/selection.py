@@ -37,12 +37,12 @@ SEARCH_GRIDS: dict[str, dict[str, tuple]] = {
         "alpha": (0.5, 1.0, 3.0, 6.0, 12.0),
     },
 }
-# Where a search without a previous choice starts (the grids' middles).
+# Where a search without a previous choice starts: the grids' middles (no site's tuned values).
 COLD_STARTS: dict[str, dict] = {
     "ease": {"lam": 200.0},
     "rp3beta": {"alpha": 0.9, "beta": 0.25},
     "itemknn": {"neighbours": 200, "alpha": 0.35},
-    "als": {"factors": 64, "reg": 10.0, "alpha": 1.0},
+    "als": {"factors": 64, "reg": 30.0, "alpha": 3.0},
 }
 # Settings that are not searched (costs and bounds of the production fit).
 FIXED_PARAMS: dict[str, dict] = {
@@ -52,8 +52,13 @@ FIXED_PARAMS: dict[str, dict] = {
     "als": {"iterations": 8},
     "content": {},
 }
-# Models searched first come first: the cheapest strong ones, iALS (the slowest to fit) last.
-SEARCH_ORDER = ("ease", "rp3beta", "itemknn", "als")
+# Models in the order they tend to win on implicit feedback (published comparisons and this
+# project's evaluations on the demo and on Last.fm): iALS and EASE, then RP3beta, then item-kNN.
+SEARCH_ORDER = ("als", "ease", "rp3beta", "itemknn")
+# A search without a previous choice first scores these models' starting points, whatever the
+# budget (the two strongest families and the cheap graph model: together their hybrid is the
+# default starting point), then climbs the best of them first.
+SURVEY = ("als", "ease", "rp3beta")
 # The hybrid replaces the best single model only when it beats it by this much NDCG@10.
 HYBRID_MARGIN = 0.001
 # The share of the budget the settings search may use; the rest is for the hybrid's weights and
@@ -224,7 +229,7 @@ class _Search:
     def climb(self, name: str, start: dict, *, warm: bool, force: bool = False) -> None:
         """Coordinate ascent from ``start`` over the model's grid (steps of 2 points, then 1, cold)."""
         grid = SEARCH_GRIDS[name]
-        current = {axis: _nearest(grid[axis], start.get(axis, COLD_STARTS[name][axis])) for axis in grid}
+        current = _on_grid(name, start)
         best = self.run(name, current, force=force)
         if best is None:
             return
@@ -278,6 +283,17 @@ def select_model(
         order = [*behind, *(m for m in order if m not in behind)]
         for name in behind:  # each one's starting point before any climb: the hybrid can use it
             search.run(name, dict(COLD_STARTS[name]))
+    else:
+        # A first search scores the strongest families' starting points before climbing any of
+        # them (the hybrid of all of them is then the floor of what the night chooses), and climbs
+        # the best scoring one first.
+        surveyed = [*first, *(m for m in SURVEY if m in models and m not in first)]
+        for name in surveyed:
+            given = start["components"].get(name, COLD_STARTS[name])
+            search.run(name, _on_grid(name, given), force=True)
+        first = surveyed
+        ranked = sorted(surveyed, key=lambda m: -search.best[m][0].score)
+        order = [*ranked, *(m for m in models if m not in surveyed)]
     for name in order:
         if name not in first and not budget.affords(name):
             skipped.append(name)
@@ -285,13 +301,14 @@ def select_model(
         given = start["components"].get(name, {})
         searched = {axis: value for axis, value in given.items() if axis in SEARCH_GRIDS[name]}
         search.climb(name, searched, warm=warm and name in start["components"], force=name in first)
-    components, weights, chosen, chosen_model = _best_of(search, split)
+    components, weights, chosen, chosen_model, final = _best_of(search, split)
     kept_previous = False
     if kept is not None and chosen.score <= kept[0].score * (1 + KEEP_MARGIN):
         chosen, chosen_model = kept[0], kept[1]
         components, weights = kept[2], kept[3]
-        kept_previous = True
-    final = evaluate(chosen_model, split.targets, diversity_vectors=_diversity(split))
+        kept_previous, final = True, None
+    if final is None:  # the hybrid's evaluation already has its coverage and diversity
+        final = evaluate(chosen_model, split.targets, diversity_vectors=_diversity(split))
     return Selection(
         components=components,
         weights=weights,
@@ -341,12 +358,13 @@ def _score_previous(search: "_Search", previous: dict, models: tuple[str, ...]):
 
 
 def _best_of(search: "_Search", split: ValidationSplit):
-    """Return (components, weights, trial, model) of the best single model, or of the hybrid of
-    each model's best setting (plus content) when its tuned weights beat it by ``HYBRID_MARGIN``."""
+    """Return (components, weights, trial, model, evaluation) of the best single model, or of the
+    hybrid of each model's best setting (plus content) when its tuned weights beat it by
+    ``HYBRID_MARGIN`` (evaluation: the hybrid's, with coverage and diversity; else None)."""
     components = {name: {**FIXED_PARAMS.get(name, {}), **search.best[name][0].params} for name in search.best}
     best_name = max(search.best, key=lambda n: search.best[n][0].score)
     chosen, chosen_model = search.best[best_name]
-    result = ({best_name: components[best_name]}, {best_name: 1.0}, chosen, chosen_model)
+    result = ({best_name: components[best_name]}, {best_name: 1.0}, chosen, chosen_model, None)
     fitted = {name: model for name, (_, model) in search.best.items()}
     if _diversity(split) is not None:
         fitted["content"] = make_model("content").fit(split.interactions, split.item_features)
@@ -360,12 +378,12 @@ def _best_of(search: "_Search", split: ValidationSplit):
         return result
     hybrid = Hybrid({name: fitted[name] for name in active}, active)
     hybrid.fit(split.interactions, split.item_features, refit=False)
-    trial = Trial("hybrid", {"weights": active}, _figures(evaluate(hybrid, split.targets)), 0.0)
-    trial.seconds = time.perf_counter() - started
+    evaluation = evaluate(hybrid, split.targets, diversity_vectors=_diversity(split))
+    trial = Trial("hybrid", {"weights": active}, _figures(evaluation), time.perf_counter() - started)
     search.trials.append(trial)
     search.on_trial(trial)
     if trial.score > chosen.score + HYBRID_MARGIN:
-        return {name: components[name] for name in active}, dict(active), trial, hybrid
+        return {name: components[name] for name in active}, dict(active), trial, hybrid, evaluation
     return result
 
 
@@ -418,6 +436,13 @@ def _diversity(split: ValidationSplit):
 def _figures(result) -> dict[str, float]:
     keys = ("ndcg@10", "recall@10", "hr@10", "recall@50", "precision@10")
     return {key: float(result.metrics[key]) for key in keys if key in result.metrics}
+
+
+def _on_grid(name: str, params: dict) -> dict:
+    """Return a model's searched settings from ``params`` snapped to its grid (the cold start's
+    value for an axis ``params`` does not give)."""
+    grid = SEARCH_GRIDS[name]
+    return {axis: _nearest(grid[axis], params.get(axis, COLD_STARTS[name][axis])) for axis in grid}
 
 
 def _nearest(values: tuple, value) -> object:
