@@ -4,8 +4,9 @@ The nightly run holds out the most recent plays of a sample of listeners (``vali
 then ``select_model`` searches a small grid of each model's settings by coordinate ascent on
 NDCG@10 (EASE lambda, iALS factors / regularisation / alpha, item-kNN neighbours and alpha, RP3beta
 alpha / beta), starting from the last run's choice when there is one (steps of one grid point:
-a narrow search around it) or from the grid's middle (steps of two points first), then tunes the
-hybrid's weights over the best setting of each model plus content. Every trial is one fit and one
+a narrow search around it) or from the grid's middle (steps of two points first; a first search
+scores the starting points of iALS, EASE and RP3beta before climbing any, the best first), then
+tunes the hybrid's weights over the best setting of each model plus content. Every trial is one fit and one
 validation pass; a trial is started only when the time it is expected to take (the last trial of
 the same model, else the slowest so far) fits in what is left of the budget. The starting point is
 always evaluated: it is what the selection keeps when nothing beats it.
