@@ -287,12 +287,16 @@ def select_model(
     else:
         # A first search scores the strongest families' starting points before climbing any of
         # them (the hybrid of all of them is then the floor of what the night chooses), and climbs
-        # the best scoring one first.
+        # the best scoring one first. They start from their grids' middles: the default's own
+        # settings were tuned on another site (a default model outside them starts from its own).
         surveyed = [*first, *(m for m in SURVEY if m in models and m not in first)]
+        points = {
+            name: _on_grid(name, {} if name in SURVEY else start["components"].get(name, {}))
+            for name in surveyed
+        }
         for name in surveyed:
-            given = start["components"].get(name, COLD_STARTS[name])
-            search.run(name, _on_grid(name, given), force=True)
-        first = surveyed
+            search.run(name, points[name], force=True)
+        first, start = surveyed, {"components": points}
         ranked = sorted(surveyed, key=lambda m: -search.best[m][0].score)
         order = [*ranked, *(m for m in models if m not in surveyed)]
     for name in order:
