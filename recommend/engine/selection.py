@@ -306,7 +306,12 @@ def select_model(
         given = start["components"].get(name, {})
         searched = {axis: value for axis, value in given.items() if axis in SEARCH_GRIDS[name]}
         search.climb(name, searched, warm=warm and name in start["components"], force=name in first)
-    components, weights, chosen, chosen_model, final = _best_of(search, split)
+    if kept is not None and _nothing_new(search, kept[2]):
+        # every model's best setting is the previous choice's own: mixing them again could only
+        # find other weights for the same models, which the previous choice's margin would reject
+        components, weights, chosen, chosen_model, final = kept[2], kept[3], kept[0], kept[1], None
+    else:
+        components, weights, chosen, chosen_model, final = _best_of(search, split)
     kept_previous = False
     if kept is not None and chosen.score <= kept[0].score * (1 + KEEP_MARGIN):
         chosen, chosen_model = kept[0], kept[1]
@@ -360,6 +365,14 @@ def _score_previous(search: "_Search", previous: dict, models: tuple[str, ...]):
     search.trials.append(trial)
     search.on_trial(trial)
     return trial, model, components, weights
+
+
+def _nothing_new(search: "_Search", components: dict[str, dict]) -> bool:
+    """Whether the search's best setting of every model it fitted is the one in ``components``."""
+    for name, (trial, _model) in search.best.items():
+        if name not in components or any(components[name].get(k) != v for k, v in trial.params.items()):
+            return False
+    return True
 
 
 def _best_of(search: "_Search", split: ValidationSplit):
