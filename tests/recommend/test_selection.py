@@ -119,6 +119,16 @@ def test_a_warm_start_searches_around_the_previous_choice(popular_split):
     assert warm.components["ease"]["lam"] == best_params["lam"] and warm.kept_previous
 
 
+def test_a_warm_start_that_finds_nothing_new_keeps_the_previous_mix_without_retuning_it(split):
+    cold = selection.select_model(split, default=DEFAULT, budget_seconds=0.0)
+    assert cold.chosen.model == "hybrid"  # the mix of the starting points
+    previous = {"components": cold.components, "weights": cold.weights}
+    warm = selection.select_model(split, previous=previous, default=DEFAULT, budget_seconds=0.0)
+    assert warm.kept_previous and warm.components == cold.components and warm.weights == cold.weights
+    assert [t.model for t in warm.trials][-1] == "previous"  # scored as it stands, not mixed again
+    assert "hybrid" not in [t.model for t in warm.trials]
+
+
 def test_a_warm_start_first_searches_the_models_the_last_run_had_no_budget_for(split):
     previous = {
         "components": {"ease": {"lam": 200.0}},
