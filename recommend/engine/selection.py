@@ -309,14 +309,14 @@ def select_model(
     if kept is not None and _nothing_new(search, kept[2]):
         # every model's best setting is the previous choice's own: mixing them again could only
         # find other weights for the same models, which the previous choice's margin would reject
-        components, weights, chosen, chosen_model, final = kept[2], kept[3], kept[0], kept[1], None
+        components, weights, chosen, chosen_model, final = kept[2], kept[3], kept[0], kept[1], kept[4]
     else:
         components, weights, chosen, chosen_model, final = _best_of(search, split)
     kept_previous = False
     if kept is not None and chosen.score <= kept[0].score * (1 + KEEP_MARGIN):
         chosen, chosen_model = kept[0], kept[1]
         components, weights = kept[2], kept[3]
-        kept_previous, final = True, None
+        kept_previous, final = True, kept[4]
     if final is None:  # the hybrid's evaluation already has its coverage and diversity
         final = evaluate(chosen_model, split.targets, diversity_vectors=_diversity(split))
     return Selection(
@@ -336,8 +336,9 @@ def select_model(
 
 
 def _score_previous(search: "_Search", previous: dict, models: tuple[str, ...]):
-    """Fit and score the previous choice as it stands (its settings snapped to the grids);
-    return (trial, model, components, weights), or None when it has no searchable component."""
+    """Fit and score the previous choice as it stands (its settings snapped to the grids); return
+    (trial, model, components, weights, evaluation: a mix's, with coverage and diversity, else
+    None), or None when it has no searchable component."""
     split = search.split
     fitted, components = {}, {}
     for name, params in previous["components"].items():
@@ -357,14 +358,14 @@ def _score_previous(search: "_Search", previous: dict, models: tuple[str, ...]):
     weights = {name: float(previous["weights"][name]) for name in fitted}
     if len(fitted) == 1:
         name = next(iter(fitted))
-        return search.best[name][0], fitted[name], components, weights
+        return search.best[name][0], fitted[name], components, weights, None
     started = time.perf_counter()
     model = Hybrid(fitted, weights).fit(split.interactions, split.item_features, refit=False)
-    result = evaluate(model, split.targets)
+    result = evaluate(model, split.targets, diversity_vectors=_diversity(split))
     trial = Trial("previous", {"weights": weights}, _figures(result), time.perf_counter() - started)
     search.trials.append(trial)
     search.on_trial(trial)
-    return trial, model, components, weights
+    return trial, model, components, weights, result
 
 
 def _nothing_new(search: "_Search", components: dict[str, dict]) -> bool:
