@@ -240,7 +240,7 @@ def grid_search(
 @dataclass
 class _Candidates:
     items: np.ndarray  # users x candidates (-1: padding or duplicate)
-    scores: dict[str, np.ndarray]  # component -> users x candidates, standardised
+    scores: dict[str, np.ndarray]  # component -> users x candidates, standardised (0: no score)
     hits: np.ndarray  # users x candidates
     relevant: np.ndarray  # users
 
@@ -266,7 +266,7 @@ def _hybrid_candidates(components, users, targets, exclude, per_model, batch_siz
         safe = np.maximum(union, 0)
         for name, scores in normalised.items():
             values = np.take_along_axis(scores, safe, axis=1)
-            values[union < 0] = -np.inf
+            values[(union < 0) | ~np.isfinite(values)] = 0.0  # no score: adds nothing to a mix
             score_parts[name].append(values)
         dense_targets = targets[batch].toarray() > 0
         hit_parts.append(np.take_along_axis(dense_targets, safe, axis=1) & (union >= 0))
@@ -289,7 +289,7 @@ def _candidate_ndcg(candidates: _Candidates, weights: dict[str, float], k: int) 
     total = np.zeros(candidates.items.shape, np.float32)
     for name, weight in weights.items():
         if weight:
-            total += weight * np.where(np.isfinite(candidates.scores[name]), candidates.scores[name], 0)
+            total += weight * candidates.scores[name]
     total[candidates.items < 0] = -np.inf
     order, _ = top_k(total, k)
     hits = np.take_along_axis(candidates.hits, np.maximum(order, 0), axis=1) & (order >= 0)

@@ -4,8 +4,9 @@ The nightly run holds out the most recent plays of a sample of listeners (``vali
 then ``select_model`` searches a small grid of each model's settings by coordinate ascent on
 NDCG@10 (EASE lambda, iALS factors / regularisation / alpha, item-kNN neighbours and alpha, RP3beta
 alpha / beta), starting from the last run's choice when there is one (steps of one grid point:
-a narrow search around it) or from the grid's middle (steps of two points first), then tunes the
-hybrid's weights over the best setting of each model plus content. Every trial is one fit and one
+a narrow search around it) or from the grid's middle (steps of two points first; a first search
+scores the starting points of iALS, EASE and RP3beta before climbing any, the best first), then
+tunes the hybrid's weights over the best setting of each model plus content. Every trial is one fit and one
 validation pass; a trial is started only when the time it is expected to take (the last trial of
 the same model, else the slowest so far) fits in what is left of the budget. The starting point is
 always evaluated: it is what the selection keeps when nothing beats it.
@@ -37,12 +38,12 @@ SEARCH_GRIDS: dict[str, dict[str, tuple]] = {
         "alpha": (0.5, 1.0, 3.0, 6.0, 12.0),
     },
 }
-# Where a search without a previous choice starts (the grids' middles).
+# Where a search without a previous choice starts: the grids' middles (no site's tuned values).
 COLD_STARTS: dict[str, dict] = {
     "ease": {"lam": 200.0},
     "rp3beta": {"alpha": 0.9, "beta": 0.25},
     "itemknn": {"neighbours": 200, "alpha": 0.35},
-    "als": {"factors": 64, "reg": 10.0, "alpha": 1.0},
+    "als": {"factors": 64, "reg": 30.0, "alpha": 3.0},
 }
 # Settings that are not searched (costs and bounds of the production fit).
 FIXED_PARAMS: dict[str, dict] = {
@@ -52,8 +53,13 @@ FIXED_PARAMS: dict[str, dict] = {
     "als": {"iterations": 8},
     "content": {},
 }
-# Models searched first come first: the cheapest strong ones, iALS (the slowest to fit) last.
-SEARCH_ORDER = ("ease", "rp3beta", "itemknn", "als")
+# Models in the order they tend to win on implicit feedback (published comparisons and this
+# project's evaluations on the demo and on Last.fm): iALS and EASE, then RP3beta, then item-kNN.
+SEARCH_ORDER = ("als", "ease", "rp3beta", "itemknn")
+# A search without a previous choice first scores these models' starting points, whatever the
+# budget (the two strongest families and the cheap graph model: together their hybrid is the
+# default starting point), then climbs the best of them first.
+SURVEY = ("als", "ease", "rp3beta")
 # The hybrid replaces the best single model only when it beats it by this much NDCG@10.
 HYBRID_MARGIN = 0.001
 # The share of the budget the settings search may use; the rest is for the hybrid's weights and
@@ -224,7 +230,7 @@ class _Search:
     def climb(self, name: str, start: dict, *, warm: bool, force: bool = False) -> None:
         """Coordinate ascent from ``start`` over the model's grid (steps of 2 points, then 1, cold)."""
         grid = SEARCH_GRIDS[name]
-        current = {axis: _nearest(grid[axis], start.get(axis, COLD_STARTS[name][axis])) for axis in grid}
+        current = _on_grid(name, start)
         best = self.run(name, current, force=force)
         if best is None:
             return
@@ -278,6 +284,21 @@ def select_model(
         order = [*behind, *(m for m in order if m not in behind)]
         for name in behind:  # each one's starting point before any climb: the hybrid can use it
             search.run(name, dict(COLD_STARTS[name]))
+    else:
+        # A first search scores the strongest families' starting points before climbing any of
+        # them (the hybrid of all of them is then the floor of what the night chooses), and climbs
+        # the best scoring one first. They start from their grids' middles: the default's own
+        # settings were tuned on another site (a default model outside them starts from its own).
+        surveyed = [*first, *(m for m in SURVEY if m in models and m not in first)]
+        points = {
+            name: _on_grid(name, {} if name in SURVEY else start["components"].get(name, {}))
+            for name in surveyed
+        }
+        for name in surveyed:
+            search.run(name, points[name], force=True)
+        first, start = surveyed, {"components": points}
+        ranked = sorted(surveyed, key=lambda m: -search.best[m][0].score)
+        order = [*ranked, *(m for m in models if m not in surveyed)]
     for name in order:
         if name not in first and not budget.affords(name):
             skipped.append(name)
@@ -285,13 +306,19 @@ def select_model(
         given = start["components"].get(name, {})
         searched = {axis: value for axis, value in given.items() if axis in SEARCH_GRIDS[name]}
         search.climb(name, searched, warm=warm and name in start["components"], force=name in first)
-    components, weights, chosen, chosen_model = _best_of(search, split)
+    if kept is not None and _nothing_new(search, kept[2]):
+        # every model's best setting is the previous choice's own: mixing them again could only
+        # find other weights for the same models, which the previous choice's margin would reject
+        components, weights, chosen, chosen_model, final = kept[2], kept[3], kept[0], kept[1], kept[4]
+    else:
+        components, weights, chosen, chosen_model, final = _best_of(search, split)
     kept_previous = False
     if kept is not None and chosen.score <= kept[0].score * (1 + KEEP_MARGIN):
         chosen, chosen_model = kept[0], kept[1]
         components, weights = kept[2], kept[3]
-        kept_previous = True
-    final = evaluate(chosen_model, split.targets, diversity_vectors=_diversity(split))
+        kept_previous, final = True, kept[4]
+    if final is None:  # the hybrid's evaluation already has its coverage and diversity
+        final = evaluate(chosen_model, split.targets, diversity_vectors=_diversity(split))
     return Selection(
         components=components,
         weights=weights,
@@ -309,8 +336,9 @@ def select_model(
 
 
 def _score_previous(search: "_Search", previous: dict, models: tuple[str, ...]):
-    """Fit and score the previous choice as it stands (its settings snapped to the grids);
-    return (trial, model, components, weights), or None when it has no searchable component."""
+    """Fit and score the previous choice as it stands (its settings snapped to the grids); return
+    (trial, model, components, weights, evaluation: a mix's, with coverage and diversity, else
+    None), or None when it has no searchable component."""
     split = search.split
     fitted, components = {}, {}
     for name, params in previous["components"].items():
@@ -330,23 +358,32 @@ def _score_previous(search: "_Search", previous: dict, models: tuple[str, ...]):
     weights = {name: float(previous["weights"][name]) for name in fitted}
     if len(fitted) == 1:
         name = next(iter(fitted))
-        return search.best[name][0], fitted[name], components, weights
+        return search.best[name][0], fitted[name], components, weights, None
     started = time.perf_counter()
     model = Hybrid(fitted, weights).fit(split.interactions, split.item_features, refit=False)
-    result = evaluate(model, split.targets)
+    result = evaluate(model, split.targets, diversity_vectors=_diversity(split))
     trial = Trial("previous", {"weights": weights}, _figures(result), time.perf_counter() - started)
     search.trials.append(trial)
     search.on_trial(trial)
-    return trial, model, components, weights
+    return trial, model, components, weights, result
+
+
+def _nothing_new(search: "_Search", components: dict[str, dict]) -> bool:
+    """Whether the search's best setting of every model it fitted is the one in ``components``."""
+    for name, (trial, _model) in search.best.items():
+        if name not in components or any(components[name].get(k) != v for k, v in trial.params.items()):
+            return False
+    return True
 
 
 def _best_of(search: "_Search", split: ValidationSplit):
-    """Return (components, weights, trial, model) of the best single model, or of the hybrid of
-    each model's best setting (plus content) when its tuned weights beat it by ``HYBRID_MARGIN``."""
+    """Return (components, weights, trial, model, evaluation) of the best single model, or of the
+    hybrid of each model's best setting (plus content) when its tuned weights beat it by
+    ``HYBRID_MARGIN`` (evaluation: the hybrid's, with coverage and diversity; else None)."""
     components = {name: {**FIXED_PARAMS.get(name, {}), **search.best[name][0].params} for name in search.best}
     best_name = max(search.best, key=lambda n: search.best[n][0].score)
     chosen, chosen_model = search.best[best_name]
-    result = ({best_name: components[best_name]}, {best_name: 1.0}, chosen, chosen_model)
+    result = ({best_name: components[best_name]}, {best_name: 1.0}, chosen, chosen_model, None)
     fitted = {name: model for name, (_, model) in search.best.items()}
     if _diversity(split) is not None:
         fitted["content"] = make_model("content").fit(split.interactions, split.item_features)
@@ -360,12 +397,12 @@ def _best_of(search: "_Search", split: ValidationSplit):
         return result
     hybrid = Hybrid({name: fitted[name] for name in active}, active)
     hybrid.fit(split.interactions, split.item_features, refit=False)
-    trial = Trial("hybrid", {"weights": active}, _figures(evaluate(hybrid, split.targets)), 0.0)
-    trial.seconds = time.perf_counter() - started
+    evaluation = evaluate(hybrid, split.targets, diversity_vectors=_diversity(split))
+    trial = Trial("hybrid", {"weights": active}, _figures(evaluation), time.perf_counter() - started)
     search.trials.append(trial)
     search.on_trial(trial)
     if trial.score > chosen.score + HYBRID_MARGIN:
-        return {name: components[name] for name in active}, dict(active), trial, hybrid
+        return {name: components[name] for name in active}, dict(active), trial, hybrid, evaluation
     return result
 
 
@@ -418,6 +455,13 @@ def _diversity(split: ValidationSplit):
 def _figures(result) -> dict[str, float]:
     keys = ("ndcg@10", "recall@10", "hr@10", "recall@50", "precision@10")
     return {key: float(result.metrics[key]) for key in keys if key in result.metrics}
+
+
+def _on_grid(name: str, params: dict) -> dict:
+    """Return a model's searched settings from ``params`` snapped to its grid (the cold start's
+    value for an axis ``params`` does not give)."""
+    grid = SEARCH_GRIDS[name]
+    return {axis: _nearest(grid[axis], params.get(axis, COLD_STARTS[name][axis])) for axis in grid}
 
 
 def _nearest(values: tuple, value) -> object:

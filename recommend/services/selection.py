@@ -31,8 +31,11 @@ MIN_FIGURES_LISTENERS = 5
 # A listener counts for the validation when they have at least this many plays.
 MIN_PLAYS = 5
 # Budget bounds (seconds) when it is derived rather than set. A first run has no duration to take
-# 20% of: 10 s plus 1.5 s per million listens (about 20% of a run that takes 12 s per million).
-MIN_BUDGET, MAX_BUDGET, FIRST_RUN_MAX_BUDGET = 10.0, 600.0, 60.0
+# 20% of: 2.5 s per million listens (20% of a run that takes about 12 s per million). Below the
+# floor the search only scores its starting points (always done, whatever the budget: see
+# engine.selection.SURVEY) and mixes them: its time then follows the data's size, not the budget.
+MIN_BUDGET, MAX_BUDGET, FIRST_RUN_MAX_BUDGET = 2.0, 600.0, 60.0
+FIRST_RUN_SECONDS_PER_MILLION = 2.5
 BUDGET_SHARE = 0.2
 
 
@@ -94,8 +97,8 @@ def budget_seconds(*, listens: int) -> tuple[float, str]:
     if last is not None and last.duration_seconds:
         seconds = min(MAX_BUDGET, max(MIN_BUDGET, BUDGET_SHARE * last.duration_seconds))
         return round(seconds, 1), f"20% of run {last.pk}'s {last.duration_seconds:.0f} s"
-    seconds = min(FIRST_RUN_MAX_BUDGET, MIN_BUDGET + 1.5 * listens / 1_000_000)
-    return round(seconds, 1), f"first run: 10 s + 1.5 s per million listens ({listens:,})"
+    seconds = min(FIRST_RUN_MAX_BUDGET, max(MIN_BUDGET, FIRST_RUN_SECONDS_PER_MILLION * listens / 1_000_000))
+    return round(seconds, 1), f"first run: 2.5 s per million listens ({listens:,}), at least 2 s"
 
 
 def choose(data, *, features, weighting) -> Choice:

@@ -88,7 +88,7 @@ def test_the_search_finds_a_high_ease_lambda_when_it_clearly_wins(popular_split)
     weak = make_model("ease", lam=50.0).fit(popular_split.interactions)
     assert evaluate(weak, popular_split.targets).metrics["ndcg@10"] < best_score * 0.97
     chosen = selection.select_model(popular_split, default=DEFAULT, budget_seconds=60, models=("ease",))
-    assert chosen.components["ease"]["lam"] >= 1600  # from a start at 200
+    assert chosen.components["ease"]["lam"] >= 1600  # from a start at 200 (the grid's middle)
     assert chosen.chosen.score >= best_score * 0.995
     ease_trials = [trial for trial in chosen.trials if trial.model == "ease"]
     assert len(ease_trials) < len(selection.SEARCH_GRIDS["ease"]["lam"])  # not the whole grid
@@ -119,6 +119,16 @@ def test_a_warm_start_searches_around_the_previous_choice(popular_split):
     assert warm.components["ease"]["lam"] == best_params["lam"] and warm.kept_previous
 
 
+def test_a_warm_start_that_finds_nothing_new_keeps_the_previous_mix_without_retuning_it(split):
+    cold = selection.select_model(split, default=DEFAULT, budget_seconds=0.0)
+    assert cold.chosen.model == "hybrid"  # the mix of the starting points
+    previous = {"components": cold.components, "weights": cold.weights}
+    warm = selection.select_model(split, previous=previous, default=DEFAULT, budget_seconds=0.0)
+    assert warm.kept_previous and warm.components == cold.components and warm.weights == cold.weights
+    assert [t.model for t in warm.trials][-1] == "previous"  # scored as it stands, not mixed again
+    assert "hybrid" not in [t.model for t in warm.trials]
+
+
 def test_a_warm_start_first_searches_the_models_the_last_run_had_no_budget_for(split):
     previous = {
         "components": {"ease": {"lam": 200.0}},
@@ -132,13 +142,30 @@ def test_a_warm_start_first_searches_the_models_the_last_run_had_no_budget_for(s
     assert {t.model for t in chosen.trials} >= {"ease", "rp3beta", "als"}
 
 
+def test_a_first_search_scores_the_strongest_families_before_climbing_any(split):
+    chosen = selection.select_model(split, default=DEFAULT, budget_seconds=60)
+    starts = [(t.model, t.params) for t in chosen.trials[:3]]
+    assert starts == [
+        ("ease", {"lam": 200.0}),  # the default's model, then iALS and RP3beta at their grids' middles
+        ("als", selection.COLD_STARTS["als"]),
+        ("rp3beta", selection.COLD_STARTS["rp3beta"]),
+    ]
+    best_start = max(chosen.trials[:3], key=lambda t: t.score).model
+    assert chosen.trials[3].model == best_start  # the best scoring family is climbed first
+    assert {t.model for t in chosen.trials} >= {"ease", "als", "rp3beta", "itemknn", "hybrid"}
+    assert chosen.chosen.score >= max(t.score for t in chosen.trials[:3])
+
+
 def test_the_budget_bounds_the_search(split):
     none_left = selection.select_model(split, default=DEFAULT, budget_seconds=0.0)
-    assert [t.model for t in none_left.trials if t.model != "hybrid"] == ["ease"]  # the start only
-    assert none_left.skipped == ["rp3beta", "itemknn", "als"]
+    # the starting points only: the default's model, then iALS and RP3beta (always scored)
+    assert [t.model for t in none_left.trials if t.model != "hybrid"] == ["ease", "als", "rp3beta"]
+    assert none_left.skipped == ["itemknn"]
+    assert none_left.trials[-1].model == "hybrid"  # mixed even without budget
+    forced = sum(t.seconds for t in none_left.trials)
     slowest = max(t.seconds for t in none_left.trials)
     some = selection.select_model(split, default=DEFAULT, budget_seconds=0.2)
-    assert some.seconds <= 0.2 + 2 * slowest + 0.5
+    assert some.seconds <= forced + 0.2 + 2 * slowest + 0.5
     assert len(some.trials) < len(selection.select_model(split, default=DEFAULT, budget_seconds=60).trials)
 
 
@@ -191,7 +218,8 @@ def test_the_budget_is_the_setting_or_a_share_of_the_last_run(settings, db):
         "STREAMAPP_RECOMMEND_SELECTION_BUDGET_SECONDS",
     )
     settings.STREAMAPP_RECOMMEND_SELECTION_BUDGET_SECONDS = 0
-    assert selection_service.budget_seconds(listens=10_000_000)[0] == 25.0
+    assert selection_service.budget_seconds(listens=10_000_000)[0] == 25.0  # 2.5 s per million
+    assert selection_service.budget_seconds(listens=200_000)[0] == selection_service.MIN_BUDGET
     from django.utils import timezone
 
     now = timezone.now()
