@@ -211,11 +211,20 @@ class Playlist(models.Model):
 
 
 class PlaylistTrack(models.Model):
-    playlist = models.ForeignKey(Playlist, on_delete=models.CASCADE, related_name="items")
+    # Generated playlists rewrite about 115 entries per listener every night, so each index here is
+    # paid 5 million times a night at 50,000 listeners: the playlist is served by the (playlist,
+    # position) index, which leads with it, and added_by only where it is set (never on generated
+    # entries; a user's deletion finds theirs through the partial index).
+    playlist = models.ForeignKey(Playlist, on_delete=models.CASCADE, related_name="items", db_index=False)
     track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="playlist_items")
     position = models.PositiveIntegerField()
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     added_at = models.DateTimeField(auto_now_add=True)
     # Why the entry is there, shown beside it: a generated playlist's reason ("Because you listened to ...").
@@ -223,7 +232,14 @@ class PlaylistTrack(models.Model):
 
     class Meta:
         ordering = ["playlist", "position", "id"]
-        indexes = [models.Index(fields=["playlist", "position"], name="playlisttrack_order_idx")]
+        indexes = [
+            models.Index(fields=["playlist", "position"], name="playlisttrack_order_idx"),
+            models.Index(
+                fields=["added_by"],
+                name="playlisttrack_added_by_idx",
+                condition=models.Q(added_by__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.playlist_id}#{self.position}: {self.track_id}"

@@ -10,9 +10,8 @@ anything fails the transaction rolls back and the old ones stay.
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -23,7 +22,8 @@ from listening.models import Playlist, PlaylistTrack
 
 from .. import packed
 from ..models import RecommendationList
-from . import frames, training
+from . import assembly, frames, training
+from .assembly import run_rank
 from .training import TrainedModel
 
 logger = logging.getLogger(__name__)
@@ -49,21 +49,24 @@ NEW_TRACK_NOTE = "New to you, close to what you play"
 
 
 @dataclass
-class Mix:
-    tracks: list[int]
+class GeneratedPlaylist:
+    kind: str
     name: str
     description: str
-    favourites: set[int] = field(default_factory=set)  # the track ids the listener already plays
+    tracks: object  # track ids (an int64 array), in order
+    notes: object  # why each entry is there (an object array of str, shared strings)
 
 
 @dataclass
 class UserLists:
-    """What one listener gets (track ids, not item indices)."""
+    """What one listener gets: the packed recommendations (``packed.pack_recommendations``' format)
+    and the generated playlists, Discover first."""
 
     user_id: int
-    recommendations: list[tuple[int, float, str, int | None]]  # track, score, reason, seed track
-    discover: list[int]
-    mixes: list[Mix] = field(default_factory=list)
+    items: bytes
+    reasons: str
+    recommendation_count: int
+    playlists: list[GeneratedPlaylist]
 
 
 @dataclass
@@ -340,19 +343,19 @@ def _clusters(embeddings, history: list):
     vectors = embeddings[items] * present[:, :, None]
     centroids = np.zeros((n_users, MAX_MIXES, dims), np.float32)
     centroids[:, 0] = vectors[:, 0]
-    closest = np.einsum("umd,ud->um", vectors, centroids[:, 0])
+    closest = np.matmul(vectors, centroids[:, 0, :, None])[:, :, 0]
     for j in range(1, MAX_MIXES):
         farthest = np.where(present, closest, np.inf).argmin(axis=1)
         centroids[:, j] = vectors[np.arange(n_users), farthest]
-        closest = np.maximum(closest, np.einsum("umd,ud->um", vectors, centroids[:, j]))
+        closest = np.maximum(closest, np.matmul(vectors, centroids[:, j, :, None])[:, :, 0])
     valid = np.arange(MAX_MIXES)[None, :] < k[:, None]
     assign = np.zeros((n_users, size), np.int64)
     for _ in range(KMEANS_ITERATIONS):
-        similarity = np.einsum("umd,ukd->umk", vectors, centroids)
+        similarity = np.matmul(vectors, np.transpose(centroids, (0, 2, 1)))
         similarity[~np.broadcast_to(valid[:, None, :], similarity.shape)] = -np.inf
         assign = similarity.argmax(axis=2)
         membership = (assign[:, :, None] == np.arange(MAX_MIXES)[None, None, :]) * weights[:, :, None]
-        sums = np.einsum("umk,umd->ukd", membership, vectors)
+        sums = np.matmul(np.transpose(membership, (0, 2, 1)).astype(np.float32), vectors)
         norms = np.linalg.norm(sums, axis=2, keepdims=True)
         centroids = np.where(norms > 0, sums / np.where(norms > 0, norms, 1.0), centroids).astype(np.float32)
     return centroids, valid, assign
@@ -361,7 +364,7 @@ def _clusters(embeddings, history: list):
 def _assign_pool(embeddings, pool_items, centroids, valid):
     import numpy as np  # heavy, deferred: web workers import this module
 
-    similarity = np.einsum("upd,ukd->upk", embeddings[np.maximum(pool_items, 0)], centroids)
+    similarity = np.matmul(embeddings[np.maximum(pool_items, 0)], np.transpose(centroids, (0, 2, 1)))
     similarity[~np.broadcast_to(valid[:, None, :], similarity.shape)] = -np.inf
     return similarity.argmax(axis=2)
 
@@ -370,24 +373,31 @@ def _assign_pool(embeddings, pool_items, centroids, valid):
 
 
 class _Catalog:
-    """Names and groupings of items as Python lists (built once per model and process: scalar
-    lookups in memory-mapped arrays cost microseconds each)."""
+    """The items' names and groupings, as arrays for the chunk's vectorised passes and as Python
+    lists for the few scalar lookups (built once per model and process: scalar lookups in
+    memory-mapped arrays cost microseconds each)."""
 
     def __init__(self, trained: TrainedModel):
         import numpy as np  # heavy, deferred: web workers import this module
 
-        self.item_ids = np.asarray(trained.item_ids).tolist()
-        self.artist = np.asarray(trained.item_artist).tolist()
-        self.album = np.asarray(trained.item_album).tolist()
-        self.available = np.asarray(trained.item_available, dtype=bool).tolist()
+        self.ids = np.asarray(trained.item_ids, dtype=np.int64)
+        self.artists = np.asarray(trained.item_artist, dtype=np.int64)
+        self.albums = np.asarray(trained.item_album, dtype=np.int64)
+        self.is_available = np.asarray(trained.item_available, dtype=bool)
+        self.genre_bounds = np.asarray(trained.item_genres.indptr, dtype=np.int64)
+        self.genre_indices = np.asarray(trained.item_genres.indices, dtype=np.int64)
+        has_genre = self.genre_bounds[1:] > self.genre_bounds[:-1]
+        first = self.genre_indices[np.minimum(self.genre_bounds[:-1], max(len(self.genre_indices) - 1, 0))]
+        self.main_genres = (
+            np.where(has_genre, first, -1) if len(self.genre_indices) else np.full(len(self.ids), -1)
+        )
+        self.item_ids = self.ids.tolist()
+        self.artist = self.artists.tolist()
         self.titles = list(trained.item_titles)
-        genres = trained.item_genres
-        indices = np.asarray(genres.indices).tolist()
-        bounds = np.asarray(genres.indptr).tolist()
-        self.genres = [indices[bounds[i] : bounds[i + 1]] for i in range(len(bounds) - 1)]
         self.genre_names = list(trained.genre_names)
         self.genre_index = {int(g): i for i, g in enumerate(trained.genre_ids)}
         self.artist_names = trained.artist_names
+        self.seed_reasons: dict[int, str] = {}  # seed item -> its reason, shared by every chunk
 
     @classmethod
     def of(cls, trained: TrainedModel) -> "_Catalog":
@@ -401,14 +411,21 @@ class _Catalog:
         return self.artist_names.get(self.artist[item], "")
 
     def item_genres(self, item: int) -> list[int]:
-        return self.genres[item]
+        return self.genre_indices[self.genre_bounds[item] : self.genre_bounds[item + 1]].tolist()
 
     def main_genre(self, item: int) -> str | None:
-        genres = self.genres[item]
-        return self.genre_names[genres[0]] if genres else None
+        genre = int(self.main_genres[item])
+        return self.genre_names[genre] if genre >= 0 else None
+
+    def seed_reason(self, seed: int) -> str:
+        reason = self.seed_reasons.get(seed)
+        if reason is None:
+            reason = self.seed_reasons[seed] = _reason(self, -1, seed, None)
+        return reason
 
 
 def _cut(text: str, limit: int) -> str:
+    text = " ".join(text.split())  # one line: the packed reasons are one per line
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -427,61 +444,9 @@ def _reason(catalog: _Catalog, item: int, seed: int, picks) -> str:
     return _cut(f"Popular in {genre}" if genre else "Popular with listeners like you", 200)
 
 
-def _capped(items, per_artist: int, catalog: _Catalog, limit: int, taken: Counter | None = None) -> list[int]:
-    taken = Counter() if taken is None else taken
-    out = []
-    for item in items:
-        artist = int(catalog.artist[item])
-        if taken[artist] >= per_artist:
-            continue
-        taken[artist] += 1
-        out.append(int(item))
-        if len(out) == limit:
-            break
-    return out
-
-
-def _discover(pool: list[int], groups: list[int], catalog: _Catalog) -> list[int]:
-    """Pick DISCOVER_LENGTH unplayed items, at most 2 per artist, taking turns across taste groups
-    (best first within each) so that every side of the listener's taste is represented."""
-    by_group: dict[int, list[int]] = {}
-    for item, group in zip(pool, groups, strict=True):
-        by_group.setdefault(group, []).append(item)
-    queues = [list(reversed(items)) for items in by_group.values()]
-    taken, chosen, used_albums = Counter(), [], set()
-    while queues and len(chosen) < DISCOVER_LENGTH:
-        for queue in list(queues):
-            while queue:
-                item = queue.pop()
-                artist, album = int(catalog.artist[item]), int(catalog.album[item])
-                if taken[artist] >= DISCOVER_PER_ARTIST or album in used_albums:
-                    continue
-                taken[artist] += 1
-                used_albums.add(album)
-                chosen.append(item)
-                break
-            if not queue:
-                queues.remove(queue)
-            if len(chosen) == DISCOVER_LENGTH:
-                break
-    if len(chosen) < DISCOVER_LENGTH:  # album variety ran out before the pool did
-        picked = set(chosen)
-        rest = [item for item in pool if item not in picked]
-        chosen += _capped(rest, DISCOVER_PER_ARTIST, catalog, DISCOVER_LENGTH - len(chosen), taken)
-    return chosen
-
-
-def _title(number: int, favourites: list[int], weights: list[float], others: list[int], catalog: _Catalog):
-    """Return a Daily Mix's name and description from its main genres and artists."""
-    genre_weight: Counter = Counter()
-    artist_weight: Counter = Counter()
-    basis = list(zip(favourites, weights, strict=True)) or [(item, 1.0) for item in others]
-    for item, weight in basis:
-        for genre in catalog.item_genres(item):
-            genre_weight[catalog.genre_names[genre]] += weight
-        artist_weight[catalog.artist_name(item)] += weight
-    genres = [name for name, _ in genre_weight.most_common(2) if name]
-    artists = [name for name, _ in artist_weight.most_common(3) if name]
+def _title(number: int, genres: list[str], artists: list[str]) -> tuple[str, str]:
+    """Return a Daily Mix's name and description from its main genres (two) and artists (three)."""
+    genres, artists = [g for g in genres if g], [a for a in artists if a]
     lead = (genres[:1] + artists[:1]) if genres else artists[:2]
     name = _cut(f"Daily Mix {number}: {', '.join(lead)} and more" if lead else f"Daily Mix {number}", 200)
     description = "Favourites and new finds"
@@ -490,80 +455,6 @@ def _title(number: int, favourites: list[int], weights: list[float], others: lis
             ": " + " and ".join(genres) + (" with " if genres and artists else "") + ", ".join(artists)
         )
     return name, _cut(description, 2000)
-
-
-def _interleave(favourites: list[int], new: list[int], catalog: _Catalog) -> list[int]:
-    order, fav, fresh = [], iter(favourites), iter(new)
-    exhausted = 0
-    while exhausted < 2 and len(order) < MIX_LENGTH * 2:
-        exhausted = 0
-        for source in (fav, fresh):
-            item = next(source, None)
-            if item is None:
-                exhausted += 1
-            else:
-                order.append(item)
-    return _capped(order, MIX_PER_ARTIST, catalog, MIX_LENGTH)
-
-
-def assemble(trained: TrainedModel, profiles: _Profiles) -> list[UserLists]:
-    """Turn the chunk's scores into recommendations, Discover and Daily Mixes per listener."""
-    import numpy as np  # heavy, deferred: web workers import this module
-
-    catalog = _Catalog.of(trained)
-    embeddings = np.asarray(trained.embeddings)
-    pool_items = profiles.pool_items
-    seeds = _seeds(embeddings, profiles.history, pool_items[:, :RECOMMENDATIONS_PER_USER])
-    centroids, valid, history_assign = _clusters(embeddings, profiles.history)
-    pool_assign = _assign_pool(embeddings, pool_items, centroids, valid)
-    seed_reasons: dict[int, str] = {}  # seed item -> its reason, shared by the chunk's listeners
-    out = []
-    for row, user_id in enumerate(profiles.user_ids):
-        pool_mask = pool_items[row] >= 0
-        pool = pool_items[row][pool_mask]
-        if not len(pool):
-            continue
-        scores = profiles.pool_scores[row][pool_mask]
-        picks = profiles.picks.get(user_id)
-        recommendations = _recommendations(
-            catalog, pool, scores, seeds[row], picks, seed_reasons=seed_reasons
-        )
-        if picks:
-            groups = _pick_groups(pool, picks, catalog)
-        else:
-            groups = pool_assign[row][pool_mask].tolist()
-        discover = _discover(pool.tolist(), groups, catalog)
-        lists = UserLists(
-            user_id=user_id,
-            recommendations=recommendations,
-            discover=[int(catalog.item_ids[i]) for i in discover],
-        )
-        lists.mixes = _mixes(
-            row, pool, groups, set(discover), profiles, history_assign, valid, picks, catalog
-        )
-        out.append(lists)
-    return out
-
-
-def _recommendations(catalog: _Catalog, pool, scores, seeds, picks, *, seed_reasons: dict) -> list[tuple]:
-    """Return a listener's top (track id, score, reason, seed track id or None), best first."""
-    import numpy as np  # heavy, deferred: web workers import this module
-
-    count = min(RECOMMENDATIONS_PER_USER, len(pool))
-    items = pool[:count].tolist()
-    values = np.where(np.isfinite(scores[:count]), scores[:count], 0.0).tolist()
-    seed_list = seeds[:count].tolist() + [-1] * (count - min(count, len(seeds)))
-    item_ids = catalog.item_ids
-    out = []
-    for item, score, seed in zip(items, values, seed_list, strict=True):
-        if seed >= 0:
-            reason = seed_reasons.get(seed)
-            if reason is None:
-                reason = seed_reasons[seed] = _reason(catalog, item, seed, None)
-            out.append((item_ids[item], score, reason, item_ids[seed]))
-        else:
-            out.append((item_ids[item], score, _reason(catalog, item, seed, picks), None))
-    return out
 
 
 def _pick_groups(pool, picks, catalog: _Catalog) -> list[int]:
@@ -582,45 +473,251 @@ def _pick_groups(pool, picks, catalog: _Catalog) -> list[int]:
     return groups
 
 
-def _mixes(row, pool, groups, in_discover, profiles, history_assign, valid, picks, catalog) -> list[Mix]:
-    history_items, history_weights = profiles.history[row]
-    new_by_group: dict[int, list[int]] = {}
-    for item, group in zip(pool.tolist(), groups, strict=True):
-        if item not in in_discover:
-            new_by_group.setdefault(group, []).append(item)
-    clusters = []
-    if picks:
+@dataclass
+class _Chunk:
+    """A chunk's pools, compacted (each row's candidates first, best first), and what is derived."""
+
+    user_ids: list
+    pool: object  # rows x POOL_SIZE item indices, -1 padded
+    scores: object
+    sizes: object  # per row: how many candidates
+    groups: object  # rows x POOL_SIZE: each candidate's taste group (cluster, or matched pick)
+    picks: dict  # row -> the listener's picks (listeners without history)
+
+
+def _compacted(profiles: _Profiles):
+    import numpy as np  # heavy, deferred: web workers import this module
+
+    order = np.argsort(profiles.pool_items < 0, axis=1, kind="stable")
+    pool = np.take_along_axis(profiles.pool_items, order, axis=1)
+    scores = np.take_along_axis(profiles.pool_scores, order, axis=1)
+    return pool, scores
+
+
+def _recommendation_lists(catalog: _Catalog, chunk: _Chunk, seeds):
+    """Pack each row's recommendations: return (per row (items, reasons, count), rows x
+    RECOMMENDATIONS_PER_USER reasons as an object array for the playlists' notes)."""
+    import numpy as np  # heavy, deferred: web workers import this module
+
+    rows, width = len(chunk.user_ids), min(RECOMMENDATIONS_PER_USER, chunk.pool.shape[1])
+    items = chunk.pool[:, :width]
+    safe = np.maximum(items, 0)
+    counts = np.minimum(chunk.sizes, width)
+    present = np.arange(width)[None, :] < counts[:, None]
+    # A reason's key: the seed item (>= 0), or -2 - the item's main genre ("Popular in ..."), -1 none.
+    keys = np.where(seeds >= 0, seeds, -2 - catalog.main_genres[safe])
+    unique, codes = np.unique(keys, return_inverse=True)
+    texts = [
+        catalog.seed_reason(key) if key >= 0 else _genre_reason(catalog, -2 - key) for key in unique.tolist()
+    ]
+    reasons = np.empty(len(texts), dtype=object)
+    reasons[:] = texts
+    reasons = reasons[codes.reshape(rows, width)]
+    codes = codes.reshape(rows, width).astype(np.int64)
+    for row, picks in chunk.picks.items():  # listeners without history: reasons from their picks
+        own = [_reason(catalog, item, -1, picks) for item in items[row, : counts[row]].tolist()]
+        reasons[row, : counts[row]] = own
+        lookup: dict[str, int] = {}
+        codes[row, : counts[row]] = [len(unique) + lookup.setdefault(text, len(lookup)) for text in own]
+    # Each row's reason lines in order of first use, and each entry's line.
+    span = int(codes.max(initial=0)) + 1
+    pair_key = np.where(
+        present, np.arange(rows)[:, None] * span + codes, -1 - np.arange(rows * width).reshape(rows, width)
+    )
+    first = (run_rank(pair_key.ravel()).reshape(rows, width) == 0) & present
+    pairs, pair_of = np.unique(pair_key, return_inverse=True)
+    line_of_pair = np.zeros(len(pairs), np.int64)
+    line_of_pair[pair_of.reshape(rows, width)[first]] = (np.cumsum(first, axis=1) - 1)[first]
+    packed_rows = np.zeros((rows, width), dtype=packed.RECOMMENDATION_DTYPE)
+    packed_rows["track"] = catalog.ids[safe]
+    packed_rows["score"] = np.where(np.isfinite(chunk.scores[:, :width]), chunk.scores[:, :width], 0.0)
+    packed_rows["seed"] = np.where(seeds >= 0, catalog.ids[np.maximum(seeds, 0)], 0)
+    packed_rows["reason"] = line_of_pair[pair_of.reshape(rows, width)]
+    out = [
+        (packed_rows[row, : counts[row]].tobytes(), "\n".join(reasons[row][first[row]]), int(counts[row]))
+        for row in range(rows)
+    ]
+    return out, reasons
+
+
+def _genre_reason(catalog: _Catalog, genre: int) -> str:
+    return _cut(
+        f"Popular in {catalog.genre_names[genre]}" if genre >= 0 else "Popular with listeners like you", 200
+    )
+
+
+def _discover_lists(catalog: _Catalog, chunk: _Chunk):
+    """Return each row's Discover as pool positions (a list per row)."""
+    import numpy as np  # heavy, deferred: web workers import this module
+
+    safe = np.maximum(chunk.pool, 0)
+    artists = catalog.artists[safe]
+    positions = assembly.discover_positions(
+        artists, catalog.albums[safe], chunk.pool >= 0, chunk.groups, length=DISCOVER_LENGTH
+    )
+    chosen = [row[row >= 0].tolist() for row in positions]
+    for row, picked in enumerate(chosen):
+        if len(picked) < min(DISCOVER_LENGTH, chunk.sizes[row]):  # album variety ran out before the pool did
+            chosen[row] = assembly.discover_fill(
+                picked, artists[row, : chunk.sizes[row]].tolist(), length=DISCOVER_LENGTH
+            )
+    return chosen
+
+
+def _mix_lists(catalog: _Catalog, chunk: _Chunk, history: list, discover: list, clusters):
+    """Return the chunk's Daily Mixes (``assembly.MixEntries``) and each one's (name, description)."""
+    import numpy as np  # heavy, deferred: web workers import this module
+
+    _centroids, cluster_valid, history_assign = clusters
+    rows, size = chunk.pool.shape
+    n_groups = max(MAX_MIXES, int(chunk.groups.max(initial=0)) + 1)
+    items, weights = _padded(history, HISTORY_ITEMS)
+    row_of = np.repeat(np.arange(rows), items.shape[1]).reshape(items.shape)
+    favourite = (weights > 0) & catalog.is_available[items] & cluster_valid[row_of, history_assign]
+    fav = (row_of[favourite], history_assign[favourite], items[favourite], np.full(favourite.sum(), -1))
+    in_discover = np.zeros((rows, size), dtype=bool)
+    for row, picked in enumerate(discover):
+        in_discover[row, picked] = True
+    new = (chunk.pool >= 0) & ~in_discover
+    pool_row = np.repeat(np.arange(rows), size).reshape(rows, size)
+    positions = np.broadcast_to(np.arange(size), (rows, size))
+    fresh = (pool_row[new], chunk.groups[new], chunk.pool[new], positions[new])
+    fav_count = np.bincount(fav[0] * n_groups + fav[1], minlength=rows * n_groups).reshape(rows, n_groups)
+    weight = np.bincount(
+        fav[0] * n_groups + fav[1], weights=weights[favourite], minlength=rows * n_groups
+    ).reshape(rows, n_groups)
+    eligible = fav_count >= MIX_MIN_FAVOURITES
+    new_count = np.bincount(fresh[0] * n_groups + fresh[1], minlength=rows * n_groups).reshape(rows, n_groups)
+    for row, picks in chunk.picks.items():  # the groups matching a pick, by how many new finds they hold
         matched = len(picks[0]) + len(picks[1])  # the last group holds items matching no pick
-        for group, items in new_by_group.items():
-            if group < matched and len(items) >= MIX_MIN_FAVOURITES:
-                clusters.append((float(len(items)), [], [], items))
-    else:
-        assigned = history_assign[row][: len(history_items)]
-        for group in range(valid.shape[1]):
-            if not valid[row, group]:
-                continue
-            members = assigned == group
-            favourites = [int(i) for i in history_items[members] if catalog.available[i]]
-            if len(favourites) < MIX_MIN_FAVOURITES:
-                continue
-            weights = history_weights[members][: len(favourites)].tolist()
-            clusters.append((float(sum(weights)), favourites, weights, new_by_group.get(group, [])))
-    clusters.sort(key=lambda cluster: -cluster[0])
-    mixes = []
-    for _, favourites, weights, new in clusters[:MAX_MIXES]:
-        tracks = _interleave(favourites, new, catalog)
-        if len(tracks) < MIX_MIN_FAVOURITES:
-            continue
-        name, description = _title(len(mixes) + 1, favourites, weights, tracks, catalog)
-        mixes.append(
-            Mix(
-                tracks=[int(catalog.item_ids[i]) for i in tracks],
-                name=name,
-                description=description,
-                favourites={int(catalog.item_ids[i]) for i in favourites},
+        eligible[row] = (np.arange(n_groups) < matched) & (new_count[row] >= MIX_MIN_FAVOURITES)
+        weight[row] = new_count[row]
+    mixes = assembly.mix_entries(
+        fav,
+        fresh,
+        weight=weight,
+        eligible=eligible,
+        max_mixes=MAX_MIXES,
+        length=MIX_LENGTH,
+        artist=catalog.artists,
+    )
+    return mixes, _mix_titles(
+        catalog, mixes, fav, weights[favourite], n_groups=n_groups, picked_rows=set(chunk.picks)
+    )
+
+
+def _mix_titles(catalog: _Catalog, mixes, fav, fav_weights, *, n_groups: int, picked_rows: set) -> list:
+    """Name each mix by the main genres and artists of its favourites (by weight), or of its tracks
+    for listeners without history."""
+    import numpy as np  # heavy, deferred: web workers import this module
+
+    n_mixes = len(mixes.mix_row)
+    mix_of = np.full(int(fav[0].max(initial=0) + 1) * n_groups + n_groups, -1, np.int64)
+    mix_of[mixes.mix_row * n_groups + mixes.mix_group] = np.arange(n_mixes)
+    owner = mix_of[fav[0] * n_groups + fav[1]] if len(fav[0]) else np.array([], np.int64)
+    basis_owner, basis_item, basis_weight = owner[owner >= 0], fav[2][owner >= 0], fav_weights[owner >= 0]
+    if picked_rows:  # their mixes' own tracks, each weighing the same
+        picked = np.isin(mixes.mix_row[mixes.mix], list(picked_rows))
+        basis_owner = np.concatenate([basis_owner, mixes.mix[picked]])
+        basis_item = np.concatenate([basis_item, mixes.item[picked]])
+        basis_weight = np.concatenate([basis_weight, np.ones(picked.sum(), np.float32)])
+    artists = assembly.top_weighted(basis_owner, catalog.artists[basis_item], basis_weight, limit=3)
+    starts, stops = catalog.genre_bounds[basis_item], catalog.genre_bounds[basis_item + 1]
+    lengths = stops - starts
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    genres = assembly.top_weighted(
+        np.repeat(basis_owner, lengths),
+        catalog.genre_indices[offsets],
+        np.repeat(basis_weight, lengths),
+        limit=2,
+    )
+    names = catalog.artist_names
+    return [
+        _title(
+            int(mixes.mix_slot[mix]),
+            [catalog.genre_names[g] for g in (genres[mix] if mix < len(genres) else [])],
+            [names.get(a, "") for a in (artists[mix] if mix < len(artists) else [])],
+        )
+        for mix in range(n_mixes)
+    ]
+
+
+def _notes(reasons, counts, row: int, positions):
+    """Return the notes of a row's playlist entries given as pool positions (-1: a favourite)."""
+    import numpy as np  # heavy, deferred: web workers import this module
+
+    notes = np.full(len(positions), NEW_TRACK_NOTE, dtype=object)
+    notes[positions < 0] = FAVOURITE_NOTE
+    recommended = (positions >= 0) & (positions < counts[row])
+    notes[recommended] = reasons[row, positions[recommended]]
+    return notes
+
+
+def assemble(trained: TrainedModel, profiles: _Profiles) -> list[UserLists]:
+    """Turn the chunk's scores into recommendations, Discover and Daily Mixes per listener (array
+    passes over the whole chunk; Python per listener and per playlist only)."""
+    import numpy as np  # heavy, deferred: web workers import this module
+
+    catalog = _Catalog.of(trained)
+    embeddings = np.asarray(trained.embeddings)
+    pool, scores = _compacted(profiles)
+    seeds = _seeds(embeddings, profiles.history, pool[:, :RECOMMENDATIONS_PER_USER])
+    clusters = _clusters(embeddings, profiles.history)
+    groups = _assign_pool(embeddings, pool, clusters[0], clusters[1])
+    chunk = _Chunk(
+        user_ids=profiles.user_ids,
+        pool=pool,
+        scores=scores,
+        sizes=(pool >= 0).sum(axis=1),
+        groups=groups,
+        picks={},
+    )
+    for row, user_id in enumerate(profiles.user_ids):
+        picks = profiles.picks.get(user_id)
+        if picks and chunk.sizes[row]:
+            chunk.picks[row] = picks
+            groups[row] = 0
+            groups[row, : chunk.sizes[row]] = _pick_groups(
+                pool[row, : chunk.sizes[row]].tolist(), picks, catalog
+            )
+    recommendations, reasons = _recommendation_lists(catalog, chunk, seeds)
+    counts = np.array([count for _, _, count in recommendations], np.int64)
+    discover = _discover_lists(catalog, chunk)
+    mixes, titles = _mix_lists(catalog, chunk, profiles.history, discover, clusters)
+    bounds = np.searchsorted(mixes.mix, np.arange(len(titles) + 1))
+    mixes_of: dict[int, list] = {}
+    for mix, (name, description) in enumerate(titles):
+        row = int(mixes.mix_row[mix])
+        items, positions = (
+            mixes.item[bounds[mix] : bounds[mix + 1]],
+            mixes.pool_position[bounds[mix] : bounds[mix + 1]],
+        )
+        mixes_of.setdefault(row, []).append(
+            GeneratedPlaylist(
+                Playlist.Kind.DAILY_MIX,
+                name,
+                description,
+                catalog.ids[items],
+                _notes(reasons, counts, row, positions),
             )
         )
-    return mixes
+    out = []
+    for row, user_id in enumerate(profiles.user_ids):
+        if not chunk.sizes[row]:
+            continue
+        picked = np.asarray(discover[row], np.int64)
+        playlists = [
+            GeneratedPlaylist(
+                Playlist.Kind.DISCOVER,
+                "Discover",
+                _discover_description(),
+                catalog.ids[pool[row, picked]],
+                _notes(reasons, counts, row, picked),
+            )
+        ]
+        items, text, count = recommendations[row]
+        out.append(UserLists(user_id, items, text, count, playlists + mixes_of.get(row, [])))
+    return out
 
 
 # -- writing --------------------------------------------------------------------------------------
@@ -695,34 +792,6 @@ def _generated_existing(user_ids: list[int]) -> dict[tuple[int, str], list[int]]
     return existing
 
 
-def _wanted_playlists(entry: UserLists) -> list[tuple[str, str, str, list[int], list[str]]]:
-    """Return a listener's generated playlists as (kind, name, description, track ids, their notes)."""
-    reason_of = {track: reason for track, _score, reason, _seed in entry.recommendations}
-    wanted = [
-        (
-            Playlist.Kind.DISCOVER,
-            "Discover",
-            _discover_description(),
-            entry.discover,
-            [reason_of.get(track, NEW_TRACK_NOTE) for track in entry.discover],
-        )
-    ]
-    wanted += [
-        (
-            Playlist.Kind.DAILY_MIX,
-            mix.name,
-            mix.description,
-            mix.tracks,
-            [
-                FAVOURITE_NOTE if track in mix.favourites else reason_of.get(track, NEW_TRACK_NOTE)
-                for track in mix.tracks
-            ],
-        )
-        for mix in entry.mixes
-    ]
-    return wanted
-
-
 def _playlists_plan(
     lists: list[UserLists], *, existing: dict[tuple[int, str], list[int]], now
 ) -> tuple[list[Playlist], list[Playlist], list, set[int]]:
@@ -735,8 +804,9 @@ def _playlists_plan(
     keep_ids = set()
     for entry in lists:
         reuse = {kind: list(existing.get((entry.user_id, kind), [])) for kind in GENERATED_KINDS}
-        for kind, name, description, tracks, notes in _wanted_playlists(entry):
-            if not tracks:
+        for wanted in entry.playlists:
+            kind, name, description = wanted.kind, wanted.name, wanted.description
+            if not len(wanted.tracks):
                 continue
             if reuse[kind]:
                 playlist = Playlist(
@@ -752,7 +822,7 @@ def _playlists_plan(
             else:
                 playlist = Playlist(owner_id=entry.user_id, kind=kind, name=name, description=description)
                 creates.append(playlist)
-            contents.append((playlist, tracks, notes))
+            contents.append((playlist, wanted.tracks, wanted.notes))
     return updates, creates, contents, keep_ids
 
 
@@ -779,16 +849,18 @@ def _playlist_tracks_write(contents: list, *, stamp_text) -> None:
     import numpy as np  # heavy, deferred: web workers import this module
     import pandas as pd  # heavy, deferred: web workers import this module
 
+    if not contents:
+        return
     sizes = [len(tracks) for _, tracks, _ in contents]
     frames.write_frame(
         PlaylistTrack._meta.db_table,
         pd.DataFrame(
             {
                 "playlist_id": np.repeat([playlist.pk for playlist, _, _ in contents], sizes),
-                "track_id": [track for _, tracks, _ in contents for track in tracks],
-                "note": [note[:200] for _, _, notes in contents for note in notes],
-                "position": np.concatenate([np.arange(size) for size in sizes]) if sizes else [],
-                "added_at": [stamp_text] * sum(sizes),
+                "track_id": np.concatenate([tracks for _, tracks, _ in contents]),
+                "note": np.concatenate([notes for _, _, notes in contents]),
+                "position": np.concatenate([np.arange(size) for size in sizes]),
+                "added_at": stamp_text,
             }
         ),
     )
@@ -797,13 +869,9 @@ def _playlist_tracks_write(contents: list, *, stamp_text) -> None:
 def _recommendations_write(lists: list[UserLists], *, run_id: int | None) -> int:
     """Write the listeners' recommendations, one packed row each (their old ones are deleted); return
     how many recommendations that is."""
-    rows, written = [], 0
-    for entry in lists:
-        items, reasons = packed.pack_recommendations(entry.recommendations)
-        rows.append((entry.user_id, run_id, packed.binary_value(items), reasons))
-        written += len(entry.recommendations)
+    rows = [(entry.user_id, run_id, packed.binary_value(entry.items), entry.reasons) for entry in lists]
     packed.insert_lists(RecommendationList._meta.db_table, ["user_id", "run_id", "items", "reasons"], rows)
-    return written
+    return sum(entry.recommendation_count for entry in lists)
 
 
 def _discover_description() -> str:
