@@ -21,7 +21,6 @@ changed since the database last said "not locked" (ClearMark, below): the Subson
 on every call, and the query was a third of its cost.
 """
 
-import hashlib
 import ipaddress
 import math
 import secrets
@@ -39,6 +38,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
+
+from streamapp.ratelimit import key_digest
 
 
 class LockedOut(Exception):
@@ -163,15 +164,11 @@ def _shared_cache() -> bool:
     return settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
 def generation_keys(username: str | None, address: str) -> list[str]:
     """The cache keys of the address's and the account's failure generations."""
-    keys = [f"lockout:generation:address:{_digest(address or '')}"]
+    keys = [f"lockout:generation:address:{key_digest(address or '')}"]
     if username:
-        keys.append(f"lockout:generation:account:{_digest(username)}")
+        keys.append(f"lockout:generation:account:{key_digest(username)}")
     return keys
 
 
@@ -201,7 +198,7 @@ class ClearMark:
         if not _shared_cache():
             return None
         keys = generation_keys(username, address)
-        mark_key = "lockout:clear:" + _digest("|".join(keys))
+        mark_key = "lockout:clear:" + key_digest("|".join(keys))
         found = cache.get_many([*keys, mark_key])
         missing = [key for key in keys if found.get(key) is None]
         if missing:

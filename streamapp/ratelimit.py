@@ -29,8 +29,9 @@ from django.core.cache import cache
 BUCKETS_PER_WINDOW = 10
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+def key_digest(text: str) -> str:
+    """A short, fixed-length cache key part for any text (a token, a user name, an address)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def _buckets(*, identity: str, window: int, now: float, scope: str) -> tuple[lis
     """Return the keys of the window's buckets (the current one last), a bucket's length and their timeout."""
     bucket_seconds = window / BUCKETS_PER_WINDOW
     current = math.floor(now / bucket_seconds)
-    prefix = f"{scope}:ratelimit:v2:{_digest(identity)}:{window}"
+    prefix = f"{scope}:ratelimit:v2:{key_digest(identity)}:{window}"
     keys = [f"{prefix}:{index}" for index in range(current - BUCKETS_PER_WINDOW, current + 1)]
     return keys, bucket_seconds, math.ceil(window + 2 * bucket_seconds) + 1
 

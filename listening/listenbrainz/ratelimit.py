@@ -8,8 +8,6 @@ The window, its buckets and the counting are streamapp.ratelimit's. Settings:
 STREAMAPP_LISTENBRAINZ_RATE_LIMIT requests per STREAMAPP_LISTENBRAINZ_RATE_WINDOW seconds.
 """
 
-import hashlib
-
 from django.conf import settings
 from django.core.cache import cache
 
@@ -23,12 +21,8 @@ from . import selectors
 TOKEN_USER_CACHE_SECONDS = 300
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
 def _token_user_id(token: str) -> int | None:
-    key = f"listenbrainz:token-user:{_digest(token)}"
+    key = f"listenbrainz:token-user:{ratelimit.key_digest(token)}"
     user_id = cache.get(key)
     if user_id is None:
         user = selectors.user_by_token(token)

@@ -259,13 +259,7 @@ def test_json_nested_too_deep_is_400_for_every_api_write(api, method, path):
 def test_json_nested_too_deep_is_400_for_a_listenbrainz_submission(client, token, body):
     # The issue's "/1/submit-listens already answers 400": kept so.
     before = rows()
-    response = client.generic(
-        "POST",
-        "/1/submit-listens",
-        body,
-        content_type="application/json",
-        headers={"Authorization": f"Token {token}"},
-    )
+    response = _submit(client, token, body)
     assert response.status_code == 400
     assert "JSON" in lb_error(response)
     assert rows() == before
@@ -349,6 +343,12 @@ def test_removing_an_api_collaborator_named_with_a_null_character_is_400(api, pl
 # --- ListenBrainz submissions: a lone surrogate in any text ------------------------------------------
 
 
+def _submit(client, token, body: bytes):
+    """POST a raw body to /1/submit-listens with the listener's token."""
+    headers = {"Authorization": f"Token {token}"}
+    return client.generic("POST", "/1/submit-listens", body, content_type="application/json", headers=headers)
+
+
 def _submission(listen_type: str, metadata: dict) -> bytes:
     listen = {"track_metadata": {"artist_name": "Nina Simone", "track_name": "Feeling Good", **metadata}}
     if listen_type != "playing_now":
@@ -387,13 +387,7 @@ def test_submitting_a_surrogate_written_as_raw_utf8_bytes_is_400(client, token):
     # json.loads reads bytes with "surrogatepass": ED A0 80 becomes a lone surrogate with no \u escape.
     body = _submission("single", {"artist_name": "@"}).replace(b'"@"', b'"a\xed\xa0\x80"')
     before = rows()
-    response = client.generic(
-        "POST",
-        "/1/submit-listens",
-        body,
-        content_type="application/json",
-        headers={"Authorization": f"Token {token}"},
-    )
+    response = _submit(client, token, body)
     assert response.status_code == 400
     assert "artist_name" in lb_error(response) and "surrogate" in lb_error(response)
     assert rows() == before
