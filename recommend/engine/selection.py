@@ -182,8 +182,12 @@ def describe(components: dict[str, dict], weights: dict[str, float]) -> str:
 
 
 class _Budget:
-    def __init__(self, seconds: float):
+    """The selection's clock: trials of the settings search may use ``search`` seconds of the
+    ``seconds`` in all (the rest is for mixing the hybrid and the chosen model's final pass)."""
+
+    def __init__(self, seconds: float, search: float | None = None):
         self.seconds = seconds
+        self.search = seconds if search is None else search
         self.started = time.perf_counter()
         self.costs: dict[str, float] = {}
 
@@ -191,9 +195,13 @@ class _Budget:
     def spent(self) -> float:
         return time.perf_counter() - self.started
 
+    @property
+    def left(self) -> float:
+        return self.seconds - self.spent
+
     def affords(self, model: str) -> bool:
         estimate = self.costs.get(model, max(self.costs.values(), default=0.0))
-        return self.spent + estimate <= self.seconds
+        return self.spent + estimate <= self.search
 
 
 class _Search:
@@ -257,6 +265,8 @@ def select_model(
     budget_seconds: float,
     models: tuple[str, ...] = SEARCH_ORDER,
     on_trial: Callable[[Trial], None] | None = None,
+    fit_costs: dict[str, float] | None = None,
+    fit_budget: float | None = None,
 ) -> Selection:
     """Choose the model with the best NDCG@10 on the split's targets within ``budget_seconds``.
 
@@ -265,9 +275,15 @@ def select_model(
     no budget for, are searched first) and what to start from without one. The
     previous choice is scored as it stands and stays unless another beats it by ``KEEP_MARGIN``
     (relative): noise in the validation does not switch the model every night.
+
+    Everything counts against ``budget_seconds`` except the one setting that is always scored (the
+    previous choice, else the first starting point): the other starting points, the climbs and the
+    hybrid's weights each start only when they fit in what is left. ``fit_costs`` (expected seconds
+    to fit each model on the whole site) and ``fit_budget``: a hybrid mixes only models whose costs
+    add up to at most the fit budget (the best scoring first; a model alone is always allowed).
     """
     started = time.perf_counter()
-    budget = _Budget(budget_seconds * SEARCH_SHARE)  # the rest for the hybrid and the final pass
+    budget = _Budget(budget_seconds, budget_seconds * SEARCH_SHARE)
     search = _Search(split, budget, on_trial)
     warm = bool(previous and previous.get("components"))
     start = previous if warm else default
@@ -294,11 +310,12 @@ def select_model(
             name: _on_grid(name, {} if name in SURVEY else start["components"].get(name, {}))
             for name in surveyed
         }
-        for name in surveyed:
-            search.run(name, points[name], force=True)
-        first, start = surveyed, {"components": points}
+        for position, name in enumerate(surveyed):  # the first always; the others as the budget allows
+            search.run(name, points[name], force=position == 0)
+        surveyed = [name for name in surveyed if name in search.best]
+        first, start = surveyed[:1], {"components": points}
         ranked = sorted(surveyed, key=lambda m: -search.best[m][0].score)
-        order = [*ranked, *(m for m in models if m not in surveyed)]
+        order = [*ranked, *(m for m in models if m not in ranked)]
     for name in order:
         if name not in first and not budget.affords(name):
             skipped.append(name)
@@ -311,7 +328,10 @@ def select_model(
         # find other weights for the same models, which the previous choice's margin would reject
         components, weights, chosen, chosen_model, final = kept[2], kept[3], kept[0], kept[1], kept[4]
     else:
-        components, weights, chosen, chosen_model, final = _best_of(search, split)
+        mixable = _mixable(search, fit_costs or {}, fit_budget)
+        components, weights, chosen, chosen_model, final = _best_of(
+            search, split, mixable=mixable, mix=budget.left > 0
+        )
     kept_previous = False
     if kept is not None and chosen.score <= kept[0].score * (1 + KEEP_MARGIN):
         chosen, chosen_model = kept[0], kept[1]
@@ -376,15 +396,36 @@ def _nothing_new(search: "_Search", components: dict[str, dict]) -> bool:
     return True
 
 
-def _best_of(search: "_Search", split: ValidationSplit):
+def _mixable(search: "_Search", fit_costs: dict[str, float], fit_budget: float | None) -> list[str]:
+    """Return the models a hybrid may mix: the best scoring first, each next one only while the
+    expected costs of fitting them all on the whole site stay within ``fit_budget``."""
+    ranked = sorted(search.best, key=lambda n: -search.best[n][0].score)
+    if fit_budget is None:
+        return ranked
+    out, total = [], 0.0
+    for name in ranked:
+        cost = float(fit_costs.get(name, 0.0))
+        if not out or total + cost <= fit_budget:
+            out.append(name)
+            total += cost
+    return out
+
+
+def _best_of(
+    search: "_Search", split: ValidationSplit, *, mixable: list[str] | None = None, mix: bool = True
+):
     """Return (components, weights, trial, model, evaluation) of the best single model, or of the
-    hybrid of each model's best setting (plus content) when its tuned weights beat it by
-    ``HYBRID_MARGIN`` (evaluation: the hybrid's, with coverage and diversity; else None)."""
+    hybrid of the ``mixable`` models' best settings (plus content) when its tuned weights beat it
+    by ``HYBRID_MARGIN`` (evaluation: the hybrid's, with coverage and diversity; else None).
+    ``mix=False`` (no budget left) returns the best single model."""
     components = {name: {**FIXED_PARAMS.get(name, {}), **search.best[name][0].params} for name in search.best}
     best_name = max(search.best, key=lambda n: search.best[n][0].score)
     chosen, chosen_model = search.best[best_name]
     result = ({best_name: components[best_name]}, {best_name: 1.0}, chosen, chosen_model, None)
-    fitted = {name: model for name, (_, model) in search.best.items()}
+    if not mix:
+        return result
+    mixable = list(search.best) if mixable is None else mixable
+    fitted = {name: model for name, (_, model) in search.best.items() if name in mixable}
     if _diversity(split) is not None:
         fitted["content"] = make_model("content").fit(split.interactions, split.item_features)
         components["content"] = {}

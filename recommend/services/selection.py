@@ -14,6 +14,7 @@ and the chosen model's validation figures fill ``RecommendationRun.metrics`` bes
 import dataclasses
 import logging
 import math
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -40,6 +41,26 @@ MIN_PLAYS = 5
 MIN_BUDGET, MAX_BUDGET, FIRST_RUN_MAX_BUDGET = 2.0, 600.0, 60.0
 FIRST_RUN_SECONDS_PER_MILLION = 2.5
 BUDGET_SHARE = 0.2
+# What fitting each model on the whole site costs, before the site has measured it itself: seconds
+# and extra megabytes per million listener-track pairs, measured on the nightly benchmark (10M
+# listens, 6.65 million pairs, 200,000 tracks, 2 cores: iALS 123 s, RP3beta 56 s and 2.2 GB, EASE
+# over its 10,000 items 31 s, content 0.1 s). Each run records what its own fit took
+# (``selection["fit_seconds"]``), which replaces the prior for that model from then on, scaled to
+# the data's size.
+FIT_COST_PRIORS: dict[str, tuple[float, float]] = {
+    "als": (18.5, 10.0),
+    "rp3beta": (8.5, 330.0),
+    "itemknn": (8.5, 330.0),
+    "ease": (4.7, 0.0),
+    "content": (0.02, 0.0),
+}
+# The chosen model's fit on the whole site may take this share of the run, and this much memory
+# beyond the history itself (so that the run stays within 2 GB at 10 million listens); a hybrid
+# adds up its models' costs. The cheapest model is always allowed, whatever its cost.
+FIT_SHARE = 0.25
+FIT_MEMORY_MB = 512.0
+MIN_FIT_BUDGET = 10.0
+FIRST_RUN_RUN_SECONDS_PER_MILLION = 12.0
 
 
 @dataclass
@@ -111,13 +132,14 @@ def choose(data, *, features, weighting) -> Choice:
     """
     from recommend.engine import selection as engine  # heavy, deferred: web workers import this module
 
+    started = time.perf_counter()
     previous = previous_choice()
     fallback = previous or default_choice()
     counts = data.events.groupby("user_id").size()
     eligible = int((counts >= MIN_PLAYS).sum())
     if eligible < MIN_FIGURES_LISTENERS:
         return _kept(fallback, previous is not None, _too_little(eligible, f"with {MIN_PLAYS} plays or more"))
-    split, scale = _split(data, counts, features=features, weighting=weighting)
+    split, scale, pairs = _split(data, counts, features=features, weighting=weighting)
     if split.evaluated < MIN_VALIDATION_LISTENERS:
         reason = _too_little(split.evaluated, "with new tracks among their most recent plays")
         choice = _kept(fallback, previous is not None, reason)
@@ -129,7 +151,17 @@ def choose(data, *, features, weighting) -> Choice:
             choice.metrics = _metrics(scored, split)
         return choice
     budget, budget_source = budget_seconds(listens=len(data.events))
-    result = engine.select_model(split, previous=previous, default=default_choice(), budget_seconds=budget)
+    costs = FitCosts.expected(pairs=pairs, listens=len(data.events))
+    allowed = costs.allowed()
+    result = engine.select_model(
+        split,
+        previous=_within(previous, allowed),
+        default=default_choice(),
+        budget_seconds=max(0.0, budget - (time.perf_counter() - started)),  # the split counts too
+        models=tuple(name for name in engine.SEARCH_ORDER if name in allowed),
+        fit_costs=costs.seconds,
+        fit_budget=costs.budget_seconds,
+    )
     fitted = _scaled(result.components, scale)
     record = {
         "status": "selected",
@@ -142,8 +174,9 @@ def choose(data, *, features, weighting) -> Choice:
         "previous": previous.get("name") if previous else None,
         "budget_seconds": budget,
         "budget_source": budget_source,
-        "seconds": round(result.seconds, 2),
+        "seconds": round(time.perf_counter() - started, 2),
         "scale": round(scale, 3),
+        "fit_costs": costs.as_record(),
     }
     logger.info("model selection: %s", record["reason"])
     return Choice(
@@ -162,10 +195,20 @@ def _too_little(count: int, what: str) -> str:
 
 
 def _split(data, counts, *, features, weighting):
-    """Return the validation split of a sample of listeners, and listeners / sampled listeners."""
+    """Return the validation split of a sample of listeners, listeners / sampled listeners, and the
+    site's listener-track pairs.
+
+    The split covers the tracks the production model may recommend (``training.candidate_items``:
+    the most listened-to playable ones): every model is scored on what it could serve, and fitting
+    and scoring a sample over them rather than the whole catalogue costs a fraction (at 200,000
+    tracks, an iALS trial 21 s of CPU over every track).
+    """
     import numpy as np  # heavy, deferred: web workers import this module
 
     from recommend.engine import selection as engine  # heavy, deferred: web workers import this module
+    from recommend.engine.features import ItemFeatures  # heavy, deferred: web workers import this module
+
+    from . import training
 
     listeners = counts.index.to_numpy()
     sample = listeners
@@ -175,16 +218,107 @@ def _split(data, counts, *, features, weighting):
     def sampled(frame):
         return frame[frame["user_id"].isin(sample)]
 
+    all_items = data.tracks["item_id"].to_numpy()
+    pairs = data.events[["user_id", "item_id"]].drop_duplicates()
+    listened = pairs["item_id"].value_counts()
+    popularity = listened.reindex(all_items, fill_value=0).to_numpy()
+    candidates = training.candidate_items(popularity, data.tracks["is_available"].to_numpy(dtype=bool))
+    if features is not None:
+        features = ItemFeatures(features.matrix[candidates], features.names)
     split = engine.validation_split(
         sampled(data.events),
-        data.tracks["item_id"].to_numpy(),
+        all_items[candidates],
         likes=sampled(data.likes),
         dislikes=sampled(data.dislikes),
         item_features=features,
         weighting=weighting,
         now=data.reference_time,
     )
-    return split, len(listeners) / len(sample)
+    return split, len(listeners) / len(sample), len(pairs)
+
+
+@dataclass
+class FitCosts:
+    """What fitting each model on the whole site is expected to cost, and what the run allows."""
+
+    seconds: dict[str, float]
+    memory_mb: dict[str, float]
+    budget_seconds: float
+    source: dict[str, str]
+
+    @classmethod
+    def expected(cls, *, pairs: int, listens: int) -> "FitCosts":
+        """The last run's measured fit seconds per pair where it has them, else the priors, times
+        ``pairs``; the budget: FIT_SHARE of the last run (a first run's estimate: 12 s a million)."""
+        measured, run_seconds = _last_fit()
+        if run_seconds is None:
+            run_seconds = FIRST_RUN_RUN_SECONDS_PER_MILLION * listens / 1_000_000
+        millions = pairs / 1_000_000
+        seconds, memory, source = {}, {}, {}
+        for name, (per_million, mb_per_million) in FIT_COST_PRIORS.items():
+            rate = measured.get(name)
+            seconds[name] = round((rate * pairs) if rate is not None else per_million * millions, 2)
+            source[name] = "measured" if rate is not None else "prior"
+            memory[name] = round(mb_per_million * millions, 1)
+        return cls(seconds, memory, round(max(MIN_FIT_BUDGET, FIT_SHARE * run_seconds), 1), source)
+
+    def allowed(self) -> set[str]:
+        """The models that may be fitted on the whole site: within the time and memory budgets, and
+        the cheapest collaborative model whatever it costs (content costs next to nothing)."""
+        ok = {
+            name
+            for name in self.seconds
+            if self.seconds[name] <= self.budget_seconds and self.memory_mb[name] <= FIT_MEMORY_MB
+        }
+        collaborative = [name for name in self.seconds if name != "content"]
+        ok.add(
+            min(collaborative, key=lambda name: (self.memory_mb[name] > FIT_MEMORY_MB, self.seconds[name]))
+        )
+        return ok | {"content"}
+
+    def as_record(self) -> dict:
+        return {
+            "expected_seconds": self.seconds,
+            "expected_memory_mb": self.memory_mb,
+            "source": self.source,
+            "budget_seconds": self.budget_seconds,
+            "allowed": sorted(self.allowed()),
+        }
+
+
+def _last_fit() -> tuple[dict[str, float], float | None]:
+    """Return the last successful run's fit seconds per listener-track pair of each model it
+    fitted, and its duration (None: no run yet)."""
+    run = (
+        RecommendationRun.objects.filter(
+            status=RecommendationRun.Status.SUCCEEDED, started_at__isnull=False, finished_at__isnull=False
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if run is None:
+        return {}, None
+    fit = (run.selection or {}).get("fit") if isinstance(run.selection, dict) else None
+    rates = {}
+    if isinstance(fit, dict) and isinstance(fit.get("seconds"), dict) and fit.get("pairs"):
+        pairs = float(fit["pairs"])
+        rates = {
+            name: float(value) / pairs
+            for name, value in fit["seconds"].items()
+            if name in FIT_COST_PRIORS and isinstance(value, int | float) and value >= 0
+        }
+    return rates, run.duration_seconds or None
+
+
+def _within(previous: dict | None, allowed: set[str]) -> dict | None:
+    """Return the previous choice without the models the run can no longer afford (None: nothing left)."""
+    if previous is None:
+        return None
+    weights = {name: w for name, w in previous["weights"].items() if name in allowed and w}
+    if not any(name != "content" for name in weights):
+        return None
+    components = {name: p for name, p in previous["components"].items() if name in weights}
+    return {**previous, "components": components, "weights": weights}
 
 
 def _figures_record(result, split) -> dict:

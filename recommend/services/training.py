@@ -78,6 +78,9 @@ class TrainedModel:
     run_id: int | None = None
     metrics: dict = field(default_factory=dict)
     path: str = ""
+    # What fitting took on the whole site: {"seconds": {model: s}, "pairs": listener-track pairs}
+    # (the next run's model selection reads it from the run's record to weigh each model's cost).
+    fit_costs: dict = field(default_factory=dict)
 
     @property
     def interactions(self):
@@ -253,7 +256,13 @@ def fit_trained_model(
     if features is None:
         features = item_features(data)
     model = production_model(preset)
+    fit_started = time.perf_counter()
     model.fit(interactions, features)
+    fit_seconds = getattr(model, "fit_seconds", None) or {model.name: time.perf_counter() - fit_started}
+    fit_costs = {
+        "seconds": {name: round(float(value), 3) for name, value in fit_seconds.items()},
+        "pairs": int(interactions.matrix.nnz),
+    }
     step("fit")
     genre_ids = data.genres["genre_id"].to_numpy()
     genre_names = data.genres["name"].to_numpy()
@@ -287,6 +296,7 @@ def fit_trained_model(
             zip(data.artists["artist_id"].tolist(), data.artists["name"].tolist(), strict=True)
         ),
         popularity=popularity,
+        fit_costs=fit_costs,
     )
     step("embeddings")
     return trained
@@ -495,6 +505,10 @@ def train(
         RecommendationRun.objects.filter(pk=run.pk).update(selection=choice.record)
         run.selection = choice.record
     trained = fit_trained_model(data, step=step, preset=choice.preset, features=features)
+    if run is not None:
+        choice.record["fit"] = trained.fit_costs
+        RecommendationRun.objects.filter(pk=run.pk).update(selection=choice.record)
+        run.selection = choice.record
     trained.run_id = run.pk if run else None
     trained.metrics = choice.metrics
     del data

@@ -120,11 +120,16 @@ def test_a_warm_start_searches_around_the_previous_choice(popular_split):
 
 
 def test_a_warm_start_that_finds_nothing_new_keeps_the_previous_mix_without_retuning_it(split):
-    cold = selection.select_model(split, default=DEFAULT, budget_seconds=0.0)
-    assert cold.chosen.model == "hybrid"  # the mix of the starting points
-    previous = {"components": cold.components, "weights": cold.weights}
+    previous = {
+        "components": {
+            "ease": {**selection.FIXED_PARAMS["ease"], "lam": 200.0},
+            "rp3beta": {**selection.FIXED_PARAMS["rp3beta"], **selection.COLD_STARTS["rp3beta"]},
+        },
+        "weights": {"ease": 1.0, "rp3beta": 0.5},
+    }
     warm = selection.select_model(split, previous=previous, default=DEFAULT, budget_seconds=0.0)
-    assert warm.kept_previous and warm.components == cold.components and warm.weights == cold.weights
+    assert warm.kept_previous
+    assert warm.components == previous["components"] and warm.weights == previous["weights"]
     assert [t.model for t in warm.trials][-1] == "previous"  # scored as it stands, not mixed again
     assert "hybrid" not in [t.model for t in warm.trials]
 
@@ -158,15 +163,29 @@ def test_a_first_search_scores_the_strongest_families_before_climbing_any(split)
 
 def test_the_budget_bounds_the_search(split):
     none_left = selection.select_model(split, default=DEFAULT, budget_seconds=0.0)
-    # the starting points only: the default's model, then iALS and RP3beta (always scored)
-    assert [t.model for t in none_left.trials if t.model != "hybrid"] == ["ease", "als", "rp3beta"]
-    assert none_left.skipped == ["itemknn"]
-    assert none_left.trials[-1].model == "hybrid"  # mixed even without budget
-    forced = sum(t.seconds for t in none_left.trials)
-    slowest = max(t.seconds for t in none_left.trials)
+    # the one setting always scored: the default's starting point; nothing else, no mix
+    assert [t.model for t in none_left.trials] == ["ease"]
+    assert none_left.skipped == ["als", "rp3beta", "itemknn"]
+    assert none_left.components == {"ease": {**selection.FIXED_PARAMS["ease"], "lam": 200.0}}
+    forced = none_left.trials[0].seconds
     some = selection.select_model(split, default=DEFAULT, budget_seconds=0.2)
+    slowest = max(t.seconds for t in some.trials)
+    # a trial starts only when the last one of its model (else the slowest) fits in what is left
     assert some.seconds <= forced + 0.2 + 2 * slowest + 0.5
     assert len(some.trials) < len(selection.select_model(split, default=DEFAULT, budget_seconds=60).trials)
+
+
+def test_a_hybrid_mixes_only_models_whose_fitting_costs_fit_the_budget(split):
+    everything = selection.select_model(split, default=DEFAULT, budget_seconds=60)
+    fitted = {t.model for t in everything.trials} & set(selection.SEARCH_GRIDS)
+    assert len(fitted) >= 3
+    costs = {"ease": 30.0, "als": 120.0, "rp3beta": 50.0, "itemknn": 50.0, "content": 0.0}
+    bounded = selection.select_model(
+        split, default=DEFAULT, budget_seconds=60, fit_costs=costs, fit_budget=60.0
+    )
+    collaborative = [name for name in bounded.components if name != "content"]
+    assert sum(costs[name] for name in collaborative) <= 60.0 or len(collaborative) == 1
+    assert "als" not in bounded.components or collaborative == ["als"]  # alone it is always allowed
 
 
 # -- the nightly run ------------------------------------------------------------------------------
@@ -184,7 +203,12 @@ def test_the_nightly_run_records_its_choice_and_warm_starts_from_it():
     assert first.metrics["ndcg@10"] == record["validation"]["ndcg@10"]
     assert "popularity_ndcg@10" in first.metrics
     assert "select" in first.stage_timings and "evaluate" not in first.stage_timings
+    # what the fit on the whole site took, per model it chose: the next run weighs costs with it
+    active = {name for name, weight in record["chosen"]["weights"].items() if weight}
+    assert set(record["fit"]["seconds"]) == active and record["fit"]["pairs"] > 0
+    assert set(record["fit_costs"]["allowed"]) >= active
     second = workflow.run_sync()
+    assert second.selection["fit_costs"]["source"]["content"] == "measured" or "content" not in active
     assert second.selection["warm_start"]
     assert second.selection["previous"] == record["chosen"]["name"]
     assert second.selection["trials"][0]["params"] == next(
@@ -209,6 +233,37 @@ def test_too_little_data_keeps_the_default_then_the_previous_choice_and_says_so(
     again = workflow.run_sync()
     assert again.selection["status"] == "kept" and "previous run's choice" in again.selection["reason"]
     assert again.model_name == "itemknn"
+
+
+def test_fit_costs_come_from_the_last_run_else_the_priors_and_bound_what_may_be_fitted(db):
+    from django.utils import timezone
+
+    first = selection_service.FitCosts.expected(pairs=6_650_000, listens=10_000_000)
+    # no run yet: the priors, and a fit budget of a quarter of 12 s per million listens
+    assert set(first.source.values()) == {"prior"} and first.budget_seconds == 30.0
+    assert first.allowed() == {"ease", "content"}  # iALS 123 s and RP3beta's 2.2 GB are out
+    small = selection_service.FitCosts.expected(pairs=74_000, listens=214_000)
+    assert small.allowed() == {"ease", "als", "rp3beta", "itemknn", "content"}  # within the 10 s floor
+    now = timezone.now()
+    RecommendationRun.objects.create(
+        status=RecommendationRun.Status.SUCCEEDED,
+        started_at=now - pd.Timedelta(seconds=400),
+        finished_at=now,
+        selection={"fit": {"seconds": {"als": 10.0, "ease": 200.0}, "pairs": 1_000_000}},
+    )
+    measured = selection_service.FitCosts.expected(pairs=2_000_000, listens=3_000_000)
+    assert measured.source["als"] == measured.source["ease"] == "measured"
+    assert measured.seconds["als"] == 20.0 and measured.seconds["ease"] == 400.0  # scaled to the pairs
+    assert measured.budget_seconds == 100.0  # a quarter of the last run's 400 s
+    assert "als" in measured.allowed() and "ease" not in measured.allowed()
+    previous = {"components": {"ease": {"lam": 1.0}, "content": {}}, "weights": {"ease": 1.0, "content": 0.5}}
+    assert selection_service._within(previous, measured.allowed()) is None  # nothing collaborative left
+    both = {
+        **previous,
+        "components": {**previous["components"], "als": {}},
+        "weights": {**previous["weights"], "als": 1},
+    }
+    assert selection_service._within(both, measured.allowed())["weights"] == {"content": 0.5, "als": 1}
 
 
 def test_the_budget_is_the_setting_or_a_share_of_the_last_run(settings, db):

@@ -5,6 +5,8 @@ are comparable across models; ``evaluation.tune_hybrid_weights`` picks the weigh
 split.
 """
 
+import time
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -34,9 +36,12 @@ class Hybrid(Recommender):
     ) -> "Hybrid":
         """Fit the components (``refit=False`` keeps components that are already fitted)."""
         super().fit(interactions, item_features)
-        for model in self.components.values():
+        self.fit_seconds = {}  # what each component's fit took (the nightly run records it)
+        for name, model in self.components.items():
             if refit or model.interactions is None:
+                started = time.perf_counter()
                 model.fit(interactions, item_features)
+                self.fit_seconds[name] = time.perf_counter() - started
         return self
 
     def _combine(self, parts) -> np.ndarray:
