@@ -53,6 +53,10 @@ FIXED_PARAMS: dict[str, dict] = {
     "als": {"iterations": 8},
     "content": {},
 }
+# Settings of the selection's trials only, never of the model fitted on the whole site: EASE scores
+# the sample's listeners from the users x users dual (exact, a fraction of the work: the sample has
+# fewer listeners than EASE has items).
+TRIAL_PARAMS: dict[str, dict] = {"ease": {"dual_scores": True}}
 # Models in the order they tend to win on implicit feedback (published comparisons and this
 # project's evaluations on the demo and on Last.fm): iALS and EASE, then RP3beta, then item-kNN.
 SEARCH_ORDER = ("als", "ease", "rp3beta", "itemknn")
@@ -222,7 +226,7 @@ class _Search:
         if not force and not self.budget.affords(name):
             return None
         started = time.perf_counter()
-        model = make_model(name, **{**FIXED_PARAMS.get(name, {}), **searched})
+        model = make_model(name, **{**FIXED_PARAMS.get(name, {}), **TRIAL_PARAMS.get(name, {}), **searched})
         model.fit(self.split.interactions, self.split.item_features)
         result = evaluate(model, self.split.targets, cutoffs=(10, 50))
         seconds = time.perf_counter() - started

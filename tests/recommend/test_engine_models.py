@@ -324,6 +324,28 @@ def test_ease_dual_solution_in_item_blocks_equals_the_primal_one(monkeypatch):
     assert ease.ease_weights(matrix, 5.0) == pytest.approx(expected.astype(np.float32), abs=1e-5)
 
 
+def test_ease_dual_scores_equal_the_scores_of_its_weights_for_any_rows(interactions):
+    from recommend.engine.models import ease
+
+    rng = np.random.default_rng(2)
+    matrix = sp.random(60, 150, density=0.1, random_state=rng, format="csr", dtype=np.float32)
+    weights = ease.ease_weights(matrix, 5.0)
+    dual = ease.DualScores(matrix, 5.0)
+    other = sp.random(9, 150, density=0.2, random_state=rng, format="csr", dtype=np.float32)
+    for rows in (matrix, other):  # the fitted listeners and rows it never saw
+        assert dual.scores(rows) == pytest.approx(rows @ weights, abs=1e-4)
+    # the model scores the same either way and says it has no item weights when dual
+    primal, by_dual = EASE(lam=5.0, min_users=1), EASE(lam=5.0, min_users=1, dual_scores=True)
+    users = np.arange(interactions.n_users)
+    primal.fit(interactions)
+    by_dual.fit(interactions)
+    if interactions.n_users < len(by_dual.items):
+        assert by_dual.weights is None
+        with pytest.raises(NotImplementedError):
+            by_dual.item_scores(np.array([0]))
+    assert by_dual.score(users) == pytest.approx(primal.score(users), abs=1e-4)
+
+
 def test_production_model_is_the_presets_hybrid_and_ranks_the_missing_track(interactions, features):
     from recommend.engine.production import PRODUCTION_PRESET, production_candidates, production_model
 
