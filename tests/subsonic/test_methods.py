@@ -8,9 +8,10 @@ from django.contrib.auth import get_user_model
 
 from catalog.models import Album, LibraryImport
 from listening import services as listening_services
-from listening.models import Listen, Play, Playlist
+from listening.models import Listen, Play
 from subsonic import services
 from tests.catalog.factories import make_album, make_audio_file, make_track
+from tests.listening.factories import generated_track_ids, make_generated_playlist
 
 from .conftest import Caller, token_params
 
@@ -92,14 +93,16 @@ def test_collaborative_playlists_are_listed_and_editable(api, library, other_use
 
 
 def test_generated_mixes_are_listed_read_only(api, library, subsonic_user):
-    mix = Playlist.objects.create(owner=subsonic_user, name="Discover Weekly", kind=Playlist.Kind.DISCOVER)
-    mix.items.create(track=library["songs"][0], position=0)
+    mix = make_generated_playlist(subsonic_user, [library["songs"][0]], name="Discover Weekly")
     (entry,) = api.ok("getPlaylists")["playlists"]["playlist"]
     assert (entry["name"], entry["readonly"], entry["songCount"]) == ("Discover Weekly", True, 1)
     assert api.error("updatePlaylist", playlistId=str(mix.uid), name="Mine")["code"] == 50
     assert api.error("createPlaylist", playlistId=str(mix.uid), songId=library["songs"][1].pk)["code"] == 50
     assert api.error("deletePlaylist", id=str(mix.uid))["code"] == 50
-    assert mix.items.count() == 1
+    assert api.error("updatePlaylist", playlistId=str(mix.uid), songIndexToRemove=0)["code"] == 50
+    assert generated_track_ids(mix) == [library["songs"][0].pk]
+    (song,) = api.ok("getPlaylist", id=str(mix.uid))["playlist"]["entry"]
+    assert song["id"] == str(library["songs"][0].pk)
 
 
 def test_nobody_reads_another_listeners_account_or_playlists(api, other_user):
