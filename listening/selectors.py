@@ -485,7 +485,9 @@ class _PackedItems(PlaylistItems):
     def _positions(self) -> list[int]:
         if self._present is None:
             ids = self._ids(range(len(self._entries)))
-            found = set(Track.objects.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+            # No ordering here or below: Track's default one joins the album for nothing.
+            found = Track.objects.filter(pk__in=ids).order_by().values_list("pk", flat=True) if ids else []
+            found = set(found)
             self._present = [p for p, (track_id, _) in enumerate(self._entries) if track_id in found]
         return self._present
 
@@ -494,7 +496,7 @@ class _PackedItems(PlaylistItems):
 
     def _load(self, positions: list[int]) -> list[PackedEntry]:
         ids = self._ids(positions)
-        by_id = {track.pk: track for track in _entry_tracks().filter(pk__in=ids)} if ids else {}
+        by_id = {track.pk: track for track in _entry_tracks().filter(pk__in=ids).order_by()} if ids else {}
         out, seen = [], set()
         stamp = self.playlist.updated_at
         for position in positions:
@@ -527,14 +529,14 @@ class _PackedItems(PlaylistItems):
         if not ids:
             return []
         queryset = queryset if queryset is not None else _entry_tracks()
-        by_id = {track.pk: track for track in queryset.filter(pk__in=ids)}
+        by_id = {track.pk: track for track in queryset.filter(pk__in=ids).order_by()}
         return [by_id[track_id] for track_id in self._in_order(by_id, limit)]
 
     def track_ids(self, *, available=False, limit=None) -> list[int]:
         ids = self._ids(range(len(self._entries)))
         if not ids:
             return []
-        tracks = Track.objects.filter(pk__in=ids)
+        tracks = Track.objects.filter(pk__in=ids).order_by()
         if available:
             tracks = tracks.filter(is_available=True)
         return self._in_order(tracks.values_list("pk", flat=True), limit)
@@ -628,7 +630,7 @@ def _packed_summaries(playlists: list[Playlist]) -> dict[int, PlaylistSummary]:
     ids = {track_id for rows in entries.values() for track_id, _ in rows}
     tracks = {
         pk: (duration, album_id, cover)
-        for pk, duration, album_id, cover in Track.objects.filter(pk__in=ids).values_list(
+        for pk, duration, album_id, cover in Track.objects.filter(pk__in=ids).order_by().values_list(
             "pk", "duration_ms", "album_id", "album__cover"
         )
     } if ids else {}

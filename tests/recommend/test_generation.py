@@ -5,6 +5,7 @@ import re
 import pytest
 
 from catalog.models import Genre, Track
+from listening import packed as listening_packed
 from listening import selectors as listening_selectors
 from listening.models import Play, Playlist, PlaylistTrack
 from recommend import packed, selectors
@@ -383,3 +384,27 @@ def test_a_chunk_packs_the_entries_on_the_playlists_and_writes_no_playlist_rows(
     own.items.create(track_id=track_ids_of(users[0])[0], position=0)
     generation.generate_chunk(trained, user_ids)
     assert list(PlaylistTrack.objects.values_list("playlist_id", flat=True)) == [own.pk]
+
+
+def test_the_nightly_encoder_packs_as_listening_decodes():
+    import numpy as np
+
+    shared = ["Because you listened to A\nB", generation.FAVOURITE_NOTE, "back \\ slash", ""]
+    wanted = [
+        [(11, shared[0]), (12, shared[1]), (13, shared[0]), (14, shared[2])],
+        [(21, shared[1])],
+        [(31, shared[3]), (32, shared[2]), (33, shared[3]), (34, shared[0]), (35, shared[1])],
+    ]
+    contents = [
+        (
+            Playlist(name=f"Mix {n}"),
+            np.array([track for track, _ in entries], np.int64),
+            np.array([note for _, note in entries], dtype=object),
+        )
+        for n, entries in enumerate(wanted)
+    ]
+    generation._entries_pack(contents)
+    for (playlist, _, _), entries in zip(contents, wanted, strict=True):
+        assert listening_packed.unpack_entries(playlist.entries, playlist.entry_notes) == entries
+        # Each playlist's own distinct notes only, one line each.
+        assert len(playlist.entry_notes.split("\n")) == len({note for _, note in entries})

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 
 from catalog.models import Album, LibraryImport
 from listening import services as listening_services
-from listening.models import Listen, Play
+from listening.models import Listen, Play, Playlist
 from subsonic import services
 from tests.catalog.factories import make_album, make_audio_file, make_track
 from tests.listening.factories import generated_track_ids, make_generated_playlist
@@ -256,3 +256,28 @@ def test_create_playlist_with_an_id_replaces_its_songs(api, library, subsonic_us
     assert playlist.items.count() == 0
     assert api.error("updatePlaylist", playlistId=str(playlist.uid), songIndexToRemove=0)["code"] == 10
     assert second not in playlist.items.values_list("track_id", flat=True)
+
+
+@pytest.mark.parametrize("size", [10, 1_000])
+def test_a_generated_mix_reads_in_order_in_constant_queries(
+    api, library, subsonic_user, size, django_assert_max_num_queries
+):
+    songs = library["songs"]
+    album = make_album("Many songs", artist=library["artists"][0])
+    extra = [make_track(f"Many {n}", album=album, duration_ms=1000) for n in range(size - len(songs))]
+    order = (extra + songs)[::-1]
+    mix = make_generated_playlist(subsonic_user, order, name="Daily Mix 1", kind=Playlist.Kind.DAILY_MIX)
+    own = listening_services.playlist_create(owner=subsonic_user, name="Mine", tracks=songs[:2])
+    with django_assert_max_num_queries(8):  # the lock check and the user included
+        listed = {row["name"]: row for row in api.ok("getPlaylists")["playlists"]["playlist"]}
+    assert listed["Daily Mix 1"]["songCount"] == size and listed["Daily Mix 1"]["readonly"] is True
+    assert listed["Daily Mix 1"]["duration"] == round(sum(t.duration_ms for t in order) / 1000)
+    assert listed["Mine"]["songCount"] == 2 and listed["Mine"]["readonly"] is False
+    # The lock check, the user, the playlist and its collaborators, the ids, the songs, their genres, stars.
+    with django_assert_max_num_queries(8):
+        entries = api.ok("getPlaylist", id=str(mix.uid))["playlist"]["entry"]
+    assert [entry["id"] for entry in entries] == [str(t.pk) for t in order]
+    order[0].delete()  # gone from the catalog since the night: skipped
+    entries = api.ok("getPlaylist", id=str(mix.uid))["playlist"]
+    assert (entries["songCount"], entries["entry"][0]["id"]) == (size - 1, str(order[1].pk))
+    assert own.items.count() == 2
