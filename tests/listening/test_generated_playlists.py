@@ -2,11 +2,14 @@
 them as the PlaylistTrack rows they replaced, in a constant number of queries."""
 
 import importlib
+import uuid
 
 import pytest
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
@@ -206,6 +209,7 @@ def test_generated_playlists_refuse_entry_edits(user):
 
 # ------------------------------------------------------------------------------ the migration
 MIGRATION = importlib.import_module("listening.migrations.0006_playlist_packed_entries")
+MIGRATION_BEFORE = "0005_playlisttrack_fewer_indexes"
 
 
 @pytest.mark.django_db
@@ -236,3 +240,31 @@ def test_the_migration_packs_generated_playlists_rows_and_back(user):
     expected = [(n, t.pk, note, mix.updated_at) for n, (t, note) in enumerate(pairs)]
     assert rows == expected
     assert own.items.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_to_0006_packs_the_rows_and_back_to_0005_unpacks_them(user):
+    tracks = make_tracks(3)
+    own = services.playlist_create(owner=user, name="Mine", tracks=tracks[:2])
+    try:
+        call_command("migrate", "listening", "0005", verbosity=0)
+        old = MigrationExecutor(connection).loader.project_state(("listening", MIGRATION_BEFORE))
+        OldPlaylist = old.apps.get_model("listening", "Playlist")
+        OldPlaylistTrack = old.apps.get_model("listening", "PlaylistTrack")
+        mix = OldPlaylist.objects.create(owner_id=user.pk, name="Mix", kind="daily_mix", uid=uuid.uuid4())
+        for position, track in enumerate(tracks[::-1]):
+            note = f"n\n{position}"
+            OldPlaylistTrack.objects.create(playlist=mix, track_id=track.pk, position=position, note=note)
+    finally:
+        call_command("migrate", verbosity=0)  # every app forward again, whatever happened
+    packed_mix = Playlist.objects.get(pk=mix.pk)
+    assert generated_entries(packed_mix) == [(t.pk, f"n\n{n}") for n, t in enumerate(tracks[::-1])]
+    assert list(PlaylistTrack.objects.values_list("playlist_id", flat=True)) == [own.pk, own.pk]
+    try:
+        call_command("migrate", "listening", "0005", verbosity=0)
+        rows = OldPlaylistTrack.objects.filter(playlist_id=mix.pk).order_by("position")
+        expected = [(t.pk, f"n\n{n}") for n, t in enumerate(tracks[::-1])]
+        assert [(row.track_id, row.note) for row in rows] == expected
+    finally:
+        call_command("migrate", verbosity=0)
+    assert generated_entries(Playlist.objects.get(pk=mix.pk))[0] == (tracks[-1].pk, "n\n0")

@@ -7,7 +7,7 @@ from listening.models import Listen, Playlist, Source
 from recommend import packed
 from recommend.models import RecommendationList, RecommendationRun, SimilarArtistList, SimilarTrackList
 from tests.catalog.factories import make_album, make_artist, make_genre, make_track
-from tests.listening.factories import make_generated_playlist, pack_tracks  # noqa: F401 - for the tests
+from tests.listening.factories import make_generated_playlist
 
 
 def listen(user, track, when=None):

@@ -7,7 +7,7 @@ from listening import selectors as listening_selectors
 from listening.models import Playlist, PlaylistTrack
 from recommend import feedback, selectors
 from recommend.models import TrackDislike
-from tests.listening.factories import generated_entries, generated_track_ids
+from tests.listening.factories import generated_entries, generated_track_ids, pack_tracks
 from tests.recommend import reco_data
 
 pytestmark = pytest.mark.django_db
@@ -86,9 +86,7 @@ def test_a_thumbs_down_edits_the_packed_lists_keeping_the_others_notes_and_the_p
     track = data["tracks"][2]
     discover = data["playlists"][0]
     notes = ["Because you listened to\nA \\ B", "", "Why not", "Odd ✓ \x00 text", "Last"]
-    Playlist.objects.filter(pk=discover.pk).update(
-        **reco_data.pack_tracks(data["tracks"], notes)
-    )
+    Playlist.objects.filter(pk=discover.pk).update(**pack_tracks(data["tracks"], notes))
     # 5 queries, whatever the number of playlists: the dislike (2), the listener's lock, the playlists
     # locked and one UPDATE of those that held the track; the rest are the services' savepoints.
     with django_assert_max_num_queries(11):
