@@ -389,8 +389,8 @@ class PlaylistItems(abc.ABC):
 
     Reads a page when sliced (``items[50:100]``: a list), all of them when iterated, their number
     with ``count()`` (so Django's and DRF's paginators take it; no ``len()``, which ``list()`` would
-    call first: a query more). ``tracks()`` and
-    ``track_ids()`` read just the tracks, in the entries' order (duplicates kept).
+    call first: a query more). ``tracks()`` and ``track_ids()`` read just the tracks, in the
+    entries' order (duplicates kept). An entry is a PlaylistTrack row or a PackedEntry shaped as one.
     """
 
     ordered = True  # for Paginator's check
