@@ -1,5 +1,7 @@
 """Reads for listening: the saved player state, likes, history and playlists a user may see."""
 
+import abc
+import copy
 import datetime as dt
 import itertools
 import uuid
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
@@ -18,7 +20,7 @@ from django.utils import timezone
 from catalog import selectors as catalog_selectors
 from catalog.models import Album, Artist, Track
 
-from . import transcoder
+from . import packed, transcoder
 from .models import (
     AlbumLike,
     ArtistLike,
@@ -271,7 +273,11 @@ def playlist_get_visible(*, user, uid) -> Playlist:
 
 
 def user_playlists(*, user) -> QuerySet[Playlist]:
-    """Return the playlists a user owns or collaborates on, with their track counts."""
+    """Return the playlists a user owns or collaborates on, with their track counts.
+
+    User playlists only (the listener's generated ones are recommend's user_mixes): their entries
+    are PlaylistTrack rows, counted in the same query.
+    """
     return (
         Playlist.objects.filter(Q(owner=user) | Q(collaborator_links__user=user), kind=Playlist.Kind.USER)
         .select_related("owner")
@@ -293,7 +299,7 @@ class PlaylistAccess:
 
 @dataclass(frozen=True)
 class PlaylistEntries:
-    items: list  # PlaylistTrack rows with track, album, artist loaded
+    items: list  # PlaylistTrack rows or PackedEntry with track, album, artist loaded (playlist_items)
     track_count: int
     duration_ms: int
     mosaic: list[str]  # up to 4 distinct cover names for the automatic cover
@@ -355,13 +361,202 @@ def playlist_access(*, user, uid) -> PlaylistAccess:
     )
 
 
-def playlist_items(*, playlist: Playlist) -> QuerySet[PlaylistTrack]:
-    """Return a playlist's entries in order, with what the API and the page show of each (track, album,
-    artist, who added it): slice it to read a page."""
-    related = ("track__album__artist", "track__artist", "track__audio_file", "added_by")
-    return playlist.items.select_related(*related).order_by(
-        "position", "id"
-    )
+# ------------------------------------------------------------------------------ a playlist's entries
+# What the API, the page and the tracklist rows show of an entry's track.
+ENTRY_TRACK_RELATED = ("album__artist", "artist", "audio_file")
+
+
+@dataclass(frozen=True)
+class PackedEntry:
+    """An entry of a generated playlist (packed on its row), shaped as a PlaylistTrack row for the
+    templates and serializers: its item id is its position + 1 (generated playlists are not edited
+    entry by entry), nobody added it, and it was added when the playlist was written."""
+
+    pk: int
+    position: int
+    track: Track
+    note: str
+    added_at: dt.datetime
+    added_by: None = None
+
+    @property
+    def track_id(self) -> int:
+        return self.track.pk
+
+
+class PlaylistItems(abc.ABC):
+    """A playlist's entries in order, whatever their storage (see playlist_items).
+
+    Reads a page when sliced (``items[50:100]``: a list), all of them when iterated, their number
+    with ``count()`` (so Django's and DRF's paginators take it; no ``len()``, which ``list()`` would
+    call first: a query more). ``tracks()`` and ``track_ids()`` read just the tracks, in the
+    entries' order (duplicates kept). An entry is a PlaylistTrack row or a PackedEntry shaped as one.
+    """
+
+    ordered = True  # for Paginator's check
+
+    def __init__(self, playlist: Playlist):
+        self.playlist = playlist
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._slice(index)
+        if index < 0:
+            raise IndexError("negative indexing is not supported")
+        found = self._slice(slice(index, index + 1))
+        if not found:
+            raise IndexError("playlist entry index out of range")
+        return found[0]
+
+    @abc.abstractmethod
+    def count(self) -> int:
+        """The entries' number."""
+
+    @abc.abstractmethod
+    def _slice(self, bounds: slice) -> list:
+        """The entries in these bounds of the list (a list)."""
+
+    @abc.abstractmethod
+    def __iter__(self):
+        """Every entry, in order."""
+
+    @abc.abstractmethod
+    def tracks(self, *, queryset: QuerySet[Track] | None = None, limit: int | None = None) -> list[Track]:
+        """Return the entries' tracks in order (at most `limit`), read through `queryset` (by default
+        with what a tracklist shows): those it filters out are left out (1 query)."""
+
+    @abc.abstractmethod
+    def track_ids(self, *, available: bool = False, limit: int | None = None) -> list[int]:
+        """Return the entries' track ids in order (only available tracks' when `available`; 1 query)."""
+
+    @abc.abstractmethod
+    def item_ids(self) -> list[int]:
+        """Return the entries' item ids in order (what the editing services take; 1 query at most)."""
+
+
+class _RowItems(PlaylistItems):
+    """A user playlist's entries: its PlaylistTrack rows."""
+
+    def __init__(self, playlist: Playlist):
+        super().__init__(playlist)
+        related = [f"track__{name}" for name in ENTRY_TRACK_RELATED]
+        self._rows = playlist.items.select_related(*related, "added_by").order_by("position", "id")
+
+    def count(self) -> int:
+        return self._rows.count()
+
+    def _slice(self, bounds: slice) -> list:
+        return list(self._rows[bounds])
+
+    def __iter__(self):
+        return iter(self._rows)
+
+    def _tracks_in_order(self, queryset: QuerySet[Track]) -> QuerySet[Track]:
+        # One row per entry through the join, so duplicates stay and the order is the entries'.
+        return queryset.filter(playlist_items__playlist=self.playlist).order_by(
+            "playlist_items__position", "playlist_items__id"
+        )
+
+    def tracks(self, *, queryset=None, limit=None) -> list[Track]:
+        tracks = self._tracks_in_order(queryset if queryset is not None else _entry_tracks())
+        return list(tracks[:limit] if limit is not None else tracks)
+
+    def track_ids(self, *, available=False, limit=None) -> list[int]:
+        rows = self.playlist.items.filter(track__is_available=True) if available else self.playlist.items
+        ids = rows.order_by("position", "id").values_list("track_id", flat=True)
+        return list(ids[:limit] if limit is not None else ids)
+
+    def item_ids(self) -> list[int]:
+        return list(self.playlist.items.order_by("position", "id").values_list("pk", flat=True))
+
+
+class _PackedItems(PlaylistItems):
+    """A generated playlist's entries, packed on its row. Entries whose track has left the catalog
+    since the playlist was written are skipped (their rows used to cascade away)."""
+
+    def __init__(self, playlist: Playlist):
+        super().__init__(playlist)
+        self._entries = packed.unpack_entries(playlist.entries, playlist.entry_notes)
+        self._present: list[int] | None = None  # positions of the entries whose track still exists
+
+    def _ids(self, positions: Iterable[int]) -> set[int]:
+        return {self._entries[position][0] for position in positions}
+
+    def _positions(self) -> list[int]:
+        if self._present is None:
+            ids = self._ids(range(len(self._entries)))
+            # No ordering here or below: Track's default one joins the album for nothing.
+            found = Track.objects.filter(pk__in=ids).order_by().values_list("pk", flat=True) if ids else []
+            found = set(found)
+            self._present = [p for p, (track_id, _) in enumerate(self._entries) if track_id in found]
+        return self._present
+
+    def count(self) -> int:
+        return len(self._positions())
+
+    def _load(self, positions: list[int]) -> list[PackedEntry]:
+        ids = self._ids(positions)
+        by_id = {track.pk: track for track in _entry_tracks().filter(pk__in=ids).order_by()} if ids else {}
+        out, seen = [], set()
+        stamp = self.playlist.updated_at
+        for position in positions:
+            track_id, note = self._entries[position]
+            track = by_id.get(track_id)
+            if track is None:
+                continue
+            if track_id in seen:  # a duplicate gets its own object: rows set a reason on their track
+                track = copy.copy(track)
+            seen.add(track_id)
+            entry = PackedEntry(pk=position + 1, position=position, track=track, note=note, added_at=stamp)
+            out.append(entry)
+        return out
+
+    def _slice(self, bounds: slice) -> list[PackedEntry]:
+        return self._load(self._positions()[bounds])
+
+    def __iter__(self):
+        entries = self._load(list(range(len(self._entries))))
+        self._present = [entry.position for entry in entries]
+        return iter(entries)
+
+    def _in_order(self, found: Iterable[int], limit: int | None) -> list[int]:
+        found = set(found)
+        ids = [track_id for track_id, _ in self._entries if track_id in found]
+        return ids[:limit] if limit is not None else ids
+
+    def tracks(self, *, queryset=None, limit=None) -> list[Track]:
+        ids = self._ids(range(len(self._entries)))
+        if not ids:
+            return []
+        queryset = queryset if queryset is not None else _entry_tracks()
+        by_id = {track.pk: track for track in queryset.filter(pk__in=ids).order_by()}
+        return [by_id[track_id] for track_id in self._in_order(by_id, limit)]
+
+    def track_ids(self, *, available=False, limit=None) -> list[int]:
+        ids = self._ids(range(len(self._entries)))
+        if not ids:
+            return []
+        tracks = Track.objects.filter(pk__in=ids).order_by()
+        if available:
+            tracks = tracks.filter(is_available=True)
+        return self._in_order(tracks.values_list("pk", flat=True), limit)
+
+    def item_ids(self) -> list[int]:
+        return [position + 1 for position in self._positions()]
+
+
+def _entry_tracks() -> QuerySet[Track]:
+    return Track.objects.select_related(*ENTRY_TRACK_RELATED)
+
+
+def playlist_items(*, playlist: Playlist) -> PlaylistItems:
+    """Return a playlist's entries in order, whatever their storage, with what the API and the page
+    show of each (track, album, artist, audio file, who added it): slice it to read a page.
+
+    A constant number of queries: a page of a user playlist is 1 (its count another); a generated
+    one's is 2 (which of its tracks still exist, once, then the page's tracks).
+    """
+    return _PackedItems(playlist) if playlist.is_packed else _RowItems(playlist)
 
 
 def playlist_entries(*, playlist: Playlist) -> PlaylistEntries:
@@ -383,11 +578,76 @@ def playlist_entries(*, playlist: Playlist) -> PlaylistEntries:
 
 
 def playlist_export_rows(*, playlist: Playlist) -> list[Track]:
-    """Return the playlist's tracks in order, for M3U8 / XSPF export."""
-    return [
-        item.track
-        for item in playlist.items.select_related("track__album", "track__artist").order_by("position", "id")
-    ]
+    """Return the playlist's tracks in order, for M3U8 / XSPF export (1 query)."""
+    return playlist_items(playlist=playlist).tracks(queryset=Track.objects.select_related("album", "artist"))
+
+
+@dataclass(frozen=True)
+class PlaylistSummary:
+    track_count: int
+    duration_ms: int
+    mosaic: list[str]  # up to 4 distinct cover names, from the first entries (when asked for)
+    cover_album_id: int | None  # the highest album id among the entries' (a stable pick)
+
+
+MOSAIC_SCAN = 40  # entries looked at for a mosaic's covers
+
+
+def playlist_summaries(
+    *, playlists: Iterable[Playlist], mosaics: bool = True, totals: bool = True
+) -> dict[int, PlaylistSummary]:
+    """Return each playlist's entry count, length, mosaic and a cover album, by playlist id.
+
+    Whatever their storage, in at most 3 queries: over the user playlists' rows one for the totals
+    and one for the mosaics (each only when asked for: the other fields are then 0 / empty), and one
+    over the tracks of the generated ones (everything).
+    """
+    playlists = list(playlists)
+    summaries = _packed_summaries([playlist for playlist in playlists if playlist.is_packed])
+    rows = [playlist.pk for playlist in playlists if not playlist.is_packed]
+    sums = (
+        PlaylistTrack.objects.filter(playlist_id__in=rows)
+        .values("playlist_id")
+        .annotate(duration=Sum("track__duration_ms"), count=Count("pk"), cover=Max("track__album_id"))
+        if rows and totals
+        else []
+    )
+    by_playlist = {row["playlist_id"]: row for row in sums}
+    covers = _row_mosaics(rows) if rows and mosaics else {}
+    for pk in rows:
+        row = by_playlist.get(pk, {})
+        summaries[pk] = PlaylistSummary(
+            track_count=row.get("count", 0),
+            duration_ms=row.get("duration") or 0,
+            mosaic=covers.get(pk, []),
+            cover_album_id=row.get("cover"),
+        )
+    return summaries
+
+
+def _packed_summaries(playlists: list[Playlist]) -> dict[int, PlaylistSummary]:
+    entries = {p.pk: packed.unpack_entries(p.entries, p.entry_notes) for p in playlists}
+    ids = {track_id for rows in entries.values() for track_id, _ in rows}
+    tracks = {
+        pk: (duration, album_id, cover)
+        for pk, duration, album_id, cover in Track.objects.filter(pk__in=ids).order_by().values_list(
+            "pk", "duration_ms", "album_id", "album__cover"
+        )
+    } if ids else {}
+    summaries = {}
+    for pk, rows in entries.items():
+        found = [tracks[track_id] for track_id, _ in rows if track_id in tracks]
+        covers: list[str] = []
+        for cover in [cover for _, _, cover in found if cover][:MOSAIC_SCAN]:
+            if cover not in covers and len(covers) < 4:
+                covers.append(cover)
+        summaries[pk] = PlaylistSummary(
+            track_count=len(found),
+            duration_ms=sum(duration for duration, _, _ in found),
+            mosaic=covers,
+            cover_album_id=max((album_id for _, album_id, _ in found), default=None),
+        )
+    return summaries
 
 
 # ------------------------------------------------------------------------------ the player's contexts
@@ -425,12 +685,9 @@ def player_context_tracks(
         return catalog_selectors.artist_top_tracks(artist=artist, limit=ARTIST_QUEUE_LENGTH)
     if context_type in (ContextType.PLAYLIST, ContextType.GENERATED):
         playlist = playlist_get_visible(user=user, uid=_uuid_or_404(context_id))
-        items = (
-            PlaylistTrack.objects.filter(playlist=playlist, track__is_available=True)
-            .select_related("track__album__artist", "track__artist", "track__audio_file")
-            .order_by("position", "id")[:PLAYER_QUEUE_MAX]
+        return playlist_items(playlist=playlist).tracks(
+            queryset=_entry_tracks().filter(is_available=True), limit=PLAYER_QUEUE_MAX
         )
-        return [item.track for item in items]
     if context_type == ContextType.LIKES:
         return list(
             _player_tracks().filter(likes__user=user).order_by("-likes__created_at", "-pk")[:PLAYER_QUEUE_MAX]
@@ -490,6 +747,7 @@ LIBRARY_LIMIT = 100
 
 
 def _library_playlists_query(*, user, limit: int) -> list[Playlist]:
+    # User playlists only: their entries are PlaylistTrack rows (generated ones are on the home page).
     first_cover = (
         PlaylistTrack.objects.filter(playlist=OuterRef("pk"))
         .exclude(track__album__cover="")
@@ -533,8 +791,8 @@ def library_forget(*, user_ids: Iterable[int]) -> None:
     _forget_now_and_on_commit(keys)
 
 
-def playlist_mosaics(*, playlist_ids: Iterable[int], scan: int = 40) -> dict[int, list[str]]:
-    """Return up to 4 distinct cover names per playlist, from its first `scan` entries (1 query)."""
+def _row_mosaics(playlist_ids: Iterable[int], scan: int = MOSAIC_SCAN) -> dict[int, list[str]]:
+    """Return up to 4 distinct cover names per user playlist, from its first `scan` entries (1 query)."""
     rows = (
         PlaylistTrack.objects.filter(playlist_id__in=list(playlist_ids))
         .exclude(track__album__cover="")

@@ -201,9 +201,9 @@ def playlist_list(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Created “{playlist.name}”. Add tracks from any “…” menu.")
         return redirect(playlist)
     playlists = list(selectors.user_playlists(user=request.user))
-    mosaics = selectors.playlist_mosaics(playlist_ids=[playlist.pk for playlist in playlists])
+    summaries = selectors.playlist_summaries(playlists=playlists, totals=False)
     for playlist in playlists:
-        playlist.mosaic = mosaics.get(playlist.pk, [])
+        playlist.mosaic = summaries[playlist.pk].mosaic
     return render(request, "listening/playlist_list.html", {"playlists": playlists, "form": form})
 
 

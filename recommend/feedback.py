@@ -4,8 +4,10 @@ genres and artists a new listener picks (cold start).
 A thumbs-down (TrackDislike) takes the track out of the listener's recommendations and generated
 playlists at once; the nightly training reads TrackDislike as negative evidence. The recommendations
 keep their packed list as the nightly run wrote it: their readers leave thumbed-down tracks out, so
-an undo brings the track back at its rank. The playlist entries removed are remembered for a day (in
-the cache) so that an undo puts the track back where it was, as long as that playlist is still there.
+an undo brings the track back at its rank. The generated playlists' entries (packed on their rows) are
+edited by listening's services under the playlists' row locks; those removed are remembered for a
+day (in the cache) so that an undo puts the track back where it was, as long as that playlist is
+still there.
 """
 
 import logging
@@ -16,10 +18,9 @@ from django.db import transaction
 
 from catalog.models import Track
 from listening import selectors as listening_selectors
-from listening.models import Playlist, PlaylistTrack
+from listening import services as listening_services
 
 from .models import TastePick, TrackDislike
-from .selectors import MIX_KINDS
 from .services.generation import generate_for_user
 
 UNDO_TTL_SECONDS = 24 * 3600
@@ -37,14 +38,9 @@ def track_dislike(*, user, track: Track) -> tuple[TrackDislike, bool]:
     Idempotent: a second thumbs-down changes nothing. Return (the dislike, whether it is new).
     """
     dislike, created = TrackDislike.objects.get_or_create(user=user, track=track)
-    items = PlaylistTrack.objects.filter(
-        playlist__owner=user, playlist__kind__in=MIX_KINDS, track=track
-    )
-    removed = {"items": list(items.values("playlist_id", "position", "note"))}
-    if removed["items"]:
-        cache.set(_undo_key(user.pk, track.pk), removed, UNDO_TTL_SECONDS)
-    # Delete by id: a join in a DELETE is not portable.
-    PlaylistTrack.objects.filter(pk__in=list(items.values_list("pk", flat=True))).delete()
+    removed = listening_services.generated_entries_remove(owner=user, track_id=track.pk)
+    if removed:
+        cache.set(_undo_key(user.pk, track.pk), {"items": removed}, UNDO_TTL_SECONDS)
     listening_selectors.listener_changed(user_ids=[user.pk])
     return dislike, created
 
@@ -62,24 +58,7 @@ def track_dislike_undo(*, user, track: Track) -> bool:
     cache.delete(_undo_key(user.pk, track.pk))
     if not deleted or not removed:
         return bool(deleted)
-    playlist_ids = {row["playlist_id"] for row in removed["items"]}
-    still_there = set(
-        Playlist.objects.filter(
-            pk__in=playlist_ids, owner=user, kind__in=MIX_KINDS
-        ).values_list("pk", flat=True)
-    )
-    PlaylistTrack.objects.bulk_create(
-        [
-            PlaylistTrack(
-                playlist_id=row["playlist_id"],
-                track=track,
-                position=row["position"],
-                note=row.get("note", ""),
-            )
-            for row in removed["items"]
-            if row["playlist_id"] in still_there
-        ]
-    )
+    listening_services.generated_entries_restore(owner=user, track_id=track.pk, removed=removed["items"])
     return True
 
 

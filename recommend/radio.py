@@ -29,7 +29,7 @@ from django.http import Http404
 
 from catalog.models import Album, Artist, Genre, Track
 from listening import selectors as listening_selectors
-from listening.models import ContextType, Play, PlaylistTrack
+from listening.models import ContextType, Play
 
 from . import packed
 from .models import SimilarArtistList, SimilarTrackList, TrackDislike
@@ -215,11 +215,10 @@ def _resolve_seed(*, user, seed_type: str, seed_id: str) -> RadioSession:
                 user=user, uid=listening_selectors._uuid_or_404(seed_id)
             )
             session.title = f"{playlist.name} Radio"
-            anchors = list(
-                PlaylistTrack.objects.filter(playlist=playlist, track__is_available=True)
-                .order_by("position", "id")
-                .values_list("track_id", "track__artist_id")[:100]
+            tracks = listening_selectors.playlist_items(playlist=playlist).tracks(
+                queryset=Track.objects.playable().only("pk", "artist_id"), limit=100
             )
+            anchors = [(track.pk, track.artist_id) for track in tracks]
         if anchors:
             session.genre_ids = sorted(
                 set(

@@ -17,7 +17,7 @@ from django.db.models.expressions import RawSQL
 from catalog import selectors as catalog_selectors
 from catalog.models import Album, Artist, Genre, Track
 from listening import selectors as listening_selectors
-from listening.models import Listen, Playlist, PlaylistTrack
+from listening.models import Listen, Playlist
 
 from . import packed
 from .models import RecommendationList, SimilarArtistList, SimilarTrackList, TastePick, TrackDislike
@@ -275,19 +275,20 @@ def because_you_listened(
 
 def user_mixes(*, user) -> list[Playlist]:
     """Return the user's generated playlists (Discover first, then Daily Mixes by name) with
-    `track_count` and `mosaic` (2 queries)."""
+    `track_count`, `duration_ms`, `mosaic` and `cover_album_id` (2 queries)."""
     mixes = list(
         Playlist.objects.filter(owner=user, kind__in=MIX_KINDS)
         .annotate(
-            track_count=Count("items"),
             kind_order=Case(When(kind=Playlist.Kind.DISCOVER, then=Value(0)), default=Value(1),
                             output_field=IntegerField()),
         )
         .order_by("kind_order", "name", "pk")
     )
-    mosaics = listening_selectors.playlist_mosaics(playlist_ids=[mix.pk for mix in mixes])
+    summaries = listening_selectors.playlist_summaries(playlists=mixes)
     for mix in mixes:
-        mix.mosaic = mosaics.get(mix.pk, [])
+        summary = summaries[mix.pk]
+        mix.track_count, mix.duration_ms = summary.track_count, summary.duration_ms
+        mix.mosaic, mix.cover_album_id = summary.mosaic, summary.cover_album_id
     return mixes
 
 
@@ -297,12 +298,7 @@ def user_mix(*, user, uid) -> Playlist | None:
     mix = Playlist.objects.filter(owner=user, kind__in=MIX_KINDS, uid=uid).first()
     if mix is None:
         return None
-    items = (
-        PlaylistTrack.objects.filter(playlist=mix)
-        .select_related("track__album__artist", "track__artist", "track__audio_file")
-        .order_by("position", "id")
-    )
-    tracks = [item.track for item in items]
+    tracks = listening_selectors.playlist_items(playlist=mix).tracks()
     reasons = {entry.track_id: entry.reason for entry in reversed(recommendation_entries(user=user))}
     for track in tracks:
         track.reason = reasons.get(track.pk, "")

@@ -18,7 +18,7 @@ from catalog import selectors as catalog_selectors
 from catalog.models import Album, Artist, Genre, LibraryImport, Track
 from listening import selectors as listening_selectors
 from listening.listenbrainz import selectors as listenbrainz_selectors
-from listening.models import AlbumLike, ArtistLike, Listen, PlayerState, PlaylistTrack, TrackLike
+from listening.models import AlbumLike, ArtistLike, Listen, PlayerState, TrackLike
 from recommend import selectors as recommend_selectors
 from streamapp.compiled import CompiledQuery
 
@@ -487,35 +487,22 @@ def now_playing(*, user):
 # ------------------------------------------------------------------------------ playlists
 def playlists(*, user) -> list:
     """The listener's playlists (own and collaborative) then their generated mixes, with `track_count`,
-    `duration_ms` and a `cover_album_id` (3 queries)."""
+    `duration_ms` and a `cover_album_id` (4 queries)."""
     own = list(listening_selectors.user_playlists(user=user))
-    mixes = recommend_selectors.user_mixes(user=user)
-    found = own + list(mixes)
-    _annotate_playlists(found)
-    return found
-
-
-def _annotate_playlists(found: list) -> None:
-    ids = [playlist.pk for playlist in found]
-    totals = {
-        row["playlist"]: row
-        for row in PlaylistTrack.objects.filter(playlist__in=ids)
-        .values("playlist")
-        .annotate(duration=Sum("track__duration_ms"), count=Count("pk"), cover=Max("track__album"))
-    }
-    for playlist in found:
-        row = totals.get(playlist.pk, {})
-        playlist.track_count = row.get("count", 0)
-        playlist.duration_ms = row.get("duration") or 0
-        playlist.cover_album_id = row.get("cover")
+    summaries = listening_selectors.playlist_summaries(playlists=own, mosaics=False)
+    for playlist in own:
+        summary = summaries[playlist.pk]
+        playlist.track_count, playlist.duration_ms = summary.track_count, summary.duration_ms
+        playlist.cover_album_id = summary.cover_album_id
+    return own + recommend_selectors.user_mixes(user=user)  # with the same fields
 
 
 def playlist(*, user, uid):
     """Return (access, songs) for a playlist the listener may see; raise Http404 otherwise (cached
     playlist, then 2 queries for its songs)."""
     access = listening_selectors.playlist_access(user=user, uid=uid)
-    items = listening_selectors.playlist_items(playlist=access.playlist).values_list("track_id", flat=True)
-    tracks = songs_in_order(list(items))
+    items = listening_selectors.playlist_items(playlist=access.playlist).track_ids()
+    tracks = songs_in_order(items)
     access.playlist.track_count = len(tracks)
     access.playlist.duration_ms = sum(entry["duration"] for entry in tracks) * 1000
     access.playlist.cover_album_id = int(tracks[0]["albumId"]) if tracks else None

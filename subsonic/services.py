@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from catalog import services as catalog_services
 from catalog.models import Album, Artist, LibraryImport, Track
+from listening import selectors as listening_selectors
 from listening import services as listening_services
 from listening import transcoding
 from listening.models import Playlist, Source
@@ -207,7 +208,7 @@ def playlist_create(*, user, name: str, tracks: list[Track]) -> Playlist:
 @transaction.atomic
 def playlist_replace_songs(*, user, playlist: Playlist, tracks: list[Track]) -> Playlist:
     """Make the playlist hold exactly these songs, in order (createPlaylist with a playlistId)."""
-    item_ids = list(playlist.items.values_list("pk", flat=True))
+    item_ids = listening_selectors.playlist_items(playlist=playlist).item_ids()
     listening_services.playlist_remove_items(playlist=playlist, actor=user, item_ids=item_ids)
     if tracks:
         listening_services.playlist_add_tracks(playlist=playlist, actor=user, tracks=tracks)
@@ -236,7 +237,7 @@ def playlist_update(*, user, playlist: Playlist, change: PlaylistChange) -> None
             is_public=change.public,
         )
     if change.remove_indexes:
-        order = list(playlist.items.order_by("position", "id").values_list("pk", flat=True))
+        order = listening_selectors.playlist_items(playlist=playlist).item_ids()
         outside = [index for index in change.remove_indexes if index >= len(order)]
         if outside:
             raise ValidationError({"songIndexToRemove": f"The playlist has {len(order)} entries."})

@@ -20,6 +20,8 @@ from .listens import (
 )
 from .player import player_state_save
 from .playlists import (
+    generated_entries_remove,
+    generated_entries_restore,
     playlist_add_tracks,
     playlist_collaborator_add,
     playlist_collaborator_remove,
@@ -43,6 +45,8 @@ __all__ = [
     "ListensWritten",
     "album_like_set",
     "artist_like_set",
+    "generated_entries_remove",
+    "generated_entries_restore",
     "history_import_check_file",
     "history_import_create",
     "history_import_discard_files",

@@ -1,8 +1,10 @@
 """Playlists: create, edit, add, remove, reorder (atomically), duplicate, collaborate, import."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -10,7 +12,7 @@ from django.db.models import Max
 from catalog.models import AudioFile, Track
 from catalog.normalize import name_key
 
-from .. import playlist_formats, selectors
+from .. import packed, playlist_formats, selectors
 from ..models import Playlist, PlaylistCollaborator, PlaylistTrack
 
 MAX_PLAYLIST_LENGTH = 10_000
@@ -196,9 +198,7 @@ def playlist_duplicate(*, playlist: Playlist, actor) -> Playlist:
     )
     PlaylistTrack.objects.bulk_create(
         PlaylistTrack(playlist=copy, track_id=track_id, position=position, added_by=actor)
-        for position, track_id in enumerate(
-            playlist.items.order_by("position", "id").values_list("track_id", flat=True)
-        )
+        for position, track_id in enumerate(selectors.playlist_items(playlist=playlist).track_ids())
     )
     selectors.library_forget(user_ids=[actor.pk])
     return copy
@@ -224,6 +224,70 @@ def playlist_collaborator_remove(*, playlist: Playlist, actor, user) -> None:
     PlaylistCollaborator.objects.filter(playlist=playlist, user=user).delete()
     selectors.library_forget(user_ids=[user.pk])
     selectors.playlist_changed(uids=[playlist.uid])
+
+
+# ------------------------------------------------------------------------------ generated playlists
+def _generated_locked(*, owner, playlist_ids: Iterable[int] | None = None) -> list[Playlist]:
+    # The nightly swap takes the listener's row lock first, then writes these rows: lock the same
+    # way round, so that a thumbs-down and the swap of the same listener apply one after the other.
+    get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk").first()
+    playlists = Playlist.objects.select_for_update().filter(owner=owner).exclude(kind=Playlist.Kind.USER)
+    if playlist_ids is not None:
+        playlists = playlists.filter(pk__in=list(playlist_ids))
+    return list(playlists.order_by("pk"))
+
+
+def _generated_write(playlists: list[Playlist]) -> None:
+    # bulk_update leaves updated_at alone: the entries keep the time the nightly run wrote them.
+    Playlist.objects.bulk_update(playlists, ["entries", "entry_notes"])
+    selectors.playlist_changed(uids=[playlist.uid for playlist in playlists])
+
+
+@transaction.atomic
+def generated_entries_remove(*, owner, track_id: int) -> list[dict]:
+    """Take a track out of the owner's generated playlists (their packed entries); return what was
+    removed, for generated_entries_restore: [{"playlist_id", "position", "note"}], positions in
+    each playlist's list as it was.
+
+    Holds the listener's and the playlists' row locks while it rewrites them (2 queries, a third
+    when the track was in one).
+    """
+    removed, changed = [], []
+    for playlist in _generated_locked(owner=owner):
+        entries = packed.unpack_entries(playlist.entries, playlist.entry_notes)
+        kept = [entry for entry in entries if entry[0] != track_id]
+        if len(kept) == len(entries):
+            continue
+        removed += [
+            {"playlist_id": playlist.pk, "position": position, "note": note}
+            for position, (entry_track, note) in enumerate(entries)
+            if entry_track == track_id
+        ]
+        playlist.entries, playlist.entry_notes = packed.pack_entries(kept)
+        changed.append(playlist)
+    if changed:
+        _generated_write(changed)
+    return removed
+
+
+@transaction.atomic
+def generated_entries_restore(*, owner, track_id: int, removed: list[dict]) -> int:
+    """Put back entries that generated_entries_remove took out, at their positions, in those of the
+    owner's generated playlists that are still there; return how many were put back."""
+    by_playlist: dict[int, list[dict]] = {}
+    for row in removed:
+        by_playlist.setdefault(row["playlist_id"], []).append(row)
+    changed, restored = [], 0
+    for playlist in _generated_locked(owner=owner, playlist_ids=by_playlist):
+        entries = packed.unpack_entries(playlist.entries, playlist.entry_notes)
+        for row in sorted(by_playlist[playlist.pk], key=lambda row: row["position"]):
+            entries.insert(min(max(row["position"], 0), len(entries)), (track_id, row.get("note", "")))
+            restored += 1
+        playlist.entries, playlist.entry_notes = packed.pack_entries(entries)
+        changed.append(playlist)
+    if changed:
+        _generated_write(changed)
+    return restored
 
 
 @dataclass

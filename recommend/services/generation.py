@@ -17,8 +17,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from listening import packed as packed_entries
 from listening import selectors as listening_selectors
-from listening.models import Playlist, PlaylistTrack
+from listening.models import Playlist
 
 from .. import packed
 from ..models import RecommendationList
@@ -750,19 +751,15 @@ def _swap(lists: list[UserLists], *, run_id: int | None) -> tuple[int, int]:
     old_ids = [pk for pks in existing.values() for pk in pks]
     surplus = [pk for pk in old_ids if pk not in keep_ids]
     stamp = now if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now)
-    stamp_text = now.isoformat() if connection.vendor == "postgresql" else stamp  # COPY parses ISO 8601
 
+    _entries_pack(contents)
     with transaction.atomic():
-        if old_ids:  # by their owners: a few hundred parameters rather than thousands
-            generated = Playlist.objects.filter(owner_id__in=user_ids, kind__in=GENERATED_KINDS)
-            PlaylistTrack.objects.filter(playlist_id__in=generated.values("pk")).delete()
         if surplus:
             Playlist.objects.filter(pk__in=surplus).delete()
         if updates:
             _playlists_update(updates, stamp=stamp)
         if creates:
             Playlist.objects.bulk_create(creates, batch_size=500)
-        _playlist_tracks_write(contents, stamp_text=stamp_text)
         RecommendationList.objects.filter(user_id__in=user_ids).delete()
         written = _recommendations_write(lists, run_id=run_id)
         listening_selectors.listener_changed(user_ids=[entry.user_id for entry in lists])
@@ -827,7 +824,7 @@ def _playlists_plan(
 
 
 def _playlists_update(updates: list[Playlist], *, stamp) -> None:
-    """Write the reused playlists' names, descriptions and update times in bulk."""
+    """Write the reused playlists' names, descriptions, entries and update times in bulk."""
     import pandas as pd  # heavy, deferred: web workers import this module
 
     frames.update_rows(
@@ -838,32 +835,45 @@ def _playlists_update(updates: list[Playlist], *, stamp) -> None:
                 "id": [p.pk for p in updates],
                 "name": [p.name for p in updates],
                 "description": [p.description for p in updates],
+                "entries": [p.entries for p in updates],
+                "entry_notes": [p.entry_notes for p in updates],
                 "updated_at": [stamp] * len(updates),
             }
         ),
     )
 
 
-def _playlist_tracks_write(contents: list, *, stamp_text) -> None:
-    """Write every playlist's entries in bulk (their old ones are deleted)."""
+def _entries_pack(contents: list) -> None:
+    """Set each playlist's packed entries (``listening.packed``'s format) from its track ids and
+    notes, for the whole chunk at once: one array of records, the notes numbered per playlist by
+    factorising (playlist, note) pairs, so that Python only joins each playlist's few distinct notes.
+    """
     import numpy as np  # heavy, deferred: web workers import this module
     import pandas as pd  # heavy, deferred: web workers import this module
 
     if not contents:
         return
-    sizes = [len(tracks) for _, tracks, _ in contents]
-    frames.write_frame(
-        PlaylistTrack._meta.db_table,
-        pd.DataFrame(
-            {
-                "playlist_id": np.repeat([playlist.pk for playlist, _, _ in contents], sizes),
-                "track_id": np.concatenate([tracks for _, tracks, _ in contents]),
-                "note": np.concatenate([notes for _, _, notes in contents]),
-                "position": np.concatenate([np.arange(size) for size in sizes]),
-                "added_at": stamp_text,
-            }
-        ),
-    )
+    sizes = np.array([len(tracks) for _, tracks, _ in contents], np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    note_codes, notes = pd.factorize(np.concatenate([notes for _, _, notes in contents]))
+    playlist_of = np.repeat(np.arange(len(contents), dtype=np.int64), sizes)
+    pairs, pair_notes = pd.factorize(playlist_of * len(notes) + note_codes)
+    # Pairs are numbered in order of appearance and each playlist's entries are contiguous, so a
+    # playlist's pairs run from the pair of its first entry: that offset makes them its own indexes.
+    first_pair = pairs[starts]
+    records = np.empty(len(pairs), dtype=packed_entries.ENTRY_DTYPE)
+    records["track"] = np.concatenate([tracks for _, tracks, _ in contents])
+    records["note"] = pairs - np.repeat(first_pair, sizes)
+    blob = records.tobytes()
+    lines = [packed_entries.escape_note(str(note)) for note in notes]
+    pair_lines = [lines[code] for code in (pair_notes % len(notes)).tolist()]
+    ends = np.append(first_pair[1:], len(pair_notes)).tolist()
+    width = records.itemsize
+    for (playlist, _, _), start, size, first, end in zip(
+        contents, starts.tolist(), sizes.tolist(), first_pair.tolist(), ends, strict=True
+    ):
+        playlist.entries = blob[start * width : (start + size) * width]
+        playlist.entry_notes = "\n".join(pair_lines[first:end])
 
 
 def _recommendations_write(lists: list[UserLists], *, run_id: int | None) -> int:

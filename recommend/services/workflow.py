@@ -19,7 +19,6 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from listening.models import PlaylistTrack
 from recommend import chunk_worker  # outside the services package: importable before Django
 
 from ..models import RecommendationList, RecommendationRun, SimilarArtistList, SimilarTrackList
@@ -198,7 +197,8 @@ def _analyze_rewritten_tables() -> None:
     planner picks slow plans for radio and similar-item reads until autovacuum gets to them."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
-    rewritten = (SimilarTrackList, SimilarArtistList, RecommendationList, PlaylistTrack)
+    # Generated playlists' entries are packed on their Playlist rows, which the run updates in place.
+    rewritten = (SimilarTrackList, SimilarArtistList, RecommendationList)
     tables = [m._meta.db_table for m in rewritten]
     try:
         with connection.cursor() as cursor:

@@ -214,7 +214,8 @@ def _with_reason(track, note: str):
 
 @register.simple_tag
 def playlist_rows(items: Iterable, *, can_edit=False) -> SafeString:
-    """Render a playlist's entries (PlaylistTrack rows with their track loaded), numbered from 1."""
+    """Render a playlist's entries (listening's playlist_items: PlaylistTrack rows or packed entries,
+    with their track loaded), numbered from 1."""
     urls, icons = _Urls(), _Icons()
     rows = [
         _row(

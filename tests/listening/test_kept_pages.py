@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from listening import selectors, services
-from listening.models import Playlist
 from recommend import feedback
 from tests.catalog.factories import make_album, make_track
+from tests.listening.factories import make_generated_playlist
 from tests.recommend.reco_data import save_recommendations
 
 pytestmark = pytest.mark.django_db
@@ -99,9 +99,7 @@ def test_a_thumbs_down_takes_a_track_off_the_home_shelves_and_the_mix(client, us
         [(track, 1.0 / rank, f"Because you listened to {seed.title}", seed)
          for rank, track in enumerate(others + extra, start=1)],
     )  # fmt: skip
-    mix = Playlist.objects.create(owner=user, kind=Playlist.Kind.DISCOVER, name="Discover")
-    mix.items.create(track=extra[0], position=0)
-    mix.items.create(track=extra[1], position=1)
+    mix = make_generated_playlist(user, [extra[0], extra[1]])
     client.force_login(user)
     assert "Because you listened to So What" in page(client, "/") and "Extra 0" in page(client, "/")
     assert "Extra 0" in page(client, mix.get_absolute_url())

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from listening import selectors, services
 from listening.models import Playlist, PlaylistTrack
 from tests.catalog.factories import make_album, make_artist, make_track
+from tests.listening.factories import make_generated_playlist
 
 pytestmark = pytest.mark.django_db
 
@@ -100,8 +101,9 @@ def test_a_private_playlist_context_is_404_for_other_users(user, other_user, sta
 
 
 def test_a_generated_playlist_is_a_generated_context(user, api, album):
-    playlist = Playlist.objects.create(owner=user, name="Daily Mix 1", kind=Playlist.Kind.DAILY_MIX)
-    playlist.items.create(track=album.tracks.get(title="So What"), position=0)
+    playlist = make_generated_playlist(
+        user, [album.tracks.get(title="So What")], kind=Playlist.Kind.DAILY_MIX, name="Daily Mix 1"
+    )
     response = api.get(URL, {"type": "generated", "id": str(playlist.uid)})
     assert titles(response) == ["So What"]
 

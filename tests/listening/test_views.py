@@ -14,6 +14,7 @@ from pytest_django.asserts import assertContains, assertRedirects
 from listening import services
 from listening.models import Listen, NowPlaying, Play, Playlist, PlaylistCollaborator
 from tests.catalog.factories import make_album, make_track
+from tests.listening.factories import make_generated_playlist
 
 pytestmark = pytest.mark.django_db
 
@@ -281,8 +282,7 @@ def test_public_playlist_is_readable_by_others_without_editing_tools(user, other
 
 
 def test_a_generated_playlist_plays_as_generated_and_has_no_editing_tools(user, user_client, tracks):
-    playlist = Playlist.objects.create(owner=user, name="Daily Mix 1", kind=Playlist.Kind.DAILY_MIX)
-    playlist.items.create(track=tracks[0], position=0)
+    playlist = make_generated_playlist(user, [tracks[0]], kind=Playlist.Kind.DAILY_MIX, name="Daily Mix 1")
     html = main(user_client.get(playlist.get_absolute_url()))
     assert 'aria-label="Play playlist Daily Mix 1" data-context="generated"' in html
     assert "data-editable-playlist" not in html

@@ -3,10 +3,11 @@
 import datetime as dt
 import uuid
 
-from listening.models import Listen, Playlist, PlaylistTrack, Source
+from listening.models import Listen, Playlist, Source
 from recommend import packed
 from recommend.models import RecommendationList, RecommendationRun, SimilarArtistList, SimilarTrackList
 from tests.catalog.factories import make_album, make_artist, make_genre, make_track
+from tests.listening.factories import make_generated_playlist
 
 
 def listen(user, track, when=None):
@@ -68,12 +69,9 @@ def build(user, *, recommendations: int = 12, mixes: int = 2) -> dict:
     playlists = []
     for number in range(mixes):
         kind = Playlist.Kind.DISCOVER if number == 0 else Playlist.Kind.DAILY_MIX
-        playlist = Playlist.objects.create(
-            owner=user, kind=kind, name="Discover" if number == 0 else f"Daily Mix {number}",
+        playlist = make_generated_playlist(
+            user, tracks, kind=kind, name="Discover" if number == 0 else f"Daily Mix {number}",
             description="Made for you",
-        )
-        PlaylistTrack.objects.bulk_create(
-            [PlaylistTrack(playlist=playlist, track=track, position=i) for i, track in enumerate(tracks)]
         )
         playlists.append(playlist)
     return {"genre": genre, "seeds": seeds, "tracks": tracks, "playlists": playlists, "run": run}

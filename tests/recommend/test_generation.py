@@ -5,6 +5,8 @@ import re
 import pytest
 
 from catalog.models import Genre, Track
+from listening import packed as listening_packed
+from listening import selectors as listening_selectors
 from listening.models import Play, Playlist, PlaylistTrack
 from recommend import packed, selectors
 from recommend.models import (
@@ -16,6 +18,7 @@ from recommend.models import (
     TrackDislike,
 )
 from recommend.services import generation, training, workflow
+from tests.listening.factories import generated_entries, generated_track_ids
 from tests.recommend.pipeline_data import build_catalog, build_history, played_track_ids
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +44,20 @@ def run(history):
     return workflow.run_sync()
 
 
+def track_ids_of(owner, *kinds) -> list[int]:
+    """Return the track ids of the owner's generated playlists (of these kinds, or all), in order."""
+    playlists = Playlist.objects.filter(owner=owner).exclude(kind=Playlist.Kind.USER)
+    if kinds:
+        playlists = playlists.filter(kind__in=kinds)
+    return [track_id for playlist in playlists.order_by("id") for track_id in generated_track_ids(playlist)]
+
+
+def stored_entries(**owners) -> list[tuple[int, list]]:
+    """Return (playlist id, its packed entries) of the generated playlists matching the filter, by id."""
+    playlists = Playlist.objects.filter(**owners).exclude(kind=Playlist.Kind.USER).order_by("id")
+    return [(playlist.pk, generated_entries(playlist)) for playlist in playlists]
+
+
 def test_run_succeeds_and_records_its_figures(run, history):
     _, users = history
     run.refresh_from_db()
@@ -59,25 +76,24 @@ def test_discover_has_30_tracks_never_played_at_most_two_per_artist(run, history
     _, users = history
     for user in users:
         discover = Playlist.objects.get(owner=user, kind=Playlist.Kind.DISCOVER)
-        tracks = list(Track.objects.filter(playlist_items__playlist=discover))
-        assert len(tracks) == generation.DISCOVER_LENGTH
+        ids = generated_track_ids(discover)
+        tracks = list(Track.objects.filter(pk__in=ids))
+        assert len(ids) == len(tracks) == generation.DISCOVER_LENGTH
         assert not {t.pk for t in tracks} & played_track_ids(user)
         per_artist = {}
         for track in tracks:
             per_artist[track.artist_id] = per_artist.get(track.artist_id, 0) + 1
         assert max(per_artist.values()) <= 2
-        positions = list(discover.items.order_by("position").values_list("position", flat=True))
-        assert positions == list(range(len(tracks)))
+        entries = list(listening_selectors.playlist_items(playlist=discover))
+        assert [(entry.position, entry.track.pk) for entry in entries] == list(enumerate(ids))
 
 
 def test_discover_spans_the_listeners_genres(run, history):
     by_genre, users = history
     two_genre_listener = users[0]  # fans 0, 3, 6... follow two genres
     discover = Playlist.objects.get(owner=two_genre_listener, kind=Playlist.Kind.DISCOVER)
-    genres = set(
-        Genre.objects.filter(tracks__playlist_items__playlist=discover).values_list("name", flat=True)
-    )
-    assert len(genres) >= 2
+    genres = Genre.objects.filter(tracks__in=generated_track_ids(discover)).values_list("name", flat=True)
+    assert len(set(genres)) >= 2
 
 
 def test_daily_mixes_are_titled_by_genre_and_artist_and_at_most_six(run, history):
@@ -90,11 +106,11 @@ def test_daily_mixes_are_titled_by_genre_and_artist_and_at_most_six(run, history
             assert re.fullmatch(rf"Daily Mix {number}: .+ and more", mix.name), mix.name
             genre_names = set(Genre.objects.values_list("name", flat=True))
             assert any(name in mix.name for name in genre_names), mix.name
-            tracks = list(mix.items.values_list("track_id", flat=True))
+            tracks = generated_track_ids(mix)
             assert len(tracks) >= generation.MIX_MIN_FAVOURITES
             assert len(set(tracks)) == len(tracks)
             assert set(tracks) & played, "a mix brings favourites"
-        all_mixed = set(PlaylistTrack.objects.filter(playlist__in=mixes).values_list("track_id", flat=True))
+        all_mixed = set(track_ids_of(user, Playlist.Kind.DAILY_MIX))
         assert all_mixed - played, "mixes bring new tracks too"
 
 
@@ -129,10 +145,10 @@ def test_every_generated_entry_says_why_it_is_there(run, history):
     reasons = {r.track_id: r.reason for r in selectors.recommendation_entries(user=user)}
     played = played_track_ids(user)
     discover = Playlist.objects.get(owner=user, kind=Playlist.Kind.DISCOVER)
-    for track_id, note in discover.items.values_list("track_id", "note"):
+    for track_id, note in generated_entries(discover):
         assert note == reasons.get(track_id, generation.NEW_TRACK_NOTE)
-    entries = PlaylistTrack.objects.filter(playlist__owner=user, playlist__kind=Playlist.Kind.DAILY_MIX)
-    notes = dict(entries.values_list("track_id", "note"))
+    mixes = Playlist.objects.filter(owner=user, kind=Playlist.Kind.DAILY_MIX)
+    notes = dict(entry for mix in mixes for entry in generated_entries(mix))
     assert notes and all(notes.values())
     for track_id, note in notes.items():
         if track_id in played:
@@ -163,7 +179,7 @@ def test_disliked_tracks_are_never_generated(history):
     disliked = list(Track.objects.filter(pk__in=[r.track_id for r in top]))
     TrackDislike.objects.bulk_create([TrackDislike(user=user, track=t) for t in disliked])
     workflow.run_sync()
-    generated = set(PlaylistTrack.objects.filter(playlist__owner=user).values_list("track_id", flat=True))
+    generated = set(track_ids_of(user))
     generated |= {r.track_id for r in selectors.recommendation_entries(user=user)}
     assert not generated & {t.pk for t in disliked}
 
@@ -182,9 +198,7 @@ def test_rerun_is_idempotent_and_keeps_playlist_links(history, settings):
         return Playlist.objects.count(), PlaylistTrack.objects.count(), RecommendationList.objects.count()
 
     counts = counts_now()
-    tracks_before = list(
-        PlaylistTrack.objects.order_by("playlist_id", "position").values_list("playlist_id", "track_id")
-    )
+    tracks_before = stored_entries()
     second = workflow.run_sync()
     assert second.status == RecommendationRun.Status.SUCCEEDED
     after = {
@@ -193,10 +207,7 @@ def test_rerun_is_idempotent_and_keeps_playlist_links(history, settings):
     }
     assert after == before
     assert counts_now() == counts
-    tracks_after = list(
-        PlaylistTrack.objects.order_by("playlist_id", "position").values_list("playlist_id", "track_id")
-    )
-    assert tracks_after == tracks_before
+    assert stored_entries() == tracks_before
 
 
 def test_plays_since_training_are_not_recommended(history):
@@ -204,11 +215,7 @@ def test_plays_since_training_are_not_recommended(history):
     user = users[4]
     workflow.run_sync()
     trained = training.latest_trained()
-    discover_tracks = list(
-        PlaylistTrack.objects.filter(playlist__owner=user, playlist__kind=Playlist.Kind.DISCOVER).values_list(
-            "track_id", flat=True
-        )
-    )
+    discover_tracks = track_ids_of(user, Playlist.Kind.DISCOVER)
     from django.utils import timezone
 
     Play.objects.create(
@@ -220,13 +227,7 @@ def test_plays_since_training_are_not_recommended(history):
         skipped=False,
     )
     generation.generate_chunk(trained, [user.pk])
-    generated = set(
-        PlaylistTrack.objects.filter(playlist__owner=user).values_list("track_id", flat=True)
-    ) - set(
-        PlaylistTrack.objects.filter(
-            playlist__owner=user, playlist__kind=Playlist.Kind.DAILY_MIX
-        ).values_list("track_id", flat=True)
-    )
+    generated = set(track_ids_of(user, Playlist.Kind.DISCOVER))
     assert discover_tracks[0] not in generated
     assert discover_tracks[0] not in {r.track_id for r in selectors.recommendation_entries(user=user)}
 
@@ -235,11 +236,8 @@ def test_a_failing_chunk_leaves_the_old_playlists(history, monkeypatch):
     _, users = history
     workflow.run_sync()
     user_ids = [u.pk for u in users[:5]]
-    before = list(
-        PlaylistTrack.objects.filter(playlist__owner_id__in=user_ids)
-        .order_by("playlist_id", "position")
-        .values_list("playlist_id", "track_id", "position")
-    )
+    before = stored_entries(owner_id__in=user_ids)
+    assert before and all(entries for _, entries in before)
     playlists_before = list(
         Playlist.objects.filter(owner_id__in=user_ids).order_by("id").values_list("id", "name")
     )
@@ -257,12 +255,7 @@ def test_a_failing_chunk_leaves_the_old_playlists(history, monkeypatch):
     trained = training.latest_trained()
     with pytest.raises(RuntimeError, match="disk full"):
         generation.generate_chunk(trained, user_ids)
-    after = list(
-        PlaylistTrack.objects.filter(playlist__owner_id__in=user_ids)
-        .order_by("playlist_id", "position")
-        .values_list("playlist_id", "track_id", "position")
-    )
-    assert after == before
+    assert stored_entries(owner_id__in=user_ids) == before
     assert list(Playlist.objects.filter(owner_id__in=user_ids).order_by("id").values_list("id", "name")) == (
         playlists_before
     )
@@ -276,7 +269,7 @@ def test_a_failing_chunk_fails_the_run_but_not_the_others(history, monkeypatch):
     _, users = history
     workflow.run_sync()
     victim = users[0]
-    old_tracks = list(PlaylistTrack.objects.filter(playlist__owner=victim).values_list("id", flat=True))
+    old_tracks = stored_entries(owner=victim)
     real_generate = generation.generate_chunk
 
     def failing_for_victim(trained, user_ids, *, run_id=None):
@@ -288,9 +281,7 @@ def test_a_failing_chunk_fails_the_run_but_not_the_others(history, monkeypatch):
     run = workflow.run_sync(chunk_size=5)
     assert run.status == RecommendationRun.Status.FAILED
     assert "worker lost its database connection" in run.error
-    assert (
-        list(PlaylistTrack.objects.filter(playlist__owner=victim).values_list("id", flat=True)) == old_tracks
-    )
+    assert stored_entries(owner=victim) == old_tracks
     assert run.listeners == len(users) - 5
     other = users[-1]
     assert RecommendationList.objects.filter(user=other, run=run).exists()
@@ -320,13 +311,11 @@ def test_cold_start_listener_gets_mixes_from_taste_picks(history, django_user_mo
     result = generation.generate_for_user(newcomer)
     assert result.listeners == 1
     discover = Playlist.objects.get(owner=newcomer, kind=Playlist.Kind.DISCOVER)
-    assert discover.items.count() == generation.DISCOVER_LENGTH
+    assert len(generated_track_ids(discover)) == generation.DISCOVER_LENGTH
     mixes = list(Playlist.objects.filter(owner=newcomer, kind=Playlist.Kind.DAILY_MIX).order_by("id"))
     assert 2 <= len(mixes) <= generation.MAX_MIXES
     assert any("Metal" in mix.name for mix in mixes)
-    genres = set(
-        Genre.objects.filter(tracks__playlist_items__playlist__owner=newcomer).values_list("name", flat=True)
-    )
+    genres = set(Genre.objects.filter(tracks__in=track_ids_of(newcomer)).values_list("name", flat=True))
     assert {"Metal", "Folk"} <= genres
     reasons = {r.reason for r in selectors.recommendation_entries(user=newcomer)}
     assert f"Because you picked {metal_artist.name}" in reasons
@@ -363,11 +352,7 @@ def test_listener_with_new_history_gets_lists_without_a_nightly_run(history, dja
     )
     generation.generate_for_user(newcomer)
     played = {t.pk for t in by_genre["Folk"][:12]}
-    discover = set(
-        PlaylistTrack.objects.filter(
-            playlist__owner=newcomer, playlist__kind=Playlist.Kind.DISCOVER
-        ).values_list("track_id", flat=True)
-    )
+    discover = set(track_ids_of(newcomer, Playlist.Kind.DISCOVER))
     assert len(discover) == generation.DISCOVER_LENGTH
     assert not discover & played
     assert Playlist.objects.filter(owner=newcomer, kind=Playlist.Kind.DAILY_MIX).exists()
@@ -379,3 +364,47 @@ def test_listener_with_nothing_keeps_nothing_and_gets_nothing(history, django_us
     result = generation.generate_for_user(nobody)
     assert result.listeners == 0
     assert not Playlist.objects.filter(owner=nobody).exists()
+
+
+def test_a_chunk_packs_the_entries_on_the_playlists_and_writes_no_playlist_rows(history):
+    _, users = history
+    workflow.run_sync()
+    trained = training.latest_trained()
+    user_ids = [u.pk for u in users]
+    discover = Playlist.objects.get(owner=users[0], kind=Playlist.Kind.DISCOVER)
+    generation.generate_chunk(trained, user_ids)
+    assert not PlaylistTrack.objects.exists()
+    assert Playlist.objects.get(pk=discover.pk).uid == discover.uid  # the same row, rewritten
+    for playlist in Playlist.objects.filter(owner_id__in=user_ids):
+        entries = generated_entries(playlist)
+        assert entries and all(note for _, note in entries)
+        assert len({track_id for track_id, _ in entries}) == len(entries)
+    # A listener's own playlist keeps its rows through the night.
+    own = Playlist.objects.create(owner=users[0], name="Mine")
+    own.items.create(track_id=track_ids_of(users[0])[0], position=0)
+    generation.generate_chunk(trained, user_ids)
+    assert list(PlaylistTrack.objects.values_list("playlist_id", flat=True)) == [own.pk]
+
+
+def test_the_nightly_encoder_packs_as_listening_decodes():
+    import numpy as np
+
+    shared = ["Because you listened to A\nB", generation.FAVOURITE_NOTE, "back \\ slash", ""]
+    wanted = [
+        [(11, shared[0]), (12, shared[1]), (13, shared[0]), (14, shared[2])],
+        [(21, shared[1])],
+        [(31, shared[3]), (32, shared[2]), (33, shared[3]), (34, shared[0]), (35, shared[1])],
+    ]
+    contents = [
+        (
+            Playlist(name=f"Mix {n}"),
+            np.array([track for track, _ in entries], np.int64),
+            np.array([note for _, note in entries], dtype=object),
+        )
+        for n, entries in enumerate(wanted)
+    ]
+    generation._entries_pack(contents)
+    for (playlist, _, _), entries in zip(contents, wanted, strict=True):
+        assert listening_packed.unpack_entries(playlist.entries, playlist.entry_notes) == entries
+        # Each playlist's own distinct notes only, one line each.
+        assert len(playlist.entry_notes.split("\n")) == len({note for _, note in entries})

@@ -12,6 +12,7 @@ from listening.models import ContextType, Play, Playlist
 from recommend import radio
 from recommend.models import SimilarTrackList, TrackDislike
 from tests.catalog.factories import make_album, make_artist, make_genre, make_track
+from tests.listening.factories import make_generated_playlist
 from tests.recommend.reco_data import save_similar_artists, save_similar_tracks
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +172,15 @@ def test_a_thumbed_down_or_missing_seed_track_is_not_played(user, catalog):
     tracks["z1"].save()
     batch = radio.radio_start(user=user, seed_type="track", seed_id=str(tracks["z1"].pk), size=3)
     assert tracks["z1"] not in batch.tracks and len(batch.tracks) == 3
+
+
+def test_a_generated_playlist_seeds_a_radio_with_its_available_tracks(user, catalog):
+    tracks = catalog["tracks"]
+    tracks["y2"].is_available = False
+    tracks["y2"].save(update_fields=["is_available"])
+    mix = make_generated_playlist(user, [tracks["y2"], tracks["a1"], tracks["z1"]], name="Discover")
+    session = radio._resolve_seed(user=user, seed_type="playlist", seed_id=str(mix.uid))
+    assert session.title == "Discover Radio"
+    assert list(session.anchors) == [tracks["a1"].pk, tracks["z1"].pk]
+    assert session.artist_of == {track.pk: track.artist_id for track in (tracks["a1"], tracks["z1"])}
+    assert len(radio.radio_start(user=user, seed_type="playlist", seed_id=str(mix.uid), size=5).tracks) == 5

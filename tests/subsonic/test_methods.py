@@ -11,6 +11,7 @@ from listening import services as listening_services
 from listening.models import Listen, Play, Playlist
 from subsonic import services
 from tests.catalog.factories import make_album, make_audio_file, make_track
+from tests.listening.factories import generated_track_ids, make_generated_playlist
 
 from .conftest import Caller, token_params
 
@@ -92,14 +93,16 @@ def test_collaborative_playlists_are_listed_and_editable(api, library, other_use
 
 
 def test_generated_mixes_are_listed_read_only(api, library, subsonic_user):
-    mix = Playlist.objects.create(owner=subsonic_user, name="Discover Weekly", kind=Playlist.Kind.DISCOVER)
-    mix.items.create(track=library["songs"][0], position=0)
+    mix = make_generated_playlist(subsonic_user, [library["songs"][0]], name="Discover Weekly")
     (entry,) = api.ok("getPlaylists")["playlists"]["playlist"]
     assert (entry["name"], entry["readonly"], entry["songCount"]) == ("Discover Weekly", True, 1)
     assert api.error("updatePlaylist", playlistId=str(mix.uid), name="Mine")["code"] == 50
     assert api.error("createPlaylist", playlistId=str(mix.uid), songId=library["songs"][1].pk)["code"] == 50
     assert api.error("deletePlaylist", id=str(mix.uid))["code"] == 50
-    assert mix.items.count() == 1
+    assert api.error("updatePlaylist", playlistId=str(mix.uid), songIndexToRemove=0)["code"] == 50
+    assert generated_track_ids(mix) == [library["songs"][0].pk]
+    (song,) = api.ok("getPlaylist", id=str(mix.uid))["playlist"]["entry"]
+    assert song["id"] == str(library["songs"][0].pk)
 
 
 def test_nobody_reads_another_listeners_account_or_playlists(api, other_user):
@@ -253,3 +256,28 @@ def test_create_playlist_with_an_id_replaces_its_songs(api, library, subsonic_us
     assert playlist.items.count() == 0
     assert api.error("updatePlaylist", playlistId=str(playlist.uid), songIndexToRemove=0)["code"] == 10
     assert second not in playlist.items.values_list("track_id", flat=True)
+
+
+@pytest.mark.parametrize("size", [10, 1_000])
+def test_a_generated_mix_reads_in_order_in_constant_queries(
+    api, library, subsonic_user, size, django_assert_max_num_queries
+):
+    songs = library["songs"]
+    album = make_album("Many songs", artist=library["artists"][0])
+    extra = [make_track(f"Many {n}", album=album, duration_ms=1000) for n in range(size - len(songs))]
+    order = (extra + songs)[::-1]
+    mix = make_generated_playlist(subsonic_user, order, name="Daily Mix 1", kind=Playlist.Kind.DAILY_MIX)
+    own = listening_services.playlist_create(owner=subsonic_user, name="Mine", tracks=songs[:2])
+    with django_assert_max_num_queries(8):  # the lock check and the user included
+        listed = {row["name"]: row for row in api.ok("getPlaylists")["playlists"]["playlist"]}
+    assert listed["Daily Mix 1"]["songCount"] == size and listed["Daily Mix 1"]["readonly"] is True
+    assert listed["Daily Mix 1"]["duration"] == round(sum(t.duration_ms for t in order) / 1000)
+    assert listed["Mine"]["songCount"] == 2 and listed["Mine"]["readonly"] is False
+    # The lock check, the user, the playlist and its collaborators, the ids, the songs, their genres, stars.
+    with django_assert_max_num_queries(8):
+        entries = api.ok("getPlaylist", id=str(mix.uid))["playlist"]["entry"]
+    assert [entry["id"] for entry in entries] == [str(t.pk) for t in order]
+    order[0].delete()  # gone from the catalog since the night: skipped
+    entries = api.ok("getPlaylist", id=str(mix.uid))["playlist"]
+    assert (entries["songCount"], entries["entry"][0]["id"]) == (size - 1, str(order[1].pk))
+    assert own.items.count() == 2

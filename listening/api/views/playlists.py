@@ -24,7 +24,8 @@ from .. import examples, serializers
 
 def _detail(request, uid) -> dict:
     """Return the playlist as PlaylistDetail: its first page of entries, and a link to the next (at
-    most 4 queries: the access, when not cached, the page, and the count when there is more than a page)."""
+    most 4 queries: the access, when not cached, the page, and the count when there is more than a
+    page; a generated playlist counts its entries whose tracks still exist before reading the page)."""
     access = selectors.playlist_access(user=request.user, uid=uid)
     playlist = access.playlist
     entries = selectors.playlist_items(playlist=playlist)
