@@ -43,15 +43,15 @@ FIRST_RUN_SECONDS_PER_MILLION = 2.5
 BUDGET_SHARE = 0.2
 # What fitting each model on the whole site costs, before the site has measured it itself: seconds
 # and extra megabytes per million listener-track pairs, measured on the nightly benchmark (10M
-# listens, 6.65 million pairs, 200,000 tracks, 2 cores: iALS 123 s, RP3beta 56 s and 2.2 GB, EASE
-# over its 10,000 items 31 s, content 0.1 s). Each run records what its own fit took
-# (``selection["fit_seconds"]``), which replaces the prior for that model from then on, scaled to
-# the data's size.
+# listens, 6.65 million pairs, 200,000 tracks, 2 cores: iALS 123 s of CPU, RP3beta 56 s and 2.2 GB,
+# EASE over its 10,000 items 16 s, content 0.1 s). Each run records what its own fit took
+# (``selection["fit"]``), which replaces the prior for that model from then on, scaled to the data's
+# size.
 FIT_COST_PRIORS: dict[str, tuple[float, float]] = {
     "als": (18.5, 10.0),
     "rp3beta": (8.5, 330.0),
     "itemknn": (8.5, 330.0),
-    "ease": (4.7, 0.0),
+    "ease": (2.5, 0.0),
     "content": (0.02, 0.0),
 }
 # The chosen model's fit on the whole site may take this share of the run, and this much memory
