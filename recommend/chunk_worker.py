@@ -28,3 +28,10 @@ def generate(run_id: int, user_ids: list[int]) -> tuple[dict, int]:
     from recommend.services import workflow  # imports models: only once setup() has run
 
     return workflow.chunk_stage(run_id, user_ids, trained=_state["trained"]), len(user_ids)
+
+
+def neighbours(run_id: int) -> tuple[dict, int]:
+    """Write the run's item neighbours; return the result (no listeners: size 0)."""
+    from recommend.services import workflow  # imports models: only once setup() has run
+
+    return workflow.neighbours_stage(run_id, trained=_state["trained"]), 0

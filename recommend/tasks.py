@@ -1,8 +1,9 @@
 """Celery tasks of the nightly rebuild: each takes ids and calls a workflow service.
 
 ``recommend.rebuild`` (scheduled at 03:00, or queued by the admin's "rebuild now") takes the lock
-and trains, then fans out a chord of ``recommend.generate_chunk`` tasks that any worker on any
-machine may take (they read the persisted model), and ``recommend.finish_run`` records the run.
+and trains, then fans out a chord of ``recommend.item_neighbours`` and ``recommend.generate_chunk``
+tasks that any worker on any machine may take (they read the persisted model), and
+``recommend.finish_run`` records the run.
 """
 
 import logging
@@ -43,10 +44,9 @@ def rebuild(
     except Exception as error:
         workflow.fail_with_traceback(run.pk, error)
         raise
-    if not chunks:
-        finish_run.delay([], run.pk)
-    else:
-        chord(generate_chunk.s(run.pk, chunk) for chunk in chunks)(finish_run.s(run.pk))
+    # The item neighbours beside the chunks (they need only the persisted model).
+    header = [item_neighbours.s(run.pk), *(generate_chunk.s(run.pk, chunk) for chunk in chunks)]
+    chord(header)(finish_run.s(run.pk))
     return {"run": run.pk, "status": "training done", "chunks": len(chunks)}
 
 
@@ -54,6 +54,12 @@ def rebuild(
 def generate_chunk(run_id: int, user_ids: list[int]) -> dict:
     """Generate one chunk of listeners' lists for the run."""
     return workflow.chunk_stage(run_id, user_ids)
+
+
+@shared_task(name="recommend.item_neighbours")
+def item_neighbours(run_id: int) -> dict:
+    """Write the run's similar tracks and artists from its persisted model."""
+    return workflow.neighbours_stage(run_id)
 
 
 @shared_task(name="recommend.finish_run")

@@ -111,7 +111,9 @@ def train_stage(
             clock["cpu"] = now
             heartbeat.check(stage)
 
-        trained = training.train(run=run, timings=timings, on_step=step)
+        # The item neighbours need only the model: they are written beside the chunks
+        # (``neighbours_stage``), on a core the chunks would otherwise leave to the training.
+        trained = training.train(run=run, timings=timings, on_step=step, write_similar=False)
         listeners = frames.listener_ids() if user_ids is None else sorted(int(u) for u in user_ids)
         heartbeat.check("training")
     tracks = int(len(trained.item_ids))
@@ -147,26 +149,59 @@ def chunk_stage(
     return result.as_dict()
 
 
+NEIGHBOURS_STAGE = "neighbours"
+
+
+def neighbours_stage(run_id: int, *, trained: training.TrainedModel | None = None) -> dict:
+    """Write the run's item neighbours (similar tracks and artists) from its model; return how long
+    it took (``{"skipped_run": True}`` if the run is gone). It runs beside the generation chunks (it
+    needs only the persisted model); a failure is reported in the result and fails the run, the
+    previous neighbours staying in place."""
+    lease = lock.lease_for_run(run_id)
+    if lease is None or not lock.lock_refresh(lease):
+        return {"stage": NEIGHBOURS_STAGE, "skipped_run": True}
+    started, started_cpu = time.perf_counter(), time.process_time()
+    try:
+        with lock.Heartbeat(lease):
+            training.write_neighbours(trained or training.load_trained(run_id))
+    except Exception as error:  # noqa: BLE001 - reported in the run, the old neighbours stay
+        logger.exception("recommendation run %s: the item neighbours failed", run_id)
+        return {"stage": NEIGHBOURS_STAGE, "error": f"item neighbours: {type(error).__name__}: {error}"}
+    return {
+        "stage": NEIGHBOURS_STAGE,
+        "seconds": round(time.perf_counter() - started, 3),
+        "cpu_seconds": round(time.process_time() - started_cpu, 3),
+    }
+
+
 def finish_stage(run_id: int, results: Sequence[dict] | None = None) -> RecommendationRun:
     """Record the run's outcome from its chunks' results, release the lock, drop old model files."""
     results = [r or {} for r in (results or [])]
+    neighbours = [r for r in results if r.get("stage") == NEIGHBOURS_STAGE]
+    results = [r for r in results if r.get("stage") != NEIGHBOURS_STAGE]
     with transaction.atomic():
         run = RecommendationRun.objects.select_for_update().get(pk=run_id)
         now = timezone.now()
         failed = sum(r.get("failed", 0) for r in results)
         errors = sorted({r["error"] for r in results if r.get("error")})
-        lost = any(r.get("skipped_run") for r in results)
+        lost = any(r.get("skipped_run") for r in results + neighbours)
         timings = dict(run.stage_timings)
-        train_seconds = sum(v for k, v in timings.items() if k != "generate" and not k.endswith("_cpu"))
+        overlapping = ("generate", NEIGHBOURS_STAGE)
+        train_seconds = sum(v for k, v in timings.items() if k not in overlapping and not k.endswith("_cpu"))
         if run.started_at:
             timings["generate"] = round(max(0.0, (now - run.started_at).total_seconds() - train_seconds), 3)
         # The chunks' own CPU seconds, whichever processes or machines ran them.
         timings["generate_cpu"] = round(sum(r.get("cpu_seconds", 0.0) for r in results), 3)
+        for result in neighbours:  # written beside the chunks: within "generate"'s wall time
+            if "seconds" in result:
+                timings[NEIGHBOURS_STAGE] = result["seconds"]
+                timings[f"{NEIGHBOURS_STAGE}_cpu"] = result["cpu_seconds"]
+        neighbour_errors = [r["error"] for r in neighbours if r.get("error")]
         run.stage_timings = timings
         run.finished_at = now
-        if failed or lost:
+        if failed or lost or neighbour_errors:
             run.status = RecommendationRun.Status.FAILED
-            parts = []
+            parts = list(neighbour_errors)
             if failed:
                 parts.append(f"{failed} listeners kept their previous lists: " + "; ".join(errors))
             if lost:
@@ -242,7 +277,8 @@ def run_sync(
         total = sum(len(c) for c in chunks)
         report("generate", 0, total)
         results, done = [], 0
-        for result, size in _generate_all(run.pk, trained, chunks, _processes(processes, len(chunks))):
+        workers = _processes(processes, len(chunks) + 1)
+        for result, size in _generate_all(run.pk, trained, chunks, workers):
             results.append(result)
             done += size
             report("generate", done, total)
@@ -263,6 +299,7 @@ def _generate_all(run_id: int, trained, chunks: list[list[int]], processes: int)
     """Yield (chunk result, chunk size) as chunks finish, in this process or in worker processes
     that memory-map the persisted model (as Celery workers on other machines do)."""
     if processes <= 1 or not trained.path:
+        yield neighbours_stage(run_id, trained=trained), 0
         for chunk in chunks:
             yield chunk_stage(run_id, chunk, trained=trained), len(chunk)
         return
@@ -273,6 +310,8 @@ def _generate_all(run_id: int, trained, chunks: list[list[int]], processes: int)
     ) as pool:
         # A worker that dies (killed, out of memory) breaks the pool: its chunk raises here and the
         # run fails; the chunks already swapped keep their new lists, the others their old ones.
-        futures = [pool.submit(chunk_worker.generate, run_id, chunk) for chunk in chunks]
+        # The neighbours first: one worker writes them while the others start on the chunks.
+        futures = [pool.submit(chunk_worker.neighbours, run_id)]
+        futures += [pool.submit(chunk_worker.generate, run_id, chunk) for chunk in chunks]
         for future in as_completed(futures):
             yield future.result()

@@ -13,8 +13,14 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from listening.models import Playlist
-from recommend.models import RecommendationList, RecommendationRun, RunLock
-from recommend.services import lock, workflow
+from recommend.models import (
+    RecommendationList,
+    RecommendationRun,
+    RunLock,
+    SimilarArtistList,
+    SimilarTrackList,
+)
+from recommend.services import lock, training, workflow
 from tests.recommend.pipeline_data import build_catalog, build_history
 
 
@@ -249,7 +255,9 @@ def test_worker_runs_the_whole_workflow_from_the_admin_button(celery_worker, sta
     assert run.pk == queued.pk
     assert run.status == RecommendationRun.Status.SUCCEEDED, run.error
     assert run.listeners == len(users)
-    assert {"load", "fit", "neighbours", "generate"} <= set(run.stage_timings)
+    assert {"load", "fit", "neighbours", "neighbours_cpu", "generate"} <= set(run.stage_timings)
+    # the item neighbours task ran in the chord beside the chunks, from the persisted model
+    assert SimilarTrackList.objects.exists() and SimilarArtistList.objects.exists()
     for user in users:
         assert Playlist.objects.filter(owner=user, kind=Playlist.Kind.DISCOVER).count() == 1
         assert Playlist.objects.filter(owner=user, kind=Playlist.Kind.DAILY_MIX).exists()
@@ -280,5 +288,27 @@ def test_run_sync_shares_chunks_between_worker_processes_on_postgres():
     run = workflow.run_sync(chunk_size=4, processes=2)
     assert run.status == RecommendationRun.Status.SUCCEEDED, run.error
     assert run.listeners == len(users)
+    # one worker process wrote the item neighbours while the others generated chunks
+    assert SimilarTrackList.objects.exists() and run.stage_timings["neighbours"] > 0
     assert RecommendationList.objects.filter(run=run).count() == len(users)
     assert Playlist.objects.filter(kind=Playlist.Kind.DISCOVER).count() == len(users)
+
+
+@pytest.mark.django_db
+def test_failing_item_neighbours_fail_the_run_keep_the_old_ones_and_the_new_lists(history, monkeypatch):
+    first = workflow.run_sync()
+    assert first.status == RecommendationRun.Status.SUCCEEDED, first.error
+    before = {row.track_id: bytes(row.items) for row in SimilarTrackList.objects.all()}
+    assert before
+
+    def broken(trained):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(training, "write_neighbours", broken)
+    run = workflow.run_sync()
+    assert run.status == RecommendationRun.Status.FAILED
+    assert "item neighbours: RuntimeError: disk full" in run.error
+    assert {row.track_id: bytes(row.items) for row in SimilarTrackList.objects.all()} == before
+    # the chunks ran all the same: every listener has this run's recommendations
+    assert RecommendationList.objects.filter(run=run).count() == len(history[1])
+    assert not RunLock.objects.exists()
