@@ -126,7 +126,10 @@ def cap_rows(matrix: sp.csr_matrix, limit: int | None) -> sp.csr_matrix:
     if limit is None or not len(counts) or counts.max() <= limit:
         return matrix
     rows = np.repeat(np.arange(matrix.shape[0]), counts)
-    order = np.lexsort((-matrix.data, rows))
+    # One stable argsort of (row, value rank descending) packed in an int64: a fraction of lexsort.
+    value_rank = np.empty(len(rows), np.int64)
+    value_rank[np.argsort(-matrix.data, kind="stable")] = np.arange(len(rows))
+    order = np.argsort(rows * len(rows) + value_rank, kind="stable")
     rank = np.empty(len(order), np.int64)
     rank[order] = np.arange(len(order)) - matrix.indptr[rows[order]]
     keep = rank < limit
@@ -169,14 +172,22 @@ def top_k_per_row(indptr: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
     return keep & (values > 0)
 
 
-def _pairwise(left: sp.csr_matrix, right: sp.csr_matrix, paths: np.ndarray, k: int, weigh, max_paths: int):
+def _pairwise(
+    left: sp.csr_matrix,
+    right: sp.csr_matrix,
+    paths: np.ndarray,
+    k: int,
+    weigh,
+    max_paths: int,
+    dtype=np.float64,
+):
     """Top-k of weigh(items, dots) for left @ right, a block of rows at a time (left: items x users)."""
     n_items = left.shape[0]
     rows, cols, vals = [], [], []
     for part in _blocks_by_paths(paths, max_paths):
         block = sp.csr_matrix(left[part] @ right)
         items = np.repeat(np.arange(part.start, part.stop), np.diff(block.indptr))
-        values = weigh(items, block.indices, block.data.astype(np.float64))
+        values = weigh(items, block.indices, block.data.astype(dtype, copy=False))
         values[items == block.indices] = 0.0
         keep = top_k_per_row(block.indptr, values, k) if k > 0 else np.zeros(len(values), bool)
         rows.append(items[keep])
@@ -208,12 +219,36 @@ def item_similarity(
     binary: bool = True,
     max_paths: int = MAX_BLOCK_PATHS,
 ) -> sp.csr_matrix:
-    """Return the items x items (asymmetric) cosine similarity, keeping each item's best neighbours."""
+    """Return the items x items (asymmetric) cosine similarity, keeping each item's best neighbours.
+
+    Binary input is multiplied in single precision (co-occurrence counts are exact in float32 up to
+    16 million listeners), and without shrinkage each dot product is scaled by the two norms'
+    precomputed reciprocals: half the memory traffic of the double-precision division.
+    """
+    single = binary and not shrink
     matrix = _prepare(matrix, binary)
     by_item = matrix.T.tocsr()
     norms = np.sqrt(np.asarray(by_item.multiply(by_item).sum(axis=1)).ravel())
     left, right = norms**alpha, norms ** (1.0 - alpha)
     paths = by_item.astype(bool).astype(np.float64) @ np.diff(matrix.indptr).astype(np.float64)
+    if single:
+        inverse_left = (1.0 / np.maximum(left, 1e-12)).astype(np.float32)
+        inverse_right = (1.0 / np.maximum(right, 1e-12)).astype(np.float32)
+
+        def scaled(items, others, dots):
+            dots *= inverse_left[items]
+            dots *= inverse_right[others]
+            return dots
+
+        return _pairwise(
+            by_item.astype(np.float32),
+            matrix.astype(np.float32),
+            paths,
+            neighbours,
+            scaled,
+            max_paths,
+            np.float32,
+        )
 
     def weigh(items, others, dots):
         return dots / (left[items] * right[others] + shrink + 1e-12)
