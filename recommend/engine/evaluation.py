@@ -172,11 +172,14 @@ def evaluate(
     batch_size: int | None = None,
     fit_seconds: float = 0.0,
     progress: Callable[[int], None] | None = None,
+    candidates: np.ndarray | None = None,
 ) -> EvaluationResult:
     """Evaluate a fitted model on the users that have targets (rows of ``targets``).
 
     Every item is ranked; items the user had in training are excluded, and so are the pairs in
     ``exclude`` (users x items, e.g. a validation part the model was not fitted on).
+    ``candidates`` (sorted item indices) restricts the ranking to them: only for a model whose
+    top lists cannot leave them (e.g. popularity's most popular items, enough of them).
     """
     started = time.perf_counter()
     users = np.flatnonzero(np.diff(sp.csr_matrix(targets).indptr) > 0)
@@ -186,6 +189,7 @@ def evaluate(
         exclude=exclude[users] if exclude is not None else None,
         batch_size=batch_size,
         progress=progress,
+        candidates=candidates,
     )
     per_user = ranking_metrics(top, targets[users], cutoffs=cutoffs)
     metrics = {name: float(values.mean()) if len(values) else 0.0 for name, values in per_user.items()}

@@ -370,8 +370,10 @@ def select_model(
         components, weights, chosen, chosen_model, final = kept[2], kept[3], kept[0], kept[1], kept[4]
     else:
         mixable = _mixable(search, fit_costs or {}, fit_budget)
+        # Without budget left, the best model is still mixed with content (cheap: both have their
+        # scores of the sample already; content costs next to nothing to fit on the site).
         components, weights, chosen, chosen_model, final = _best_of(
-            search, split, mixable=mixable, mix=budget.left > 0
+            search, split, mixable=mixable if budget.left > 0 else mixable[:1]
         )
     kept_previous = False
     if kept is not None and chosen.score <= kept[0].score * (1 + KEEP_MARGIN):
@@ -457,14 +459,11 @@ def _best_of(
 ):
     """Return (components, weights, trial, model, evaluation) of the best single model, or of the
     hybrid of the ``mixable`` models' best settings (plus content) when its tuned weights beat it
-    by ``HYBRID_MARGIN`` (evaluation: the hybrid's, with coverage and diversity; else None).
-    ``mix=False`` (no budget left) returns the best single model."""
+    by ``HYBRID_MARGIN`` (evaluation: the hybrid's, with coverage and diversity; else None)."""
     components = {name: {**FIXED_PARAMS.get(name, {}), **search.best[name][0].params} for name in search.best}
     best_name = max(search.best, key=lambda n: search.best[n][0].score)
     chosen, chosen_model = search.best[best_name]
     result = ({best_name: components[best_name]}, {best_name: 1.0}, chosen, chosen_model, None)
-    if not mix:
-        return result
     mixable = list(search.best) if mixable is None else mixable
     fitted = {name: model for name, (_, model) in search.best.items() if name in mixable}
     if _diversity(split) is not None:
@@ -525,8 +524,17 @@ def score_choice(
 
 
 def _popularity(split: ValidationSplit) -> Trial:
+    """Popularity's figures, ranked over only as many of the most popular items as any listener's
+    top 50 can reach (50 plus the most items one listener has seen or had blocked): the same lists
+    as over every item, for a fraction of the work."""
     model = Popularity().fit(split.interactions)
-    return Trial("popularity", {}, _figures(evaluate(model, split.targets)), 0.0)
+    interactions = split.interactions
+    seen = np.diff(sp.csr_matrix(interactions.seen()).indptr).max(initial=0)
+    reach = int(seen) + 50 + 1
+    candidates = None
+    if reach < model.n_items:
+        candidates = np.sort(np.argsort(-model.item_popularity, kind="stable")[:reach])
+    return Trial("popularity", {}, _figures(evaluate(model, split.targets, candidates=candidates)), 0.0)
 
 
 def _diversity(split: ValidationSplit):

@@ -175,6 +175,34 @@ def test_the_budget_bounds_the_search(split):
     assert len(some.trials) < len(selection.select_model(split, default=DEFAULT, budget_seconds=60).trials)
 
 
+def test_popularity_ranked_over_its_reachable_items_scores_as_over_every_item(split):
+    from recommend.engine.evaluation import evaluate
+    from recommend.engine.models import Popularity
+
+    everything = selection._figures(evaluate(Popularity().fit(split.interactions), split.targets))
+    assert selection._popularity(split).metrics == pytest.approx(everything)
+
+
+def test_without_budget_the_first_model_is_still_mixed_with_content(split, monkeypatch):
+    from recommend.engine.features import build_item_features
+
+    mixed = []
+    tune = selection.tune_hybrid_weights
+    monkeypatch.setattr(
+        selection,
+        "tune_hybrid_weights",
+        lambda fitted, *a, **k: mixed.append(set(fitted)) or tune(fitted, *a, **k),
+    )
+
+    tokens = pd.DataFrame({"item_id": np.arange(60), "feature": [f"genre:{i // 15}" for i in range(60)]})
+    features = build_item_features(tokens, split.interactions.item_ids)
+    with_content = selection.ValidationSplit(split.interactions, split.targets, features, split.listeners)
+    chosen = selection.select_model(with_content, default=DEFAULT, budget_seconds=0.0)
+    assert [t.model for t in chosen.trials if t.model != "hybrid"] == ["ease"]
+    assert set(chosen.components) <= {"ease", "content"}
+    assert mixed == [{"ease", "content"}]  # the content mix was tuned
+
+
 def test_a_hybrid_mixes_only_models_whose_fitting_costs_fit_the_budget(split):
     everything = selection.select_model(split, default=DEFAULT, budget_seconds=60)
     fitted = {t.model for t in everything.trials} & set(selection.SEARCH_GRIDS)
