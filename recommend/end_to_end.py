@@ -22,7 +22,8 @@ training pairs reach the site, through its own doors, in a scratch database:
 
 Popularity, EASE and iALS are fitted on the same 80% (with the dataset's own weighting, log of the
 play count), their settings tuned on the 10% validation pairs (the same search, from the dataset's
-hand-tuned preset), and scored on the same test pairs.
+hand-tuned preset), and scored on the same test pairs; and EASE and iALS again on the information the
+site received (each pair's listens, 1 to 6, instead of its exact play count; the same pairs).
 """
 
 import io
@@ -263,8 +264,9 @@ def score_lists(name: str, lists: dict, split) -> Scores:
     return Scores(name, metrics, len(users), catalog_coverage(top[:, :LIST_LENGTH], interactions.n_items))
 
 
-def baselines(split, *, step: Callable[[str], None]) -> list[Scores]:
-    """Popularity, and EASE and iALS tuned on the validation pairs, scored on the test pairs."""
+def baselines(split, *, step: Callable[[str], None], label: str = "") -> list[Scores]:
+    """Popularity, and EASE and iALS tuned on the validation pairs, scored on the test pairs
+    (``label`` follows the tuned models' names, e.g. "on the site's listens")."""
     from recommend.engine import benchmark, selection  # heavy, deferred
     from recommend.engine.evaluation import evaluate  # heavy, deferred
     from recommend.engine.models import Popularity  # heavy, deferred
@@ -282,8 +284,18 @@ def baselines(split, *, step: Callable[[str], None]) -> list[Scores]:
         # from the dataset's hand-tuned preset (benchmark.PRESETS), the search's neighbourhood of it
         start = benchmark.PRESETS["lastfm-hetrec"].params[name]
         trial, model = selection.search_model(valid, name, start=start)
-        out.append(scored(f"{name} (tuned)", model, time.perf_counter() - started, trial.params))
+        tuned = f"{name} (tuned{', ' + label if label else ''})"
+        out.append(scored(tuned, model, time.perf_counter() - started, trial.params))
     return out
+
+
+def site_information(data):
+    """Return the dataset as the site receives it: each pair's play count replaced by the listens it
+    became (``listens_per_pair``, 1 to 6), the same pairs, so the same random split."""
+    import dataclasses
+
+    plays = data.plays.assign(weight=listens_per_pair(data.plays["weight"].to_numpy()).astype("float64"))
+    return dataclasses.replace(data, plays=plays)
 
 
 def run_nightly(progress: Progress):

@@ -162,7 +162,7 @@ def test_end_to_end_loads_a_tiny_lastfm_folder_into_a_scratch_database_and_score
     assert not Track.objects.filter(title="A1").exists()  # nothing was loaded into it
     assert lines[0].startswith("lastfm-hetrec end to end: 40 users, 20 artists, 400 pairs")
     assert lines[1].split()[:3] == ["model", "HR@10", "NDCG@10"]
-    rows = {line.split("  ")[0].strip(): line.split("  ")[1:] for line in lines[3:9]}
+    rows = {line.split("  ")[0].strip(): line.split("  ")[1:] for line in lines[3:11]}
     assert list(rows) == [
         "site, night 1 (API top 10)",
         "site, night 2 (API top 10)",
@@ -170,6 +170,8 @@ def test_end_to_end_loads_a_tiny_lastfm_folder_into_a_scratch_database_and_score
         "popularity",
         "ease (tuned)",
         "als (tuned)",
+        "ease (tuned, on the site's listens)",
+        "als (tuned, on the site's listens)",
     ]
     ndcg = {name: float([cell for cell in cells if cell.strip()][1]) for name, cells in rows.items()}
     assert 0.0 < ndcg["site, night 2 (API top 10)"] <= 1.0
@@ -177,12 +179,27 @@ def test_end_to_end_loads_a_tiny_lastfm_folder_into_a_scratch_database_and_score
     assert ndcg["site, night 2 (API top 10)"] > ndcg["popularity"]
     nights = [line for line in lines if line.startswith("  night ")]
     assert len(nights) == 2 and "started from the previous choice" in nights[1]
-    assert lines[-1].startswith("site NDCG@10 ") and "x popularity's" in lines[-1]
+    assert lines[-2].startswith("site NDCG@10 ") and "x popularity's" in lines[-2]
+    assert lines[-1].startswith("given what the site received: site NDCG@10 ")
+    assert "on the site's listens" in lines[-1] and "on the site's listens" not in lines[-2]
 
 
 def test_end_to_end_refuses_another_dataset():
     with pytest.raises(CommandError, match="--end-to-end measures --dataset lastfm-hetrec"):
         run("--end-to-end", "--dataset", "streamapp")
+
+
+def test_the_site_information_keeps_the_pairs_and_their_split_with_listens_for_counts(lastfm_dir):
+    from recommend.end_to_end import listens_per_pair, site_information
+    from recommend.engine import benchmark, datasets
+
+    data = datasets.load_lastfm_hetrec(lastfm_dir)
+    received = site_information(data)
+    assert received.plays[["user_id", "item_id"]].equals(data.plays[["user_id", "item_id"]])
+    assert received.plays["weight"].tolist() == listens_per_pair(data.plays["weight"]).tolist()
+    exact, as_received = (benchmark.lastfm_hetrec_split(d, seed=3) for d in (data, received))
+    assert (exact.test_targets != as_received.test_targets).nnz == 0  # the same held-out pairs
+    assert (exact.valid_targets != as_received.valid_targets).nnz == 0
 
 
 def test_listens_per_pair_are_bounded_and_keep_the_order_of_play_counts():
