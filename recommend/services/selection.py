@@ -106,18 +106,23 @@ def previous_choice() -> dict | None:
     return None
 
 
-def budget_seconds(*, listens: int) -> tuple[float, str]:
-    """Return the selection's time budget and where it comes from."""
-    configured = float(settings.STREAMAPP_RECOMMEND_SELECTION_BUDGET_SECONDS or 0)
-    if configured > 0:
-        return configured, "STREAMAPP_RECOMMEND_SELECTION_BUDGET_SECONDS"
-    last = (
+def _last_run() -> RecommendationRun | None:
+    """The last successful run with a duration (what the budgets are shares of)."""
+    return (
         RecommendationRun.objects.filter(
             status=RecommendationRun.Status.SUCCEEDED, started_at__isnull=False, finished_at__isnull=False
         )
         .order_by("-created_at")
         .first()
     )
+
+
+def budget_seconds(*, listens: int) -> tuple[float, str]:
+    """Return the selection's time budget and where it comes from."""
+    configured = float(settings.STREAMAPP_RECOMMEND_SELECTION_BUDGET_SECONDS or 0)
+    if configured > 0:
+        return configured, "STREAMAPP_RECOMMEND_SELECTION_BUDGET_SECONDS"
+    last = _last_run()
     if last is not None and last.duration_seconds:
         seconds = min(MAX_BUDGET, max(MIN_BUDGET, BUDGET_SHARE * last.duration_seconds))
         return round(seconds, 1), f"20% of run {last.pk}'s {last.duration_seconds:.0f} s"
@@ -289,13 +294,7 @@ class FitCosts:
 def _last_fit() -> tuple[dict[str, float], float | None]:
     """Return the last successful run's fit seconds per listener-track pair of each model it
     fitted, and its duration (None: no run yet)."""
-    run = (
-        RecommendationRun.objects.filter(
-            status=RecommendationRun.Status.SUCCEEDED, started_at__isnull=False, finished_at__isnull=False
-        )
-        .order_by("-created_at")
-        .first()
-    )
+    run = _last_run()
     if run is None:
         return {}, None
     fit = (run.selection or {}).get("fit") if isinstance(run.selection, dict) else None

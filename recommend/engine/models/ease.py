@@ -132,9 +132,7 @@ class DualScores:
     def __init__(self, matrix: sp.csr_matrix, lam: float):
         # Single precision, as the primal solution: lam >= 10 keeps XX' + lam I well conditioned.
         x = sp.csr_matrix(matrix, dtype=np.float32)
-        gram = (x @ x.T).toarray()
-        gram[np.diag_indices(x.shape[0])] += np.float32(lam)
-        self.kernel = _spd_inverse(gram)
+        self.kernel = _dual_kernel(x, lam)
         self.x_t = x.T.tocsr()  # items x users
         # x_i' K x_i for each item i, from (X' K) over X's non-zero entries only.
         x_t_kernel = self.x_t @ self.kernel  # items x users (dense)
@@ -154,6 +152,13 @@ class DualScores:
         rows_p *= self.inverse_diagonal / self.lam
         dense -= rows_p
         return dense
+
+
+def _dual_kernel(matrix: sp.csr_matrix, lam: float) -> np.ndarray:
+    """Return K = (XX' + lam I)^-1 (users x users, in the matrix's precision) for X = ``matrix``."""
+    gram = (matrix @ matrix.T).toarray()
+    gram[np.diag_indices(matrix.shape[0])] += gram.dtype.type(lam)
+    return _spd_inverse(gram)
 
 
 def _spd_inverse(matrix: np.ndarray, block: int = 1024) -> np.ndarray:
@@ -201,10 +206,7 @@ def ease_weights(matrix: sp.csr_matrix, lam: float) -> np.ndarray:
     if n_users < n_items:
         # P = (X'X + lam I)^-1 = (I - X' (XX' + lam I)^-1 X) / lam, a block of item columns at a
         # time so that no dense users x items array is built (K X is users x block).
-        gram = (matrix @ matrix.T).toarray()
-        gram[np.diag_indices(n_users)] += lam
-        kernel = _spd_inverse(gram)
-        del gram
+        kernel = _dual_kernel(matrix, lam)
         by_item = matrix.T.tocsr()
         columns = matrix.tocsc()
         # Each block is computed in double precision and kept in single: half the memory of the
