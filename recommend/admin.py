@@ -91,10 +91,11 @@ class RecommendationRunAdmin(admin.ModelAdmin):
         if selection.get("status") != "selected":
             return summary
         facts = format_html(
-            "<p>{} listeners sampled, {} with held-out plays (the most recent 20% of each one's plays); "
+            "<p>{} listeners sampled, {} with held-out plays (the most recent {} of each one's plays); "
             "{} in {} s of a {} s budget ({}); {}.</p>",
             selection.get("listeners", "—"),
             selection.get("evaluated", "—"),
+            _share(selection),
             "warm-started from the previous choice" if selection.get("warm_start") else "cold start",
             selection.get("seconds", "—"),
             selection.get("budget_seconds", "—"),
@@ -132,15 +133,18 @@ class RecommendationRunAdmin(admin.ModelAdmin):
         if not metrics:
             return "—"
         names = [
-            n for n in metrics if not n.startswith("popularity_") and n not in ("users", "evaluated_users")
+            n
+            for n in metrics
+            if not n.startswith("popularity_") and n not in ("users", "evaluated_users", "held_out_share")
         ]
         rows = ((name, metrics[name], metrics.get(f"popularity_{name}", "—")) for name in names)
         return format_html(
             "<p>The chosen model on the selection's validation split: {} listeners sampled, {} with "
-            "held-out plays (the most recent 20% of each one's plays).</p>"
+            "held-out plays (the most recent {} of each one's plays).</p>"
             "<table><thead><tr><th>metric</th><th>model</th><th>popularity</th></tr></thead>{}</table>",
             metrics.get("users", "—"),
             metrics.get("evaluated_users", "—"),
+            _share(metrics),
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
         )
 
@@ -173,6 +177,12 @@ def _params_text(params: dict) -> str:
     return ", ".join(
         f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}" for key, value in params.items()
     )
+
+
+def _share(record: dict) -> str:
+    """The held-out share of a run's validation split, e.g. "10%" (runs before it was recorded: 20%)."""
+    share = record.get("held_out_share", 0.2)
+    return f"{share:.0%}" if isinstance(share, int | float) and 0 < share < 1 else "—"
 
 
 def _figure(value) -> str:

@@ -119,7 +119,9 @@ def lastfm_dir(tmp_path):
     for user in range(1, 41):
         group = range(1, 11) if user % 2 else range(11, 21)
         for artist in group:
-            plays.append((user, artist, 100 + user * artist))
+            # under 10 plays a pair: one listen each on the site, so each listener's most recent plays
+            # (the selection's held-out 10%) include an artist they had not played before
+            plays.append((user, artist, 1 + (user * artist) % 9))
             tagged.append((user, artist, 1 if user % 2 else 2, 1, 4, 2009))
     _write(tmp_path, "user_artists.dat", ["userID", "artistID", "weight"], plays)
     _write(

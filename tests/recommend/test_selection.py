@@ -49,16 +49,19 @@ def popular_events(*, users=150, items=120, plays=12, seed=0) -> pd.DataFrame:
 
 
 BINARY = Weighting(transform="binary", half_life_days=None)
+# 3 of each listener's 12-16 plays held out: the selection's own share (10%) would leave one, too
+# coarse a target for comparisons on 150 listeners.
+SHARE = 0.2
 
 
 @pytest.fixture(scope="module")
 def split():
-    return selection.validation_split(taste_events(), np.arange(60), weighting=BINARY)
+    return selection.validation_split(taste_events(), np.arange(60), weighting=BINARY, share=SHARE)
 
 
 @pytest.fixture(scope="module")
 def popular_split():
-    return selection.validation_split(popular_events(), np.arange(120), weighting=BINARY)
+    return selection.validation_split(popular_events(), np.arange(120), weighting=BINARY, share=SHARE)
 
 
 def brute_force(split, name: str) -> tuple[dict, float]:
@@ -296,13 +299,18 @@ def test_fit_costs_come_from_the_last_run_else_the_priors_and_bound_what_may_be_
 
 def test_the_budget_is_the_setting_or_a_share_of_the_last_run(settings, db):
     settings.STREAMAPP_RECOMMEND_SELECTION_BUDGET_SECONDS = 7
-    assert selection_service.budget_seconds(listens=10) == (
+    assert selection_service.budget_seconds(listens=10, listeners=2) == (
         7.0,
         "STREAMAPP_RECOMMEND_SELECTION_BUDGET_SECONDS",
     )
     settings.STREAMAPP_RECOMMEND_SELECTION_BUDGET_SECONDS = 0
-    assert selection_service.budget_seconds(listens=10_000_000)[0] == 25.0  # 2.5 s per million
-    assert selection_service.budget_seconds(listens=200_000)[0] == selection_service.MIN_BUDGET
+    budget = selection_service.budget_seconds
+    assert budget(listens=10_000_000, listeners=50_000)[0] == 25.0  # 2.5 s a million
+    assert budget(listens=400_000, listeners=50_000)[0] == selection_service.MIN_BUDGET
+    # A site no bigger than the validation sample: every trial is a fit on the whole site.
+    seconds, source = budget(listens=200_000, listeners=1_892)
+    assert seconds == selection_service.SMALL_SITE_BUDGET == 15.0 and "at least 15 s" in source
+    assert budget(listens=200_000, listeners=5_000)[0] == 6.0  # the sample's share of the listeners
     from django.utils import timezone
 
     now = timezone.now()
@@ -311,8 +319,18 @@ def test_the_budget_is_the_setting_or_a_share_of_the_last_run(settings, db):
         started_at=now - pd.Timedelta(seconds=1000),
         finished_at=now,
     )
-    seconds, source = selection_service.budget_seconds(listens=10)
-    assert seconds == 200.0 and "20%" in source
+    seconds, source = budget(listens=10, listeners=2)
+    assert seconds == 200.0 and "20%" in source and "at least" not in source
+    # A small site's run lasts seconds: 20% of it would not buy one trial of each model family.
+    RecommendationRun.objects.create(
+        status=RecommendationRun.Status.SUCCEEDED,
+        started_at=now - pd.Timedelta(seconds=7),
+        finished_at=now,
+    )
+    seconds, source = budget(listens=200_000, listeners=1_892)
+    assert seconds == selection_service.SMALL_SITE_BUDGET
+    assert "20% of run" in source and "at least 15 s (1,892 listeners)" in source
+    assert budget(listens=1_000_000, listeners=50_000)[0] == selection_service.MIN_BUDGET
 
 
 @pytest.mark.django_db
@@ -327,3 +345,14 @@ def test_the_admin_shows_the_choice_and_its_validation_table(staff_client):
     assert f"{run.selection['budget_seconds']} s budget" in text
     first = run.selection["trials"][0]
     assert f"{first['ndcg@10']:.4f}" in text
+    # the held-out share is recorded with the run (runs recorded before it held out 20%)
+    assert run.selection["held_out_share"] == run.metrics["held_out_share"] == 0.1
+    assert text.count("the most recent 10% of each one's plays") == 2
+    assert "held_out_share" not in text
+    RecommendationRun.objects.filter(pk=run.pk).update(
+        selection={k: v for k, v in run.selection.items() if k != "held_out_share"}
+    )
+    text = staff_client.get(
+        reverse("admin:recommend_recommendationrun_change", args=[run.pk])
+    ).content.decode()
+    assert "the most recent 20% of each one's plays" in text
