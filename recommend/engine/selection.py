@@ -74,8 +74,8 @@ KEEP_MARGIN = 0.01
 # The share of each sampled listener's most recent plays held out. The models are then fitted on
 # 90% of what the whole site's fit sees, so the settings and the hybrid's weights chosen carry over:
 # with 20% held out (a fit on 80%) the hybrid's weights leaned towards content, which helps sparse
-# data most, and on Last.fm HetRec end to end served 0.0005-0.002 NDCG@10 less on two of five splits
-# than with 10% (docs/recommender.md, "End to end").
+# data most, and on Last.fm HetRec end to end served 0.0014-0.0047 NDCG@10 less on each of five
+# splits than with 10% (docs/recommender.md, "End to end").
 VALIDATION_SHARE = 0.1
 METRIC = "ndcg@10"
 
