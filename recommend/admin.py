@@ -38,6 +38,10 @@ class RecommendationRunAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "trigger")
     date_hierarchy = "created_at"
+
+    class Media:
+        css = {"all": ("streamapp/css/admin.css",)}  # wide tables scroll sideways on a phone
+
     actions = ["rebuild_now"]
     fields = (
         "status",
@@ -76,7 +80,10 @@ class RecommendationRunAdmin(admin.ModelAdmin):
     @admin.display(description="time per stage")
     def timings(self, run):
         rows = ((stage, f"{seconds:.2f} s") for stage, seconds in run.timings_in_order())
-        return format_html("<table>{}</table>", format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows))
+        return format_html(
+            '<div class="admin-scroll"><table>{}</table></div>',
+            format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows),
+        )
 
     @admin.display(description="model selection")
     def model_selection(self, run):
@@ -121,7 +128,7 @@ class RecommendationRunAdmin(admin.ModelAdmin):
         titles = ("model", "settings", "NDCG@10", "Recall@10", "HR@10", "Recall@50", "fit + score")
         header = format_html_join("", "<th>{}</th>", ((title,) for title in titles))
         table = format_html(
-            "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
+            '<div class="admin-scroll"><table><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>',
             header,
             format_html_join("", "<tr>" + "<td>{}</td>" * 7 + "</tr>", rows),
         )
@@ -141,7 +148,8 @@ class RecommendationRunAdmin(admin.ModelAdmin):
         return format_html(
             "<p>The chosen model on the selection's validation split: {} listeners sampled, {} with "
             "held-out plays (the most recent {} of each one's plays).</p>"
-            "<table><thead><tr><th>metric</th><th>model</th><th>popularity</th></tr></thead>{}</table>",
+            '<div class="admin-scroll"><table><thead><tr><th>metric</th><th>model</th>'
+            "<th>popularity</th></tr></thead>{}</table></div>",
             metrics.get("users", "—"),
             metrics.get("evaluated_users", "—"),
             _share(metrics),
@@ -214,6 +222,9 @@ class RecommendationListAdmin(admin.ModelAdmin):
     fields = ("user", "run", "entries")
     readonly_fields = ("user", "run", "entries")
 
+    class Media:
+        css = {"all": ("streamapp/css/admin.css",)}  # wide tables scroll sideways on a phone
+
     @admin.display(description="entries")
     def entry_count(self, obj) -> int:
         return obj.size
@@ -228,8 +239,8 @@ class RecommendationListAdmin(admin.ModelAdmin):
             ((e.rank, e.track_id, f"{e.score:.4f}", e.seed_track_id or "", e.reason) for e in rows),
         )
         return format_html(
-            "<table><thead><tr><th>rank</th><th>track id</th><th>score</th><th>seed track id</th>"
-            "<th>reason</th></tr></thead><tbody>{}</tbody></table>",
+            '<div class="admin-scroll"><table><thead><tr><th>rank</th><th>track id</th><th>score</th>'
+            "<th>seed track id</th><th>reason</th></tr></thead><tbody>{}</tbody></table></div>",
             body,
         )
 

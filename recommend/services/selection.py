@@ -143,7 +143,7 @@ def budget_seconds(*, listens: int, listeners: int) -> tuple[float, str]:
         share, cap = FIRST_RUN_SECONDS_PER_MILLION * listens / 1_000_000, FIRST_RUN_MAX_BUDGET
         source = f"first run: 2.5 s per million listens ({listens:,})"
     if share < floor and small_site > MIN_BUDGET:
-        source += f", at least {floor:g} s ({listeners:,} listeners)"
+        source += f"; at least {floor:g} s on a site of {listeners:,} listeners"
     return round(min(cap, max(floor, share)), 1), source
 
 
